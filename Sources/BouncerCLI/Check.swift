@@ -1,0 +1,102 @@
+import ArgumentParser
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run every check there is for a profile within a time budget and print a verdict table.",
+        discussion: """
+            Runs random operation sequences (driver work and hostile-host moves) on every platform \
+            through the oracle. The first sequence that breaks each invariant is written as a \
+            reproducer for `bouncer replay`. Exit 0: no violation; 1: a violation; 2: usage or \
+            internal error.
+            """)
+
+    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
+    var profile = "linux-upstream"
+
+    @Option(name: .long, help: "Time budget in seconds.")
+    var seconds: Double = 10
+
+    @Option(name: .long, help: "First random seed; runs use consecutive seeds.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Operations per random sequence.")
+    var length = 200
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Platforms to run (default: all).")
+    var platform: [String] = []
+
+    @Option(name: .long, help: "Directory for reproducers.")
+    var out = "reproducers"
+
+    func validate() throws {
+        guard seconds > 0, length > 0 else { throw ValidationError("--seconds and --length must be positive") }
+        for p in platform where PlatformKind(rawValue: p) == nil {
+            throw ValidationError(
+                "unknown platform '\(p)'; expected one of: \(PlatformKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let profile = try resolveProfile(profile)
+        let platforms = platform.isEmpty ? PlatformKind.allCases : platform.compactMap(PlatformKind.init(rawValue:))
+        var rows = platforms.map { Row(platform: $0) }
+        var reproducers: [String] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int64(seconds * 1000))
+        var seed = self.seed
+        var i = 0
+        while clock.now < deadline {
+            let p = i % platforms.count
+            let (result, ops) = RandomExplorer.explore(seed: seed, platform: platforms[p], length: length, profile: profile)
+            rows[p].sequences += 1
+            rows[p].steps += result.steps
+            if let v = result.firstViolation {
+                rows[p].violations[v.invariant, default: 0] += 1
+                if rows[p].violations[v.invariant] == 1 {
+                    let path = "\(out)/\(profile.name)-\(v.invariant.rawValue)-\(platforms[p].rawValue)-seed\(seed).bounce"
+                    let bytes = ScenarioCodec.encode(Scenario(platform: platforms[p], operations: ops))
+                    let replayed = Runner.run(ScenarioCodec.decode(bytes), profile: profile)
+                    guard replayed.firstViolation?.invariant == v.invariant else {
+                        throw CommandFailure(code: 2, message: "internal error: the reproducer for \(v) does not replay (seed \(seed))")
+                    }
+                    try writeFileAtomically(bytes, to: path)
+                    reproducers.append("\(v)\n    reproducer: \(path) (\(ops.count) operations; bouncer replay --trace --profile \(profile.name) \(path))")
+                }
+            }
+            seed += 1
+            i += 1
+        }
+        print("bouncer check: profile \(profile.name), \(seconds) s budget, \(length) operations per sequence\n")
+        print(Row.header)
+        for row in rows { print(row.line) }
+        let total = rows.reduce(0) { $0 + $1.violations.values.reduce(0, +) }
+        if reproducers.isEmpty {
+            print("\nverdict: no violation in \(rows.reduce(0) { $0 + $1.sequences }) sequences")
+            return
+        }
+        print("\nverdict: \(total) violating sequences; first of each kind:")
+        for r in reproducers { print("  " + r) }
+        throw ExitCode(1)
+    }
+
+    struct Row {
+        var platform: PlatformKind
+        var sequences = 0
+        var steps = 0
+        var violations: [InvariantID: Int] = [:]
+
+        static let header = "platform       sequences      steps  violations"
+        var line: String {
+            let v = violations.isEmpty ? "none" : InvariantID.allCases.compactMap { id in violations[id].map { "\(id.rawValue)×\($0)" } }.joined(separator: " ")
+            return platform.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+                + String(sequences).leftPad(11) + String(steps).leftPad(11) + "  " + v
+        }
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,40 @@
+import BouncerPolicy
+import Foundation
+
+func printError(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
+
+/// A profile by built-in name or from a profile file; a clear error otherwise.
+func resolveProfile(_ nameOrPath: String) throws -> Profile {
+    if let profile = Profile.builtIn(named: nameOrPath) { return profile }
+    guard FileManager.default.fileExists(atPath: nameOrPath) else {
+        throw CommandFailure(
+            code: 2,
+            message: "no built-in profile or profile file '\(nameOrPath)'; built-in profiles: "
+                + Profile.builtIn.map(\.name).joined(separator: ", "))
+    }
+    guard let text = try? String(contentsOfFile: nameOrPath, encoding: .utf8) else {
+        throw CommandFailure(code: 2, message: "\(nameOrPath): cannot read the file as UTF-8 text")
+    }
+    do {
+        return try Profile.parse(text, file: nameOrPath)
+    } catch {
+        throw CommandFailure(code: 2, message: error.description)
+    }
+}
+
+func readInput(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandFailure(code: 2, message: "\(path): no such file or not readable")
+    }
+    return [UInt8](data)
+}
+
+/// Writes bytes atomically (a temporary file renamed into place), so a killed run never leaves
+/// half a reproducer.
+func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(bytes).write(to: url, options: .atomic)
+}

@@ -1,0 +1,118 @@
+import BouncerPolicy
+
+/// One of `atomic_pool_dma`, `atomic_pool_dma32`, `atomic_pool_kernel`: a `gen_pool` of whole
+/// pages handed out to callers that cannot sleep, with the encryption state the kernel recorded.
+public struct AtomicPool: Sendable {
+    /// Pages added per `atomic_pool_expand()`.
+    public static let chunkPages = 8
+
+    public var zone: Zone
+    public var decrypted: Bool
+    /// Contiguous page runs added by each expansion, and which of their pages are handed out.
+    public var chunks: [(first: Int, count: Int, used: UInt64)] = []
+
+    public var totalPages: Int { chunks.reduce(0) { $0 + $1.count } }
+    public var freePages: Int { chunks.reduce(0) { $0 + $1.count - $1.used.nonzeroBitCount } }
+    public func contains(_ page: Int) -> Bool { chunks.contains { page >= $0.first && page < $0.first + $0.count } }
+}
+
+extension System {
+    /// `dma_atomic_pool_init()` for one zone: create the pool and fill it once.
+    mutating func dmaAtomicPoolInit(_ zone: Zone) {
+        atomicPools.append(AtomicPool(zone: zone, decrypted: false))
+        atomicPoolExpand(atomicPools.count - 1)
+    }
+
+    /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it (pool.c always
+    /// calls `set_memory_decrypted()`; the series only for a decrypted pool), add it to the pool.
+    /// A failed decryption leaks the chunk.
+    mutating func atomicPoolExpand(_ pool: Int) {
+        let count = AtomicPool.chunkPages
+        let zone = atomicPools[pool].zone
+        guard let first = memory.findFreePages(count, highest: zone), GuestMemory.zone(ofPage: first) == zone else { return }
+        let pages = first ..< first + count
+        memory.setOwner(pages, .atomicPool(pool))
+        let assumeDecrypted = behaviours.atomicPoolSelection == .assumeDecrypted
+        let wasEmpty = atomicPools[pool].chunks.isEmpty
+        let decrypt = assumeDecrypted || (wasEmpty ? platform.confidential : atomicPools[pool].decrypted)
+        if decrypt && !setMemoryDecrypted(pages) {
+            disposeAfterFailedConversion(pages, leak: behaviours.decryptFailure == .leak, reason: .decryptFailed)
+            return
+        }
+        if wasEmpty { atomicPools[pool].decrypted = assumeDecrypted || platform.confidential }
+        atomicPools[pool].chunks.append((first, count, 0))
+    }
+
+    /// `atomic_pool_work_fn()`: top up every pool that has fallen below its initial size.
+    mutating func atomicPoolWork() {
+        for pool in atomicPools.indices where atomicPools[pool].freePages < AtomicPool.chunkPages / 2 {
+            atomicPoolExpand(pool)
+        }
+    }
+
+    /// `dma_guess_pool()` order for a zone: the request's own zone first, then the others.
+    func atomicPoolOrder(_ zone: Zone) -> [Int] {
+        let zones: [Zone] = switch zone {
+        case .dma: [.dma, .dma32, .normal]
+        case .dma32: [.dma32, .dma, .normal]
+        case .normal: [.normal, .dma32, .dma]
+        }
+        return zones.compactMap { z in atomicPools.firstIndex { $0.zone == z } }
+    }
+
+    /// `dma_alloc_from_pool()`: the first pool in `dma_guess_pool()` order whose state the request
+    /// accepts (strict selection) and whose memory fits the zone, zeroed on the way out.
+    mutating func atomicPoolAlloc(pages: Int, zone: Zone, wantShared: Bool) -> (pool: Int, first: Int)? {
+        for pool in atomicPoolOrder(zone) {
+            guard d.poolAccepts(
+                poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared,
+                strict: behaviours.atomicPoolSelection == .strict),
+                atomicPools[pool].zone.rawValue <= zone.rawValue
+            else { continue }
+            for c in atomicPools[pool].chunks.indices {
+                let chunk = atomicPools[pool].chunks[c]
+                let want: UInt64 = pages >= 64 ? ~0 : (1 << UInt64(pages)) - 1
+                var start = 0
+                while start + pages <= chunk.count {
+                    if chunk.used & (want << UInt64(start)) == 0 {
+                        atomicPools[pool].chunks[c].used |= want << UInt64(start)
+                        let first = chunk.first + start
+                        let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)
+                        memory.contents.fill(lo, hi, .zero)
+                        events.append(.poolServed(
+                            .atomic(pool), phys: GuestMemory.phys(ofPage: first),
+                            size: UInt64(pages) << GuestMemory.pageShift, wantShared: wantShared))
+                        return (pool, first)
+                    }
+                    start += 1
+                }
+            }
+        }
+        return nil
+    }
+
+    /// `dma_free_from_pool()`: give pages back to the pool that holds them.
+    mutating func atomicPoolFree(_ pool: Int, pages: Range<Int>) {
+        for c in atomicPools[pool].chunks.indices {
+            let chunk = atomicPools[pool].chunks[c]
+            guard pages.lowerBound >= chunk.first, pages.upperBound <= chunk.first + chunk.count else { continue }
+            let bits: UInt64 = pages.count >= 64 ? ~0 : (1 << UInt64(pages.count)) - 1
+            atomicPools[pool].chunks[c].used &= ~(bits << UInt64(pages.lowerBound - chunk.first))
+            return
+        }
+    }
+
+    /// `dma_direct_optimal_gfp_mask()`: the zone a mask can reach.
+    func gfpZone(forMask mask: UInt64) -> Zone {
+        let dmaLimit = GuestMemory.regions[0].base + UInt64(GuestMemory.regions[0].pages) << GuestMemory.pageShift - 1
+        if mask <= dmaLimit { return .dma }
+        if mask <= 0xFFFF_FFFF { return .dma32 }
+        return .normal
+    }
+
+    /// Runs deferred work, as the workqueue eventually would: pool top-ups and swiotlb growth.
+    public mutating func runDeferredWork() {
+        atomicPoolWork()
+        if swiotlbGrowPending { swiotlbDynAlloc() }
+    }
+}

@@ -1,0 +1,115 @@
+import BouncerPolicy
+
+extension System {
+    /// `dma_alloc_coherent()` / `dma_alloc_pages()` → `dma_direct_alloc()`: whole pages, zeroed,
+    /// shared with the host when the device needs it. `blocking` is `gfpflags_allow_blocking()`.
+    /// Returns the coherent handle, or nil when the allocation fails.
+    public mutating func dmaAllocCoherent(device: Int, size: UInt32, blocking: Bool) -> Int? {
+        let pages = max(1, Int((UInt64(size) + GuestMemory.pageSize - 1) >> GuestMemory.pageShift))
+        let p = platformTerms, dev = deviceTerms(device), b = behaviourTerms
+        let decision = d.dmaDirectAlloc(p, dev, b, blocking: blocking)
+        let config = devices[device].config
+        let limit = d.minNotZero(config.dmaMask, config.busDmaLimit)
+        let zone = gfpZone(forMask: limit)
+        let handle = coherent.count
+        let phys: UInt64
+        let source: CoherentSource
+        let shared: Bool
+        if decision.fromRestrictedPool, let pool = devices[device].restrictedPool {
+            // swiotlb_alloc(): order-aligned slots with no original buffer behind them.
+            guard swiotlbPoolAccepts(pool, wantShared: decision.wantShared),
+                let slot = swiotlbPools[pool].search(
+                    orig: 0, allocSize: UInt64(pages) << 12, allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1,
+                    minAlignMask: 0)
+            else { return nil }
+            swiotlbPools[pool].allocate(at: slot, allocSize: UInt64(pages) << 12, offsetLow: 0)
+            for i in slot ..< slot + pages * 2 { swiotlbPools[pool].slots[i].coherent = Int32(handle) }
+            phys = swiotlbPools[pool].start + UInt64(slot) << IOTLB.shift
+            source = .restrictedPool(pool)
+            shared = swiotlbPools[pool].decrypted
+            let lo = GuestMemory.byteIndex(ofPhys: phys)!
+            memory.contents.fill(lo, lo + UInt32(pages) << 12, .zero)
+            events.append(.poolServed(.swiotlb(pool), phys: phys, size: UInt64(pages) << 12, wantShared: decision.wantShared))
+        } else if decision.fromAtomicPool {
+            guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true) else { return nil }
+            phys = GuestMemory.phys(ofPage: first)
+            source = .atomicPool(pool)
+            shared = atomicPools[pool].decrypted
+        } else {
+            guard let first = allocPages(pages, highest: zone, owner: .coherent(handle)) else { return nil }
+            let range = first ..< first + pages
+            // dma_coherent_ok() before anything is converted.
+            let lastDma = d.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: first + pages - 1) + 4095, shared: decision.decrypt)
+            guard lastDma <= limit else {
+                freePages(range)
+                return nil
+            }
+            if decision.decrypt && !setMemoryDecrypted(range) {
+                disposeAfterFailedConversion(range, leak: d.leakAfterDecryptFailure(b), reason: .decryptFailed)
+                return nil
+            }
+            let (lo, hi) = GuestMemory.byteRange(ofPages: range)
+            memory.contents.fill(lo, hi, .zero)
+            phys = GuestMemory.phys(ofPage: first)
+            source = .pages
+            shared = decision.decrypt
+        }
+        let dma = d.physToDmaDirect(p, dev, phys, shared: shared)
+        coherent.append(CoherentAllocation(
+            allocation: newAllocation(), device: device, phys: phys, pages: pages, source: source, shared: shared,
+            dma: dma, live: true))
+        events.append(.handedOut(device: device, dma: dma, size: UInt32(pages) << 12, mapping: nil, coherent: handle))
+        return handle
+    }
+
+    /// `dma_free_coherent()` → `dma_direct_free()`: back to the pool it came from, or re-encrypt
+    /// and free the pages (leak them when re-encryption fails).
+    public mutating func dmaFreeCoherent(_ handle: Int) {
+        guard coherent[handle].live else { return }
+        coherent[handle].live = false
+        let c = coherent[handle]
+        let first = GuestMemory.page(ofPhys: c.phys)!
+        let range = first ..< first + c.pages
+        switch c.source {
+        case .restrictedPool(let pool):
+            _ = swiotlbPools[pool].release(slotIndex: Int((c.phys - swiotlbPools[pool].start) >> IOTLB.shift), offsetLow: 0)
+        case .atomicPool(let pool):
+            atomicPoolFree(pool, pages: range)
+        case .pages:
+            if c.shared && platform.confidential {
+                if setMemoryEncrypted(range) {
+                    freePages(range)
+                } else {
+                    disposeAfterFailedConversion(range, leak: d.leakAfterReencryptFailure(behaviourTerms), reason: .reencryptFailed)
+                }
+            } else {
+                freePages(range)
+            }
+        }
+    }
+
+    /// The driver writes into its coherent buffer: bytes the host sees if the buffer is shared, on
+    /// purpose, so disclosed; secret if the buffer is private (a trusted device's).
+    public mutating func cpuWriteCoherent(_ handle: Int, offset: UInt32, size: UInt32) {
+        let c = coherent[handle]
+        let bytes = UInt32(c.pages) << 12
+        guard c.live, offset < bytes else { return }
+        cpuWrite(phys: c.phys + UInt64(offset), size: min(size, bytes - offset), allocation: c.allocation, disclosed: c.shared)
+    }
+
+    /// The driver unbinds: unmap every mapping and scatterlist and free every coherent buffer of
+    /// the device, as `remove()` would.
+    public mutating func driverUnbind(_ device: Int) {
+        for sg in scatterlists.indices where scatterlists[sg].live && scatterlists[sg].device == device {
+            dmaUnmapSg(sg)
+        }
+        for m in mappings.indices where mappings[m].live && mappings[m].device == device && mappings[m].scatterlist == nil {
+            dmaUnmapPhys(m)
+        }
+        for c in coherent.indices where coherent[c].live && coherent[c].device == device { dmaFreeCoherent(c) }
+    }
+}
+
+extension Int {
+    var nextPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
+}

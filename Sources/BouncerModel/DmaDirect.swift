@@ -1,0 +1,155 @@
+import BouncerPolicy
+
+extension System {
+    @inlinable func requestTerms(_ direction: DmaDirection, _ attrs: DmaAttrs) -> MapRequestTerms<ConcreteDomain> {
+        MapRequestTerms(
+            ccShared: attrs.contains(.ccShared), skipCpuSync: attrs.contains(.skipCpuSync), mmio: attrs.contains(.mmio),
+            deviceReads: direction.deviceReads, deviceWrites: direction.deviceWrites)
+    }
+
+    /// `dma_map_phys()` → `dma_direct_map_phys()`: map `size` bytes at `phys` for `device`.
+    /// Returns the mapping handle, or nil for `DMA_MAPPING_ERROR`.
+    ///
+    /// Handing bytes to an untrusted device discloses them; a trusted device learns nothing new.
+    public mutating func dmaMapPhys(
+        device: Int, phys: UInt64, size: UInt32, direction: DmaDirection, attrs: DmaAttrs, scatterlist: Int? = nil
+    ) -> Int? {
+        let r = requestTerms(direction, attrs)
+        let p = platformTerms, dev = deviceTerms(device), b = behaviourTerms
+        let decision = d.dmaDirectMapPhys(p, dev, b, r, phys: phys, size: UInt64(size))
+        let handle = mappings.count
+        mappings.append(Mapping(
+            device: device, phys: phys, size: size, direction: direction, attrs: attrs, dma: dmaMappingError,
+            bouncePool: nil, tlbAddress: 0, live: false, scatterlist: scatterlist))
+        if decision.fail {
+            devices[device].mapErrors += 1
+            return nil
+        }
+        if !devices[device].config.trusted && !attrs.contains(.mmio) { disclose(phys: phys, size: UInt64(size)) }
+        if decision.bounce {
+            let wantShared = d.swiotlbWantsShared(p, dev, b, r)
+            guard let (pool, tlb) = swiotlbTblMapSingle(
+                device, orig: phys, mappingSize: UInt64(size), request: r, wantShared: wantShared, mapping: handle)
+            else {
+                devices[device].mapErrors += 1
+                return nil
+            }
+            let s = d.swiotlbMap(
+                p, dev, b, r, poolDecrypted: swiotlbPools[pool].decrypted, tlbAddress: tlb, size: UInt64(size))
+            guard s.capable else {
+                swiotlbTblUnmapSingle(pool, tlb: tlb, device: device)
+                devices[device].mapErrors += 1
+                return nil
+            }
+            mappings[handle].dma = s.dmaAddress
+            events.append(.poolServed(.swiotlb(pool), phys: tlb, size: UInt64(size), wantShared: wantShared))
+        } else {
+            mappings[handle].dma = decision.dmaAddress
+        }
+        mappings[handle].live = true
+        events.append(.mapped(handle))
+        if !attrs.contains(.mmio) {
+            events.append(.handedOut(device: device, dma: mappings[handle].dma, size: size, mapping: handle, coherent: nil))
+        }
+        return handle
+    }
+
+    /// `dma_unmap_phys()` → `dma_direct_unmap_phys()`: sync for the CPU unless
+    /// `DMA_ATTR_SKIP_CPU_SYNC`, then release the bounce slots.
+    public mutating func dmaUnmapPhys(_ mapping: Int, attrs: DmaAttrs = []) {
+        guard mappings[mapping].live else { return }
+        let m = mappings[mapping]
+        let r = requestTerms(m.direction, attrs.union(m.attrs.intersection(.mmio)))
+        if let pool = m.bouncePool {
+            if d.swiotlbCopiesOnUnmap(r) {
+                swiotlbBounce(pool, tlb: m.tlbAddress, size: UInt64(m.size), toDevice: false, mapping: mapping)
+            }
+            swiotlbTblUnmapSingle(pool, tlb: m.tlbAddress, device: m.device)
+        }
+        mappings[mapping].live = false
+        events.append(.unmapped(mapping: mapping, cpuSynced: m.direction.deviceWrites && !attrs.contains(.skipCpuSync)))
+    }
+
+    /// `dma_sync_single_range_for_cpu()`: the CPU takes the buffer back; a bounced mapping copies
+    /// the slot into the original buffer for FROM_DEVICE and BIDIRECTIONAL.
+    public mutating func dmaSyncSingleForCpu(_ mapping: Int, offset: UInt32, size: UInt32) {
+        guard mappings[mapping].live else { return }
+        let m = mappings[mapping]
+        if let pool = m.bouncePool, d.swiotlbCopiesOnSyncForCpu(requestTerms(m.direction, m.attrs)) {
+            swiotlbBounce(pool, tlb: m.tlbAddress + UInt64(offset), size: UInt64(size), toDevice: false, mapping: mapping)
+        }
+        events.append(.syncedForCpu(mapping: mapping, offset: offset, size: size))
+    }
+
+    /// `dma_sync_single_range_for_device()`: the device gets the buffer back; a bounced mapping
+    /// copies the original buffer into the slot for TO_DEVICE and BIDIRECTIONAL.
+    public mutating func dmaSyncSingleForDevice(_ mapping: Int, offset: UInt32, size: UInt32) {
+        guard mappings[mapping].live else { return }
+        let m = mappings[mapping]
+        if let pool = m.bouncePool, d.swiotlbCopiesOnSyncForDevice(behaviourTerms, requestTerms(m.direction, m.attrs)) {
+            swiotlbBounce(pool, tlb: m.tlbAddress + UInt64(offset), size: UInt64(size), toDevice: true, mapping: mapping)
+        }
+        events.append(.syncedForDevice(mapping: mapping, offset: offset, size: size))
+    }
+
+    /// `dma_direct_map_sg()`: map each entry; when one fails, unmap the ones already mapped
+    /// (with `DMA_ATTR_SKIP_CPU_SYNC`) and fail the whole list.
+    public mutating func dmaMapSg(
+        device: Int, entries: [(phys: UInt64, size: UInt32)], direction: DmaDirection, attrs: DmaAttrs
+    ) -> Int? {
+        let sg = scatterlists.count
+        scatterlists.append(ScatterList(device: device, entries: [], live: false))
+        var mapped: [Int] = []
+        for e in entries {
+            guard let m = dmaMapPhys(
+                device: device, phys: e.phys, size: e.size, direction: direction, attrs: attrs, scatterlist: sg)
+            else {
+                if behaviours.mapSgFailure == .unmapMapped {
+                    for m in mapped { dmaUnmapPhys(m, attrs: attrs.union(.skipCpuSync)) }
+                }
+                return nil
+            }
+            mapped.append(m)
+        }
+        scatterlists[sg].entries = mapped
+        scatterlists[sg].live = true
+        return sg
+    }
+
+    /// `dma_direct_unmap_sg()`.
+    public mutating func dmaUnmapSg(_ sg: Int, attrs: DmaAttrs = []) {
+        guard scatterlists[sg].live else { return }
+        for m in scatterlists[sg].entries { dmaUnmapPhys(m, attrs: attrs) }
+        scatterlists[sg].live = false
+    }
+
+    /// The device (the host, for an untrusted one) writes `size` bytes at `offset` into the DMA
+    /// buffer of a mapping, live or already unmapped. An untrusted device reaches only pages the
+    /// host can see. Returns the bytes written.
+    @discardableResult
+    public mutating func deviceWrite(_ mapping: Int, offset: UInt32, size: UInt32) -> UInt32 {
+        let m = mappings[mapping]
+        guard m.dma != dmaMappingError, m.size > 0, !m.attrs.contains(.mmio) else { return 0 }
+        let offset = offset % m.size
+        let size = min(size, m.size - offset)
+        let tag = Provenance.host(nextHostWrite)
+        nextHostWrite += 1
+        let trusted = devices[m.device].config.trusted
+        var at = dmaToPhys(m.device, m.dma) &+ UInt64(offset)
+        var done: UInt32 = 0
+        var written: UInt32 = 0
+        while done < size {
+            let n = UInt32(min(UInt64(size - done), GuestMemory.pageSize - (at & (GuestMemory.pageSize - 1))))
+            if let index = GuestMemory.byteIndex(ofPhys: at),
+                trusted || memory.hostVisible(page: Int(index >> 12), confidential: platform.confidential)
+            {
+                memory.contents.fill(index, index + n, tag)
+                events.append(.hostWrote(lo: index, hi: index + n, tag: tag))
+                written += n
+            }
+            at &+= UInt64(n)
+            done += n
+        }
+        return written
+    }
+}

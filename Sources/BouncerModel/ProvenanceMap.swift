@@ -1,0 +1,142 @@
+/// Byte-exact provenance over a flat byte space, as sorted runs: run `i` covers
+/// `starts[i] ..< starts[i + 1]` (the last one up to `size`) and every byte in it has `tags[i]`.
+///
+/// Adjacent runs never carry the same tag, so the number of runs is the number of provenance
+/// changes, a few hundred at most in a fuzz input: writes and copies cost a binary search and
+/// a short `memmove`, not a pass over every byte.
+public struct ProvenanceMap: Sendable {
+    public private(set) var starts: [UInt32]
+    public private(set) var tags: [Provenance]
+    public let size: UInt32
+    private var scratch: [(UInt32, Provenance)] = []
+
+    public init(size: UInt32, tag: Provenance = .zero) {
+        self.size = size
+        starts = [0]
+        tags = [tag]
+        starts.reserveCapacity(256)
+        tags.reserveCapacity(256)
+    }
+
+    /// The index of the run holding byte `x`.
+    @inlinable public func runIndex(containing x: UInt32) -> Int {
+        var lo = 0
+        var hi = starts.count
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if starts[mid] <= x { lo = mid } else { hi = mid }
+        }
+        return lo
+    }
+
+    @inlinable public func tag(at x: UInt32) -> Provenance { tags[runIndex(containing: x)] }
+
+    @inlinable public func runEnd(_ i: Int) -> UInt32 { i + 1 < starts.count ? starts[i + 1] : size }
+
+    /// Makes a run start at `x` and returns its index (`starts.count` when `x == size`).
+    private mutating func split(at x: UInt32) -> Int {
+        if x >= size { return starts.count }
+        let i = runIndex(containing: x)
+        if starts[i] == x { return i }
+        starts.insert(x, at: i + 1)
+        tags.insert(tags[i], at: i + 1)
+        return i + 1
+    }
+
+    private mutating func mergeNeighbours(of i: Int) {
+        var i = i
+        if i + 1 < starts.count, tags[i + 1] == tags[i] {
+            starts.remove(at: i + 1)
+            tags.remove(at: i + 1)
+        }
+        if i > 0, tags[i - 1] == tags[i] {
+            starts.remove(at: i)
+            tags.remove(at: i)
+            i -= 1
+        }
+    }
+
+    /// Every byte in `lo ..< hi` gets `tag`.
+    public mutating func fill(_ lo: UInt32, _ hi: UInt32, _ tag: Provenance) {
+        let hi = min(hi, size)
+        guard lo < hi else { return }
+        let i = split(at: lo)
+        let j = split(at: hi)
+        tags[i] = tag
+        if j > i + 1 {
+            starts.removeSubrange(i + 1 ..< j)
+            tags.removeSubrange(i + 1 ..< j)
+        }
+        mergeNeighbours(of: i)
+    }
+
+    /// Calls `body(lo, hi, tag)` for each run overlapping `lo ..< hi`, clipped to it, until it
+    /// returns false.
+    @inlinable public func forEachRun(_ lo: UInt32, _ hi: UInt32, _ body: (UInt32, UInt32, Provenance) -> Bool) {
+        let hi = min(hi, size)
+        guard lo < hi else { return }
+        var i = runIndex(containing: lo)
+        while i < starts.count, starts[i] < hi {
+            if !body(max(starts[i], lo), min(runEnd(i), hi), tags[i]) { return }
+            i += 1
+        }
+    }
+
+    /// Copies the provenance of `count` bytes from `source` to `destination`, as `memcpy` would.
+    public mutating func copy(from source: UInt32, to destination: UInt32, count: UInt32) {
+        guard count > 0, source < size, destination < size else { return }
+        let n = min(count, size - source, size - destination)
+        var runs = scratch
+        scratch = []
+        runs.removeAll(keepingCapacity: true)
+        forEachRun(source, source + n) { lo, hi, tag in
+            runs.append((lo - source, tag))
+            return true
+        }
+        for (k, run) in runs.enumerated() {
+            let end = k + 1 < runs.count ? runs[k + 1].0 : n
+            fill(destination + run.0, destination + end, run.1)
+        }
+        scratch = runs
+    }
+
+    /// Marks every guest byte in `lo ..< hi` disclosed.
+    public mutating func disclose(_ lo: UInt32, _ hi: UInt32) {
+        var runs = scratch
+        scratch = []
+        runs.removeAll(keepingCapacity: true)
+        forEachRun(lo, hi) { a, b, tag in
+            if tag.isUndisclosedGuest { runs.append((a, tag)); runs.append((b, tag)) }
+            return true
+        }
+        var k = 0
+        while k < runs.count {
+            fill(runs[k].0, runs[k + 1].0, runs[k].1.disclosing)
+            k += 2
+        }
+        scratch = runs
+    }
+
+    /// The first byte in `lo ..< hi` holding an undisclosed guest byte, with its provenance.
+    @inlinable public func firstUndisclosedGuest(_ lo: UInt32, _ hi: UInt32) -> (UInt32, Provenance)? {
+        var found: (UInt32, Provenance)?
+        forEachRun(lo, hi) { a, _, tag in
+            if tag.isUndisclosedGuest { found = (a, tag); return false }
+            return true
+        }
+        return found
+    }
+
+    /// The runs of `lo ..< hi` as a map of its own, offsets relative to `lo`.
+    public func extract(_ lo: UInt32, _ hi: UInt32) -> ProvenanceMap {
+        var out = ProvenanceMap(size: hi - lo)
+        forEachRun(lo, hi) { a, b, tag in
+            out.fill(a - lo, b - lo, tag)
+            return true
+        }
+        return out
+    }
+
+    /// The number of runs, a measure of how fragmented provenance has become.
+    public var runCount: Int { starts.count }
+}

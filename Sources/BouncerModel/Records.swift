@@ -1,0 +1,160 @@
+import BouncerPolicy
+
+/// `enum dma_data_direction`.
+public enum DmaDirection: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    case toDevice, fromDevice, bidirectional
+
+    public var deviceReads: Bool { self != .fromDevice }
+    public var deviceWrites: Bool { self != .toDevice }
+    public var description: String { ["DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_BIDIRECTIONAL"][Int(rawValue)] }
+}
+
+/// The `DMA_ATTR_*` flags the model knows.
+public struct DmaAttrs: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let ccShared = DmaAttrs(rawValue: 1)
+    public static let skipCpuSync = DmaAttrs(rawValue: 2)
+    public static let mmio = DmaAttrs(rawValue: 4)
+
+    public var description: String {
+        var names: [String] = []
+        if contains(.ccShared) { names.append("DMA_ATTR_CC_SHARED") }
+        if contains(.skipCpuSync) { names.append("DMA_ATTR_SKIP_CPU_SYNC") }
+        if contains(.mmio) { names.append("DMA_ATTR_MMIO") }
+        return names.isEmpty ? "0" : names.joined(separator: "|")
+    }
+}
+
+/// A device as the driver core set it up.
+public struct DeviceConfig: Hashable, Sendable {
+    /// A device the guest trusts with private memory (TDISP-accepted, `co_external_memory`).
+    public var trusted: Bool
+    /// `dma_set_mask_and_coherent()`: the bit width of the streaming and coherent masks.
+    public var dmaMaskBits: UInt8
+    /// `bus_dma_limit` (0: none).
+    public var busDmaLimit: UInt64
+    /// dma-ranges offset: DMA address = physical address + offset.
+    public var dmaRangeOffset: UInt64
+    /// `swiotlb=force` for this device's `io_tlb_mem`.
+    public var forceBounce: Bool
+    /// `dev->dma_io_tlb_mem == NULL`.
+    public var swiotlbDisabled: Bool
+    /// The device is attached to a `restricted-dma-pool` (`of_reserved_mem_device_init`).
+    public var restrictedPool: Bool
+    /// `dma_get_min_align_mask()`: low address bits a bounce must preserve (NVMe: 4 KiB - 1).
+    public var minAlignMask: UInt64
+
+    public init(
+        trusted: Bool = false, dmaMaskBits: UInt8 = 64, busDmaLimit: UInt64 = 0, dmaRangeOffset: UInt64 = 0,
+        forceBounce: Bool = false, swiotlbDisabled: Bool = false, restrictedPool: Bool = false, minAlignMask: UInt64 = 0
+    ) {
+        self.minAlignMask = minAlignMask
+        self.trusted = trusted
+        self.dmaMaskBits = dmaMaskBits
+        self.busDmaLimit = busDmaLimit
+        self.dmaRangeOffset = dmaRangeOffset
+        self.forceBounce = forceBounce
+        self.swiotlbDisabled = swiotlbDisabled
+        self.restrictedPool = restrictedPool
+    }
+
+    /// `DMA_BIT_MASK(n)`.
+    public var dmaMask: UInt64 { dmaMaskBits >= 64 ? ~0 : (1 << UInt64(dmaMaskBits)) - 1 }
+}
+
+public struct Device: Sendable {
+    public var config: DeviceConfig
+    /// The device's restricted swiotlb pool, if it has one.
+    public var restrictedPool: Int?
+    /// `dma_map_*` calls that returned `DMA_MAPPING_ERROR`, for the trace.
+    public var mapErrors: Int = 0
+}
+
+/// A driver's own memory from `kmalloc`.
+public struct Buffer: Sendable {
+    public var allocation: UInt32
+    public var phys: UInt64
+    public var size: UInt32
+    public var live: Bool
+    /// A slab object (size class) rather than whole pages.
+    public var slabClass: Int?
+}
+
+/// Where a coherent allocation's memory came from.
+public enum CoherentSource: Hashable, Sendable {
+    case pages
+    case atomicPool(Int)
+    case restrictedPool(Int)
+}
+
+/// A `dma_alloc_coherent()` allocation.
+public struct CoherentAllocation: Sendable {
+    public var allocation: UInt32
+    public var device: Int
+    public var phys: UInt64
+    public var pages: Int
+    public var source: CoherentSource
+    /// The kernel made (or believes it made) this memory shared with the host.
+    public var shared: Bool
+    public var dma: UInt64
+    public var live: Bool
+}
+
+/// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.
+public struct Mapping: Sendable {
+    public var device: Int
+    public var phys: UInt64
+    public var size: UInt32
+    public var direction: DmaDirection
+    public var attrs: DmaAttrs
+    public var dma: UInt64
+    /// The swiotlb pool and slot address when bounced.
+    public var bouncePool: Int?
+    public var tlbAddress: UInt64
+    public var live: Bool
+    /// The scatterlist this entry belongs to, if any.
+    public var scatterlist: Int?
+}
+
+/// A `dma_map_sg()` scatterlist: the entries the driver got back.
+public struct ScatterList: Sendable {
+    public var device: Int
+    public var entries: [Int]
+    public var live: Bool
+}
+
+/// Which pool served a request.
+public enum PoolRef: Hashable, Sendable, CustomStringConvertible {
+    case atomic(Int)
+    case swiotlb(Int)
+    public var description: String {
+        switch self {
+        case .atomic(let p): "atomic pool \(p)"
+        case .swiotlb(let p): "swiotlb pool \(p)"
+        }
+    }
+}
+
+/// What a step did that the oracle must look at. The model records facts, never verdicts.
+public enum Event: Sendable {
+    /// A DMA address was given to a device: a mapping (`mapping >= 0`) or a coherent allocation.
+    case handedOut(device: Int, dma: UInt64, size: UInt32, mapping: Int?, coherent: Int?)
+    /// A pool served a request that wanted shared (or private) memory.
+    case poolServed(PoolRef, phys: UInt64, size: UInt64, wantShared: Bool)
+    /// `swiotlb_bounce()` copied bytes between a slot and the original buffer.
+    case bounced(mapping: Int, toDevice: Bool, tlb: UInt64, orig: UInt64, size: UInt64)
+    case mapped(Int)
+    case syncedForCpu(mapping: Int, offset: UInt32, size: UInt32)
+    case syncedForDevice(mapping: Int, offset: UInt32, size: UInt32)
+    case unmapped(mapping: Int, cpuSynced: Bool)
+    /// The host, or a device it controls, wrote bytes (byte-index range) of guest memory.
+    case hostWrote(lo: UInt32, hi: UInt32, tag: Provenance)
+    /// The CPU wrote bytes (byte-index range) of guest memory.
+    case cpuWrote(lo: UInt32, hi: UInt32)
+    /// A conversion to shared left an undisclosed guest byte where the host can read it, at the
+    /// moment of conversion, before anything could overwrite it.
+    case conversionExposed(byteIndex: UInt32, tag: Provenance)
+    case leaked(pages: Range<Int>, LeakReason)
+    case freed(pages: Range<Int>)
+}

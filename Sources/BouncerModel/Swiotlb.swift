@@ -1,0 +1,210 @@
+import BouncerPolicy
+
+extension System {
+    /// Allocates and initialises a swiotlb pool: pages from `zone`, zeroed
+    /// (`swiotlb_init_io_tlb_pool`), not yet decrypted.
+    mutating func createSwiotlbPool(kind: SwiotlbPoolKind, slots: Int, zone: Zone) -> Int? {
+        let pages = (slots * Int(IOTLB.slotSize) + 4095) / 4096
+        let index = swiotlbPools.count
+        guard let first = allocPages(pages, highest: zone, owner: .swiotlbPool(index)) else { return nil }
+        swiotlbPools.append(SwiotlbPool(kind: kind, firstPage: first, slotCount: slots))
+        let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)
+        memory.contents.fill(lo, hi, .zero)
+        return index
+    }
+
+    /// `swiotlb_update_mem_attributes()`: decrypt the default pool once the platform is known to
+    /// be confidential. The series records whether it worked; before it, the pool was assumed
+    /// decrypted whatever `set_memory_decrypted()` returned.
+    mutating func swiotlbUpdateMemAttributes(_ pool: Int) {
+        let ok = platform.confidential && setMemoryDecrypted(swiotlbPools[pool].pages)
+        swiotlbPools[pool].decrypted = ok || behaviours.swiotlbPoolSelection == .assumeDecrypted
+    }
+
+    /// The pools a device's `io_tlb_mem` searches, in order: its restricted pool alone, or the
+    /// default pool and the dynamic pools (`swiotlb_search_area` over `mem->pools`).
+    func swiotlbPoolsToSearch(_ device: Int) -> [Int] {
+        if let restricted = devices[device].restrictedPool { return [restricted] }
+        return swiotlbPools.indices.filter {
+            swiotlbPools[$0].live && (swiotlbPools[$0].kind == .defaultPool || swiotlbPools[$0].kind == .dynamic)
+        }
+    }
+
+    func swiotlbPoolAccepts(_ pool: Int, wantShared: Bool) -> Bool {
+        d.poolAccepts(
+            poolDecrypted: swiotlbPools[pool].decrypted, wantShared: wantShared,
+            strict: behaviours.swiotlbPoolSelection == .strict)
+    }
+
+    /// `swiotlb_find_slots()`: search the device's pools that may serve the request; when all are
+    /// full, schedule `swiotlb_dyn_alloc` and make a transient pool just for this request.
+    mutating func swiotlbFindSlots(
+        _ device: Int, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, wantShared: Bool
+    ) -> (pool: Int, slot: Int)? {
+        let minAlign = devices[device].config.minAlignMask
+        for pool in swiotlbPoolsToSearch(device) where swiotlbPoolAccepts(pool, wantShared: wantShared) {
+            if let slot = swiotlbPools[pool].search(
+                orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+            {
+                swiotlbPools[pool].allocate(
+                    at: slot, allocSize: allocSize,
+                    offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+                return (pool, slot)
+            }
+        }
+        guard devices[device].restrictedPool == nil, allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
+            let defaultPool = swiotlbPools.firstIndex(where: { $0.kind == .defaultPool }),
+            swiotlbPoolAccepts(defaultPool, wantShared: wantShared)
+        else { return nil }
+        swiotlbGrowPending = true
+        guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared),
+            let slot = swiotlbPools[pool].search(
+                orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+        else { return nil }
+        swiotlbPools[pool].allocate(
+            at: slot, allocSize: allocSize,
+            offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+        return (pool, slot)
+    }
+
+    /// `swiotlb_alloc_pool()` via `swiotlb_alloc_tlb()` for a transient pool (GFP_NOWAIT): a device
+    /// that needs shared memory takes it from the atomic pools; otherwise fresh pages, decrypted
+    /// (always, before the series; when the request is shared, after it).
+    mutating func swiotlbAllocTransient(_ device: Int, slots: Int, wantShared: Bool) -> Int? {
+        let pages = (slots * Int(IOTLB.slotSize) + 4095) / 4096
+        let zone = gfpZone(forMask: min(devices[device].config.dmaMask, devices[device].config.busDmaLimit == 0 ? ~0 : devices[device].config.busDmaLimit))
+        let index = swiotlbPools.count
+        if forceDmaUnencrypted(device) {
+            guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true) else { return nil }
+            memory.setOwner(first ..< first + pages, .swiotlbPool(index))
+            swiotlbPools.append(SwiotlbPool(kind: .transient, firstPage: first, slotCount: slots))
+            swiotlbPools[index].atomicSource = pool
+            swiotlbPools[index].decrypted = atomicPools[pool].decrypted
+        } else {
+            guard let first = allocPages(pages, highest: zone, owner: .swiotlbPool(index)) else { return nil }
+            swiotlbPools.append(SwiotlbPool(kind: .transient, firstPage: first, slotCount: slots))
+            let decrypt = behaviours.swiotlbPoolSelection == .assumeDecrypted || wantShared
+            if decrypt && !swiotlbDecryptNewPool(index) { return nil }
+            swiotlbPools[index].decrypted = decrypt
+        }
+        let (lo, hi) = GuestMemory.byteRange(ofPages: swiotlbPools[index].pages)
+        memory.contents.fill(lo, hi, .zero)
+        return index
+    }
+
+    /// Decrypts a fresh pool's pages; on failure re-encrypts and frees them, or leaks them when
+    /// that fails too (`swiotlb_alloc_tlb`), and the pool is not used.
+    private mutating func swiotlbDecryptNewPool(_ pool: Int) -> Bool {
+        let pages = swiotlbPools[pool].pages
+        swiotlbPools[pool].live = false
+        if setMemoryDecrypted(pages) {
+            swiotlbPools[pool].live = true
+            return true
+        }
+        if setMemoryEncrypted(pages) {
+            freePages(pages)
+        } else {
+            disposeAfterFailedConversion(pages, leak: behaviours.decryptFailure == .leak, reason: .decryptFailed)
+        }
+        return false
+    }
+
+    /// `swiotlb_dyn_alloc()`, run from the workqueue: add a dynamic pool to the default `io_tlb_mem`.
+    mutating func swiotlbDynAlloc() {
+        swiotlbGrowPending = false
+        guard let pool = createSwiotlbPool(kind: .dynamic, slots: SwiotlbPool.dynamicSlots, zone: .dma32) else { return }
+        let wantShared = swiotlbPools.first { $0.kind == .defaultPool }?.decrypted ?? false
+        let decrypt = platform.confidential && (behaviours.swiotlbPoolSelection == .assumeDecrypted || wantShared)
+        if decrypt && !swiotlbDecryptNewPool(pool) { return }
+        swiotlbPools[pool].decrypted = decrypt || behaviours.swiotlbPoolSelection == .assumeDecrypted
+    }
+
+    /// Frees a transient pool after its mapping is gone (`swiotlb_del_transient` →
+    /// `swiotlb_free_tlb`): back to the atomic pool, or re-encrypted and freed (leaked if the
+    /// re-encryption fails).
+    mutating func swiotlbFreeTransient(_ pool: Int) {
+        swiotlbPools[pool].live = false
+        let pages = swiotlbPools[pool].pages
+        if let source = swiotlbPools[pool].atomicSource {
+            memory.setOwner(pages, .atomicPool(source))
+            atomicPoolFree(source, pages: pages)
+        } else if swiotlbPools[pool].decrypted && platform.confidential {
+            if setMemoryEncrypted(pages) {
+                freePages(pages)
+            } else {
+                disposeAfterFailedConversion(pages, leak: behaviours.reencryptFailure == .leak, reason: .reencryptFailed)
+            }
+        } else {
+            freePages(pages)
+        }
+    }
+
+    /// `swiotlb_tbl_map_single()`: find slots, record the original address per slot, fill the slot
+    /// from the original buffer, and return the pool and bounce address.
+    mutating func swiotlbTblMapSingle(
+        _ device: Int, orig: UInt64, mappingSize: UInt64, request r: MapRequestTerms<ConcreteDomain>,
+        wantShared: Bool, mapping: Int
+    ) -> (pool: Int, tlb: UInt64)? {
+        let minAlign = devices[device].config.minAlignMask
+        var offset = d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig)
+        let size = mappingSize + offset
+        guard let (pool, found) = swiotlbFindSlots(
+            device, orig: orig, allocSize: size, allocAlignMask: 0, wantShared: wantShared)
+        else { return nil }
+        let padSlots = Int(offset >> IOTLB.shift)
+        offset &= IOTLB.slotSize - 1
+        let index = found + padSlots
+        swiotlbPools[pool].slots[index].padSlots = UInt16(padSlots)
+        for i in 0 ..< SwiotlbPool.slotsFor(size) - padSlots {
+            swiotlbPools[pool].slots[index + i].origAddr = orig + UInt64(i) << IOTLB.shift
+            swiotlbPools[pool].slots[index + i].mapping = Int32(mapping)
+        }
+        for i in found ..< index { swiotlbPools[pool].slots[i].mapping = Int32(mapping) }
+        let tlb = swiotlbPools[pool].start + UInt64(index) << IOTLB.shift + offset
+        mappings[mapping].bouncePool = pool
+        mappings[mapping].tlbAddress = tlb
+        if d.swiotlbCopiesOnMap(behaviourTerms, r) {
+            swiotlbBounce(pool, tlb: tlb, size: mappingSize, toDevice: true, mapping: mapping)
+        }
+        return (pool, tlb)
+    }
+
+    /// `swiotlb_bounce()`: copy between the slot and the original buffer, at the original address
+    /// the slot recorded, clamped (or not) to what is left of the allocation.
+    mutating func swiotlbBounce(_ pool: Int, tlb: UInt64, size: UInt64, toDevice: Bool, mapping: Int) {
+        let p = swiotlbPools[pool]
+        let index = Int((tlb - p.start) >> IOTLB.shift)
+        guard index < p.slots.count, p.slots[index].origAddr != SwiotlbSlot.invalid else { return }
+        let window = d.swiotlbBounceWindow(
+            behaviourTerms, minAlignMask: devices[mappings[mapping].device].config.minAlignMask, tlbAddress: tlb,
+            slotOrigAddress: p.slots[index].origAddr, slotAllocSize: UInt64(p.slots[index].allocSize), size: size)
+        guard window.size > 0 else { return }
+        // Copying the buffer into a slot an untrusted device reads is the guest giving it away.
+        if toDevice && !devices[mappings[mapping].device].config.trusted {
+            disclose(phys: window.origAddress, size: window.size)
+        }
+        events.append(.bounced(mapping: mapping, toDevice: toDevice, tlb: tlb, orig: window.origAddress, size: window.size))
+        if toDevice {
+            copyPhys(from: window.origAddress, to: tlb, size: window.size)
+        } else {
+            copyPhys(from: tlb, to: window.origAddress, size: window.size)
+        }
+    }
+
+    /// `swiotlb_tbl_unmap_single()` after the CPU sync: release the slots, or the whole pool if
+    /// it was transient.
+    mutating func swiotlbTblUnmapSingle(_ pool: Int, tlb: UInt64, device: Int) {
+        if swiotlbPools[pool].kind == .transient {
+            swiotlbFreeTransient(pool)
+            return
+        }
+        let offsetLow = d.swiotlbAlignOffset(minAlignMask: devices[device].config.minAlignMask, alignMask: 0, address: tlb)
+        let index = Int((tlb - offsetLow - swiotlbPools[pool].start) >> IOTLB.shift)
+        _ = swiotlbPools[pool].release(slotIndex: index, offsetLow: offsetLow)
+    }
+
+    /// The swiotlb pool holding a physical address (`swiotlb_find_pool`).
+    public func swiotlbFindPool(_ phys: UInt64) -> Int? {
+        swiotlbPools.indices.first { swiotlbPools[$0].live && swiotlbPools[$0].contains(phys) }
+    }
+}

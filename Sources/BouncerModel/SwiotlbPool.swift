@@ -1,0 +1,148 @@
+import BouncerPolicy
+
+/// One 2 KiB slot's bookkeeping (`struct io_tlb_slot`).
+public struct SwiotlbSlot: Sendable {
+    /// `INVALID_PHYS_ADDR` when the slot holds no mapping's data.
+    public static let invalid: UInt64 = ~0
+    public var origAddr: UInt64 = invalid
+    public var allocSize: UInt32 = 0
+    public var padSlots: UInt16 = 0
+    /// Free slots from here to the end of the segment (`list`); 0 when in use.
+    public var list: UInt16 = 0
+    /// Which live object holds the slot: a mapping handle or a coherent handle.
+    public var mapping: Int32 = -1
+    public var coherent: Int32 = -1
+}
+
+public enum SwiotlbPoolKind: Sendable, CustomStringConvertible {
+    /// The boot-time pool (`io_tlb_default_mem`).
+    case defaultPool
+    /// A device's `restricted-dma-pool`.
+    case restricted
+    /// Added by `swiotlb_dyn_alloc()` when the default pool ran short.
+    case dynamic
+    /// Made for a single mapping by `swiotlb_find_slots()` and freed on unmap.
+    case transient
+
+    public var description: String {
+        switch self {
+        case .defaultPool: "default"
+        case .restricted: "restricted-dma-pool"
+        case .dynamic: "dynamic"
+        case .transient: "transient"
+        }
+    }
+}
+
+/// An `io_tlb_pool`: contiguous pages cut into slots, with the encryption state the kernel
+/// recorded for it (the 2026 series' `unencrypted`).
+public struct SwiotlbPool: Sendable {
+    public static let defaultSlots = 128
+    public static let restrictedSlots = 64
+    public static let dynamicSlots = 64
+
+    public var kind: SwiotlbPoolKind
+    public var firstPage: Int
+    public var pageCount: Int
+    public var start: UInt64
+    public var slots: [SwiotlbSlot]
+    /// Next search start (`area->index`) and slots in use.
+    public var index = 0
+    public var used = 0
+    public var decrypted = false
+    public var live = true
+    /// Where a transient pool's memory came from, if an atomic pool.
+    public var atomicSource: Int?
+
+    public var pages: Range<Int> { firstPage ..< firstPage + pageCount }
+    public var end: UInt64 { start + UInt64(slots.count) << IOTLB.shift }
+
+    init(kind: SwiotlbPoolKind, firstPage: Int, slotCount: Int) {
+        self.kind = kind
+        self.firstPage = firstPage
+        pageCount = (slotCount * Int(IOTLB.slotSize) + 4095) / 4096
+        start = GuestMemory.phys(ofPage: firstPage)
+        slots = Array(repeating: SwiotlbSlot(), count: slotCount)
+        // swiotlb_init_io_tlb_pool(): free counts run to the end of each 128-slot segment.
+        for i in 0 ..< slotCount {
+            slots[i].list = UInt16(min(IOTLB.segmentSlots - (i & (IOTLB.segmentSlots - 1)), slotCount - i))
+        }
+    }
+
+    public func contains(_ phys: UInt64) -> Bool { phys >= start && phys < end }
+
+    /// `nr_slots()`.
+    static func slotsFor(_ bytes: UInt64) -> Int { Int((bytes + IOTLB.slotSize - 1) >> IOTLB.shift) }
+
+    /// `swiotlb_search_pool_area()` over the pool's single area: the first run of `nslots` free
+    /// slots whose start satisfies the alignment masks, searching from `index` in strides.
+    func search(orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, minAlignMask: UInt64) -> Int? {
+        let nslots = Self.slotsFor(allocSize)
+        let nslabs = slots.count
+        guard nslots > 0, nslots <= nslabs - used, nslots <= IOTLB.segmentSlots else { return nil }
+        var iotlbAlignMask = minAlignMask
+        var alignMask = allocAlignMask
+        if alignMask == 0 && iotlbAlignMask == 0 && allocSize >= GuestMemory.pageSize {
+            alignMask = GuestMemory.pageSize - 1
+        }
+        alignMask |= IOTLB.slotSize - 1
+        iotlbAlignMask &= ~alignMask
+        let stride = Int(max(alignMask, iotlbAlignMask) >> IOTLB.shift) + 1
+        func wrap(_ i: Int) -> Int { i >= nslabs ? 0 : i }
+        var idx = wrap(index)
+        var checked = 0
+        while checked < nslabs {
+            let t = start + UInt64(idx) << IOTLB.shift
+            if t & alignMask != 0 || (orig != 0 && t & iotlbAlignMask != orig & iotlbAlignMask) {
+                idx = wrap(idx + 1)
+                checked += 1
+                continue
+            }
+            if Int(slots[idx].list) >= nslots { return idx }
+            idx = wrap(idx + stride)
+            checked += stride
+        }
+        return nil
+    }
+
+    /// Marks `nslots` slots from `s` used, recording each slot's remaining `alloc_size`, and fixes
+    /// the free counts of the slots before it in the segment.
+    mutating func allocate(at s: Int, allocSize: UInt64, offsetLow: UInt64) {
+        let nslots = Self.slotsFor(allocSize)
+        for i in s ..< s + nslots {
+            slots[i].list = 0
+            slots[i].allocSize = UInt32(truncatingIfNeeded: allocSize &- (offsetLow + UInt64(i - s) << IOTLB.shift))
+        }
+        var count: UInt16 = 0
+        var i = s - 1
+        while i >= 0, i & (IOTLB.segmentSlots - 1) != IOTLB.segmentSlots - 1, slots[i].list != 0 {
+            count += 1
+            slots[i].list = count
+            i -= 1
+        }
+        index = s + nslots >= slots.count ? 0 : s + nslots
+        used += nslots
+    }
+
+    /// `swiotlb_release_slots()`: frees the slots of the allocation at slot `idx` (after its padding
+    /// slots), padding included, and merges the free counts.
+    mutating func release(slotIndex idx: Int, offsetLow: UInt64) -> Int {
+        let first = idx - Int(slots[idx].padSlots)
+        let n = Self.slotsFor(UInt64(slots[first].allocSize) + offsetLow)
+        let segmentEnd = (first / IOTLB.segmentSlots + 1) * IOTLB.segmentSlots
+        var count: UInt16 = first + n < min(segmentEnd, slots.count) ? slots[first + n].list : 0
+        var i = first + n - 1
+        while i >= first {
+            count += 1
+            slots[i] = SwiotlbSlot(list: count)
+            i -= 1
+        }
+        while i >= 0, i & (IOTLB.segmentSlots - 1) != IOTLB.segmentSlots - 1, slots[i].list != 0 {
+            count += 1
+            slots[i].list = count
+            i -= 1
+        }
+        used -= n
+        return n
+    }
+}

@@ -1,0 +1,245 @@
+import BouncerPolicy
+
+/// A host-armed failure of the next page-state conversion (`set_memory_decrypted()` or
+/// `set_memory_encrypted()`): the first `afterPages` pages convert, the next one is left in an
+/// unknown state and the call fails.
+public struct ConversionFault: Hashable, Sendable {
+    public var afterPages: Int
+    public init(afterPages: Int) { self.afterPages = afterPages }
+}
+
+/// The whole guest: platform, memory, devices, the DMA layer's pools and every live object.
+///
+/// A value type: copying a `System` snapshots the guest. Objects are named by *handles*, their
+/// creation order per kind, which stay valid (and dead) after the object is gone.
+public struct System: Sendable {
+    public let behaviours: Behaviours
+    public internal(set) var platform: Platform
+    public internal(set) var memory = GuestMemory()
+    public internal(set) var devices: [Device] = []
+    public internal(set) var buffers: [Buffer] = []
+    public internal(set) var coherent: [CoherentAllocation] = []
+    public internal(set) var mappings: [Mapping] = []
+    public internal(set) var scatterlists: [ScatterList] = []
+    public internal(set) var swiotlbPools: [SwiotlbPool] = []
+    public internal(set) var atomicPools: [AtomicPool] = []
+    /// What the current step did, for the oracle. Cleared by `beginStep()`.
+    public internal(set) var events: [Event] = []
+    public internal(set) var conversionFault: ConversionFault?
+    /// `swiotlb_dyn_alloc` work was scheduled and has not run yet.
+    public internal(set) var swiotlbGrowPending = false
+    var slab = Slab()
+    var nextAllocation: UInt32 = 1
+    var nextHostWrite: UInt32 = 1
+
+    @usableFromInline let d = ConcreteDomain()
+
+    /// Boots a guest: `swiotlb_init` places the default pool low in ZONE_DMA32 and
+    /// `mem_encrypt_init` decrypts it (`swiotlb_update_mem_attributes`); `dma_atomic_pool_init`
+    /// creates the three atomic pools.
+    public init(platform kind: PlatformKind, behaviours: Behaviours) {
+        self.behaviours = behaviours
+        platform = Platform(kind)
+        events.reserveCapacity(16)
+        let pool = createSwiotlbPool(kind: .defaultPool, slots: SwiotlbPool.defaultSlots, zone: .dma32)!
+        swiotlbUpdateMemAttributes(pool)
+        for zone in Zone.allCases { dmaAtomicPoolInit(zone) }
+        events.removeAll(keepingCapacity: true)
+    }
+
+    public mutating func beginStep() { events.removeAll(keepingCapacity: true) }
+
+    // MARK: policy terms
+
+    @inlinable var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, platform) }
+    @inlinable var behaviourTerms: BehaviourTerms<ConcreteDomain> { BehaviourTerms(d, behaviours) }
+
+    @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
+        let c = devices[device].config
+        return DeviceTerms(
+            trusted: c.trusted, dmaMask: c.dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
+            swiotlbDisabled: c.swiotlbDisabled, restrictedPool: devices[device].restrictedPool != nil,
+            forceBounce: c.forceBounce)
+    }
+
+    /// `force_dma_unencrypted(dev)`.
+    public func forceDmaUnencrypted(_ device: Int) -> Bool {
+        d.forceDmaUnencrypted(platformTerms, deviceTerms(device), behaviourTerms)
+    }
+
+    /// `dma_to_phys(dev, addr)`.
+    public func dmaToPhys(_ device: Int, _ dma: UInt64) -> UInt64 { d.dmaToPhys(platformTerms, deviceTerms(device), dma) }
+
+    /// Whether `dma` names the host-visible alias of its page, on this platform.
+    public func dmaAddressIsUnencrypted(_ dma: UInt64) -> Bool { d.dmaAddressIsUnencrypted(platformTerms, dma) }
+
+    mutating func newAllocation() -> UInt32 {
+        defer { nextAllocation += 1 }
+        return nextAllocation
+    }
+
+    // MARK: devices
+
+    /// `device_add()` plus `of_reserved_mem_device_init()`: a device joins the system; one with a
+    /// restricted-dma-pool attaches to it, creating it on first use (`rmem_swiotlb_device_init`).
+    @discardableResult
+    public mutating func probeDevice(_ config: DeviceConfig) -> Int {
+        devices.append(Device(config: config))
+        let index = devices.count - 1
+        if config.restrictedPool && !config.swiotlbDisabled {
+            if let existing = swiotlbPools.firstIndex(where: { $0.kind == .restricted }) {
+                devices[index].restrictedPool = existing
+            } else if let pool = createSwiotlbPool(kind: .restricted, slots: SwiotlbPool.restrictedSlots, zone: .dma32) {
+                // rmem_swiotlb_device_init decrypts unconditionally; the series records the outcome.
+                let ok = setMemoryDecrypted(swiotlbPools[pool].pages)
+                swiotlbPools[pool].decrypted = ok || behaviours.swiotlbPoolSelection == .assumeDecrypted
+                devices[index].restrictedPool = pool
+            }
+        }
+        return index
+    }
+
+    // MARK: page-state conversion
+
+    /// The host will make the next conversion fail after `afterPages` pages.
+    public mutating func armConversionFault(_ fault: ConversionFault) { conversionFault = fault }
+
+    /// `set_memory_decrypted()`: make pages shared. On a confidential platform the host may fail
+    /// it partway (an armed `ConversionFault`). A non-confidential guest has nothing to convert.
+    @discardableResult
+    public mutating func setMemoryDecrypted(_ pages: Range<Int>) -> Bool {
+        convert(pages, to: .decrypted)
+    }
+
+    /// `set_memory_encrypted()`: make pages private again; the host may fail it the same way.
+    @discardableResult
+    public mutating func setMemoryEncrypted(_ pages: Range<Int>) -> Bool {
+        convert(pages, to: .encrypted)
+    }
+
+    private mutating func convert(_ pages: Range<Int>, to target: PageState) -> Bool {
+        guard platform.confidential, !pages.isEmpty else { return true }
+        var converted = pages
+        var failedPage: Int?
+        if let fault = conversionFault {
+            conversionFault = nil
+            let k = min(fault.afterPages, pages.count - 1)
+            converted = pages.lowerBound ..< pages.lowerBound + k
+            failedPage = pages.lowerBound + k
+        }
+        for page in converted where memory.states[page] != target {
+            memory.setState(page, target)
+            pageChangedHands(page)
+        }
+        if let failedPage {
+            memory.setState(failedPage, .unknown)
+            pageChangedHands(failedPage)
+            return false
+        }
+        return true
+    }
+
+    /// A converted page: where the platform shares in place the old bytes are now exposed; where
+    /// it does not, the host gets a fresh page and the old bytes are gone.
+    private mutating func pageChangedHands(_ page: Int) {
+        let (lo, hi) = GuestMemory.byteRange(ofPages: page ..< page + 1)
+        if platform.conversionKeepsContents {
+            if memory.states[page] != .encrypted, let (at, tag) = memory.contents.firstUndisclosedGuest(lo, hi) {
+                events.append(.conversionExposed(byteIndex: at, tag: tag))
+            }
+        } else {
+            memory.contents.fill(lo, hi, .zero)
+        }
+    }
+
+    /// After a failed conversion: leak the pages (the kernel's rule), or free them (a bug).
+    mutating func disposeAfterFailedConversion(_ pages: Range<Int>, leak: Bool, reason: LeakReason) {
+        if leak {
+            memory.setOwner(pages, .leaked(reason))
+            events.append(.leaked(pages: pages, reason))
+        } else {
+            freePages(pages)
+        }
+    }
+
+    /// `__free_pages()`.
+    mutating func freePages(_ pages: Range<Int>) {
+        memory.setOwner(pages, .free)
+        events.append(.freed(pages: pages))
+    }
+
+    /// `alloc_pages()` in the highest zone the request allows, falling back to lower zones.
+    mutating func allocPages(_ count: Int, highest: Zone, owner: PageOwner) -> Int? {
+        guard let first = memory.findFreePages(count, highest: highest) else { return nil }
+        memory.setOwner(first ..< first + count, owner)
+        return first
+    }
+
+    // MARK: the CPU and the host touching memory
+
+    /// The guest CPU writes its own data into a buffer: secret unless the memory was shared on
+    /// purpose, in which case the guest knows the host can read it.
+    mutating func cpuWrite(phys: UInt64, size: UInt32, allocation: UInt32, disclosed: Bool) {
+        var at = phys
+        var left = UInt64(size)
+        while left > 0, let index = GuestMemory.byteIndex(ofPhys: at) {
+            let n = min(left, GuestMemory.pageSize - (at & (GuestMemory.pageSize - 1)))
+            memory.contents.fill(index, index + UInt32(n), .guest(allocation, disclosed: disclosed))
+            events.append(.cpuWrote(lo: index, hi: index + UInt32(n)))
+            at += n
+            left -= n
+        }
+    }
+
+    /// The host writes bytes of a page it can see. Returns false for a private page.
+    @discardableResult
+    public mutating func hostWrite(page: Int, offset: UInt32, size: UInt32) -> Bool {
+        guard page < GuestMemory.pageCount, memory.hostVisible(page: page, confidential: platform.confidential)
+        else { return false }
+        let lo = UInt32(page) << 12 + min(offset, 4095)
+        let hi = min(lo + size, UInt32(page + 1) << 12)
+        memory.contents.fill(lo, hi, .host(nextHostWrite))
+        events.append(.hostWrote(lo: lo, hi: hi, tag: .host(nextHostWrite)))
+        nextHostWrite += 1
+        return true
+    }
+
+    /// Copies `size` bytes between guest physical ranges, page by page; bytes outside RAM are
+    /// skipped (the oracle reports the copy itself).
+    mutating func copyPhys(from source: UInt64, to destination: UInt64, size: UInt64) {
+        var done: UInt64 = 0
+        while done < size {
+            let s = source &+ done
+            let t = destination &+ done
+            let n = min(
+                size - done, GuestMemory.pageSize - (s & (GuestMemory.pageSize - 1)),
+                GuestMemory.pageSize - (t & (GuestMemory.pageSize - 1)))
+            if let si = GuestMemory.byteIndex(ofPhys: s), let ti = GuestMemory.byteIndex(ofPhys: t) {
+                memory.contents.copy(from: si, to: ti, count: UInt32(n))
+            }
+            done += n
+        }
+    }
+
+    /// Marks the guest bytes of a physical range disclosed.
+    mutating func disclose(phys: UInt64, size: UInt64) {
+        var at = phys
+        let end = phys &+ size
+        while at < end, let index = GuestMemory.byteIndex(ofPhys: at) {
+            let n = min(end - at, GuestMemory.pageSize - (at & (GuestMemory.pageSize - 1)))
+            memory.contents.disclose(index, index + UInt32(n))
+            at += n
+        }
+    }
+}
+
+extension System {
+    /// A pseries guest turns itself into a secure VM at runtime (`prom_init` → UV_ESM, seed 003):
+    /// all memory becomes secure, then `swiotlb_update_mem_attributes()` shares the default pool.
+    /// Pools and devices set up before the transition stay as they were.
+    public mutating func enterSecureMode() {
+        guard platform.kind == .pseriesSvm, !platform.confidential else { return }
+        platform.confidential = true
+        if let pool = swiotlbPools.firstIndex(where: { $0.kind == .defaultPool }) { swiotlbUpdateMemAttributes(pool) }
+    }
+}

@@ -1,0 +1,297 @@
+import BouncerModel
+import BouncerPolicy
+
+/// Checks every invariant after every step.
+///
+/// Most checks read the events the step recorded (what was handed to which device, which pool
+/// served what, what `swiotlb_bounce()` copied); the rest scan state. The oracle also keeps, per
+/// live mapping the device may write, the bytes the guest should read back, as the DMA API's
+/// ownership rules define them.
+public struct Oracle: Sendable {
+    /// Per mapping handle: the expected contents of its buffer when the CPU next looks.
+    var expected: [ProvenanceMap?] = []
+    /// Per mapping handle: the allocation that owns the mapped bytes.
+    var owner: [UInt32] = []
+
+    public init() {}
+
+    /// All violations of the step just run, in invariant-check order; empty when clean.
+    public mutating func check(_ system: System, step: Int) -> [Violation] {
+        var found: [Violation] = []
+        for event in system.events { checkEvent(event, system, step, &found) }
+        checkFreedPages(system, step, &found)
+        checkPrivateBytes(system, step, &found)
+        checkLifecycle(system, step, &found)
+        return found
+    }
+
+    // MARK: event checks
+
+    mutating func checkEvent(_ event: Event, _ s: System, _ step: Int, _ found: inout [Violation]) {
+        let confidential = s.platform.confidential
+        switch event {
+        case let .handedOut(device, dma, size, mapping, coherent):
+            guard confidential else { return }
+            let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "?"
+            if s.devices[device].config.trusted {
+                checkTrustedHandout(s, device: device, dma: dma, size: size, what: what, step, &found)
+            } else {
+                checkUntrustedHandout(s, device: device, dma: dma, size: size, what: what, step, &found)
+            }
+        case let .poolServed(pool, phys, size, wantShared):
+            guard confidential else { return }
+            forEachPage(phys, size) { page in
+                let state = s.memory.states[page]
+                if state != (wantShared ? .decrypted : .encrypted) {
+                    found.append(Violation(
+                        invariant: .confPool, step: step, location: "\(pool), page \(pageName(page))",
+                        detail: "served a request for \(wantShared ? "shared" : "private") memory from a \(state) page"))
+                    return false
+                }
+                return true
+            }
+        case let .bounced(mapping, toDevice, tlb, orig, size):
+            let m = s.mappings[mapping]
+            let origEnd = m.phys + UInt64(m.size)
+            let tlbEnd = m.tlbAddress + UInt64(m.size)
+            if orig < m.phys || orig &+ size > origEnd || orig &+ size < orig || tlb < m.tlbAddress || tlb &+ size > tlbEnd {
+                found.append(Violation(
+                    invariant: .safeHostInput, step: step, location: "mapping \(mapping), slot \(hex(tlb))",
+                    detail: "swiotlb_bounce copied \(size) bytes \(toDevice ? "to" : "from") the slot at original \(hex(orig)), "
+                        + "outside the mapping \(hex(m.phys))+\(m.size)"))
+            }
+        case let .mapped(mapping):
+            let m = s.mappings[mapping]
+            grow(to: mapping)
+            owner[mapping] = allocation(containing: m.phys, s)
+            if m.direction.deviceWrites, let lo = GuestMemory.byteIndex(ofPhys: m.phys) {
+                expected[mapping] = s.memory.contents.extract(lo, lo + m.size)
+            }
+            unconstrainOverlaps(of: mapping, s)
+        case let .hostWrote(lo, hi, tag):
+            // The write lands in every live mapping whose DMA buffer (its slot when bounced, the
+            // buffer itself when mapped directly) holds these bytes.
+            for x in expected.indices where expected[x] != nil && s.mappings[x].live {
+                let mx = s.mappings[x]
+                guard let base = GuestMemory.byteIndex(ofPhys: mx.bouncePool != nil ? mx.tlbAddress : mx.phys) else { continue }
+                let a = max(lo, base), b = min(hi, base + mx.size)
+                if a < b { expected[x]!.fill(a - base, b - base, tag) }
+            }
+        case let .cpuWrote(lo, hi):
+            for x in expected.indices where expected[x] != nil {
+                guard let base = GuestMemory.byteIndex(ofPhys: s.mappings[x].phys) else { continue }
+                let a = max(lo, base), b = min(hi, base + s.mappings[x].size)
+                if a < b { expected[x]!.fill(a - base, b - base, .unconstrained) }
+            }
+        case let .syncedForDevice(mapping, offset, size):
+            let m = s.mappings[mapping]
+            if m.direction.deviceReads, mapping < expected.count, expected[mapping] != nil,
+                let base = GuestMemory.byteIndex(ofPhys: m.phys)
+            {
+                let end = min(UInt64(offset) + UInt64(size), UInt64(m.size))
+                let lo = min(offset, m.size)
+                s.memory.contents.forEachRun(base + lo, base + UInt32(end)) { a, b, tag in
+                    expected[mapping]!.fill(a - base, b - base, tag)
+                    return true
+                }
+            }
+        case let .syncedForCpu(mapping, offset, size):
+            compareReadBack(s, mapping: mapping, offset: offset, size: size, step, &found)
+        case let .unmapped(mapping, cpuSynced):
+            if cpuSynced { compareReadBack(s, mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found) }
+            if mapping < expected.count { expected[mapping] = nil }
+        case let .conversionExposed(byteIndex, tag):
+            guard confidential else { return }
+            found.append(Violation(
+                invariant: .confPrivate, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
+                detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))"))
+        case .leaked, .freed:
+            return
+        }
+    }
+
+    func checkUntrustedHandout(
+        _ s: System, device: Int, dma: UInt64, size: UInt32, what: String, _ step: Int, _ found: inout [Violation]
+    ) {
+        let location = "device \(device), \(what), dma \(hex(dma))"
+        if !s.dmaAddressIsUnencrypted(dma) {
+            found.append(Violation(
+                invariant: .confBounce, step: step, location: location,
+                detail: "an untrusted device was given the encrypted (private) alias of guest memory"))
+            return
+        }
+        forEachPage(s.dmaToPhys(device, dma), UInt64(size)) { page in
+            let state = s.memory.states[page]
+            let owner = s.memory.owners[page]
+            let onPurpose: Bool = switch owner {
+            case .atomicPool, .swiotlbPool: true
+            case .coherent(let c): s.coherent[c].shared
+            default: false
+            }
+            if state != .decrypted || !onPurpose {
+                found.append(Violation(
+                    invariant: .confBounce, step: step, location: location + ", page \(pageName(page))",
+                    detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose"))
+                return false
+            }
+            return true
+        }
+    }
+
+    func checkTrustedHandout(
+        _ s: System, device: Int, dma: UInt64, size: UInt32, what: String, _ step: Int, _ found: inout [Violation]
+    ) {
+        let location = "device \(device) (trusted), \(what), dma \(hex(dma))"
+        forEachPage(s.dmaToPhys(device, dma), UInt64(size)) { page in
+            let state = s.memory.states[page]
+            if state != .encrypted {
+                found.append(Violation(
+                    invariant: .confTrusted, step: step, location: location + ", page \(pageName(page))",
+                    detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owners[page])"))
+                return false
+            }
+            return true
+        }
+    }
+
+    /// DATA-INTEGRITY and CONF-STALE: what the CPU now reads back equals the device's writes and
+    /// the buffer's own bytes. A wrong byte that came through a bounce slot and is not the
+    /// buffer's own is stale slot content (CONF-STALE); anything else is lost data.
+    func compareReadBack(_ s: System, mapping: Int, offset: UInt32, size: UInt32, _ step: Int, _ found: inout [Violation]) {
+        guard mapping < expected.count, let e = expected[mapping] else { return }
+        let m = s.mappings[mapping]
+        guard m.direction.deviceWrites, let base = GuestMemory.byteIndex(ofPhys: m.phys), offset < m.size else { return }
+        let end = UInt32(min(UInt64(offset) + UInt64(size), UInt64(m.size)))
+        var violation: Violation?
+        s.memory.contents.forEachRun(base + offset, base + end) { lo, hi, tag in
+            e.forEachRun(lo - base, hi - base) { a, _, want in
+                if want.isUnconstrained || want.origin == tag.origin { return true }
+                let stale = m.bouncePool != nil && !(tag.isGuest && tag.id == owner[mapping])
+                violation = Violation(
+                    invariant: stale ? .confStale : .dataIntegrity, step: step,
+                    location: "mapping \(mapping) (\(m.direction)), byte \(a) of \(hex(m.phys))",
+                    detail: "the CPU reads \(tag) where it should read \(want)")
+                return false
+            }
+            return violation == nil
+        }
+        if let violation { found.append(violation) }
+    }
+
+    // MARK: state checks
+
+    /// CONF-FREELIST: a page that goes back to the page allocator must be private.
+    func checkFreedPages(_ s: System, _ step: Int, _ found: inout [Violation]) {
+        guard s.platform.confidential else { return }
+        for event in s.events {
+            guard case let .freed(pages) = event else { continue }
+            for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
+                found.append(Violation(
+                    invariant: .confFreelist, step: step, location: "page \(pageName(page))",
+                    detail: "a \(s.memory.states[page]) page was put back on the free list"))
+                return
+            }
+        }
+    }
+
+    /// CONF-PRIVATE: no undisclosed guest byte on a page the host can see.
+    func checkPrivateBytes(_ s: System, _ step: Int, _ found: inout [Violation]) {
+        guard s.platform.confidential else { return }
+        let contents = s.memory.contents
+        for i in 0 ..< contents.runCount where contents.tags[i].isUndisclosedGuest {
+            let lo = contents.starts[i], hi = contents.runEnd(i)
+            var page = Int(lo >> 12)
+            while page <= Int((hi - 1) >> 12) {
+                if s.memory.hostVisible(page: page, confidential: true) {
+                    let at = max(lo, UInt32(page) << 12)
+                    found.append(Violation(
+                        invariant: .confPrivate, step: step, location: "page \(pageName(page)) (\(s.memory.states[page]), \(s.memory.owners[page]))",
+                        detail: "holds \(contents.tags[i]) at \(hex(GuestMemory.phys(ofByteIndex: at)))"))
+                    return
+                }
+                page += 1
+            }
+        }
+    }
+
+    /// SAFE-LIFECYCLE: every page and slot in use belongs to a live object, and every live mapping
+    /// is one the driver holds.
+    func checkLifecycle(_ s: System, _ step: Int, _ found: inout [Violation]) {
+        for page in 0 ..< GuestMemory.pageCount {
+            let dead: Bool = switch s.memory.owners[page] {
+            case .buffer(let b): !s.buffers[b].live
+            case .coherent(let c): !s.coherent[c].live
+            default: false
+            }
+            if dead {
+                found.append(Violation(
+                    invariant: .safeLifecycle, step: step, location: "page \(pageName(page))",
+                    detail: "held by \(s.memory.owners[page]), which is gone: the page is lost, not freed or leaked on purpose"))
+                return
+            }
+        }
+        for (p, pool) in s.swiotlbPools.enumerated() where pool.live && pool.used > 0 {
+            for (i, slot) in pool.slots.enumerated() {
+                if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
+                    || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
+                {
+                    found.append(Violation(
+                        invariant: .safeLifecycle, step: step, location: "swiotlb pool \(p) (\(pool.kind)), slot \(i)",
+                        detail: "still allocated to a mapping or buffer that is gone"))
+                    return
+                }
+            }
+        }
+        for (i, m) in s.mappings.enumerated() where m.live {
+            if let sg = m.scatterlist, !s.scatterlists[sg].live {
+                found.append(Violation(
+                    invariant: .safeLifecycle, step: step, location: "mapping \(i) of scatterlist \(sg)",
+                    detail: "dma_map_sg failed but left this entry mapped; no driver can unmap it"))
+                return
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    /// Two live mappings of the same bytes, one of them device-writable, leave those bytes
+    /// undefined under the DMA API (dma-debug warns of such overlaps): expect nothing of them.
+    mutating func unconstrainOverlaps(of mapping: Int, _ s: System) {
+        let m = s.mappings[mapping]
+        for y in expected.indices where y != mapping && y < s.mappings.count && s.mappings[y].live {
+            let other = s.mappings[y]
+            guard m.direction.deviceWrites || other.direction.deviceWrites else { continue }
+            let lo = max(m.phys, other.phys), hi = min(m.phys + UInt64(m.size), other.phys + UInt64(other.size))
+            guard lo < hi else { continue }
+            expected[mapping]?.fill(UInt32(lo - m.phys), UInt32(hi - m.phys), .unconstrained)
+            expected[y]?.fill(UInt32(lo - other.phys), UInt32(hi - other.phys), .unconstrained)
+        }
+    }
+
+    mutating func grow(to mapping: Int) {
+        while expected.count <= mapping {
+            expected.append(nil)
+            owner.append(0)
+        }
+    }
+
+    func allocation(containing phys: UInt64, _ s: System) -> UInt32 {
+        for b in s.buffers where b.live && phys >= b.phys && phys < b.phys + UInt64(b.size) { return b.allocation }
+        for c in s.coherent where c.live && phys >= c.phys && phys < c.phys + UInt64(c.pages) << 12 { return c.allocation }
+        return 0
+    }
+
+    func forEachPage(_ phys: UInt64, _ size: UInt64, _ body: (Int) -> Bool) {
+        guard size > 0 else { return }
+        var at = phys & ~(GuestMemory.pageSize - 1)
+        let end = phys &+ size
+        while at < end {
+            if let page = GuestMemory.page(ofPhys: at), !body(page) { return }
+            at += GuestMemory.pageSize
+        }
+    }
+}
+
+func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+func pageName(_ page: Int) -> String { "\(page) (\(hex(GuestMemory.phys(ofPage: page))))" }

@@ -1,0 +1,129 @@
+/// The kernel behaviours that differ between versions. A profile is a choice of one case for each.
+///
+/// Each behaviour has two cases: the way the kernel does it now (listed first) and an earlier or
+/// broken way. Names are what a profile file says (`swiotlb-copy-on-map = to-device-only`).
+public struct Behaviours: Hashable, Sendable {
+    /// How dma-direct decides that a streaming mapping must be shared with the host.
+    /// `cc-shared-attr`: the 2026 `DMA_ATTR_CC_SHARED` series, where `dma_capable()` takes the
+    /// attributes and refuses an encrypted address for a device that needs unencrypted DMA, so
+    /// `dma_direct_map_phys()` falls back to swiotlb. `swiotlb-force`: every confidential platform
+    /// sets `SWIOTLB_FORCE` (x86 `pci_swiotlb_detect`, arm64 realms, s390 PV, pseries SVM), so
+    /// `is_swiotlb_force_bounce()` bounces every mapping of every device.
+    public var ccBounce: CCBounce = .ccSharedAttr
+    /// Whether a device the guest trusts (TDISP-accepted, Confidential VMBus `co_external_memory`)
+    /// is exempt from `force_dma_unencrypted()` and from forced bouncing (`device_cc_accepted()`).
+    public var trustedDevices: TrustedDevices = .exempt
+    /// swiotlb pools record whether they are decrypted and `swiotlb_tbl_map_single()` only takes a
+    /// pool whose state matches the request (d5fd03cdd6c0), or every pool is assumed decrypted.
+    public var swiotlbPoolSelection: PoolSelection = .strict
+    /// The atomic pools (`dma_alloc_from_pool()`) track encrypted versus decrypted the same way.
+    public var atomicPoolSelection: PoolSelection = .strict
+    /// What `swiotlb_tbl_map_single()` copies into the slot: the original buffer for every
+    /// direction (901c7280ca0d), or only for TO_DEVICE/BIDIRECTIONAL (before ddbd89deb7d3).
+    public var swiotlbCopyOnMap: CopyOnMap = .allDirections
+    /// What `swiotlb_sync_single_for_device()` copies: only for TO_DEVICE/BIDIRECTIONAL, or for
+    /// every direction as aa6f8dcbab47 did until bddac7c1e02b reverted it.
+    public var swiotlbSyncForDevice: SyncForDevice = .toDeviceOnly
+    /// `swiotlb_bounce()` clamps a partial sync to the slot's recorded `alloc_size` from the
+    /// right original offset (e8068f2d756d), or copies the requested size unchecked.
+    public var swiotlbBounceBounds: BounceBounds = .clamped
+    /// After `set_memory_decrypted()` fails, the pages are leaked (b9fa16949d18 in dma-direct,
+    /// `atomic_pool_expand()`, `swiotlb_alloc_tlb()`), or freed back to the page allocator.
+    public var decryptFailure: ConversionFailure = .leak
+    /// After `set_memory_encrypted()` fails on free, the pages are leaked (`dma_direct_free()`),
+    /// or freed although the host can still see them.
+    public var reencryptFailure: ConversionFailure = .leak
+    /// `dma_direct_map_sg()` unmaps the entries it already mapped when a later one fails, or
+    /// abandons them.
+    public var mapSgFailure: MapSgFailure = .unmapMapped
+
+    public init() {}
+}
+
+public enum CCBounce: String, CaseIterable, Sendable { case ccSharedAttr = "cc-shared-attr", swiotlbForce = "swiotlb-force" }
+public enum TrustedDevices: String, CaseIterable, Sendable { case exempt, bounced }
+public enum PoolSelection: String, CaseIterable, Sendable { case strict, assumeDecrypted = "assume-decrypted" }
+public enum CopyOnMap: String, CaseIterable, Sendable { case allDirections = "all-directions", toDeviceOnly = "to-device-only" }
+public enum SyncForDevice: String, CaseIterable, Sendable { case toDeviceOnly = "to-device-only", allDirections = "all-directions" }
+public enum BounceBounds: String, CaseIterable, Sendable { case clamped, unchecked }
+public enum ConversionFailure: String, CaseIterable, Sendable { case leak, free }
+public enum MapSgFailure: String, CaseIterable, Sendable { case unmapMapped = "unmap-mapped", abandonMapped = "abandon-mapped" }
+
+/// One behaviour as a profile file names it: its name, its choices and how to read and set it.
+public struct BehaviourField: Sendable {
+    public let name: String
+    public let choices: [String]
+    public let get: @Sendable (Behaviours) -> String
+    public let set: @Sendable (inout Behaviours, String) -> Bool
+
+    static func field<B: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ path: WritableKeyPath<Behaviours, B> & Sendable
+    ) -> BehaviourField where B.RawValue == String {
+        BehaviourField(
+            name: name, choices: B.allCases.map(\.rawValue),
+            get: { $0[keyPath: path].rawValue },
+            set: { behaviours, text in
+                guard let value = B(rawValue: text) else { return false }
+                behaviours[keyPath: path] = value
+                return true
+            })
+    }
+}
+
+extension Behaviours {
+    /// Every behaviour, in the order a profile file lists them.
+    public static let fields: [BehaviourField] = [
+        .field("cc-bounce", \.ccBounce),
+        .field("trusted-devices", \.trustedDevices),
+        .field("swiotlb-pool-selection", \.swiotlbPoolSelection),
+        .field("atomic-pool-selection", \.atomicPoolSelection),
+        .field("swiotlb-copy-on-map", \.swiotlbCopyOnMap),
+        .field("swiotlb-sync-for-device", \.swiotlbSyncForDevice),
+        .field("swiotlb-bounce-bounds", \.swiotlbBounceBounds),
+        .field("decrypt-failure", \.decryptFailure),
+        .field("reencrypt-failure", \.reencryptFailure),
+        .field("map-sg-failure", \.mapSgFailure),
+    ]
+}
+
+/// The behaviours as policy values: constants in the model, constants or unknowns in the prover.
+public struct BehaviourTerms<D: PolicyDomain> {
+    public var ccSharedAttr: D.Boolean
+    public var trustedExempt: D.Boolean
+    public var swiotlbStrict: D.Boolean
+    public var atomicStrict: D.Boolean
+    public var copyOnMapAllDirections: D.Boolean
+    public var syncForDeviceAllDirections: D.Boolean
+    public var bounceClamped: D.Boolean
+    public var leakOnDecryptFailure: D.Boolean
+    public var leakOnReencryptFailure: D.Boolean
+
+    @inlinable public init(
+        ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
+        copyOnMapAllDirections: D.Boolean, syncForDeviceAllDirections: D.Boolean, bounceClamped: D.Boolean,
+        leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean
+    ) {
+        self.ccSharedAttr = ccSharedAttr
+        self.trustedExempt = trustedExempt
+        self.swiotlbStrict = swiotlbStrict
+        self.atomicStrict = atomicStrict
+        self.copyOnMapAllDirections = copyOnMapAllDirections
+        self.syncForDeviceAllDirections = syncForDeviceAllDirections
+        self.bounceClamped = bounceClamped
+        self.leakOnDecryptFailure = leakOnDecryptFailure
+        self.leakOnReencryptFailure = leakOnReencryptFailure
+    }
+
+    @inlinable public init(_ d: D, _ b: Behaviours) {
+        self.init(
+            ccSharedAttr: d.constant(b.ccBounce == .ccSharedAttr),
+            trustedExempt: d.constant(b.trustedDevices == .exempt),
+            swiotlbStrict: d.constant(b.swiotlbPoolSelection == .strict),
+            atomicStrict: d.constant(b.atomicPoolSelection == .strict),
+            copyOnMapAllDirections: d.constant(b.swiotlbCopyOnMap == .allDirections),
+            syncForDeviceAllDirections: d.constant(b.swiotlbSyncForDevice == .allDirections),
+            bounceClamped: d.constant(b.swiotlbBounceBounds == .clamped),
+            leakOnDecryptFailure: d.constant(b.decryptFailure == .leak),
+            leakOnReencryptFailure: d.constant(b.reencryptFailure == .leak))
+    }
+}

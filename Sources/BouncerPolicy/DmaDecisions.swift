@@ -1,0 +1,159 @@
+/// The value `dma_map_*()` returns on failure.
+public let dmaMappingError: UInt64 = ~0
+
+/// What `dma_direct_map_phys()` decides for one streaming mapping.
+public struct MapDecision<D: PolicyDomain> {
+    /// Return `DMA_MAPPING_ERROR`.
+    public var fail: D.Boolean
+    /// Hand the request to `swiotlb_map()`.
+    public var bounce: D.Boolean
+    /// The direct DMA address, meaningful when neither `fail` nor `bounce`.
+    public var dmaAddress: D.Word
+
+    @inlinable init(fail: D.Boolean, bounce: D.Boolean, dmaAddress: D.Word) {
+        self.fail = fail
+        self.bounce = bounce
+        self.dmaAddress = dmaAddress
+    }
+}
+
+/// What `swiotlb_map()` decides once a pool has been chosen.
+public struct SwiotlbMapDecision<D: PolicyDomain> {
+    /// `swiotlb_tbl_map_single()` may use this pool for the request.
+    public var poolAccepted: D.Boolean
+    /// The DMA address is encoded unencrypted (the pool's state, or always in the old kernel).
+    public var sharedEncoding: D.Boolean
+    /// The returned address passes `dma_capable()`; if not, the slot is released and the map fails.
+    public var capable: D.Boolean
+    public var dmaAddress: D.Word
+
+    @inlinable init(poolAccepted: D.Boolean, sharedEncoding: D.Boolean, capable: D.Boolean, dmaAddress: D.Word) {
+        self.poolAccepted = poolAccepted
+        self.sharedEncoding = sharedEncoding
+        self.capable = capable
+        self.dmaAddress = dmaAddress
+    }
+}
+
+/// What `dma_direct_alloc()` decides for one coherent allocation.
+public struct AllocDecision<D: PolicyDomain> {
+    /// `dma_direct_use_pool()`: take it from an atomic pool.
+    public var fromAtomicPool: D.Boolean
+    /// `is_swiotlb_for_alloc()`: take it from the device's restricted-dma-pool.
+    public var fromRestrictedPool: D.Boolean
+    /// `dma_set_decrypted()` the fresh pages.
+    public var decrypt: D.Boolean
+    /// The memory must be shared (`__DMA_ATTR_ALLOC_CC_SHARED`): a pool must be decrypted.
+    public var wantShared: D.Boolean
+
+    @inlinable init(fromAtomicPool: D.Boolean, fromRestrictedPool: D.Boolean, decrypt: D.Boolean, wantShared: D.Boolean) {
+        self.fromAtomicPool = fromAtomicPool
+        self.fromRestrictedPool = fromRestrictedPool
+        self.decrypt = decrypt
+        self.wantShared = wantShared
+    }
+}
+
+extension PolicyDomain {
+    @inlinable public func same(_ a: Boolean, _ b: Boolean) -> Boolean { or(and(a, b), and(not(a), not(b))) }
+
+    /// `force_dma_unencrypted()`: on a confidential platform every device needs shared memory,
+    /// except one the guest accepted as trusted where the kernel knows about such devices.
+    @inlinable public func forceDmaUnencrypted(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        and(p.confidential, not(and(dev.trusted, b.trustedExempt)))
+    }
+
+    /// `is_swiotlb_active()`: the device has a swiotlb to bounce through.
+    @inlinable public func swiotlbActive(_ dev: DeviceTerms<Self>) -> Boolean { not(dev.swiotlbDisabled) }
+
+    /// `is_swiotlb_force_bounce()`: a restricted-dma-pool or `swiotlb=force` always bounces; in the `SWIOTLB_FORCE`
+    /// era the default pool bounces everything on a confidential platform.
+    @inlinable public func swiotlbForceBounce(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        let forcedByPlatform = and(and(p.confidential, not(b.ccSharedAttr)), not(and(dev.trusted, b.trustedExempt)))
+        return and(swiotlbActive(dev), or(or(dev.restrictedPool, dev.forceBounce), forcedByPlatform))
+    }
+
+    /// `dma_capable()`: the last byte is within `min_not_zero(dma_mask, bus_dma_limit)`; with the
+    /// `DMA_ATTR_CC_SHARED` series it also refuses an encrypted address for a device that needs
+    /// unencrypted DMA.
+    @inlinable public func dmaCapable(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>,
+        address: Word, size: Word, ccShared: Boolean
+    ) -> Boolean {
+        let end = subtract(add(address, size), constant(1 as UInt64))
+        let inRange = and(
+            not(equal(address, constant(dmaMappingError))),
+            lessOrEqual(end, minNotZero(dev.dmaMask, dev.busDmaLimit)))
+        let encodingMatches = implies(b.ccSharedAttr, implies(forceDmaUnencrypted(p, dev, b), ccShared))
+        return and(inRange, encodingMatches)
+    }
+
+    /// `dma_direct_map_phys()`: bounce when forced; MMIO is mapped as it is; a `DMA_ATTR_CC_SHARED`
+    /// buffer gets the unencrypted encoding; anything else the encrypted one, falling back to
+    /// swiotlb when `dma_capable()` refuses it.
+    @inlinable public func dmaDirectMapPhys(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>,
+        _ r: MapRequestTerms<Self>, phys: Word, size: Word
+    ) -> MapDecision<Self> {
+        let forced = and(swiotlbForceBounce(p, dev, b), not(or(r.ccShared, r.mmio)))
+        let address = select(
+            r.mmio, phys, physToDmaDirect(p, dev, phys, shared: r.ccShared))
+        let capable = select(
+            r.mmio,
+            lessOrEqual(subtract(add(address, size), constant(1 as UInt64)), minNotZero(dev.dmaMask, dev.busDmaLimit)),
+            dmaCapable(p, dev, b, address: address, size: size, ccShared: r.ccShared))
+        let canBounce = and(swiotlbActive(dev), not(r.mmio))
+        let bounce = or(forced, and(not(capable), canBounce))
+        let fail = and(not(forced), and(not(capable), not(canBounce)))
+        return MapDecision(fail: fail, bounce: bounce, dmaAddress: address)
+    }
+
+    /// The request needs a decrypted bounce pool: `force_dma_unencrypted()` or `DMA_ATTR_CC_SHARED`.
+    @inlinable public func swiotlbWantsShared(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>
+    ) -> Boolean {
+        or(forceDmaUnencrypted(p, dev, b), r.ccShared)
+    }
+
+    /// Strict pool selection: a pool serves a request only if its encryption state matches.
+    @inlinable public func poolAccepts(poolDecrypted: Boolean, wantShared: Boolean, strict: Boolean) -> Boolean {
+        or(not(strict), same(poolDecrypted, wantShared))
+    }
+
+    /// `swiotlb_map()`: pick the encoding from the pool (series) or always unencrypted (before),
+    /// and check the bounce address with `dma_capable()`.
+    @inlinable public func swiotlbMap(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>,
+        poolDecrypted: Boolean, tlbAddress: Word, size: Word
+    ) -> SwiotlbMapDecision<Self> {
+        let accepted = poolAccepts(
+            poolDecrypted: poolDecrypted, wantShared: swiotlbWantsShared(p, dev, b, r), strict: b.swiotlbStrict)
+        let shared = select(b.swiotlbStrict, poolDecrypted, constant(true))
+        let address = physToDmaDirect(p, dev, tlbAddress, shared: shared)
+        let capable = dmaCapable(p, dev, b, address: address, size: size, ccShared: shared)
+        return SwiotlbMapDecision(poolAccepted: accepted, sharedEncoding: shared, capable: capable, dmaAddress: address)
+    }
+
+    /// `dma_direct_alloc()`: atomic requests for shared memory come from the atomic pools, a
+    /// restricted-dma-pool device allocates from its pool, anything else gets fresh pages that are
+    /// decrypted when the device needs shared memory.
+    @inlinable public func dmaDirectAlloc(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, blocking: Boolean
+    ) -> AllocDecision<Self> {
+        let wantShared = forceDmaUnencrypted(p, dev, b)
+        let restricted = and(dev.restrictedPool, swiotlbActive(dev))
+        let pool = and(wantShared, and(not(blocking), not(restricted)))
+        let decrypt = and(wantShared, and(not(pool), not(restricted)))
+        return AllocDecision(fromAtomicPool: pool, fromRestrictedPool: restricted, decrypt: decrypt, wantShared: wantShared)
+    }
+
+    /// After `set_memory_decrypted()` failed: leak the pages (true) or free them.
+    @inlinable public func leakAfterDecryptFailure(_ b: BehaviourTerms<Self>) -> Boolean { b.leakOnDecryptFailure }
+
+    /// After `set_memory_encrypted()` failed on free: leak the pages (true) or free them.
+    @inlinable public func leakAfterReencryptFailure(_ b: BehaviourTerms<Self>) -> Boolean { b.leakOnReencryptFailure }
+}

@@ -1,0 +1,76 @@
+/// A named kernel state: a choice for every behaviour, and what it stands for.
+public struct Profile: Hashable, Sendable {
+    public var name: String
+    public var summary: String
+    /// The mainline commits the profile stands for (the fix, for a historical bug).
+    public var commits: String
+    /// The invariant a historical bug breaks, by ID; nil for a state believed correct.
+    public var breaks: String?
+    public var behaviours: Behaviours
+
+    public init(name: String, summary: String, commits: String = "", breaks: String? = nil, behaviours: Behaviours) {
+        self.name = name
+        self.summary = summary
+        self.commits = commits
+        self.breaks = breaks
+        self.behaviours = behaviours
+    }
+
+    /// The state believed correct: the 2026 `DMA_ATTR_CC_SHARED` series and every fix before it.
+    public static let linuxUpstream = Profile(
+        name: "linux-upstream",
+        summary: "2026: DMA_ATTR_CC_SHARED through dma-direct, atomic pools and swiotlb; strict pool selection",
+        commits: "d5fd03cdd6c0 ad8d2326d264 (series v5, May 2026)",
+        behaviours: Behaviours())
+
+    public static let builtIn: [Profile] = {
+        func derive(
+            _ name: String, _ summary: String, commits: String, breaks: String?,
+            from base: Profile = linuxUpstream, _ change: (inout Behaviours) -> Void
+        ) -> Profile {
+            var b = base.behaviours
+            change(&b)
+            return Profile(name: name, summary: summary, commits: commits, breaks: breaks, behaviours: b)
+        }
+        let swiotlbForce = derive(
+            "linux-swiotlb-force",
+            "before 2026: SWIOTLB_FORCE on every confidential platform; pools assumed decrypted",
+            commits: "state before the DMA_ATTR_CC_SHARED series", breaks: nil
+        ) {
+            $0.ccBounce = .swiotlbForce
+            $0.trustedDevices = .bounced
+            $0.swiotlbPoolSelection = .assumeDecrypted
+            $0.atomicPoolSelection = .assumeDecrypted
+        }
+        return [
+            linuxUpstream,
+            swiotlbForce,
+            derive(
+                "cve-2022-0854", "swiotlb does not fill the slot on a FROM_DEVICE map",
+                commits: "fixed by ddbd89deb7d3, final form 901c7280ca0d", breaks: "CONF-STALE"
+            ) { $0.swiotlbCopyOnMap = .toDeviceOnly },
+            derive(
+                "swiotlb-sync-bidi-2022", "swiotlb bounces on sync_for_device for every direction",
+                commits: "aa6f8dcbab47, reverted by bddac7c1e02b", breaks: "DATA-INTEGRITY"
+            ) { $0.swiotlbSyncForDevice = .allDirections },
+            derive(
+                "cve-2024-35939", "dma-direct frees pages after set_memory_decrypted() failed",
+                commits: "fixed by b9fa16949d18", breaks: "CONF-FREELIST"
+            ) { $0.decryptFailure = .free },
+            derive(
+                "dma-direct-reencrypt-2022", "dma-direct frees memory whose re-encryption failed",
+                commits: "fixed in dma_direct_free() (Hellwig, 2022)", breaks: "CONF-FREELIST"
+            ) { $0.reencryptFailure = .free },
+            derive(
+                "swiotlb-pool-state-2026", "swiotlb pools assumed decrypted; no strict pool selection",
+                commits: "fixed by d5fd03cdd6c0, ad8d2326d264", breaks: "CONF-POOL"
+            ) { $0.swiotlbPoolSelection = .assumeDecrypted },
+            derive(
+                "cve-2024-35814", "swiotlb_bounce() copies a partial sync without clamping it to the slot",
+                commits: "fixed by 868c9ddc182b, e8068f2d756d", breaks: "SAFE-HOSTINPUT"
+            ) { $0.swiotlbBounceBounds = .unchecked },
+        ]
+    }()
+
+    public static func builtIn(named name: String) -> Profile? { builtIn.first { $0.name == name } }
+}

@@ -1,0 +1,65 @@
+/// swiotlb's slot geometry (include/linux/swiotlb.h).
+public enum IOTLB {
+    /// `IO_TLB_SHIFT`: slots are 2 KiB.
+    public static let shift: UInt64 = 11
+    public static let slotSize: UInt64 = 1 << shift
+    /// `IO_TLB_SEGSIZE`: a contiguous allocation never crosses a 128-slot segment.
+    public static let segmentSlots = 128
+}
+
+/// The bytes `swiotlb_bounce()` copies for one request, relative to the mapping's original buffer.
+public struct BounceWindow<D: PolicyDomain> {
+    /// Address in the original buffer the copy starts at.
+    public var origAddress: D.Word
+    /// Bytes copied after clamping.
+    public var size: D.Word
+
+    @inlinable init(origAddress: D.Word, size: D.Word) {
+        self.origAddress = origAddress
+        self.size = size
+    }
+}
+
+extension PolicyDomain {
+    /// `swiotlb_align_offset()`: the low bits of `addr` that `min_align_mask` asks to preserve,
+    /// limited to within a slot unless `align_mask` widens it.
+    @inlinable public func swiotlbAlignOffset(minAlignMask: Word, alignMask: Word, address: Word) -> Word {
+        bitAnd(bitAnd(address, minAlignMask), bitOr(alignMask, constant(IOTLB.slotSize - 1)))
+    }
+
+    /// `swiotlb_bounce()`: the original address for a `tlb_addr` inside a slot, from the slot's
+    /// recorded `orig_addr` and `alloc_size`. The fixed kernel clamps `size` to what is left of the
+    /// allocation; before 868c9ddc182b nothing was checked.
+    @inlinable public func swiotlbBounceWindow(
+        _ b: BehaviourTerms<Self>, minAlignMask: Word, tlbAddress: Word, slotOrigAddress: Word,
+        slotAllocSize: Word, size: Word
+    ) -> BounceWindow<Self> {
+        let tlbOffset = subtract(
+            bitAnd(tlbAddress, constant(IOTLB.slotSize - 1)),
+            swiotlbAlignOffset(minAlignMask: minAlignMask, alignMask: constant(0 as UInt64), address: slotOrigAddress))
+        let orig = add(slotOrigAddress, tlbOffset)
+        // `alloc_size` is an `unsigned int`: the subtraction wraps at 32 bits, which is what makes
+        // a partial sync that starts in a later slot come out right.
+        let left = bitAnd(subtract(slotAllocSize, tlbOffset), constant(0xFFFF_FFFF as UInt64))
+        let clamped = select(lessThan(left, size), left, size)
+        return BounceWindow(origAddress: orig, size: select(b.bounceClamped, clamped, size))
+    }
+
+    /// `swiotlb_tbl_map_single()` fills the slot from the original buffer.
+    @inlinable public func swiotlbCopiesOnMap(_ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>) -> Boolean {
+        or(b.copyOnMapAllDirections, and(r.deviceReads, not(r.skipCpuSync)))
+    }
+
+    /// `swiotlb_sync_single_for_device()` copies the original buffer into the slot.
+    @inlinable public func swiotlbCopiesOnSyncForDevice(_ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>) -> Boolean {
+        or(r.deviceReads, b.syncForDeviceAllDirections)
+    }
+
+    /// `swiotlb_sync_single_for_cpu()` copies the slot back into the original buffer.
+    @inlinable public func swiotlbCopiesOnSyncForCpu(_ r: MapRequestTerms<Self>) -> Boolean { r.deviceWrites }
+
+    /// `dma_direct_unmap_phys()` syncs for the CPU first unless `DMA_ATTR_SKIP_CPU_SYNC`.
+    @inlinable public func swiotlbCopiesOnUnmap(_ r: MapRequestTerms<Self>) -> Boolean {
+        and(r.deviceWrites, not(r.skipCpuSync))
+    }
+}

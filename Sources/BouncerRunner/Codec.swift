@@ -1,0 +1,159 @@
+import BouncerModel
+import BouncerPolicy
+
+/// The byte form of a scenario, shared by reproducers, corpus files and fuzz inputs.
+///
+/// Byte 0 is the format version, byte 1 the platform (`PlatformKind.allCases`, append-only);
+/// then operations, each an opcode byte (`byte % opcodeCount(version)`) and fixed-width
+/// little-endian fields. Any byte string decodes: missing bytes read as zero, an unknown version
+/// reads as version 1. A new version only appends opcodes, so old files keep their meaning.
+public enum ScenarioCodec {
+    public static let currentVersion: UInt8 = 1
+
+    static func opcodeCount(_ version: UInt8) -> Int { 21 }
+
+    /// Decodes any bytes into a scenario.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, maxOperations: Int = 4096) -> Scenario {
+        var r = Reader(bytes: bytes)
+        var version = r.u8()
+        if version == 0 || version > currentVersion { version = 1 }
+        let platforms = PlatformKind.allCases
+        let platform = platforms[Int(r.u8()) % platforms.count]
+        var ops: [Operation] = []
+        ops.reserveCapacity(min(bytes.count / 3, maxOperations))
+        let count = opcodeCount(version)
+        while !r.atEnd, ops.count < maxOperations {
+            ops.append(decodeOperation(Int(r.u8()) % count, &r))
+        }
+        return Scenario(platform: platform, operations: ops)
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> Scenario {
+        bytes.withUnsafeBytes { decode($0) }
+    }
+
+    static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
+    static let rangeOffsets: [UInt64] = [0, 0x1000_0000, 0x8000_0000]
+
+    static func decodeOperation(_ opcode: Int, _ r: inout Reader) -> Operation {
+        switch opcode {
+        case 0:
+            let flags = r.u8()
+            let mask = r.u8()
+            return .probeDevice(DeviceConfig(
+                trusted: flags & 1 != 0, dmaMaskBits: mask == 0 ? 64 : 20 + mask % 44,
+                busDmaLimit: busLimits[Int(r.u8()) % busLimits.count],
+                dmaRangeOffset: rangeOffsets[Int(r.u8()) % rangeOffsets.count],
+                forceBounce: flags & 2 != 0, swiotlbDisabled: flags & 4 != 0, restrictedPool: flags & 8 != 0,
+                minAlignMask: flags & 16 != 0 ? 0xFFF : 0))
+        case 1: return .kmalloc(size: max(1, UInt32(r.u16())), zone: Zone(rawValue: Int(r.u8()) % 3)!)
+        case 2: return .kfree(buffer: r.handle())
+        case 3: return .cpuWrite(buffer: r.handle(), offset: r.u32(), size: r.u32())
+        case 4:
+            let device = Int(r.u8()), buffer = r.handle(), offset = r.u32(), size = r.u32(), flags = r.u8()
+            return .mapBuffer(
+                device: device, buffer: buffer, offset: offset, size: size,
+                direction: DmaDirection(rawValue: (flags & 3) % 3)!, skipCpuSync: flags & 4 != 0)
+        case 5:
+            let device = Int(r.u8()), c = r.handle(), offset = r.u32(), size = r.u32()
+            return .mapCoherent(device: device, coherent: c, offset: offset, size: size, direction: DmaDirection(rawValue: r.u8() % 3)!)
+        case 6: return .mapResource(device: Int(r.u8()), size: max(1, r.u32()))
+        case 7: return .unmap(mapping: r.handle(), skipCpuSync: r.u8() & 1 != 0)
+        case 8: return .syncForCpu(mapping: r.handle(), offset: r.u32(), size: r.u32())
+        case 9: return .syncForDevice(mapping: r.handle(), offset: r.u32(), size: r.u32())
+        case 10:
+            let device = Int(r.u8())
+            let direction = DmaDirection(rawValue: r.u8() % 3)!
+            let n = 1 + Int(r.u8()) % 4
+            return .mapSg(device: device, buffers: (0 ..< n).map { _ in r.handle() }, direction: direction)
+        case 11: return .unmapSg(scatterlist: r.handle())
+        case 12: return .allocCoherent(device: Int(r.u8()), size: max(1, r.u32()), blocking: r.u8() & 1 != 0)
+        case 13: return .freeCoherent(coherent: r.handle())
+        case 14: return .cpuWriteCoherent(coherent: r.handle(), offset: r.u32(), size: r.u32())
+        case 15: return .unbind(device: Int(r.u8()))
+        case 16: return .runDeferredWork
+        case 17: return .enterSecureMode
+        case 18: return .hostWrite(page: r.handle() % GuestMemory.pageCount, offset: r.u32() % 4096, size: r.u32())
+        case 19: return .deviceWrite(mapping: r.handle(), offset: r.u32(), size: r.u32())
+        default: return .failNextConversion(afterPages: Int(r.u8()) % 16)
+        }
+    }
+
+    /// Encodes a scenario so that `decode` gives it back. Values outside what the format can say
+    /// (a handle above 65535, a size above 65535, a mask or limit not in the tables) are clamped.
+    public static func encode(_ scenario: Scenario) -> [UInt8] {
+        var w = Writer()
+        w.u8(currentVersion)
+        w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
+        for op in scenario.operations { encodeOperation(op, &w) }
+        return w.bytes
+    }
+
+    static func encodeOperation(_ op: Operation, _ w: inout Writer) {
+        switch op {
+        case .probeDevice(let c):
+            w.u8(0)
+            var flags: UInt8 = c.trusted ? 1 : 0
+            if c.forceBounce { flags |= 2 }
+            if c.swiotlbDisabled { flags |= 4 }
+            if c.restrictedPool { flags |= 8 }
+            if c.minAlignMask != 0 { flags |= 16 }
+            w.u8(flags)
+            w.u8(c.dmaMaskBits >= 64 ? 0 : max(c.dmaMaskBits, 20) - 20)
+            w.u8(UInt8(busLimits.firstIndex(of: c.busDmaLimit) ?? 0))
+            w.u8(UInt8(rangeOffsets.firstIndex(of: c.dmaRangeOffset) ?? 0))
+        case let .kmalloc(size, zone): w.u8(1); w.u16(size); w.u8(UInt8(zone.rawValue))
+        case .kfree(let b): w.u8(2); w.handle(b)
+        case let .cpuWrite(b, offset, size): w.u8(3); w.handle(b); w.u16(offset); w.u16(size)
+        case let .mapBuffer(d, b, offset, size, dir, skip):
+            w.u8(4); w.u8(UInt8(d)); w.handle(b); w.u16(offset); w.u16(size); w.u8(dir.rawValue | (skip ? 4 : 0))
+        case let .mapCoherent(d, c, offset, size, dir):
+            w.u8(5); w.u8(UInt8(d)); w.handle(c); w.u16(offset); w.u16(size); w.u8(dir.rawValue)
+        case let .mapResource(d, size): w.u8(6); w.u8(UInt8(d)); w.u16(size)
+        case let .unmap(m, skip): w.u8(7); w.handle(m); w.u8(skip ? 1 : 0)
+        case let .syncForCpu(m, offset, size): w.u8(8); w.handle(m); w.u16(offset); w.u16(size)
+        case let .syncForDevice(m, offset, size): w.u8(9); w.handle(m); w.u16(offset); w.u16(size)
+        case let .mapSg(d, list, dir):
+            w.u8(10); w.u8(UInt8(d)); w.u8(dir.rawValue); w.u8(UInt8((list.count - 1) % 4))
+            for b in list.prefix(4) { w.handle(b) }
+        case .unmapSg(let sg): w.u8(11); w.handle(sg)
+        case let .allocCoherent(d, size, blocking): w.u8(12); w.u8(UInt8(d)); w.u16(size); w.u8(blocking ? 1 : 0)
+        case .freeCoherent(let c): w.u8(13); w.handle(c)
+        case let .cpuWriteCoherent(c, offset, size): w.u8(14); w.handle(c); w.u16(offset); w.u16(size)
+        case .unbind(let d): w.u8(15); w.u8(UInt8(d))
+        case .runDeferredWork: w.u8(16)
+        case .enterSecureMode: w.u8(17)
+        case let .hostWrite(page, offset, size): w.u8(18); w.handle(page); w.u16(offset); w.u16(size)
+        case let .deviceWrite(m, offset, size): w.u8(19); w.handle(m); w.u16(offset); w.u16(size)
+        case .failNextConversion(let k): w.u8(20); w.u8(UInt8(k % 16))
+        }
+    }
+}
+
+struct Reader {
+    let bytes: UnsafeRawBufferPointer
+    var at = 0
+
+    var atEnd: Bool { at >= bytes.count }
+
+    mutating func u8() -> UInt8 {
+        guard at < bytes.count else { return 0 }
+        defer { at += 1 }
+        return bytes[at]
+    }
+
+    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
+    mutating func u32() -> UInt32 { UInt32(u16()) }
+    mutating func handle() -> Int { Int(u16()) }
+}
+
+struct Writer {
+    var bytes: [UInt8] = []
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u16(_ v: UInt32) {
+        let v = UInt16(min(v, 0xFFFF))
+        bytes.append(UInt8(v & 0xFF))
+        bytes.append(UInt8(v >> 8))
+    }
+    mutating func handle(_ h: Int) { u16(UInt32(clamping: h)) }
+}

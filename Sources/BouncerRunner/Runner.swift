@@ -1,0 +1,51 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+
+/// The outcome of running a scenario: its trace, if asked for, and the first violation.
+public struct RunResult: Sendable {
+    /// One readable line per step that ran.
+    public var trace: [String]
+    /// The violations found at the first step that broke an invariant; empty when clean.
+    public var violations: [Violation]
+    /// Steps applied (up to and including the violating one).
+    public var steps: Int
+
+    public var firstViolation: Violation? { violations.first }
+}
+
+/// Applies operations to a fresh system under a profile, checking the oracle after every step.
+public struct Runner: Sendable {
+    public private(set) var system: System
+    public private(set) var oracle = Oracle()
+    public private(set) var step = 0
+    let tracing: Bool
+    public private(set) var trace: [String] = []
+
+    public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
+        system = System(platform: platform, behaviours: profile.behaviours)
+        self.tracing = tracing
+    }
+
+    /// Applies one operation and checks it; returns its violations (empty when clean).
+    public mutating func run(_ op: Operation) -> [Violation] {
+        system.beginStep()
+        let outcome = system.apply(op)
+        let violations = oracle.check(system, step: step)
+        if tracing { trace.append(TraceLine.render(step: step, op, outcome, system)) }
+        step += 1
+        return violations
+    }
+
+    /// Runs a whole scenario, stopping at the first step that breaks an invariant.
+    public static func run(_ scenario: Scenario, profile: Profile, tracing: Bool = false) -> RunResult {
+        var runner = Runner(platform: scenario.platform, profile: profile, tracing: tracing)
+        for op in scenario.operations {
+            let violations = runner.run(op)
+            if !violations.isEmpty {
+                return RunResult(trace: runner.trace, violations: violations, steps: runner.step)
+            }
+        }
+        return RunResult(trace: runner.trace, violations: [], steps: runner.step)
+    }
+}

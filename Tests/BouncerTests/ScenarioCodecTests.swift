@@ -1,0 +1,30 @@
+import BouncerModel
+import BouncerPolicy
+import BouncerRunner
+import Testing
+
+@Suite struct ScenarioCodecTests {
+    @Test func randomScenariosSurviveEncodeThenDecode() {
+        for seed in UInt64(1) ... 40 {
+            for platform in PlatformKind.allCases {
+                let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 120, profile: .linuxUpstream)
+                let decoded = ScenarioCodec.decode(ScenarioCodec.encode(scenario))
+                #expect(decoded.platform == scenario.platform)
+                for (i, (a, b)) in zip(scenario.operations, decoded.operations).enumerated() where a != b {
+                    Issue.record("seed \(seed) \(platform) op \(i): \(a) decoded as \(b)")
+                    return
+                }
+                #expect(decoded.operations.count == scenario.operations.count)
+            }
+        }
+    }
+
+    @Test func anyBytesDecodeWithoutTrapping() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0 ..< 300 {
+            let bytes = (0 ..< Int.random(in: 0 ..< 400, using: &rng)).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
+            let scenario = ScenarioCodec.decode(bytes)
+            _ = Runner.run(scenario, profile: .linuxUpstream)
+        }
+    }
+}
