@@ -18,7 +18,7 @@ extension System {
     /// decrypted whatever `set_memory_decrypted()` returned.
     mutating func swiotlbUpdateMemAttributes(_ pool: Int) {
         let ok = platform.confidential && setMemoryDecrypted(swiotlbPools[pool].pages)
-        swiotlbPools[pool].decrypted = ok || behaviours.swiotlbPoolSelection == .assumeDecrypted
+        recordPoolConversion(pool, ok: ok)
     }
 
     /// The pools a device's `io_tlb_mem` searches, in order: its restricted pool alone, or the
@@ -30,8 +30,21 @@ extension System {
         }
     }
 
+    /// What the kernel records after trying to decrypt a pool: the series tracks the outcome and
+    /// retires a pool whose conversion failed; before it, every pool was taken to be decrypted.
+    mutating func recordPoolConversion(_ pool: Int, ok: Bool) {
+        if behaviours.swiotlbPoolSelection == .assumeDecrypted {
+            swiotlbPools[pool].decrypted = true
+        } else {
+            swiotlbPools[pool].decrypted = ok
+            swiotlbPools[pool].usable = ok || !platform.confidential
+        }
+    }
+
+    /// Strict selection (`swiotlb_tbl_map_single` in the series): a usable pool whose recorded
+    /// state matches the request; before the series, any pool.
     func swiotlbPoolAccepts(_ pool: Int, wantShared: Bool) -> Bool {
-        d.poolAccepts(
+        (swiotlbPools[pool].usable || behaviours.swiotlbPoolSelection == .assumeDecrypted) && d.poolAccepts(
             poolDecrypted: swiotlbPools[pool].decrypted, wantShared: wantShared,
             strict: behaviours.swiotlbPoolSelection == .strict)
     }

@@ -50,6 +50,10 @@ public struct SwiotlbPool: Sendable {
     public var index = 0
     public var used = 0
     public var decrypted = false
+    /// False once a conversion of the pool's memory failed and the kernel knows it: the pages
+    /// have no single encryption state, so no request may use them (series: "handle
+    /// set_memory_decrypted() failures").
+    public var usable = true
     public var live = true
     /// Where a transient pool's memory came from, if an atomic pool.
     public var atomicSource: Int?

@@ -92,7 +92,8 @@ public struct System: Sendable {
             } else if let pool = createSwiotlbPool(kind: .restricted, slots: SwiotlbPool.restrictedSlots, zone: .dma32) {
                 // rmem_swiotlb_device_init decrypts unconditionally; the series records the outcome.
                 let ok = setMemoryDecrypted(swiotlbPools[pool].pages)
-                swiotlbPools[pool].decrypted = ok || behaviours.swiotlbPoolSelection == .assumeDecrypted
+                recordPoolConversion(pool, ok: ok || !platform.confidential)
+                if !platform.confidential { swiotlbPools[pool].decrypted = false }
                 devices[index].restrictedPool = pool
             }
         }

@@ -12,6 +12,9 @@ public struct Oracle: Sendable {
     var expected: [ProvenanceMap?] = []
     /// Per mapping handle: the allocation that owns the mapped bytes.
     var owner: [UInt32] = []
+    /// Per mapping handle: byte ranges another live device-writable mapping overlapped; nothing
+    /// is expected of them.
+    var undefined: [[(UInt32, UInt32)]] = []
 
     public init() {}
 
@@ -166,6 +169,7 @@ public struct Oracle: Sendable {
         s.memory.contents.forEachRun(base + offset, base + end) { lo, hi, tag in
             e.forEachRun(lo - base, hi - base) { a, _, want in
                 if want.isUnconstrained || want.origin == tag.origin { return true }
+                if undefined[mapping].contains(where: { a >= $0.0 && a < $0.1 }) { return true }
                 let stale = m.bouncePool != nil && !(tag.isGuest && tag.id == owner[mapping])
                 violation = Violation(
                     invariant: stale ? .confStale : .dataIntegrity, step: step,
@@ -263,8 +267,8 @@ public struct Oracle: Sendable {
             guard m.direction.deviceWrites || other.direction.deviceWrites else { continue }
             let lo = max(m.phys, other.phys), hi = min(m.phys + UInt64(m.size), other.phys + UInt64(other.size))
             guard lo < hi else { continue }
-            expected[mapping]?.fill(UInt32(lo - m.phys), UInt32(hi - m.phys), .unconstrained)
-            expected[y]?.fill(UInt32(lo - other.phys), UInt32(hi - other.phys), .unconstrained)
+            undefined[mapping].append((UInt32(lo - m.phys), UInt32(hi - m.phys)))
+            undefined[y].append((UInt32(lo - other.phys), UInt32(hi - other.phys)))
         }
     }
 
@@ -272,6 +276,7 @@ public struct Oracle: Sendable {
         while expected.count <= mapping {
             expected.append(nil)
             owner.append(0)
+            undefined.append([])
         }
     }
 

@@ -21,7 +21,7 @@ extension System {
         case let .kmalloc(size, zone):
             return kmalloc(size: size, zone: zone).map(StepOutcome.created) ?? .failed
         case .kfree(let b):
-            guard liveBuffer(b) else { return .skipped }
+            guard liveBuffer(b), !mapped(buffers[b].phys, UInt64(buffers[b].size)) else { return .skipped }
             kfree(b)
             return .done
         case let .cpuWrite(b, offset, size):
@@ -37,8 +37,9 @@ extension System {
                 device: device, phys: buffer.phys + UInt64(offset), size: size, direction: direction,
                 attrs: skip ? .skipCpuSync : []
             ).map(StepOutcome.created) ?? .failed
-        case let .mapCoherent(device, c, offset, size, direction):
-            guard device < devices.count, c < coherent.count, coherent[c].live else { return .skipped }
+        case let .mapCoherent(c, offset, size, direction):
+            guard c < coherent.count, coherent[c].live else { return .skipped }
+            let device = coherent[c].device
             let bytes = UInt32(coherent[c].pages) << 12
             let offset = offset % bytes
             let size = max(1, min(size, bytes - offset))
@@ -75,7 +76,8 @@ extension System {
             guard device < devices.count else { return .skipped }
             return dmaAllocCoherent(device: device, size: size, blocking: blocking).map(StepOutcome.created) ?? .failed
         case .freeCoherent(let c):
-            guard c < coherent.count, coherent[c].live else { return .skipped }
+            guard c < coherent.count, coherent[c].live, !mapped(coherent[c].phys, UInt64(coherent[c].pages) << 12)
+            else { return .skipped }
             dmaFreeCoherent(c)
             return .done
         case let .cpuWriteCoherent(c, offset, size):
@@ -106,4 +108,10 @@ extension System {
     }
 
     func liveBuffer(_ b: Int) -> Bool { b >= 0 && b < buffers.count && buffers[b].live }
+
+    /// A driver never frees memory that is still mapped (dma-debug's `debug_check_no_obj_freed`
+    /// reports it), so such a free is skipped rather than blamed on the kernel.
+    func mapped(_ phys: UInt64, _ size: UInt64) -> Bool {
+        mappings.contains { $0.live && $0.phys < phys + size && phys < $0.phys + UInt64($0.size) }
+    }
 }

@@ -55,8 +55,8 @@ public enum ScenarioCodec {
                 device: device, buffer: buffer, offset: offset, size: size,
                 direction: DmaDirection(rawValue: (flags & 3) % 3)!, skipCpuSync: flags & 4 != 0)
         case 5:
-            let device = Int(r.u8()), c = r.handle(), offset = r.u32(), size = r.u32()
-            return .mapCoherent(device: device, coherent: c, offset: offset, size: size, direction: DmaDirection(rawValue: r.u8() % 3)!)
+            let c = r.handle(), offset = r.u32(), size = r.u32()
+            return .mapCoherent(coherent: c, offset: offset, size: size, direction: DmaDirection(rawValue: r.u8() % 3)!)
         case 6: return .mapResource(device: Int(r.u8()), size: max(1, r.u32()))
         case 7: return .unmap(mapping: r.handle(), skipCpuSync: r.u8() & 1 != 0)
         case 8: return .syncForCpu(mapping: r.handle(), offset: r.u32(), size: r.u32())
@@ -107,8 +107,8 @@ public enum ScenarioCodec {
         case let .cpuWrite(b, offset, size): w.u8(3); w.handle(b); w.u16(offset); w.u16(size)
         case let .mapBuffer(d, b, offset, size, dir, skip):
             w.u8(4); w.u8(UInt8(d)); w.handle(b); w.u16(offset); w.u16(size); w.u8(dir.rawValue | (skip ? 4 : 0))
-        case let .mapCoherent(d, c, offset, size, dir):
-            w.u8(5); w.u8(UInt8(d)); w.handle(c); w.u16(offset); w.u16(size); w.u8(dir.rawValue)
+        case let .mapCoherent(c, offset, size, dir):
+            w.u8(5); w.handle(c); w.u16(offset); w.u16(size); w.u8(dir.rawValue)
         case let .mapResource(d, size): w.u8(6); w.u8(UInt8(d)); w.u16(size)
         case let .unmap(m, skip): w.u8(7); w.handle(m); w.u8(skip ? 1 : 0)
         case let .syncForCpu(m, offset, size): w.u8(8); w.handle(m); w.u16(offset); w.u16(size)

@@ -22,9 +22,10 @@ public enum Operation: Hashable, Sendable {
     // The DMA API
     /// `dma_map_phys()` of part of a buffer.
     case mapBuffer(device: Int, buffer: Int, offset: UInt32, size: UInt32, direction: DmaDirection, skipCpuSync: Bool)
-    /// `dma_map_phys()` of part of a coherent buffer, with `DMA_ATTR_CC_SHARED` when that buffer is
-    /// shared (a second mapping of memory shared on purpose, as netvsc does).
-    case mapCoherent(device: Int, coherent: Int, offset: UInt32, size: UInt32, direction: DmaDirection)
+    /// `dma_map_phys()` of part of a coherent buffer for the device it was allocated for, with
+    /// `DMA_ATTR_CC_SHARED` when that buffer is shared (a second mapping of memory shared on
+    /// purpose, as netvsc does).
+    case mapCoherent(coherent: Int, offset: UInt32, size: UInt32, direction: DmaDirection)
     /// `dma_map_resource()`: a peer device's MMIO (`DMA_ATTR_MMIO`).
     case mapResource(device: Int, size: UInt32)
     /// `dma_unmap_phys()`.

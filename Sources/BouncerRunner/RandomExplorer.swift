@@ -88,7 +88,7 @@ public struct RandomExplorer: Sendable {
             case 79 ..< 83:
                 if let c = pick(coherent) { return .cpuWriteCoherent(coherent: c, offset: 0, size: size(4096)) }
             case 83 ..< 86:
-                if let c = pick(coherent) { return .mapCoherent(device: device, coherent: c, offset: 0, size: size(4096), direction: direction()) }
+                if let c = pick(coherent) { return .mapCoherent(coherent: c, offset: 0, size: size(4096), direction: direction()) }
             case 86 ..< 89:
                 if !buffers.isEmpty {
                     let list = (0 ..< Int.random(in: 1 ... 3, using: &rng)).compactMap { _ in pick(buffers) }

@@ -20,8 +20,8 @@ extension Operation: CustomStringConvertible {
         case let .cpuWrite(b, offset, size): return "cpu writes buffer \(b) [\(offset), +\(size))"
         case let .mapBuffer(d, b, offset, size, dir, skip):
             return "dma_map_phys(dev \(d), buffer \(b) +\(offset), \(size), \(dir)\(skip ? ", DMA_ATTR_SKIP_CPU_SYNC" : ""))"
-        case let .mapCoherent(d, c, offset, size, dir):
-            return "dma_map_phys(dev \(d), coherent \(c) +\(offset), \(size), \(dir), DMA_ATTR_CC_SHARED if shared)"
+        case let .mapCoherent(c, offset, size, dir):
+            return "dma_map_phys(coherent \(c)'s device, coherent \(c) +\(offset), \(size), \(dir), DMA_ATTR_CC_SHARED if shared)"
         case let .mapResource(d, size): return "dma_map_resource(dev \(d), mmio, \(size), DMA_ATTR_MMIO)"
         case let .unmap(m, skip): return "dma_unmap_phys(mapping \(m)\(skip ? ", DMA_ATTR_SKIP_CPU_SYNC" : ""))"
         case let .syncForCpu(m, offset, size): return "dma_sync_single_range_for_cpu(mapping \(m), +\(offset), \(size))"
