@@ -67,7 +67,8 @@ extension System {
             swiotlbTblUnmapSingle(pool, tlb: m.tlbAddress, device: m.device)
         }
         mappings[mapping].live = false
-        events.append(.unmapped(mapping: mapping, cpuSynced: m.direction.deviceWrites && !attrs.contains(.skipCpuSync)))
+        let synced = m.direction.deviceWrites && !attrs.contains(.skipCpuSync)
+        events.append(.unmapped(mapping: mapping, readBack: synced ? readBack(m) : nil))
     }
 
     /// `dma_sync_single_range_for_cpu()`: the CPU takes the buffer back; a bounced mapping copies
@@ -78,7 +79,8 @@ extension System {
         if let pool = m.bouncePool, d.swiotlbCopiesOnSyncForCpu(requestTerms(m.direction, m.attrs)) {
             swiotlbBounce(pool, tlb: m.tlbAddress + UInt64(offset), size: UInt64(size), toDevice: false, mapping: mapping)
         }
-        events.append(.syncedForCpu(mapping: mapping, offset: offset, size: size))
+        events.append(.syncedForCpu(
+            mapping: mapping, offset: offset, size: size, readBack: m.direction.deviceWrites ? readBack(m) : nil))
     }
 
     /// `dma_sync_single_range_for_device()`: the device gets the buffer back; a bounced mapping
@@ -90,6 +92,12 @@ extension System {
             swiotlbBounce(pool, tlb: m.tlbAddress + UInt64(offset), size: UInt64(size), toDevice: true, mapping: mapping)
         }
         events.append(.syncedForDevice(mapping: mapping, offset: offset, size: size))
+    }
+
+    /// The provenance of a mapping's original bytes right now.
+    func readBack(_ m: Mapping) -> ProvenanceMap? {
+        guard let lo = GuestMemory.byteIndex(ofPhys: m.phys) else { return nil }
+        return memory.contents.extract(lo, lo + m.size)
     }
 
     /// `dma_direct_map_sg()`: map each entry; when one fails, unmap the ones already mapped

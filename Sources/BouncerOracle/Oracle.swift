@@ -98,10 +98,12 @@ public struct Oracle: Sendable {
                     return true
                 }
             }
-        case let .syncedForCpu(mapping, offset, size):
-            compareReadBack(s, mapping: mapping, offset: offset, size: size, step, &found)
-        case let .unmapped(mapping, cpuSynced):
-            if cpuSynced { compareReadBack(s, mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found) }
+        case let .syncedForCpu(mapping, offset, size, readBack):
+            if let readBack { compareReadBack(s, readBack, mapping: mapping, offset: offset, size: size, step, &found) }
+        case let .unmapped(mapping, readBack):
+            if let readBack {
+                compareReadBack(s, readBack, mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found)
+            }
             if mapping < expected.count { expected[mapping] = nil }
         case let .conversionExposed(byteIndex, tag):
             guard confidential else { return }
@@ -160,14 +162,17 @@ public struct Oracle: Sendable {
     /// DATA-INTEGRITY and CONF-STALE: what the CPU now reads back equals the device's writes and
     /// the buffer's own bytes. A wrong byte that came through a bounce slot and is not the
     /// buffer's own is stale slot content (CONF-STALE); anything else is lost data.
-    func compareReadBack(_ s: System, mapping: Int, offset: UInt32, size: UInt32, _ step: Int, _ found: inout [Violation]) {
+    func compareReadBack(
+        _ s: System, _ readBack: ProvenanceMap, mapping: Int, offset: UInt32, size: UInt32, _ step: Int,
+        _ found: inout [Violation]
+    ) {
         guard mapping < expected.count, let e = expected[mapping] else { return }
         let m = s.mappings[mapping]
-        guard m.direction.deviceWrites, let base = GuestMemory.byteIndex(ofPhys: m.phys), offset < m.size else { return }
+        guard offset < m.size else { return }
         let end = UInt32(min(UInt64(offset) + UInt64(size), UInt64(m.size)))
         var violation: Violation?
-        s.memory.contents.forEachRun(base + offset, base + end) { lo, hi, tag in
-            e.forEachRun(lo - base, hi - base) { a, _, want in
+        readBack.forEachRun(offset, end) { lo, hi, tag in
+            e.forEachRun(lo, hi) { a, _, want in
                 if want.isUnconstrained || want.origin == tag.origin { return true }
                 if undefined[mapping].contains(where: { a >= $0.0 && a < $0.1 }) { return true }
                 let stale = m.bouncePool != nil && !(tag.isGuest && tag.id == owner[mapping])
