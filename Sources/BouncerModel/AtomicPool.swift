@@ -4,7 +4,7 @@ import BouncerPolicy
 /// pages handed out to callers that cannot sleep, with the encryption state the kernel recorded.
 public struct AtomicPool: Sendable {
     /// Pages added per `atomic_pool_expand()`.
-    public static let chunkPages = 8
+    public static let chunkPages = 16
 
     public var zone: Zone
     public var decrypted: Bool

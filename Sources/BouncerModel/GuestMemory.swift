@@ -59,7 +59,7 @@ public struct GuestMemory: Sendable {
     /// Zone regions: base physical address and number of pages. ZONE_DMA lies below 16 MiB,
     /// ZONE_DMA32 below 4 GiB, ZONE_NORMAL above it, so 32-bit masks and `bus_dma_limit` matter.
     public static let regions: [(zone: Zone, base: UInt64, pages: Int)] = [
-        (.dma, 0x0010_0000, 16),
+        (.dma, 0x0010_0000, 32),
         (.dma32, 0x4000_0000, 160),
         (.normal, 0x1_0000_0000, 128),
     ]

@@ -1,0 +1,73 @@
+import BouncerModel
+import BouncerPolicy
+import Testing
+
+@Suite struct ProvenanceMapTests {
+    @Test func fillSplitsAndMergesRuns() {
+        var m = ProvenanceMap(size: 100)
+        m.fill(10, 20, .host(1))
+        #expect(m.runCount == 3)
+        m.fill(20, 30, .host(1))
+        #expect(m.runCount == 3)
+        m.fill(0, 100, .zero)
+        #expect(m.runCount == 1)
+    }
+
+    @Test func copyMovesProvenanceByteForByte() {
+        var m = ProvenanceMap(size: 100)
+        m.fill(0, 5, .guest(1, disclosed: false))
+        m.fill(5, 10, .host(2))
+        m.copy(from: 0, to: 50, count: 10)
+        #expect(m.tag(at: 54) == .guest(1, disclosed: false))
+        #expect(m.tag(at: 55) == .host(2))
+        #expect(m.tag(at: 60) == .zero)
+    }
+
+    @Test func discloseMarksOnlyGuestBytes() {
+        var m = ProvenanceMap(size: 100)
+        m.fill(0, 10, .guest(1, disclosed: false))
+        m.fill(10, 20, .host(3))
+        m.disclose(5, 15)
+        #expect(m.tag(at: 4) == .guest(1, disclosed: false))
+        #expect(m.tag(at: 5) == .guest(1, disclosed: true))
+        #expect(m.tag(at: 12) == .host(3))
+        #expect(m.firstUndisclosedGuest(0, 100)?.0 == 0)
+        #expect(m.firstUndisclosedGuest(5, 100) == nil)
+    }
+}
+
+@Suite struct ConversionTests {
+    @Test func aConversionTheHostFailsPartwayLeavesOnePageUnknown() {
+        var s = system()
+        let b = s.kmalloc(size: 4 * 4096)!
+        let firstPage = GuestMemory.page(ofPhys: s.buffers[b].phys)!
+        let pages = firstPage ..< firstPage + 4
+        s.armConversionFault(ConversionFault(afterPages: 2))
+        let first = s.setMemoryDecrypted(pages)
+        #expect(!first)
+        #expect(pages.map { s.memory.states[$0] } == [.decrypted, .decrypted, .unknown, .encrypted])
+        let second = s.setMemoryDecrypted(pages)
+        #expect(second)
+    }
+
+    @Test func tdxGivesTheHostAFreshPageButPkvmSharesTheSamePage() {
+        for (platform, keeps) in [(PlatformKind.tdx, false), (.pkvm, true)] {
+            var s = system(platform)
+            let b = s.kmalloc(size: 4096)!
+            s.cpuWriteBuffer(b, offset: 0, size: 4096)
+            let page = GuestMemory.page(ofPhys: s.buffers[b].phys)!
+            s.setMemoryDecrypted(page ..< page + 1)
+            #expect(s.memory.contents.tag(at: UInt32(page) << 12).isGuest == keeps)
+        }
+    }
+
+    @Test func theHostCannotWriteAPrivatePage() {
+        var s = system()
+        let b = s.kmalloc(size: 4096)!
+        let page = GuestMemory.page(ofPhys: s.buffers[b].phys)!
+        let intoPrivate = s.hostWrite(page: page, offset: 0, size: 10)
+        let intoSlot = s.hostWrite(page: s.swiotlbPools[0].firstPage, offset: 0, size: 10)
+        #expect(!intoPrivate)
+        #expect(intoSlot)
+    }
+}

@@ -1,0 +1,28 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+
+/// A profile with one behaviour changed from `linux-upstream`.
+func upstream(_ change: (inout Behaviours) -> Void = { _ in }) -> Profile {
+    var p = Profile.linuxUpstream
+    change(&p.behaviours)
+    p.name = "test"
+    return p
+}
+
+func profile(_ name: String) -> Profile { Profile.builtIn(named: name)! }
+
+func run(_ ops: [Operation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> RunResult {
+    Runner.run(Scenario(platform: platform, operations: ops), profile: profile, tracing: true)
+}
+
+let untrusted = DeviceConfig()
+let trusted = DeviceConfig(trusted: true)
+
+/// A booted system with one device, for tests that call the model's API directly.
+func system(_ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream, device: DeviceConfig = untrusted) -> System {
+    var s = System(platform: platform, behaviours: profile.behaviours)
+    s.probeDevice(device)
+    return s
+}
