@@ -67,6 +67,7 @@ extension System {
     public mutating func dmaFreeCoherent(_ handle: Int) {
         guard coherent[handle].live else { return }
         coherent[handle].live = false
+        events.append(.coherentFreed(handle))
         let c = coherent[handle]
         let first = GuestMemory.page(ofPhys: c.phys)!
         let range = first ..< first + c.pages

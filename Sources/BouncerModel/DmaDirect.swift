@@ -115,6 +115,7 @@ extension System {
                 if behaviours.mapSgFailure == .unmapMapped {
                     for m in mapped { dmaUnmapPhys(m, attrs: attrs.union(.skipCpuSync)) }
                 }
+                events.append(.scatterlistFailed(sg))
                 return nil
             }
             mapped.append(m)

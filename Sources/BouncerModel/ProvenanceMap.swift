@@ -1,73 +1,62 @@
 /// Byte-exact provenance over a flat byte space, as sorted runs: run `i` covers
-/// `starts[i] ..< starts[i + 1]` (the last one up to `size`) and every byte in it has `tags[i]`.
+/// `runs[i].start ..< runs[i + 1].start` (the last one up to `size`) and every byte in it has
+/// `runs[i].tag`.
 ///
 /// Adjacent runs never carry the same tag, so the number of runs is the number of provenance
 /// changes, a few hundred at most in a fuzz input: writes and copies cost a binary search and
 /// a short `memmove`, not a pass over every byte.
 public struct ProvenanceMap: Sendable {
-    public private(set) var starts: [UInt32]
-    public private(set) var tags: [Provenance]
+    public struct Run: Sendable, Equatable {
+        public var start: UInt32
+        public var tag: Provenance
+    }
+
+    public private(set) var runs: [Run]
     public let size: UInt32
     private var scratch: [(UInt32, Provenance)] = []
 
     public init(size: UInt32, tag: Provenance = .zero) {
         self.size = size
-        starts = [0]
-        tags = [tag]
-        starts.reserveCapacity(256)
-        tags.reserveCapacity(256)
+        runs = [Run(start: 0, tag: tag)]
     }
 
     /// The index of the run holding byte `x`.
     @inlinable public func runIndex(containing x: UInt32) -> Int {
         var lo = 0
-        var hi = starts.count
+        var hi = runs.count
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
-            if starts[mid] <= x { lo = mid } else { hi = mid }
+            if runs[mid].start <= x { lo = mid } else { hi = mid }
         }
         return lo
     }
 
-    @inlinable public func tag(at x: UInt32) -> Provenance { tags[runIndex(containing: x)] }
+    @inlinable public func tag(at x: UInt32) -> Provenance { runs[runIndex(containing: x)].tag }
 
-    @inlinable public func runEnd(_ i: Int) -> UInt32 { i + 1 < starts.count ? starts[i + 1] : size }
+    @inlinable public func runEnd(_ i: Int) -> UInt32 { i + 1 < runs.count ? runs[i + 1].start : size }
 
-    /// Makes a run start at `x` and returns its index (`starts.count` when `x == size`).
+    /// Makes a run start at `x` and returns its index (`runs.count` when `x == size`).
     private mutating func split(at x: UInt32) -> Int {
-        if x >= size { return starts.count }
+        if x >= size { return runs.count }
         let i = runIndex(containing: x)
-        if starts[i] == x { return i }
-        starts.insert(x, at: i + 1)
-        tags.insert(tags[i], at: i + 1)
+        if runs[i].start == x { return i }
+        runs.insert(Run(start: x, tag: runs[i].tag), at: i + 1)
         return i + 1
-    }
-
-    private mutating func mergeNeighbours(of i: Int) {
-        var i = i
-        if i + 1 < starts.count, tags[i + 1] == tags[i] {
-            starts.remove(at: i + 1)
-            tags.remove(at: i + 1)
-        }
-        if i > 0, tags[i - 1] == tags[i] {
-            starts.remove(at: i)
-            tags.remove(at: i)
-            i -= 1
-        }
     }
 
     /// Every byte in `lo ..< hi` gets `tag`.
     public mutating func fill(_ lo: UInt32, _ hi: UInt32, _ tag: Provenance) {
         let hi = min(hi, size)
         guard lo < hi else { return }
-        let i = split(at: lo)
+        var i = split(at: lo)
         let j = split(at: hi)
-        tags[i] = tag
-        if j > i + 1 {
-            starts.removeSubrange(i + 1 ..< j)
-            tags.removeSubrange(i + 1 ..< j)
+        runs[i].tag = tag
+        if j > i + 1 { runs.removeSubrange(i + 1 ..< j) }
+        if i + 1 < runs.count, runs[i + 1].tag == tag { runs.remove(at: i + 1) }
+        if i > 0, runs[i - 1].tag == tag {
+            runs.remove(at: i)
+            i -= 1
         }
-        mergeNeighbours(of: i)
     }
 
     /// Calls `body(lo, hi, tag)` for each run overlapping `lo ..< hi`, clipped to it, until it
@@ -76,8 +65,8 @@ public struct ProvenanceMap: Sendable {
         let hi = min(hi, size)
         guard lo < hi else { return }
         var i = runIndex(containing: lo)
-        while i < starts.count, starts[i] < hi {
-            if !body(max(starts[i], lo), min(runEnd(i), hi), tags[i]) { return }
+        while i < runs.count, runs[i].start < hi {
+            if !body(max(runs[i].start, lo), min(runEnd(i), hi), runs[i].tag) { return }
             i += 1
         }
     }
@@ -138,5 +127,5 @@ public struct ProvenanceMap: Sendable {
     }
 
     /// The number of runs, a measure of how fragmented provenance has become.
-    public var runCount: Int { starts.count }
+    public var runCount: Int { runs.count }
 }

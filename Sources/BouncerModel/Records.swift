@@ -158,6 +158,13 @@ public enum Event: Sendable {
     /// A conversion to shared left an undisclosed guest byte where the host can read it, at the
     /// moment of conversion, before anything could overwrite it.
     case conversionExposed(byteIndex: UInt32, tag: Provenance)
+    /// Pages changed state (`set_memory_decrypted`/`set_memory_encrypted`, fully or partway).
+    case converted(pages: Range<Int>)
     case leaked(pages: Range<Int>, LeakReason)
     case freed(pages: Range<Int>)
+    /// A buffer or coherent allocation went away: everything it held must have gone with it.
+    case bufferFreed(Int)
+    case coherentFreed(Int)
+    /// `dma_map_sg()` failed; none of its entries may stay mapped.
+    case scatterlistFailed(Int)
 }

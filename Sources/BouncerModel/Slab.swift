@@ -45,6 +45,7 @@ extension System {
     public mutating func kfree(_ buffer: Int) {
         guard buffers[buffer].live else { return }
         buffers[buffer].live = false
+        events.append(.bufferFreed(buffer))
         let b = buffers[buffer]
         let page = GuestMemory.page(ofPhys: b.phys)!
         if let cache = b.slabClass {

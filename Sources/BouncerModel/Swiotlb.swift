@@ -21,13 +21,12 @@ extension System {
         recordPoolConversion(pool, ok: ok)
     }
 
-    /// The pools a device's `io_tlb_mem` searches, in order: its restricted pool alone, or the
-    /// default pool and the dynamic pools (`swiotlb_search_area` over `mem->pools`).
-    func swiotlbPoolsToSearch(_ device: Int) -> [Int] {
-        if let restricted = devices[device].restrictedPool { return [restricted] }
-        return swiotlbPools.indices.filter {
-            swiotlbPools[$0].live && (swiotlbPools[$0].kind == .defaultPool || swiotlbPools[$0].kind == .dynamic)
-        }
+    /// Whether a device's `io_tlb_mem` searches this pool: its restricted pool alone, or the
+    /// default pool and the dynamic pools (`swiotlb_search_area` over `mem->pools`), in order.
+    func swiotlbSearches(_ device: Int, _ pool: Int) -> Bool {
+        if let restricted = devices[device].restrictedPool { return pool == restricted }
+        let p = swiotlbPools[pool]
+        return p.live && (p.kind == .defaultPool || p.kind == .dynamic)
     }
 
     /// What the kernel records after trying to decrypt a pool: the series tracks the outcome and
@@ -55,7 +54,8 @@ extension System {
         _ device: Int, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, wantShared: Bool
     ) -> (pool: Int, slot: Int)? {
         let minAlign = devices[device].config.minAlignMask
-        for pool in swiotlbPoolsToSearch(device) where swiotlbPoolAccepts(pool, wantShared: wantShared) {
+        for pool in swiotlbPools.indices
+        where swiotlbSearches(device, pool) && swiotlbPoolAccepts(pool, wantShared: wantShared) {
             if let slot = swiotlbPools[pool].search(
                 orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
             {

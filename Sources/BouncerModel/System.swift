@@ -132,6 +132,7 @@ public struct System: Sendable {
             memory.setState(page, target)
             pageChangedHands(page)
         }
+        events.append(.converted(pages: pages))
         if let failedPage {
             memory.setState(failedPage, .unknown)
             pageChangedHands(failedPage)

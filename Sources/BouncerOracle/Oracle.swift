@@ -23,6 +23,16 @@ public struct Oracle: Sendable {
         var found: [Violation] = []
         for event in system.events { checkEvent(event, system, step, &found) }
         checkFreedPages(system, step, &found)
+        checkPrivateBytesTouched(system, step, &found)
+        checkReleases(system, step, &found)
+        return found
+    }
+
+    /// SAFE-LIFECYCLE over the whole system: every page and slot in use belongs to a live object,
+    /// and every live mapping is one the driver holds. The per-step checks look only at what
+    /// each step released; this is the full accounting, for the end of a run (after teardown).
+    public func checkAccounting(_ system: System, step: Int) -> [Violation] {
+        var found: [Violation] = []
         checkPrivateBytes(system, step, &found)
         checkLifecycle(system, step, &found)
         return found
@@ -35,11 +45,11 @@ public struct Oracle: Sendable {
         switch event {
         case let .handedOut(device, dma, size, mapping, coherent):
             guard confidential else { return }
-            let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "?"
+            let what = Handout(device: device, dma: dma, mapping: mapping, coherent: coherent)
             if s.devices[device].config.trusted {
-                checkTrustedHandout(s, device: device, dma: dma, size: size, what: what, step, &found)
+                checkTrustedHandout(s, what, size: size, step, &found)
             } else {
-                checkUntrustedHandout(s, device: device, dma: dma, size: size, what: what, step, &found)
+                checkUntrustedHandout(s, what, size: size, step, &found)
             }
         case let .poolServed(pool, phys, size, wantShared):
             guard confidential else { return }
@@ -110,18 +120,30 @@ public struct Oracle: Sendable {
             found.append(Violation(
                 invariant: .confPrivate, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
                 detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))"))
-        case .leaked, .freed:
+        case .leaked, .freed, .bufferFreed, .coherentFreed, .scatterlistFailed, .converted:
             return
         }
     }
 
-    func checkUntrustedHandout(
-        _ s: System, device: Int, dma: UInt64, size: UInt32, what: String, _ step: Int, _ found: inout [Violation]
-    ) {
-        let location = "device \(device), \(what), dma \(hex(dma))"
+    /// A DMA address handed to a device; named in words only when something is wrong.
+    struct Handout {
+        var device: Int
+        var dma: UInt64
+        var mapping: Int?
+        var coherent: Int?
+
+        func location(_ s: System) -> String {
+            let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "?"
+            let trust = s.devices[device].config.trusted ? " (trusted)" : ""
+            return "device \(device)\(trust), \(what), dma \(hex(dma))"
+        }
+    }
+
+    func checkUntrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ step: Int, _ found: inout [Violation]) {
+        let device = h.device, dma = h.dma
         if !s.dmaAddressIsUnencrypted(dma) {
             found.append(Violation(
-                invariant: .confBounce, step: step, location: location,
+                invariant: .confBounce, step: step, location: h.location(s),
                 detail: "an untrusted device was given the encrypted (private) alias of guest memory"))
             return
         }
@@ -135,7 +157,7 @@ public struct Oracle: Sendable {
             }
             if state != .decrypted || !onPurpose {
                 found.append(Violation(
-                    invariant: .confBounce, step: step, location: location + ", page \(pageName(page))",
+                    invariant: .confBounce, step: step, location: h.location(s) + ", page \(pageName(page))",
                     detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose"))
                 return false
             }
@@ -143,15 +165,12 @@ public struct Oracle: Sendable {
         }
     }
 
-    func checkTrustedHandout(
-        _ s: System, device: Int, dma: UInt64, size: UInt32, what: String, _ step: Int, _ found: inout [Violation]
-    ) {
-        let location = "device \(device) (trusted), \(what), dma \(hex(dma))"
-        forEachPage(s.dmaToPhys(device, dma), UInt64(size)) { page in
+    func checkTrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ step: Int, _ found: inout [Violation]) {
+        forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
             let state = s.memory.states[page]
             if state != .encrypted {
                 found.append(Violation(
-                    invariant: .confTrusted, step: step, location: location + ", page \(pageName(page))",
+                    invariant: .confTrusted, step: step, location: h.location(s) + ", page \(pageName(page))",
                     detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owners[page])"))
                 return false
             }
@@ -203,28 +222,115 @@ public struct Oracle: Sendable {
         }
     }
 
-    /// CONF-PRIVATE: no undisclosed guest byte on a page the host can see.
-    func checkPrivateBytes(_ s: System, _ step: Int, _ found: inout [Violation]) {
+    /// CONF-PRIVATE, step by step: an undisclosed guest byte can only reach a host-visible page
+    /// when the CPU writes it there, a bounce copies it there, or the page itself is converted,
+    /// so only those bytes are looked at.
+    func checkPrivateBytesTouched(_ s: System, _ step: Int, _ found: inout [Violation]) {
         guard s.platform.confidential else { return }
-        let contents = s.memory.contents
-        for i in 0 ..< contents.runCount where contents.tags[i].isUndisclosedGuest {
-            let lo = contents.starts[i], hi = contents.runEnd(i)
-            var page = Int(lo >> 12)
-            while page <= Int((hi - 1) >> 12) {
-                if s.memory.hostVisible(page: page, confidential: true) {
-                    let at = max(lo, UInt32(page) << 12)
-                    found.append(Violation(
-                        invariant: .confPrivate, step: step, location: "page \(pageName(page)) (\(s.memory.states[page]), \(s.memory.owners[page]))",
-                        detail: "holds \(contents.tags[i]) at \(hex(GuestMemory.phys(ofByteIndex: at)))"))
-                    return
-                }
-                page += 1
+        for event in s.events {
+            let lo: UInt32, hi: UInt32
+            switch event {
+            case let .cpuWrote(a, b): (lo, hi) = (a, b)
+            case let .converted(pages): (lo, hi) = GuestMemory.byteRange(ofPages: pages)
+            case let .bounced(_, toDevice, tlb, orig, size):
+                guard let start = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) else { continue }
+                (lo, hi) = (start, start &+ UInt32(truncatingIfNeeded: min(size, 1 << 30)))
+            default: continue
+            }
+            if let v = undisclosedOnVisiblePage(s, lo, hi, step) {
+                found.append(v)
+                return
             }
         }
     }
 
-    /// SAFE-LIFECYCLE: every page and slot in use belongs to a live object, and every live mapping
-    /// is one the driver holds.
+    func undisclosedOnVisiblePage(_ s: System, _ lo: UInt32, _ hi: UInt32, _ step: Int) -> Violation? {
+        var violation: Violation?
+        s.memory.contents.forEachRun(lo, hi) { a, b, tag in
+            guard tag.isUndisclosedGuest else { return true }
+            var page = Int(a >> 12)
+            while page <= Int((b - 1) >> 12) {
+                if s.memory.hostVisible(page: page, confidential: true) {
+                    let at = max(a, UInt32(page) << 12)
+                    violation = Violation(
+                        invariant: .confPrivate, step: step,
+                        location: "page \(pageName(page)) (\(s.memory.states[page]), \(s.memory.owners[page]))",
+                        detail: "holds \(tag) at \(hex(GuestMemory.phys(ofByteIndex: at)))")
+                    return false
+                }
+                page += 1
+            }
+            return true
+        }
+        return violation
+    }
+
+    /// CONF-PRIVATE over all of memory: no undisclosed guest byte on a page the host can see.
+    func checkPrivateBytes(_ s: System, _ step: Int, _ found: inout [Violation]) {
+        guard s.platform.confidential else { return }
+        if let v = undisclosedOnVisiblePage(s, 0, s.memory.contents.size, step) { found.append(v) }
+    }
+
+    /// SAFE-LIFECYCLE, step by step: when a mapping, buffer, coherent allocation or scatterlist
+    /// goes away, whatever it held (slots, pages, entries) must have gone with it.
+    func checkReleases(_ s: System, _ step: Int, _ found: inout [Violation]) {
+        for event in s.events {
+            switch event {
+            case let .unmapped(mapping, _):
+                guard let p = s.mappings[mapping].bouncePool, s.swiotlbPools[p].live else { continue }
+                if let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.mapping == Int32(mapping) }) {
+                    found.append(lostSlot(p, slot, s, step))
+                    return
+                }
+            case .coherentFreed(let c):
+                let first = GuestMemory.page(ofPhys: s.coherent[c].phys)!
+                if let page = (first ..< first + s.coherent[c].pages).first(where: { s.memory.owners[$0] == .coherent(c) }) {
+                    found.append(lostPage(page, s, step))
+                    return
+                }
+                if case .restrictedPool(let p) = s.coherent[c].source,
+                    let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.coherent == Int32(c) })
+                {
+                    found.append(lostSlot(p, slot, s, step))
+                    return
+                }
+            case .bufferFreed(let b):
+                let first = GuestMemory.page(ofPhys: s.buffers[b].phys)!
+                let count = Int((UInt64(s.buffers[b].size) + 4095) >> 12)
+                if let page = (first ..< first + count).first(where: { s.memory.owners[$0] == .buffer(b) }) {
+                    found.append(lostPage(page, s, step))
+                    return
+                }
+            case .scatterlistFailed(let sg):
+                if let m = s.mappings.indices.first(where: { s.mappings[$0].live && s.mappings[$0].scatterlist == sg }) {
+                    found.append(abandonedEntry(m, sg, step))
+                    return
+                }
+            default:
+                continue
+            }
+        }
+    }
+
+    func lostPage(_ page: Int, _ s: System, _ step: Int) -> Violation {
+        Violation(
+            invariant: .safeLifecycle, step: step, location: "page \(pageName(page))",
+            detail: "held by \(s.memory.owners[page]), which is gone: the page is lost, not freed or leaked on purpose")
+    }
+
+    func lostSlot(_ pool: Int, _ slot: Int, _ s: System, _ step: Int) -> Violation {
+        Violation(
+            invariant: .safeLifecycle, step: step, location: "swiotlb pool \(pool) (\(s.swiotlbPools[pool].kind)), slot \(slot)",
+            detail: "still allocated to a mapping or buffer that is gone")
+    }
+
+    func abandonedEntry(_ mapping: Int, _ sg: Int, _ step: Int) -> Violation {
+        Violation(
+            invariant: .safeLifecycle, step: step, location: "mapping \(mapping) of scatterlist \(sg)",
+            detail: "dma_map_sg failed but left this entry mapped; no driver can unmap it")
+    }
+
+    /// The full SAFE-LIFECYCLE scan behind `checkAccounting`.
     func checkLifecycle(_ s: System, _ step: Int, _ found: inout [Violation]) {
         for page in 0 ..< GuestMemory.pageCount {
             let dead: Bool = switch s.memory.owners[page] {
@@ -233,9 +339,7 @@ public struct Oracle: Sendable {
             default: false
             }
             if dead {
-                found.append(Violation(
-                    invariant: .safeLifecycle, step: step, location: "page \(pageName(page))",
-                    detail: "held by \(s.memory.owners[page]), which is gone: the page is lost, not freed or leaked on purpose"))
+                found.append(lostPage(page, s, step))
                 return
             }
         }
@@ -244,18 +348,14 @@ public struct Oracle: Sendable {
                 if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
                     || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
                 {
-                    found.append(Violation(
-                        invariant: .safeLifecycle, step: step, location: "swiotlb pool \(p) (\(pool.kind)), slot \(i)",
-                        detail: "still allocated to a mapping or buffer that is gone"))
+                    found.append(lostSlot(p, i, s, step))
                     return
                 }
             }
         }
         for (i, m) in s.mappings.enumerated() where m.live {
             if let sg = m.scatterlist, !s.scatterlists[sg].live {
-                found.append(Violation(
-                    invariant: .safeLifecycle, step: step, location: "mapping \(i) of scatterlist \(sg)",
-                    detail: "dma_map_sg failed but left this entry mapped; no driver can unmap it"))
+                found.append(abandonedEntry(i, sg, step))
                 return
             }
         }

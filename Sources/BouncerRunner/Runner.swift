@@ -46,6 +46,12 @@ public struct Runner: Sendable {
                 return RunResult(trace: runner.trace, violations: violations, steps: runner.step)
             }
         }
-        return RunResult(trace: runner.trace, violations: [], steps: runner.step)
+        return RunResult(trace: runner.trace, violations: runner.finish(), steps: runner.step)
+    }
+
+    /// The end-of-run accounting: every page, slot and mapping still in use belongs to a live
+    /// object. Reported against the last step.
+    public func finish() -> [Violation] {
+        oracle.checkAccounting(system, step: max(step - 1, 0))
     }
 }
