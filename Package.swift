@@ -1,13 +1,14 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- CLI.
+// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- {CLI, Fuzz}.
 // The model knows nothing of Z3 or libFuzzer.
 let package = Package(
     name: "Bouncer",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bouncer", targets: ["bouncer"]),
+        .executable(name: "fuzz-dma", targets: ["fuzz-dma"]),
         .library(name: "BouncerRunner", targets: ["BouncerRunner"]),
     ],
     dependencies: [
@@ -18,6 +19,8 @@ let package = Package(
         .target(name: "BouncerModel", dependencies: ["BouncerPolicy"]),
         .target(name: "BouncerOracle", dependencies: ["BouncerModel"]),
         .target(name: "BouncerRunner", dependencies: ["BouncerOracle"]),
+        // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
+        .target(name: "BouncerFuzz", dependencies: ["BouncerRunner"]),
         .target(
             name: "BouncerCLI",
             dependencies: ["BouncerRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -25,6 +28,7 @@ let package = Package(
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
+        .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-dma"),
         .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner"], path: "Tests/BouncerTests"),
     ]
 )

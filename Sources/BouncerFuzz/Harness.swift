@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+
+/// The fuzz targets, by the number their C main module passes in. Append only.
+public enum FuzzTarget: Int32, CaseIterable, Sendable {
+    /// dma-direct, the atomic pools and swiotlb, with a hostile host.
+    case dma = 0
+
+    public var name: String {
+        switch self {
+        case .dma: "dma"
+        }
+    }
+}
+
+/// The profile every input of this process runs under: `BOUNCER_PROFILE` (a built-in name or a
+/// profile file), `linux-upstream` by default. Read once; a bad value stops the process with a
+/// clear message before any input runs.
+nonisolated(unsafe) private var cachedProfile: Profile?
+
+func harnessProfile() -> Profile {
+    if let cachedProfile { return cachedProfile }
+    let profile: Profile
+    if let raw = getenv("BOUNCER_PROFILE"), raw.pointee != 0 {
+        let value = String(cString: raw)
+        if let builtIn = Profile.builtIn(named: value) {
+            profile = builtIn
+        } else if let text = readWholeFile(value) {
+            do {
+                profile = try Profile.parse(String(decoding: text, as: UTF8.self), file: value)
+            } catch {
+                fail("BOUNCER_PROFILE: \(error.description)")
+            }
+        } else {
+            fail("BOUNCER_PROFILE='\(value)' is neither a built-in profile (\(Profile.builtIn.map(\.name).joined(separator: ", "))) nor a readable file")
+        }
+    } else {
+        profile = .linuxUpstream
+    }
+    cachedProfile = profile
+    return profile
+}
+
+/// libFuzzer's entry: decode, run with the oracle after every step. A violation is reported and
+/// written as a reproducer before the process aborts, so the finding survives even where no
+/// crash artifact is written.
+@_cdecl("bouncer_fuzz_one")
+public func bouncerFuzzOne(_ target: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
+    let profile = harnessProfile()
+    let result = Runner.run(ScenarioCodec.decode(bytes), profile: profile)
+    guard let violation = result.firstViolation else { return 0 }
+    let path = writeReproducer(FuzzTarget(rawValue: target) ?? .dma, violation, bytes)
+    report("==bouncer== \(violation)\n==bouncer== profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --profile \(profile.name) \(path)\n")
+    abort()
+}
+
+/// The entry of a normal (non-fuzzer) build: run every file given, and every file in every
+/// directory given, as libFuzzer would replay a corpus. Exit 0 clean, 1 violation, 2 bad usage.
+@_cdecl("bouncer_fuzz_main")
+public func bouncerFuzzMain(_ target: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    let name = FuzzTarget(rawValue: target)?.name ?? "?"
+    var paths: [String] = []
+    for i in 1 ..< Int(argc) {
+        let arg = String(cString: argv[i]!)
+        if arg.hasPrefix("-") { continue }
+        paths.append(arg)
+    }
+    if paths.isEmpty {
+        report("usage: fuzz-\(name) FILE-OR-DIRECTORY...\nThis is a normal build: it replays inputs. Build with -Xswiftc -sanitize=fuzzer to fuzz.\n")
+        return 2
+    }
+    let profile = harnessProfile()
+    var files = 0
+    var violations = 0
+    for path in paths {
+        guard let list = filesUnder(path) else {
+            report("fuzz-\(name): \(path): no such file or directory\n")
+            return 2
+        }
+        for file in list {
+            guard let bytes = readWholeFile(file) else {
+                report("fuzz-\(name): \(file): cannot read\n")
+                return 2
+            }
+            files += 1
+            let result = bytes.withUnsafeBytes { Runner.run(ScenarioCodec.decode($0), profile: profile) }
+            if let v = result.firstViolation {
+                violations += 1
+                report("\(file): \(v)\n")
+            }
+        }
+    }
+    report("fuzz-\(name): \(files) inputs, \(violations) violations, profile \(profile.name)\n")
+    return violations == 0 ? 0 : 1
+}
+
+// MARK: files, without Foundation
+
+/// Writes to standard error with `write(2)`: unbuffered, so nothing is lost when the process
+/// aborts right after.
+func report(_ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        var done = 0
+        while done < buffer.count {
+            let n = write(2, buffer.baseAddress! + done, buffer.count - done)
+            if n <= 0 { return }
+            done += n
+        }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    report("bouncer: \(message)\n")
+    exit(2)
+}
+
+func readWholeFile(_ path: String) -> [UInt8]? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+        if n > 0 { out.append(contentsOf: chunk[0 ..< n]) }
+        if n < chunk.count { break }
+    }
+    return ferror(f) == 0 ? out : nil
+}
+
+/// A file, or the regular files of a directory in name order (deterministic replay).
+func filesUnder(_ path: String) -> [String]? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    if st.st_mode & S_IFMT != S_IFDIR { return [path] }
+    guard let dir = opendir(path) else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name.hasPrefix(".") { continue }
+        var child = stat()
+        let full = path + "/" + name
+        if stat(full, &child) == 0, child.st_mode & S_IFMT == S_IFREG { names.append(full) }
+    }
+    return names.sorted()
+}
+
+/// Writes the input under `BOUNCER_REPRODUCER_DIR` (default: the current directory), named for
+/// the target, the invariant and the input's hash; returns the path.
+func writeReproducer(_ target: FuzzTarget, _ v: Violation, _ bytes: UnsafeRawBufferPointer) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+    let dir = getenv("BOUNCER_REPRODUCER_DIR").map { String(cString: $0) } ?? "."
+    let path = "\(dir)/bouncer-\(target.name)-\(v.invariant.rawValue)-\(String(hash, radix: 16)).bounce"
+    guard let f = fopen(path, "wb") else { return "(could not write \(path))" }
+    if bytes.count > 0 { fwrite(bytes.baseAddress, 1, bytes.count, f) }
+    fclose(f)
+    return path
+}
