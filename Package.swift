@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- {CLI, Fuzz}.
+// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- {Fuzz, Prover <- CLI};
+// SMT (the Z3 layer) knows nothing of Bouncer.
 // The model knows nothing of Z3 or libFuzzer.
 let package = Package(
     name: "Bouncer",
@@ -21,14 +22,21 @@ let package = Package(
         .target(name: "BouncerRunner", dependencies: ["BouncerOracle"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
         .target(name: "BouncerFuzz", dependencies: ["BouncerRunner"]),
+        // Z3 (Debian's libz3-dev) and a typed layer over it that owns reference counting.
+        .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
+        .target(name: "SMT", dependencies: ["CZ3"]),
+        // Proof obligations: the policy run over Z3 terms, bounded model checking, profile diffs.
+        .target(name: "BouncerProver", dependencies: ["SMT", "BouncerRunner"]),
         .target(
             name: "BouncerCLI",
-            dependencies: ["BouncerRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "BouncerRunner", "BouncerProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
         .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-dma"),
-        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner"], path: "Tests/BouncerTests"),
+        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerProver"], path: "Tests/BouncerTests"),
     ]
 )

@@ -169,11 +169,11 @@ extension System {
         let index = found + padSlots
         swiotlbPools[pool].slots[index].padSlots = UInt16(padSlots)
         for i in 0 ..< SwiotlbPool.slotsFor(size) - padSlots {
-            swiotlbPools[pool].slots[index + i].origAddr = orig + UInt64(i) << IOTLB.shift
+            swiotlbPools[pool].slots[index + i].origAddr = d.swiotlbSlotOrigAddress(orig: orig, slot: UInt64(i))
             swiotlbPools[pool].slots[index + i].mapping = Int32(mapping)
         }
         for i in found ..< index { swiotlbPools[pool].slots[i].mapping = Int32(mapping) }
-        let tlb = swiotlbPools[pool].start + UInt64(index) << IOTLB.shift + offset
+        let tlb = d.swiotlbTlbAddress(poolStart: swiotlbPools[pool].start, index: UInt64(index), offset: offset)
         mappings[mapping].bouncePool = pool
         mappings[mapping].tlbAddress = tlb
         if d.swiotlbCopiesOnMap(behaviourTerms, r) {

@@ -81,23 +81,19 @@ public struct SwiotlbPool: Sendable {
     /// `swiotlb_search_pool_area()` over the pool's single area: the first run of `nslots` free
     /// slots whose start satisfies the alignment masks, searching from `index` in strides.
     func search(orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, minAlignMask: UInt64) -> Int? {
+        let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
         let nslabs = slots.count
         guard nslots > 0, nslots <= nslabs - used, nslots <= IOTLB.segmentSlots else { return nil }
-        var iotlbAlignMask = minAlignMask
-        var alignMask = allocAlignMask
-        if alignMask == 0 && iotlbAlignMask == 0 && allocSize >= GuestMemory.pageSize {
-            alignMask = GuestMemory.pageSize - 1
-        }
-        alignMask |= IOTLB.slotSize - 1
-        iotlbAlignMask &= ~alignMask
+        let (alignMask, iotlbAlignMask) = d.swiotlbSearchMasks(
+            allocAlignMask: allocAlignMask, minAlignMask: minAlignMask, allocSize: allocSize)
         let stride = Int(max(alignMask, iotlbAlignMask) >> IOTLB.shift) + 1
         func wrap(_ i: Int) -> Int { i >= nslabs ? 0 : i }
         var idx = wrap(index)
         var checked = 0
         while checked < nslabs {
             let t = start + UInt64(idx) << IOTLB.shift
-            if t & alignMask != 0 || (orig != 0 && t & iotlbAlignMask != orig & iotlbAlignMask) {
+            if !d.swiotlbSlotSuitable(slotAddress: t, orig: orig, alignMask: alignMask, iotlbAlignMask: iotlbAlignMask) {
                 idx = wrap(idx + 1)
                 checked += 1
                 continue
@@ -112,10 +108,11 @@ public struct SwiotlbPool: Sendable {
     /// Marks `nslots` slots from `s` used, recording each slot's remaining `alloc_size`, and fixes
     /// the free counts of the slots before it in the segment.
     mutating func allocate(at s: Int, allocSize: UInt64, offsetLow: UInt64) {
+        let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
         for i in s ..< s + nslots {
             slots[i].list = 0
-            slots[i].allocSize = UInt32(truncatingIfNeeded: allocSize &- (offsetLow + UInt64(i - s) << IOTLB.shift))
+            slots[i].allocSize = UInt32(d.swiotlbSlotAllocSize(allocSize: allocSize, offsetLow: offsetLow, slot: UInt64(i - s)))
         }
         var count: UInt16 = 0
         var i = s - 1

@@ -28,6 +28,8 @@ public protocol PolicyDomain {
     func bitNot(_ a: Word) -> Word
     /// Logical shift right by a constant.
     func shiftRight(_ a: Word, _ count: UInt64) -> Word
+    /// Shift left by a constant.
+    func shiftLeft(_ a: Word, _ count: UInt64) -> Word
 }
 
 extension PolicyDomain {
@@ -63,4 +65,5 @@ public struct ConcreteDomain: PolicyDomain, Sendable {
     @inlinable @inline(__always) public func bitOr(_ a: UInt64, _ b: UInt64) -> UInt64 { a | b }
     @inlinable @inline(__always) public func bitNot(_ a: UInt64) -> UInt64 { ~a }
     @inlinable @inline(__always) public func shiftRight(_ a: UInt64, _ count: UInt64) -> UInt64 { a >> count }
+    @inlinable @inline(__always) public func shiftLeft(_ a: UInt64, _ count: UInt64) -> UInt64 { a << count }
 }

@@ -27,6 +27,42 @@ extension PolicyDomain {
         bitAnd(bitAnd(address, minAlignMask), bitOr(alignMask, constant(IOTLB.slotSize - 1)))
     }
 
+    /// `swiotlb_search_pool_area()`'s masks: the slot alignment the allocation needs (at least a
+    /// slot, a page for a page or more when nothing else is asked) and the `min_align_mask`
+    /// bits above a slot that the slot address must share with the original address.
+    @inlinable public func swiotlbSearchMasks(
+        allocAlignMask: Word, minAlignMask: Word, allocSize: Word
+    ) -> (alignMask: Word, iotlbAlignMask: Word) {
+        let pageMask = constant(UInt64(4095))
+        let widen = and(and(isZero(allocAlignMask), isZero(minAlignMask)), not(lessThan(allocSize, constant(UInt64(4096)))))
+        let align = bitOr(select(widen, pageMask, allocAlignMask), constant(IOTLB.slotSize - 1))
+        return (align, bitAnd(minAlignMask, bitNot(align)))
+    }
+
+    /// `swiotlb_search_pool_area()`: whether a run of slots starting at `slotAddress` may hold an
+    /// allocation for `orig` (before looking at free counts).
+    @inlinable public func swiotlbSlotSuitable(slotAddress: Word, orig: Word, alignMask: Word, iotlbAlignMask: Word) -> Boolean {
+        and(
+            isZero(bitAnd(slotAddress, alignMask)),
+            or(isZero(orig), equal(bitAnd(slotAddress, iotlbAlignMask), bitAnd(orig, iotlbAlignMask))))
+    }
+
+    /// `swiotlb_area_find_slots()`: the `alloc_size` recorded in the `i`-th slot of an allocation:
+    /// the bytes from that slot's start plus the low offset to the end (an `unsigned int`).
+    @inlinable public func swiotlbSlotAllocSize(allocSize: Word, offsetLow: Word, slot i: Word) -> Word {
+        bitAnd(subtract(allocSize, add(offsetLow, shiftLeft(i, IOTLB.shift))), constant(UInt64(0xFFFF_FFFF)))
+    }
+
+    /// `swiotlb_tbl_map_single()`: the `orig_addr` recorded in the `i`-th slot of a mapping.
+    @inlinable public func swiotlbSlotOrigAddress(orig: Word, slot i: Word) -> Word {
+        add(orig, shiftLeft(i, IOTLB.shift))
+    }
+
+    /// `swiotlb_tbl_map_single()`: the bounce address of slot `index` with the kept low offset.
+    @inlinable public func swiotlbTlbAddress(poolStart: Word, index: Word, offset: Word) -> Word {
+        add(add(poolStart, shiftLeft(index, IOTLB.shift)), offset)
+    }
+
     /// `swiotlb_bounce()`: the original address for a `tlb_addr` inside a slot, from the slot's
     /// recorded `orig_addr` and `alloc_size`. The fixed kernel clamps `size` to what is left of the
     /// allocation; before 868c9ddc182b nothing was checked.

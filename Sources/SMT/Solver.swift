@@ -1,0 +1,75 @@
+import CZ3
+
+/// What a satisfiability check gave. `unknown` (a timeout included) is never "proved".
+public enum CheckResult {
+    case satisfiable(Model)
+    case unsatisfiable
+    case unknown(reason: String)
+}
+
+/// A Z3 solver with its own reference and a per-check timeout.
+public final class Solver {
+    public let context: Context
+    let raw: Z3_solver
+
+    public init(_ context: Context, timeoutMilliseconds: UInt32? = nil) {
+        self.context = context
+        raw = Z3_mk_solver(context.raw)!
+        Z3_solver_inc_ref(context.raw, raw)
+        if let timeoutMilliseconds {
+            let params = Z3_mk_params(context.raw)!
+            Z3_params_inc_ref(context.raw, params)
+            Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "timeout"), timeoutMilliseconds)
+            Z3_solver_set_params(context.raw, raw, params)
+            Z3_params_dec_ref(context.raw, params)
+        }
+    }
+
+    deinit { Z3_solver_dec_ref(context.raw, raw) }
+
+    public func assert(_ term: Term) { Z3_solver_assert(context.raw, raw, term.ast) }
+    public func push() { Z3_solver_push(context.raw, raw) }
+    public func pop() { Z3_solver_pop(context.raw, raw, 1) }
+
+    public func check() throws(SMTError) -> CheckResult {
+        try context.throwIfFailed()
+        let result = Z3_solver_check(context.raw, raw)
+        try context.throwIfFailed()
+        switch result {
+        case Z3_L_TRUE:
+            return .satisfiable(Model(context, Z3_solver_get_model(context.raw, raw)!))
+        case Z3_L_FALSE:
+            return .unsatisfiable
+        default:
+            return .unknown(reason: String(cString: Z3_solver_get_reason_unknown(context.raw, raw)))
+        }
+    }
+}
+
+/// A satisfying assignment.
+public final class Model {
+    let context: Context
+    let raw: Z3_model
+
+    init(_ context: Context, _ raw: Z3_model) {
+        self.context = context
+        self.raw = raw
+        Z3_model_inc_ref(context.raw, raw)
+    }
+
+    deinit { Z3_model_dec_ref(context.raw, raw) }
+
+    /// The model's value of a term, completed with defaults for unknowns it does not mention.
+    public func word(_ term: Term) -> UInt64 {
+        var out: Z3_ast?
+        guard Z3_model_eval(context.raw, raw, term.ast, true, &out), let out else { return 0 }
+        let value = context.wrap(out)
+        return context.constantWord(value) ?? 0
+    }
+
+    public func boolean(_ term: Term) -> Bool {
+        var out: Z3_ast?
+        guard Z3_model_eval(context.raw, raw, term.ast, true, &out), let out else { return false }
+        return context.constantBool(context.wrap(out)) ?? false
+    }
+}

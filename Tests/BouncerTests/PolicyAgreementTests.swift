@@ -1,0 +1,95 @@
+import BouncerPolicy
+import BouncerProver
+import BouncerRunner
+import SMT
+import Testing
+
+/// The one policy definition, run over plain values and over Z3 terms, gives the same answers.
+@Suite struct PolicyAgreementTests {
+    struct Inputs {
+        var platform: Platform
+        var behaviours: Behaviours
+        var bools: [Bool]
+        var words: [UInt64]
+    }
+
+    /// Every decision of the policy, for one configuration, in one domain.
+    static func decisions<D: PolicyDomain>(_ d: D, _ i: Inputs) -> (bools: [D.Boolean], words: [D.Word]) {
+        let b = BehaviourTerms(d, i.behaviours)
+        let p = PlatformTerms(d, i.platform)
+        let w = i.words.map { d.constant($0) }
+        let f = i.bools.map { d.constant($0) }
+        let dev = DeviceTerms<D>(
+            trusted: f[0], dmaMask: w[0], busDmaLimit: w[1], dmaRangeOffset: w[2], swiotlbDisabled: f[1],
+            restrictedPool: f[2], forceBounce: f[3])
+        let r = MapRequestTerms<D>(ccShared: f[4], skipCpuSync: f[5], mmio: f[6], deviceReads: f[7], deviceWrites: f[8])
+        let map = d.dmaDirectMapPhys(p, dev, b, r, phys: w[3], size: w[4])
+        let bounce = d.swiotlbMap(p, dev, b, r, poolDecrypted: f[9], tlbAddress: w[5], size: w[4])
+        let alloc = d.dmaDirectAlloc(p, dev, b, blocking: f[10])
+        let window = d.swiotlbBounceWindow(
+            b, minAlignMask: w[6], tlbAddress: w[5], slotOrigAddress: w[7], slotAllocSize: w[8], size: w[9])
+        let masks = d.swiotlbSearchMasks(allocAlignMask: w[10], minAlignMask: w[6], allocSize: w[4])
+        return (
+            [
+                d.forceDmaUnencrypted(p, dev, b), d.swiotlbForceBounce(p, dev, b),
+                d.dmaCapable(p, dev, b, address: w[3], size: w[4], ccShared: f[4]),
+                map.fail, map.bounce, bounce.poolAccepted, bounce.sharedEncoding, bounce.capable,
+                alloc.fromAtomicPool, alloc.fromRestrictedPool, alloc.decrypt, alloc.wantShared,
+                d.swiotlbCopiesOnMap(b, r), d.swiotlbCopiesOnSyncForDevice(b, r), d.swiotlbCopiesOnSyncForCpu(r),
+                d.swiotlbCopiesOnUnmap(r), d.dmaAddressIsUnencrypted(p, w[3]), d.dmaAddressIsEncrypted(p, w[3]),
+                d.swiotlbSlotSuitable(slotAddress: w[5], orig: w[3], alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask),
+                d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b),
+            ],
+            [
+                map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),
+                d.physToDmaUnencrypted(p, dev, w[3]), d.dmaToPhys(p, dev, w[3]),
+                d.swiotlbAlignOffset(minAlignMask: w[6], alignMask: w[10], address: w[3]),
+                masks.alignMask, masks.iotlbAlignMask,
+                d.swiotlbSlotAllocSize(allocSize: w[4], offsetLow: w[6], slot: w[11]),
+                d.swiotlbSlotOrigAddress(orig: w[3], slot: w[11]),
+                d.swiotlbTlbAddress(poolStart: w[5], index: w[11], offset: w[6]),
+                d.minNotZero(w[0], w[1]),
+            ])
+    }
+
+    static func randomInputs(_ rng: inout SplitMix64) -> Inputs {
+        var behaviours = Behaviours()
+        for field in Behaviours.fields {
+            _ = field.set(&behaviours, field.choices[Int.random(in: 0 ..< field.choices.count, using: &rng)])
+        }
+        // Half the words come from a small shared pool, so that equal operands (where `<` and
+        // `<=` part ways) and masks meeting addresses are common.
+        let pool: [UInt64] = (0 ..< 4).map { _ in [0, 4096, 2047, 0xFFFF_FFFF, UInt64.random(in: 0 ... 8192, using: &rng)][Int.random(in: 0 ..< 5, using: &rng)] }
+        func word() -> UInt64 {
+            if Bool.random(using: &rng) { return pool[Int.random(in: 0 ..< pool.count, using: &rng)] }
+            return switch Int.random(in: 0 ..< 4, using: &rng) {
+            case 0: UInt64.random(in: 0 ... 4096, using: &rng)
+            case 1: (1 << UInt64.random(in: 0 ... 63, using: &rng)) &- 1
+            case 2: UInt64.random(in: 0 ... 0x1_0000_0000, using: &rng)
+            default: UInt64.random(in: 0 ... .max, using: &rng)
+            }
+        }
+        return Inputs(
+            platform: Platform(PlatformKind.allCases[Int.random(in: 0 ..< PlatformKind.allCases.count, using: &rng)]),
+            behaviours: behaviours,
+            bools: (0 ..< 11).map { _ in Bool.random(using: &rng) },
+            words: (0 ..< 12).map { _ in word() })
+    }
+
+    @Test func concreteAndZ3AgreeOnRandomConfigurations() {
+        var rng = SplitMix64(seed: 2026)
+        let z = Context()
+        for _ in 0 ..< 1000 {
+            let inputs = Self.randomInputs(&rng)
+            let concrete = Self.decisions(ConcreteDomain(), inputs)
+            let symbolic = Self.decisions(Z3Domain(z), inputs)
+            for (k, (c, s)) in zip(concrete.bools, symbolic.bools).enumerated() {
+                #expect(z.constantBool(s) == c, "bool decision \(k) for \(inputs)")
+            }
+            for (k, (c, s)) in zip(concrete.words, symbolic.words).enumerated() {
+                #expect(z.constantWord(s) == c, "word decision \(k) for \(inputs)")
+            }
+        }
+        #expect(z.firstError == nil)
+    }
+}
