@@ -76,7 +76,7 @@ public struct SwiotlbPool: Sendable {
     public func contains(_ phys: UInt64) -> Bool { phys >= start && phys < end }
 
     /// `nr_slots()`.
-    static func slotsFor(_ bytes: UInt64) -> Int { Int((bytes + IOTLB.slotSize - 1) >> IOTLB.shift) }
+    static func slotsFor(_ bytes: UInt64) -> Int { Int(ConcreteDomain().swiotlbSlotCount(bytes)) }
 
     /// `swiotlb_search_pool_area()` over the pool's single area: the first run of `nslots` free
     /// slots whose start satisfies the alignment masks, searching from `index` in strides.

@@ -27,6 +27,11 @@ extension PolicyDomain {
         bitAnd(bitAnd(address, minAlignMask), bitOr(alignMask, constant(IOTLB.slotSize - 1)))
     }
 
+    /// `nr_slots()`: slots needed for `bytes`.
+    @inlinable public func swiotlbSlotCount(_ bytes: Word) -> Word {
+        shiftRight(add(bytes, constant(IOTLB.slotSize - 1)), IOTLB.shift)
+    }
+
     /// `swiotlb_search_pool_area()`'s masks: the slot alignment the allocation needs (at least a
     /// slot, a page for a page or more when nothing else is asked) and the `min_align_mask`
     /// bits above a slot that the slot address must share with the original address.

@@ -1,0 +1,176 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import SMT
+
+/// One bounced mapping in general: any original address and `min_align_mask`, any slot run the
+/// search accepts, any partial sync the driver asks for.
+struct SymbolicBounce {
+    let orig, minAlignMask, mappingSize, slotStart, syncOffset, syncSize: Term
+    let offset, allocSize, tlb, syncAddress, slot: Term
+    let window: BounceWindow<Z3Domain>
+
+    init(_ d: Z3Domain, _ solver: Solver, _ b: BehaviourTerms<Z3Domain>) {
+        let z = d.z
+        orig = z.word("orig_addr")
+        minAlignMask = z.word("min_align_mask")
+        mappingSize = z.word("mapping_size")
+        slotStart = z.word("slot_address")
+        syncOffset = z.word("sync.offset")
+        syncSize = z.word("sync.size")
+        solver.assert(z.unsignedLess(orig, z.word(value: 1 << 40)))
+        // orig_addr 0 means "no original buffer" to swiotlb (swiotlb_alloc); no mapping has it.
+        solver.assert(z.not(z.equal(orig, z.word(value: 0))))
+        solver.assert(isBitMask(z, minAlignMask))
+        solver.assert(z.unsignedLess(minAlignMask, z.word(value: 1 << 16)))
+        solver.assert(z.unsignedLess(z.word(value: 0), mappingSize))
+        solver.assert(z.unsignedLessOrEqual(mappingSize, z.word(value: UInt64(IOTLB.segmentSlots) << IOTLB.shift - 4096)))
+        solver.assert(z.unsignedLess(slotStart, z.word(value: 1 << 40)))
+        solver.assert(z.unsignedLess(syncOffset, mappingSize))
+        solver.assert(z.unsignedLess(z.word(value: 0), syncSize))
+        solver.assert(z.unsignedLess(syncSize, z.word(value: 1 << 32)))
+        // swiotlb_tbl_map_single() with alloc_align_mask 0, as dma-direct calls it.
+        offset = d.swiotlbAlignOffset(minAlignMask: minAlignMask, alignMask: z.word(value: 0), address: orig)
+        allocSize = z.add(mappingSize, offset)
+        let masks = d.swiotlbSearchMasks(allocAlignMask: z.word(value: 0), minAlignMask: minAlignMask, allocSize: allocSize)
+        solver.assert(d.swiotlbSlotSuitable(slotAddress: slotStart, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask))
+        tlb = d.swiotlbTlbAddress(poolStart: slotStart, index: z.word(value: 0), offset: offset)
+        syncAddress = z.add(tlb, syncOffset)
+        slot = z.shiftRight(z.subtract(syncAddress, slotStart), z.word(value: IOTLB.shift))
+        window = d.swiotlbBounceWindow(
+            b, minAlignMask: minAlignMask, tlbAddress: syncAddress,
+            slotOrigAddress: d.swiotlbSlotOrigAddress(orig: orig, slot: slot),
+            slotAllocSize: d.swiotlbSlotAllocSize(allocSize: allocSize, offsetLow: offset, slot: slot), size: syncSize)
+    }
+
+    func describe(_ m: Model) -> [(String, String)] {
+        [("orig_addr", hex(m.word(orig))), ("min_align_mask", hex(m.word(minAlignMask))),
+         ("mapping size", "\(m.word(mappingSize))"), ("slot", hex(m.word(slotStart))), ("tlb_addr", hex(m.word(tlb))),
+         ("sync", "+\(m.word(syncOffset)), \(m.word(syncSize)) bytes"),
+         ("swiotlb_bounce copies", "\(m.word(window.size)) bytes at \(hex(m.word(window.origAddress)))")]
+    }
+}
+
+/// Checks an obligation that does not depend on the platform.
+func checkOnce(
+    _ options: ProofOptions,
+    _ build: (Z3Domain, Solver) -> (violation: Term, read: (Model) -> [(String, String)], scenario: (Model) -> Scenario?)
+) throws(SMTError) -> Outcome {
+    let z = Context()
+    let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
+    let query = build(Z3Domain(z), solver)
+    solver.assert(query.violation)
+    switch try solver.check() {
+    case .unsatisfiable: return .proved
+    case .unknown(let reason): return .unknown(reason)
+    case .satisfiable(let model): return .refuted(Counterexample(platform: nil, values: query.read(model), scenario: query.scenario(model)))
+    }
+}
+
+extension Obligation {
+    static let arithmetic: [Obligation] = [
+        Obligation(
+            id: "SWIOTLB-BOUNCE-BOUNDS",
+            statement: "Every swiotlb_bounce() of a mapping, partial syncs included, copies inside the mapping, at the matching original offset.",
+            protects: .safeHostInput
+        ) { profile, options throws(SMTError) in
+            try checkOnce(options) { d, solver in
+                let z = d.z
+                let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
+                let inside = z.and(
+                    z.equal(s.window.origAddress, z.add(s.orig, s.syncOffset)),
+                    z.unsignedLessOrEqual(z.add(s.syncOffset, s.window.size), s.mappingSize))
+                return (z.not(inside), s.describe, { m in
+                    let size = UInt32(min(m.word(s.syncSize), 60000))
+                    return replaying(.safeHostInput, profile, [
+                        Scenario(platform: .tdx, operations: [
+                            .probeDevice(DeviceConfig()), .kmalloc(size: 2048, zone: .normal),
+                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
+                            .syncForCpu(mapping: 0, offset: 0, size: max(size, 2000)),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "SWIOTLB-ALIGNMENT",
+            statement: "A bounce address keeps the min_align_mask bits of the original address.",
+            protects: .dataIntegrity
+        ) { profile, options throws(SMTError) in
+            try checkOnce(options) { d, solver in
+                let z = d.z
+                let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
+                let kept = z.equal(z.bitAnd(s.tlb, s.minAlignMask), z.bitAnd(s.orig, s.minAlignMask))
+                return (z.not(kept), s.describe, { _ in nil })
+            }
+        },
+        Obligation(
+            id: "SWIOTLB-SLOTS-CONTAIN",
+            statement: "A mapping's bounce bytes lie inside the nr_slots() slots allocated for it.",
+            protects: .safeHostInput
+        ) { profile, options throws(SMTError) in
+            try checkOnce(options) { d, solver in
+                let z = d.z
+                let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
+                let end = z.add(s.slotStart, d.shiftLeft(d.swiotlbSlotCount(s.allocSize), IOTLB.shift))
+                let inside = z.and(z.unsignedLessOrEqual(s.slotStart, s.tlb), z.unsignedLessOrEqual(z.add(s.tlb, s.mappingSize), end))
+                return (z.not(inside), s.describe, { _ in nil })
+            }
+        },
+        Obligation(
+            id: "ADDR-ROUNDTRIP",
+            statement: "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address and dma-ranges offset.",
+            protects: .confBounce
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let z = d.z
+                let dev = SymbolicDevice(d, solver)
+                let p = PlatformTerms(d, platform)
+                let phys = z.word("phys")
+                solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+                let ok = z.and(
+                    z.equal(d.dmaToPhys(p, dev.terms, d.physToDma(p, dev.terms, phys)), phys),
+                    z.equal(d.dmaToPhys(p, dev.terms, d.physToDmaUnencrypted(p, dev.terms, phys)), phys))
+                return (z.not(ok), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
+            }
+        },
+        Obligation(
+            id: "ADDR-SHARED-ALIAS",
+            statement: "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does.",
+            protects: .confBounce
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let z = d.z
+                let dev = SymbolicDevice(d, solver)
+                let p = PlatformTerms(d, platform)
+                let phys = z.word("phys")
+                solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+                let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
+                let ok = z.and(
+                    d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev.terms, phys)),
+                    z.implies(z.boolean(value: encoded), z.not(d.dmaAddressIsUnencrypted(p, d.physToDma(p, dev.terms, phys)))))
+                return (z.not(ok), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
+            }
+        },
+        Obligation(
+            id: "ADDR-CAPABLE",
+            statement: "dma_capable() never accepts the encrypted encoding for a device that needs unencrypted DMA.",
+            protects: .confBounce
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let z = d.z
+                let dev = SymbolicDevice(d, solver)
+                let p = PlatformTerms(d, platform)
+                let b = BehaviourTerms(d, profile.behaviours)
+                let phys = z.word("phys"), size = z.word("size")
+                solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+                solver.assert(z.unsignedLess(z.word(value: 0), size))
+                let violation = z.and(
+                    d.forceDmaUnencrypted(p, dev.terms, b),
+                    d.dmaCapable(p, dev.terms, b, address: d.physToDma(p, dev.terms, phys), size: size, ccShared: z.boolean(value: false)))
+                return (violation, { m in dev.describe(m) + [("phys", hex(m.word(phys))), ("size", "\(m.word(size))")] }, { _ in nil })
+            }
+        },
+    ]
+}

@@ -1,0 +1,149 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import SMT
+
+/// Bounded model checking of coherent allocations under a hostile host, on a small instance:
+/// three pages, one untrusted device on TDX, and per step one of "the host arms a conversion
+/// failure", `dma_alloc_coherent()` (one page, first fit) or `dma_free_coherent()` of a live
+/// allocation. The transitions take their decisions from the policy (`dmaDirectAlloc`,
+/// `leakAfterDecryptFailure`, `leakAfterReencryptFailure`); the property is CONF-FREELIST.
+/// A counterexample becomes operations and must replay to the same invariant in the model.
+struct FreelistBMC {
+    static let pages = 3
+    // Page states and owners as small numbers in bit-vectors.
+    static let privateState: UInt64 = 0, sharedState: UInt64 = 1, unknownState: UInt64 = 2
+    static let free: UInt64 = 0, allocated: UInt64 = 1, leaked: UInt64 = 2
+
+    struct State {
+        var state: [Term]
+        var owner: [Term]
+        /// The coherent handle of the allocation on each page.
+        var handle: [Term]
+        var armed: Term
+        var allocations: Term
+    }
+
+    let d: Z3Domain
+    let z: Context
+    let b: BehaviourTerms<Z3Domain>
+    let decrypt: Term
+
+    init(_ d: Z3Domain, _ profile: Profile) {
+        self.d = d
+        z = d.z
+        b = BehaviourTerms(d, profile.behaviours)
+        let platform = PlatformTerms(d, Platform(.tdx))
+        let device = DeviceTerms<Z3Domain>(
+            trusted: z.boolean(value: false), dmaMask: z.word(value: ~0), busDmaLimit: z.word(value: 0),
+            dmaRangeOffset: z.word(value: 0), swiotlbDisabled: z.boolean(value: false),
+            restrictedPool: z.boolean(value: false), forceBounce: z.boolean(value: false))
+        decrypt = d.dmaDirectAlloc(platform, device, b, blocking: z.boolean(value: true)).decrypt
+    }
+
+    func initial() -> State {
+        State(
+            state: Array(repeating: z.word(value: Self.privateState), count: Self.pages),
+            owner: Array(repeating: z.word(value: Self.free), count: Self.pages),
+            handle: Array(repeating: z.word(value: 0), count: Self.pages),
+            armed: z.boolean(value: false), allocations: z.word(value: 0))
+    }
+
+    func w(_ v: UInt64) -> Term { z.word(value: v) }
+
+    /// One step: `op` 0 arms a failure, 1 allocates, 2 + j frees the allocation on page j.
+    func step(_ s: State, op: Term) -> State {
+        var next = s
+        let isArm = z.equal(op, w(0)), isAlloc = z.equal(op, w(1))
+        // First-fit page for an allocation.
+        var chosen: [Term] = []
+        var taken = z.boolean(value: false)
+        for j in 0 ..< Self.pages {
+            let pick = z.and(z.not(taken), z.equal(s.owner[j], w(Self.free)))
+            chosen.append(z.and(isAlloc, pick))
+            taken = z.or(taken, pick)
+        }
+        let allocFails = z.and(s.armed, decrypt)
+        var consumed = z.boolean(value: false)
+        for j in 0 ..< Self.pages {
+            let freeing = z.and(z.equal(op, w(2 + UInt64(j))), z.equal(s.owner[j], w(Self.allocated)))
+            let freeFails = z.and(s.armed, decrypt)
+            // dma_direct_alloc: decrypt (which the host may fail) or keep private.
+            let allocState = z.ite(decrypt, z.ite(allocFails, w(Self.unknownState), w(Self.sharedState)), w(Self.privateState))
+            let allocOwner = z.ite(allocFails, z.ite(d.leakAfterDecryptFailure(b), w(Self.leaked), w(Self.free)), w(Self.allocated))
+            // dma_direct_free: re-encrypt (which the host may fail), then free or leak.
+            let freeState = z.ite(freeFails, w(Self.unknownState), w(Self.privateState))
+            let freeOwner = z.ite(freeFails, z.ite(d.leakAfterReencryptFailure(b), w(Self.leaked), w(Self.free)), w(Self.free))
+            next.state[j] = z.ite(chosen[j], allocState, z.ite(freeing, freeState, s.state[j]))
+            next.owner[j] = z.ite(chosen[j], allocOwner, z.ite(freeing, freeOwner, s.owner[j]))
+            next.handle[j] = z.ite(z.and(chosen[j], z.not(allocFails)), s.allocations, s.handle[j])
+            consumed = z.or(consumed, z.or(z.and(chosen[j], decrypt), z.and(freeing, decrypt)))
+        }
+        let allocated = z.and(taken, z.and(isAlloc, z.not(allocFails)))
+        next.allocations = z.ite(allocated, z.add(s.allocations, w(1)), s.allocations)
+        next.armed = z.ite(isArm, z.boolean(value: true), z.ite(consumed, z.boolean(value: false), s.armed))
+        return next
+    }
+
+    /// CONF-FREELIST is broken in this state.
+    func broken(_ s: State) -> Term {
+        z.or((0 ..< Self.pages).map { j in
+            z.and(z.equal(s.owner[j], w(Self.free)), z.not(z.equal(s.state[j], w(Self.privateState))))
+        })
+    }
+
+    /// Checks depths 1...options.depth; the first depth with a violation gives the counterexample.
+    static func check(_ profile: Profile, _ options: ProofOptions) throws(SMTError) -> Outcome {
+        let z = Context()
+        let bmc = FreelistBMC(Z3Domain(z), profile)
+        let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
+        var state = bmc.initial()
+        var ops: [Term] = []
+        var states: [State] = []
+        for depth in 1 ... max(1, options.depth) {
+            let op = z.word("op\(depth)")
+            solver.assert(z.unsignedLess(op, bmc.w(2 + UInt64(pages))))
+            ops.append(op)
+            states.append(state)
+            state = bmc.step(state, op: op)
+            solver.push()
+            solver.assert(bmc.broken(state))
+            let result = try solver.check()
+            solver.pop()
+            switch result {
+            case .unsatisfiable: continue
+            case .unknown(let reason): return .unknown("depth \(depth): \(reason)")
+            case .satisfiable(let m):
+                var operations: [Operation] = [.probeDevice(DeviceConfig())]
+                var lines: [(String, String)] = []
+                for (k, op) in ops.enumerated() {
+                    let v = m.word(op)
+                    let operation: Operation = switch v {
+                    case 0: .failNextConversion(afterPages: 0)
+                    case 1: .allocCoherent(device: 0, size: 4096, blocking: true)
+                    default: .freeCoherent(coherent: Int(m.word(states[k].handle[Int(v) - 2])))
+                    }
+                    operations.append(operation)
+                    lines.append(("step \(k + 1)", "\(operation)"))
+                }
+                let scenario = Scenario(platform: .tdx, operations: operations)
+                return .refuted(Counterexample(
+                    platform: .tdx, values: lines, scenario: replaying(.confFreelist, profile, [scenario])))
+            }
+        }
+        return .proved
+    }
+}
+
+extension Obligation {
+    static let bmc: [Obligation] = [
+        Obligation(
+            id: "BMC-FREELIST",
+            statement: "No sequence of coherent allocations, frees and failed conversions, up to the depth, puts a shared or unknown page on the free list.",
+            protects: .confFreelist
+        ) { profile, options throws(SMTError) in
+            try FreelistBMC.check(profile, options)
+        },
+    ]
+}

@@ -1,0 +1,71 @@
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import SMT
+
+/// A proof obligation: a property of the policy, with the invariant it protects.
+public struct Obligation: Sendable {
+    public let id: String
+    public let statement: String
+    public let protects: InvariantID
+    /// Builds and checks the obligation for one profile.
+    let check: @Sendable (_ profile: Profile, _ options: ProofOptions) throws(SMTError) -> Outcome
+}
+
+public struct ProofOptions: Sendable {
+    public var timeoutMilliseconds: UInt32
+    /// Depth for bounded model checking.
+    public var depth: Int
+
+    public init(timeoutMilliseconds: UInt32 = 20_000, depth: Int = 8) {
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.depth = depth
+    }
+}
+
+/// A refuting configuration, readable, and when possible a scenario the concrete model replays
+/// to the same invariant.
+public struct Counterexample: Sendable {
+    public var platform: PlatformKind?
+    /// Name and value of each unknown that matters, in the kernel's words.
+    public var values: [(String, String)]
+    public var scenario: Scenario?
+}
+
+public enum Outcome: Sendable {
+    case proved
+    case refuted(Counterexample)
+    /// Z3 could not decide (a timeout included): never reported as proved.
+    case unknown(String)
+}
+
+/// The platforms a policy obligation ranges over. pseries is taken after it turned secure.
+let provedPlatforms: [Platform] = PlatformKind.allCases.map {
+    var p = Platform($0)
+    if $0 == .pseriesSvm { p.confidential = true }
+    return p
+}
+
+/// Checks `violation` on every platform: unsatisfiable everywhere is a proof; the first model is
+/// a refutation; otherwise unknown.
+func checkPerPlatform(
+    _ options: ProofOptions,
+    _ build: (Z3Domain, Solver, Platform) -> (violation: Term, read: (Model) -> [(String, String)], scenario: (Model) -> Scenario?)
+) throws(SMTError) -> Outcome {
+    var unknown: String?
+    for platform in provedPlatforms {
+        let z = Context()
+        let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
+        let query = build(Z3Domain(z), solver, platform)
+        solver.assert(query.violation)
+        switch try solver.check() {
+        case .unsatisfiable: continue
+        case .unknown(let reason): unknown = "\(platform.kind.rawValue): \(reason)"
+        case .satisfiable(let model):
+            return .refuted(Counterexample(
+                platform: platform.kind, values: query.read(model), scenario: query.scenario(model)))
+        }
+    }
+    if let unknown { return .unknown(unknown) }
+    return .proved
+}

@@ -1,0 +1,226 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import SMT
+
+/// The decisions of one map and one coherent allocation, for an unknown device and request, on
+/// one platform, under one profile; pool states unknown too.
+struct PolicyQuery {
+    let d: Z3Domain
+    let z: Context
+    let platform: Platform
+    let p: PlatformTerms<Z3Domain>
+    let b: BehaviourTerms<Z3Domain>
+    let dev: SymbolicDevice
+    let req: SymbolicRequest
+    let swiotlbPoolDecrypted, atomicPoolDecrypted, restrictedPoolDecrypted, blocking: Term
+    let map: MapDecision<Z3Domain>
+    let bounce: SwiotlbMapDecision<Z3Domain>
+    let alloc: AllocDecision<Z3Domain>
+
+    init(_ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ profile: Profile) {
+        self.d = d
+        z = d.z
+        self.platform = platform
+        p = PlatformTerms(d, platform)
+        b = BehaviourTerms(d, profile.behaviours)
+        dev = SymbolicDevice(d, solver)
+        req = SymbolicRequest(d, solver)
+        swiotlbPoolDecrypted = z.boolean("swiotlb_pool.decrypted")
+        atomicPoolDecrypted = z.boolean("atomic_pool.decrypted")
+        restrictedPoolDecrypted = z.boolean("restricted_pool.decrypted")
+        blocking = z.boolean("gfpflags_allow_blocking")
+        map = d.dmaDirectMapPhys(p, dev.terms, b, req.terms, phys: req.phys, size: req.size)
+        // The pool swiotlb picks: the device's restricted pool if it has one.
+        let poolDecrypted = z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted)
+        bounce = d.swiotlbMap(p, dev.terms, b, req.terms, poolDecrypted: poolDecrypted, tlbAddress: req.phys, size: req.size)
+        alloc = d.dmaDirectAlloc(p, dev.terms, b, blocking: blocking)
+    }
+
+    var bouncePoolDecrypted: Term { z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted) }
+    var direct: Term { z.and(z.not(map.fail), z.not(map.bounce)) }
+    var bounced: Term { z.and([map.bounce, bounce.poolAccepted, bounce.capable]) }
+    var atomicAccepted: Term {
+        d.poolAccepts(poolDecrypted: atomicPoolDecrypted, wantShared: alloc.wantShared, strict: b.atomicStrict)
+    }
+    var restrictedAccepted: Term {
+        d.poolAccepts(poolDecrypted: restrictedPoolDecrypted, wantShared: alloc.wantShared, strict: b.swiotlbStrict)
+    }
+
+    func describe(_ m: Model) -> [(String, String)] {
+        var v = dev.describe(m) + req.describe(m)
+        v.append(("swiotlb pool", m.boolean(bouncePoolDecrypted) ? "decrypted" : "encrypted"))
+        v.append(("atomic pool", m.boolean(atomicPoolDecrypted) ? "decrypted" : "encrypted"))
+        v.append(("dma_direct_map_phys", m.boolean(map.fail) ? "DMA_MAPPING_ERROR" : m.boolean(map.bounce) ? "swiotlb_map" : "direct, dma \(hex(m.word(map.dmaAddress)))"))
+        v.append(("dma_direct_alloc", m.boolean(alloc.fromAtomicPool) ? "atomic pool" : m.boolean(alloc.fromRestrictedPool) ? "restricted pool" : m.boolean(alloc.decrypt) ? "pages, decrypted" : "pages, private"))
+        return v
+    }
+
+    /// The simplest scenario with this device mapping a buffer in this direction.
+    func mapScenario(_ m: Model, prefix: [Operation] = []) -> Scenario {
+        let size = UInt32(min(m.word(req.size), 4096))
+        return Scenario(platform: platform.kind, operations: prefix + [
+            .probeDevice(dev.config(m)),
+            .kmalloc(size: size, zone: .normal),
+            .cpuWrite(buffer: 0, offset: 0, size: size),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: size, direction: req.direction(m), skipCpuSync: false),
+        ])
+    }
+}
+
+/// A scenario that replays to the invariant, from candidate scenarios, or nil.
+func replaying(_ invariant: InvariantID, _ profile: Profile, _ candidates: [Scenario]) -> Scenario? {
+    candidates.first { Runner.run($0, profile: profile).firstViolation?.invariant == invariant }
+}
+
+extension Obligation {
+    static let policy: [Obligation] = [
+        Obligation(
+            id: "POLICY-CONF-BOUNCE",
+            statement: "An untrusted device is mapped directly only to memory its caller shared, and bounced or allocated only through decrypted memory.",
+            protects: .confBounce
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                let z = d.z
+                let mapped = z.or([
+                    z.and([q.direct, z.not(q.req.mmio), z.not(q.req.ccShared)]),
+                    z.and(q.bounced, z.not(q.bouncePoolDecrypted)),
+                ])
+                let allocated = z.or([
+                    z.and([z.not(q.alloc.fromAtomicPool), z.not(q.alloc.fromRestrictedPool), z.not(q.alloc.decrypt)]),
+                    z.and([q.alloc.fromAtomicPool, q.atomicAccepted, z.not(q.atomicPoolDecrypted)]),
+                    z.and([q.alloc.fromRestrictedPool, q.restrictedAccepted, z.not(q.restrictedPoolDecrypted)]),
+                ])
+                let violation = z.and([p(q).confidential, z.not(q.dev.trusted), z.or(mapped, allocated)])
+                return (violation, q.describe, { m in
+                    replaying(.confBounce, profile, [q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)])])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-CONF-TRUSTED",
+            statement: "A trusted device's private memory is never mapped, bounced or allocated through decrypted memory.",
+            protects: .confTrusted
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                let z = d.z
+                let mapped = z.and(z.not(q.req.ccShared), z.or([
+                    z.and(q.bounced, q.bouncePoolDecrypted),
+                    z.and([q.direct, z.not(q.req.mmio), z.not(d.dmaAddressIsEncrypted(q.p, q.map.dmaAddress))]),
+                ]))
+                let allocated = z.or([
+                    q.alloc.decrypt,
+                    z.and([q.alloc.fromAtomicPool, q.atomicAccepted, q.atomicPoolDecrypted]),
+                    z.and([q.alloc.fromRestrictedPool, q.restrictedAccepted, q.restrictedPoolDecrypted]),
+                ])
+                let violation = z.and([p(q).confidential, q.dev.trusted, z.or(mapped, allocated)])
+                return (violation, q.describe, { m in replaying(.confTrusted, profile, [q.mapScenario(m)]) })
+            }
+        },
+        Obligation(
+            id: "POLICY-CONF-POOL",
+            statement: "A swiotlb, restricted or atomic pool serves only requests that want its own encryption state.",
+            protects: .confPool
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                let z = d.z
+                let want = d.swiotlbWantsShared(q.p, q.dev.terms, q.b, q.req.terms)
+                let violation = z.and(p(q).confidential, z.or([
+                    z.and([q.map.bounce, q.bounce.poolAccepted, z.not(d.same(q.bouncePoolDecrypted, want))]),
+                    z.and([q.alloc.fromAtomicPool, q.atomicAccepted, z.not(d.same(q.atomicPoolDecrypted, q.alloc.wantShared))]),
+                    z.and([q.alloc.fromRestrictedPool, q.restrictedAccepted, z.not(d.same(q.restrictedPoolDecrypted, q.alloc.wantShared))]),
+                ]))
+                return (violation, q.describe, { m in
+                    var c = q.dev.config(m)
+                    c.restrictedPool = true
+                    c.trusted = false
+                    return replaying(.confPool, profile, [
+                        Scenario(platform: platform.kind == .nonConfidential ? .tdx : platform.kind, operations: [
+                            .failNextConversion(afterPages: 0), .probeDevice(c), .kmalloc(size: 512, zone: .normal),
+                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-CONF-FREELIST",
+            statement: "Memory whose set_memory_decrypted() or set_memory_encrypted() failed is leaked, never freed.",
+            protects: .confFreelist
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                let z = d.z
+                let decryptFails = z.boolean("set_memory_decrypted.fails")
+                let violation = z.and(p(q).confidential, z.ite(
+                    decryptFails, z.not(d.leakAfterDecryptFailure(q.b)), z.not(d.leakAfterReencryptFailure(q.b))))
+                return (violation, { m in [("failing call", m.boolean(decryptFails) ? "set_memory_decrypted" : "set_memory_encrypted"), ("then", "pages freed")] }, { m in
+                    replaying(.confFreelist, profile, [
+                        Scenario(platform: .tdx, operations: [
+                            .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 1),
+                            .allocCoherent(device: 0, size: 8192, blocking: true),
+                        ]),
+                        Scenario(platform: .tdx, operations: [
+                            .probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: true),
+                            .failNextConversion(afterPages: 0), .freeCoherent(coherent: 0),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-CONF-STALE",
+            statement: "A bounced mapping the device may write has its slot filled from the buffer at map time.",
+            protects: .confStale
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                let z = d.z
+                let violation = z.and([q.map.bounce, q.req.deviceWrites, z.not(d.swiotlbCopiesOnMap(q.b, q.req.terms))])
+                return (violation, q.describe, { m in
+                    replaying(.confStale, profile, [
+                        Scenario(platform: .tdx, operations: [
+                            .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
+                            .cpuWrite(buffer: 0, offset: 0, size: 512),
+                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: q.req.direction(m), skipCpuSync: false),
+                            .deviceWrite(mapping: 0, offset: 0, size: 100), .unmap(mapping: 0, skipCpuSync: false),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-DATA-INTEGRITY",
+            statement: "swiotlb copies slot to buffer exactly when the CPU takes back what the device may write, and buffer to slot on sync_for_device only when the device reads.",
+            protects: .dataIntegrity
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                let z = d.z
+                let r = q.req.terms
+                let violation = z.or([
+                    z.and(z.not(r.deviceReads), d.swiotlbCopiesOnSyncForDevice(q.b, r)),
+                    z.not(d.same(d.swiotlbCopiesOnSyncForCpu(r), r.deviceWrites)),
+                    z.not(d.same(d.swiotlbCopiesOnUnmap(r), z.and(r.deviceWrites, z.not(r.skipCpuSync)))),
+                ])
+                return (violation, q.describe, { _ in
+                    replaying(.dataIntegrity, profile, [
+                        Scenario(platform: .tdx, operations: [
+                            .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
+                            .cpuWrite(buffer: 0, offset: 0, size: 512),
+                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
+                            .deviceWrite(mapping: 0, offset: 0, size: 100), .syncForDevice(mapping: 0, offset: 0, size: 512),
+                            .unmap(mapping: 0, skipCpuSync: false),
+                        ]),
+                    ])
+                })
+            }
+        },
+    ]
+}
+
+private func p(_ q: PolicyQuery) -> PlatformTerms<Z3Domain> { q.p }

@@ -1,0 +1,91 @@
+import BouncerModel
+import BouncerPolicy
+import SMT
+
+/// A device whose every property is unknown, within what the driver core can set.
+struct SymbolicDevice {
+    let trusted, swiotlbDisabled, restrictedPool, forceBounce: Term
+    let dmaMask, busDmaLimit, dmaRangeOffset: Term
+    let terms: DeviceTerms<Z3Domain>
+
+    init(_ d: Z3Domain, _ solver: Solver, prefix: String = "dev") {
+        let z = d.z
+        trusted = z.boolean("\(prefix).trusted")
+        swiotlbDisabled = z.boolean("\(prefix).swiotlb_disabled")
+        restrictedPool = z.boolean("\(prefix).restricted_dma_pool")
+        forceBounce = z.boolean("\(prefix).force_bounce")
+        dmaMask = z.word("\(prefix).dma_mask")
+        busDmaLimit = z.word("\(prefix).bus_dma_limit")
+        dmaRangeOffset = z.word("\(prefix).dma_range_offset")
+        terms = DeviceTerms(
+            trusted: trusted, dmaMask: dmaMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
+            swiotlbDisabled: swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: forceBounce)
+        // DMA_BIT_MASK(n), 24 <= n <= 64; bus_dma_limit none or a mask too; an offset that keeps
+        // RAM addresses below the encoding bits.
+        solver.assert(isBitMask(z, dmaMask))
+        solver.assert(z.unsignedLessOrEqual(z.word(value: 0xFF_FFFF), dmaMask))
+        solver.assert(z.or(z.equal(busDmaLimit, z.word(value: 0)), isBitMask(z, busDmaLimit)))
+        solver.assert(z.unsignedLess(dmaRangeOffset, z.word(value: 1 << 40)))
+    }
+
+    func config(_ m: Model) -> DeviceConfig {
+        DeviceConfig(
+            trusted: m.boolean(trusted), dmaMaskBits: UInt8(64 - m.word(dmaMask).leadingZeroBitCount),
+            busDmaLimit: m.word(busDmaLimit), dmaRangeOffset: m.word(dmaRangeOffset),
+            forceBounce: m.boolean(forceBounce), swiotlbDisabled: m.boolean(swiotlbDisabled),
+            restrictedPool: m.boolean(restrictedPool))
+    }
+
+    func describe(_ m: Model) -> [(String, String)] {
+        let c = config(m)
+        return [
+            ("device", c.trusted ? "trusted" : "untrusted"), ("dma_mask", "DMA_BIT_MASK(\(c.dmaMaskBits))"),
+            ("bus_dma_limit", hex(c.busDmaLimit)), ("dma-ranges offset", hex(c.dmaRangeOffset)),
+            ("swiotlb", c.swiotlbDisabled ? "disabled" : c.restrictedPool ? "restricted-dma-pool" : c.forceBounce ? "force" : "default"),
+        ]
+    }
+}
+
+/// A mapping request whose attributes, direction and memory are unknown. The caller is honest:
+/// it sets `DMA_ATTR_CC_SHARED` exactly when the memory is shared.
+struct SymbolicRequest {
+    let ccShared, skipCpuSync, mmio, deviceReads, deviceWrites: Term
+    let phys, size: Term
+    let terms: MapRequestTerms<Z3Domain>
+
+    init(_ d: Z3Domain, _ solver: Solver) {
+        let z = d.z
+        ccShared = z.boolean("attrs.cc_shared")
+        skipCpuSync = z.boolean("attrs.skip_cpu_sync")
+        mmio = z.boolean("attrs.mmio")
+        deviceReads = z.boolean("dir.device_reads")
+        deviceWrites = z.boolean("dir.device_writes")
+        phys = z.word("phys")
+        size = z.word("size")
+        terms = MapRequestTerms(
+            ccShared: ccShared, skipCpuSync: skipCpuSync, mmio: mmio, deviceReads: deviceReads, deviceWrites: deviceWrites)
+        solver.assert(z.or(deviceReads, deviceWrites))
+        solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+        solver.assert(z.unsignedLess(z.word(value: 0), size))
+        solver.assert(z.unsignedLessOrEqual(size, z.word(value: 1 << 18)))
+    }
+
+    var direction: (Model) -> DmaDirection {
+        { m in m.boolean(deviceReads) ? (m.boolean(deviceWrites) ? .bidirectional : .toDevice) : .fromDevice }
+    }
+
+    func describe(_ m: Model) -> [(String, String)] {
+        var attrs: DmaAttrs = []
+        if m.boolean(ccShared) { attrs.insert(.ccShared) }
+        if m.boolean(skipCpuSync) { attrs.insert(.skipCpuSync) }
+        if m.boolean(mmio) { attrs.insert(.mmio) }
+        return [("direction", "\(direction(m))"), ("attrs", "\(attrs)"), ("phys", hex(m.word(phys))), ("size", "\(m.word(size))")]
+    }
+}
+
+/// `x` is `DMA_BIT_MASK(n)` for some n: all ones below some bit.
+func isBitMask(_ z: Context, _ x: Term) -> Term {
+    z.equal(z.bitAnd(x, z.add(x, z.word(value: 1))), z.word(value: 0))
+}
+
+func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
