@@ -1,6 +1,7 @@
 import ArgumentParser
 import BouncerOracle
 import BouncerPolicy
+import BouncerProver
 import BouncerRunner
 
 struct Check: ParsableCommand {
@@ -8,9 +9,10 @@ struct Check: ParsableCommand {
         abstract: "Run every check there is for a profile within a time budget and print a verdict table.",
         discussion: """
             Runs random operation sequences (driver work and hostile-host moves) on every platform \
-            through the oracle. The first sequence that breaks each invariant is written as a \
-            reproducer for `bouncer replay`. Exit 0: no violation; 1: a violation; 2: usage or \
-            internal error.
+            through the oracle for the time budget, then every proof obligation (`bouncer prove`). \
+            The first sequence that breaks each invariant is written as a reproducer for `bouncer \
+            replay`. Exit 0: no violation and everything proved; 1: a violation or a refutation; \
+            2: an obligation unknown, usage or internal error.
             """)
 
     @Option(name: .long, help: "Profile: a built-in name or a profile file.")
@@ -72,14 +74,33 @@ struct Check: ParsableCommand {
         print("bouncer check: profile \(profile.name), \(seconds) s budget, \(length) operations per sequence\n")
         print(Row.header)
         for row in rows { print(row.line) }
-        let total = rows.reduce(0) { $0 + $1.violations.values.reduce(0, +) }
-        if reproducers.isEmpty {
-            print("\nverdict: no violation in \(rows.reduce(0) { $0 + $1.sequences }) sequences")
-            return
+        let proofs = Prover.run(profile, options: ProofOptions())
+        print("\nproof obligations:")
+        var refuted: [String] = [], unknown: [String] = []
+        for r in proofs {
+            let status: String
+            switch r.outcome {
+            case .proved: status = "proved"
+            case .refuted(let c):
+                status = "refuted (breaks \(r.obligation.protects.rawValue)\(c.platform.map { " on \($0.rawValue)" } ?? ""))"
+                refuted.append(r.obligation.id)
+            case .unknown(let reason):
+                status = "unknown: \(reason)"
+                unknown.append(r.obligation.id)
+            }
+            print("  \(r.obligation.id.padding(toLength: 22, withPad: " ", startingAt: 0)) \(status)")
         }
-        print("\nverdict: \(total) violating sequences; first of each kind:")
-        for r in reproducers { print("  " + r) }
-        throw ExitCode(1)
+        let total = rows.reduce(0) { $0 + $1.violations.values.reduce(0, +) }
+        if !reproducers.isEmpty {
+            print("\nverdict: \(total) violating sequences; first of each kind:")
+            for r in reproducers { print("  " + r) }
+        }
+        if !refuted.isEmpty {
+            print("\nverdict: refuted \(refuted.joined(separator: ", ")); details: bouncer prove --profile \(profile.name)")
+        }
+        if !reproducers.isEmpty || !refuted.isEmpty { throw ExitCode(1) }
+        if !unknown.isEmpty { throw CommandFailure(code: 2, message: "not proved (unknown): \(unknown.joined(separator: ", "))") }
+        print("\nverdict: no violation in \(rows.reduce(0) { $0 + $1.sequences }) sequences; \(proofs.count) obligations proved")
     }
 
     struct Row {

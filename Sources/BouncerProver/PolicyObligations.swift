@@ -15,6 +15,8 @@ struct PolicyQuery {
     let dev: SymbolicDevice
     let req: SymbolicRequest
     let swiotlbPoolDecrypted, atomicPoolDecrypted, restrictedPoolDecrypted, blocking: Term
+    /// Which conversion the host failed, for the leak rules.
+    let decryptFails: Term
     let map: MapDecision<Z3Domain>
     let bounce: SwiotlbMapDecision<Z3Domain>
     let alloc: AllocDecision<Z3Domain>
@@ -31,6 +33,7 @@ struct PolicyQuery {
         atomicPoolDecrypted = z.boolean("atomic_pool.decrypted")
         restrictedPoolDecrypted = z.boolean("restricted_pool.decrypted")
         blocking = z.boolean("gfpflags_allow_blocking")
+        decryptFails = z.boolean("set_memory_decrypted.fails")
         map = d.dmaDirectMapPhys(p, dev.terms, b, req.terms, phys: req.phys, size: req.size)
         // The pool swiotlb picks: the device's restricted pool if it has one.
         let poolDecrypted = z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted)
@@ -46,6 +49,70 @@ struct PolicyQuery {
     }
     var restrictedAccepted: Term {
         d.poolAccepts(poolDecrypted: restrictedPoolDecrypted, wantShared: alloc.wantShared, strict: b.swiotlbStrict)
+    }
+
+    /// CONF-BOUNCE broken: an untrusted device mapped directly to memory nobody shared, or bounced
+    /// or allocated through memory that is not decrypted.
+    var breaksConfBounce: Term {
+        let mapped = z.or([
+            z.and([direct, z.not(req.mmio), z.not(req.ccShared)]),
+            z.and(bounced, z.not(bouncePoolDecrypted)),
+        ])
+        let allocated = z.or([
+            z.and([z.not(alloc.fromAtomicPool), z.not(alloc.fromRestrictedPool), z.not(alloc.decrypt)]),
+            z.and([alloc.fromAtomicPool, atomicAccepted, z.not(atomicPoolDecrypted)]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(restrictedPoolDecrypted)]),
+        ])
+        return z.and([p.confidential, z.not(dev.trusted), z.or(mapped, allocated)])
+    }
+
+    /// CONF-TRUSTED broken: a trusted device's private memory mapped, bounced or allocated through
+    /// decrypted memory.
+    var breaksConfTrusted: Term {
+        let mapped = z.and(z.not(req.ccShared), z.or([
+            z.and(bounced, bouncePoolDecrypted),
+            z.and([direct, z.not(req.mmio), z.not(d.dmaAddressIsEncrypted(p, map.dmaAddress))]),
+        ]))
+        let allocated = z.or([
+            alloc.decrypt,
+            z.and([alloc.fromAtomicPool, atomicAccepted, atomicPoolDecrypted]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted, restrictedPoolDecrypted]),
+        ])
+        return z.and([p.confidential, dev.trusted, z.or(mapped, allocated)])
+    }
+
+    /// CONF-POOL broken: a pool serves a request for the other encryption state.
+    var breaksConfPool: Term {
+        let want = d.swiotlbWantsShared(p, dev.terms, b, req.terms)
+        return z.and(p.confidential, z.or([
+            z.and([map.bounce, bounce.poolAccepted, z.not(d.same(bouncePoolDecrypted, want))]),
+            z.and([alloc.fromAtomicPool, atomicAccepted, z.not(d.same(atomicPoolDecrypted, alloc.wantShared))]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(d.same(restrictedPoolDecrypted, alloc.wantShared))]),
+        ]))
+    }
+
+    /// CONF-FREELIST broken: memory freed after a conversion failed (which one is unknown).
+    var breaksConfFreelist: Term {
+        z.and(p.confidential, z.ite(decryptFails, z.not(d.leakAfterDecryptFailure(b)), z.not(d.leakAfterReencryptFailure(b))))
+    }
+
+    /// CONF-STALE broken: a device-writable bounce whose slot is not filled at map time.
+    var breaksConfStale: Term { z.and([map.bounce, req.deviceWrites, z.not(d.swiotlbCopiesOnMap(b, req.terms))]) }
+
+    /// DATA-INTEGRITY broken: swiotlb copying in a direction the DMA API's ownership forbids.
+    var breaksDataIntegrity: Term {
+        let r = req.terms
+        return z.or([
+            z.and(z.not(r.deviceReads), d.swiotlbCopiesOnSyncForDevice(b, r)),
+            z.not(d.same(d.swiotlbCopiesOnSyncForCpu(r), r.deviceWrites)),
+            z.not(d.same(d.swiotlbCopiesOnUnmap(r), z.and(r.deviceWrites, z.not(r.skipCpuSync)))),
+        ])
+    }
+
+    /// Each invariant the policy's decisions can break here, with its predicate.
+    var breaks: [(InvariantID, Term)] {
+        [(.confBounce, breaksConfBounce), (.confTrusted, breaksConfTrusted), (.confPool, breaksConfPool),
+         (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity)]
     }
 
     func describe(_ m: Model) -> [(String, String)] {
@@ -83,18 +150,7 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                let z = d.z
-                let mapped = z.or([
-                    z.and([q.direct, z.not(q.req.mmio), z.not(q.req.ccShared)]),
-                    z.and(q.bounced, z.not(q.bouncePoolDecrypted)),
-                ])
-                let allocated = z.or([
-                    z.and([z.not(q.alloc.fromAtomicPool), z.not(q.alloc.fromRestrictedPool), z.not(q.alloc.decrypt)]),
-                    z.and([q.alloc.fromAtomicPool, q.atomicAccepted, z.not(q.atomicPoolDecrypted)]),
-                    z.and([q.alloc.fromRestrictedPool, q.restrictedAccepted, z.not(q.restrictedPoolDecrypted)]),
-                ])
-                let violation = z.and([p(q).confidential, z.not(q.dev.trusted), z.or(mapped, allocated)])
-                return (violation, q.describe, { m in
+                return (q.breaksConfBounce, q.describe, { m in
                     replaying(.confBounce, profile, [q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)])])
                 })
             }
@@ -106,18 +162,7 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                let z = d.z
-                let mapped = z.and(z.not(q.req.ccShared), z.or([
-                    z.and(q.bounced, q.bouncePoolDecrypted),
-                    z.and([q.direct, z.not(q.req.mmio), z.not(d.dmaAddressIsEncrypted(q.p, q.map.dmaAddress))]),
-                ]))
-                let allocated = z.or([
-                    q.alloc.decrypt,
-                    z.and([q.alloc.fromAtomicPool, q.atomicAccepted, q.atomicPoolDecrypted]),
-                    z.and([q.alloc.fromRestrictedPool, q.restrictedAccepted, q.restrictedPoolDecrypted]),
-                ])
-                let violation = z.and([p(q).confidential, q.dev.trusted, z.or(mapped, allocated)])
-                return (violation, q.describe, { m in replaying(.confTrusted, profile, [q.mapScenario(m)]) })
+                return (q.breaksConfTrusted, q.describe, { m in replaying(.confTrusted, profile, [q.mapScenario(m)]) })
             }
         },
         Obligation(
@@ -127,23 +172,15 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                let z = d.z
-                let want = d.swiotlbWantsShared(q.p, q.dev.terms, q.b, q.req.terms)
-                let violation = z.and(p(q).confidential, z.or([
-                    z.and([q.map.bounce, q.bounce.poolAccepted, z.not(d.same(q.bouncePoolDecrypted, want))]),
-                    z.and([q.alloc.fromAtomicPool, q.atomicAccepted, z.not(d.same(q.atomicPoolDecrypted, q.alloc.wantShared))]),
-                    z.and([q.alloc.fromRestrictedPool, q.restrictedAccepted, z.not(d.same(q.restrictedPoolDecrypted, q.alloc.wantShared))]),
-                ]))
-                return (violation, q.describe, { m in
-                    var c = q.dev.config(m)
-                    c.restrictedPool = true
-                    c.trusted = false
-                    return replaying(.confPool, profile, [
-                        Scenario(platform: platform.kind == .nonConfidential ? .tdx : platform.kind, operations: [
-                            .failNextConversion(afterPages: 0), .probeDevice(c), .kmalloc(size: 512, zone: .normal),
+                return (q.breaksConfPool, q.describe, { _ in
+                    // A restricted-dma-pool whose decryption the host failed, still used.
+                    replaying(.confPool, profile, [PlatformKind.tdx, platform.kind].map {
+                        Scenario(platform: $0, operations: [
+                            .failNextConversion(afterPages: 0), .probeDevice(DeviceConfig(restrictedPool: true)),
+                            .kmalloc(size: 512, zone: .normal),
                             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
-                        ]),
-                    ])
+                        ])
+                    })
                 })
             }
         },
@@ -154,11 +191,7 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                let z = d.z
-                let decryptFails = z.boolean("set_memory_decrypted.fails")
-                let violation = z.and(p(q).confidential, z.ite(
-                    decryptFails, z.not(d.leakAfterDecryptFailure(q.b)), z.not(d.leakAfterReencryptFailure(q.b))))
-                return (violation, { m in [("failing call", m.boolean(decryptFails) ? "set_memory_decrypted" : "set_memory_encrypted"), ("then", "pages freed")] }, { m in
+                return (q.breaksConfFreelist, { m in [("failing call", m.boolean(q.decryptFails) ? "set_memory_decrypted" : "set_memory_encrypted"), ("then", "pages freed")] }, { _ in
                     replaying(.confFreelist, profile, [
                         Scenario(platform: .tdx, operations: [
                             .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 1),
@@ -179,17 +212,17 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                let z = d.z
-                let violation = z.and([q.map.bounce, q.req.deviceWrites, z.not(d.swiotlbCopiesOnMap(q.b, q.req.terms))])
-                return (violation, q.describe, { m in
-                    replaying(.confStale, profile, [
+                return (q.breaksConfStale, q.describe, { m in
+                    // The model's direction and SKIP_CPU_SYNC, then plain FROM_DEVICE.
+                    let requests = [(q.req.direction(m), m.boolean(q.req.skipCpuSync)), (.fromDevice, false)]
+                    return replaying(.confStale, profile, requests.map { direction, skip in
                         Scenario(platform: .tdx, operations: [
                             .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
                             .cpuWrite(buffer: 0, offset: 0, size: 512),
-                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: q.req.direction(m), skipCpuSync: false),
+                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: direction, skipCpuSync: skip),
                             .deviceWrite(mapping: 0, offset: 0, size: 100), .unmap(mapping: 0, skipCpuSync: false),
-                        ]),
-                    ])
+                        ])
+                    })
                 })
             }
         },
@@ -200,14 +233,7 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                let z = d.z
-                let r = q.req.terms
-                let violation = z.or([
-                    z.and(z.not(r.deviceReads), d.swiotlbCopiesOnSyncForDevice(q.b, r)),
-                    z.not(d.same(d.swiotlbCopiesOnSyncForCpu(r), r.deviceWrites)),
-                    z.not(d.same(d.swiotlbCopiesOnUnmap(r), z.and(r.deviceWrites, z.not(r.skipCpuSync)))),
-                ])
-                return (violation, q.describe, { _ in
+                return (q.breaksDataIntegrity, q.describe, { _ in
                     replaying(.dataIntegrity, profile, [
                         Scenario(platform: .tdx, operations: [
                             .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
@@ -222,5 +248,3 @@ extension Obligation {
         },
     ]
 }
-
-private func p(_ q: PolicyQuery) -> PlatformTerms<Z3Domain> { q.p }

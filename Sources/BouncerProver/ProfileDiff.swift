@@ -1,0 +1,127 @@
+import BouncerOracle
+import BouncerPolicy
+import SMT
+
+/// Where two profiles decide differently, and what each side breaks there.
+public enum ProfileDiff {
+    /// A set of configurations, described by the features that define it, where the profiles
+    /// differ.
+    public struct DifferenceClass: Sendable {
+        public var platform: PlatformKind
+        public var conditions: [String]
+        /// Decisions that differ in a representative configuration: name, old, new.
+        public var decisions: [(String, Bool, Bool)]
+        public var oldBreaks: [InvariantID]
+        public var newBreaks: [InvariantID]
+    }
+
+    public struct Result: Sendable {
+        public var classes: [DifferenceClass]
+        /// Set when the enumeration stopped early (class limit) or Z3 answered unknown.
+        public var incomplete: String?
+    }
+
+    /// Enumerates the difference classes with blocking clauses, platform by platform.
+    public static func run(
+        old: Profile, new: Profile, options: ProofOptions, platforms: [PlatformKind] = PlatformKind.allCases,
+        limitPerPlatform: Int = 32
+    ) throws(SMTError) -> Result {
+        var classes: [DifferenceClass] = []
+        var incomplete: String?
+        for platform in provedPlatforms where platforms.contains(platform.kind) {
+            let z = Context()
+            let d = Z3Domain(z)
+            let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
+            let a = PolicyQuery(d, solver, platform, old)
+            let b = PolicyQuery(d, solver, platform, new)
+            let features = Self.features(a)
+            let decisions = zip(Self.decisions(a), Self.decisions(b)).map { ($0.0, $0.1, $1.1) }
+            let differ = z.or(decisions.map { z.not(d.same($0.1, $0.2)) })
+            var found = 0
+            enumeration: while true {
+                solver.push()
+                solver.assert(differ)
+                let result = try solver.check()
+                solver.pop()
+                guard case .satisfiable(let m) = result else {
+                    if case .unknown(let reason) = result { incomplete = "\(platform.kind.rawValue): \(reason)" }
+                    break enumeration
+                }
+                if found == limitPerPlatform {
+                    incomplete = "\(platform.kind.rawValue): stopped after \(limitPerPlatform) classes"
+                    break
+                }
+                // The model's literals, then drop each one the difference does not depend on.
+                var literals = features.map { m.boolean($0.1) ? ($0.0, $0.1) : ("not " + $0.0, z.not($0.1)) }
+                var i = 0
+                while i < literals.count {
+                    var fewer = literals
+                    fewer.remove(at: i)
+                    solver.push()
+                    solver.assert(z.and(fewer.map(\.1)))
+                    solver.assert(z.not(differ))
+                    let r = try solver.check()
+                    solver.pop()
+                    if case .unsatisfiable = r { literals = fewer } else { i += 1 }
+                }
+                let condition = z.and(literals.map(\.1))
+                func breaks(_ q: PolicyQuery) throws(SMTError) -> [InvariantID] {
+                    var out: [InvariantID] = []
+                    for (invariant, predicate) in q.breaks {
+                        solver.push()
+                        solver.assert(condition)
+                        solver.assert(predicate)
+                        if case .satisfiable = try solver.check() { out.append(invariant) }
+                        solver.pop()
+                    }
+                    return out
+                }
+                classes.append(DifferenceClass(
+                    platform: platform.kind, conditions: literals.map(\.0),
+                    decisions: decisions.compactMap { m.boolean($0.1) == m.boolean($0.2) ? nil : ($0.0, m.boolean($0.1), m.boolean($0.2)) },
+                    oldBreaks: try breaks(a), newBreaks: try breaks(b)))
+                found += 1
+                solver.assert(z.not(condition))
+            }
+        }
+        return Result(classes: classes, incomplete: incomplete)
+    }
+
+    /// The features that define a class of configurations.
+    static func features(_ q: PolicyQuery) -> [(String, Term)] {
+        let z = q.z, d = q.d
+        let limit = d.minNotZero(q.dev.dmaMask, q.dev.busDmaLimit)
+        func fits(_ address: Term) -> Term { z.unsignedLessOrEqual(z.subtract(z.add(address, q.req.size), z.word(value: 1)), limit) }
+        return [
+            ("trusted device", q.dev.trusted), ("swiotlb disabled", q.dev.swiotlbDisabled),
+            ("restricted-dma-pool", q.dev.restrictedPool), ("swiotlb=force", q.dev.forceBounce),
+            ("DMA_ATTR_CC_SHARED", q.req.ccShared), ("DMA_ATTR_MMIO", q.req.mmio),
+            ("DMA_ATTR_SKIP_CPU_SYNC", q.req.skipCpuSync), ("device reads", q.req.deviceReads),
+            ("device writes", q.req.deviceWrites), ("gfp may block", q.blocking),
+            ("swiotlb pool decrypted", q.swiotlbPoolDecrypted), ("atomic pool decrypted", q.atomicPoolDecrypted),
+            ("restricted pool decrypted", q.restrictedPoolDecrypted),
+            ("encrypted address within the mask", fits(d.physToDma(q.p, q.dev.terms, q.req.phys))),
+            ("unencrypted address within the mask", fits(d.physToDmaUnencrypted(q.p, q.dev.terms, q.req.phys))),
+            ("the failed conversion is set_memory_decrypted", q.decryptFails),
+        ]
+    }
+
+    /// The decisions compared, each as a boolean.
+    static func decisions(_ q: PolicyQuery) -> [(String, Term)] {
+        let z = q.z, d = q.d
+        return [
+            ("force_dma_unencrypted", d.forceDmaUnencrypted(q.p, q.dev.terms, q.b)),
+            ("dma_direct_map_phys fails", q.map.fail),
+            ("dma_direct_map_phys bounces", q.map.bounce),
+            ("swiotlb takes the pool", z.and(q.map.bounce, q.bounce.poolAccepted)),
+            ("bounce address unencrypted", z.and(q.map.bounce, q.bounce.sharedEncoding)),
+            ("dma_direct_alloc from an atomic pool", z.and(q.alloc.fromAtomicPool, q.atomicAccepted)),
+            ("dma_direct_alloc from the restricted pool", z.and(q.alloc.fromRestrictedPool, q.restrictedAccepted)),
+            ("dma_direct_alloc decrypts", q.alloc.decrypt),
+            ("slot filled at map", z.and(q.map.bounce, d.swiotlbCopiesOnMap(q.b, q.req.terms))),
+            ("sync_for_device copies", z.and(q.map.bounce, d.swiotlbCopiesOnSyncForDevice(q.b, q.req.terms))),
+            ("partial syncs clamped", q.b.bounceClamped),
+            ("pages leaked after the failed conversion", z.ite(q.decryptFails, d.leakAfterDecryptFailure(q.b), d.leakAfterReencryptFailure(q.b))),
+        ]
+    }
+}

@@ -1,0 +1,67 @@
+import BouncerOracle
+import BouncerPolicy
+import BouncerProver
+import BouncerRunner
+import Testing
+
+/// `bouncer prove`: upstream proves everything; each catalogue profile is refuted by the
+/// obligation guarding the invariant DESIGN.md names, and the counterexample replays.
+@Suite struct ProverTests {
+    @Test func linuxUpstreamProvesEveryObligation() {
+        for r in Prover.run(.linuxUpstream, options: ProofOptions()) {
+            guard case .proved = r.outcome else {
+                Issue.record("\(r.obligation.id): \(r.outcome)")
+                continue
+            }
+        }
+    }
+
+    @Test(arguments: Profile.builtIn.filter { $0.breaks != nil })
+    func everyCatalogueProfileIsRefutedWithItsInvariant(_ profile: Profile) {
+        let results = Prover.run(profile, options: ProofOptions())
+        let refuted = results.filter { if case .refuted = $0.outcome { true } else { false } }
+        #expect(refuted.contains { $0.obligation.protects.rawValue == profile.breaks }, "\(refuted.map(\.obligation.id))")
+        for r in refuted where r.obligation.protects.rawValue == profile.breaks {
+            guard case .refuted(let c) = r.outcome, let scenario = c.scenario else { continue }
+            #expect(Runner.run(scenario, profile: profile).firstViolation?.invariant.rawValue == profile.breaks)
+        }
+    }
+
+    @Test func theCounterexampleOfEveryCatalogueProfileReplaysForAtLeastOneObligation() {
+        for profile in Profile.builtIn where profile.breaks != nil {
+            let replayable = Prover.run(profile, options: ProofOptions()).contains {
+                if case .refuted(let c) = $0.outcome, c.scenario != nil { true } else { false }
+            }
+            #expect(replayable, "\(profile.name)")
+        }
+    }
+
+    @Test func theBoundedModelCheckFindsTheShortestFreelistBreak() {
+        let r = Prover.run(profile("cve-2024-35939"), options: ProofOptions(depth: 6), only: ["BMC-FREELIST"])
+        guard case .refuted(let c) = r.first?.outcome, let scenario = c.scenario else {
+            Issue.record("\(String(describing: r.first?.outcome))")
+            return
+        }
+        // device_add, arm the failure, allocate.
+        #expect(scenario.operations.count == 3)
+        #expect(Runner.run(scenario, profile: profile("cve-2024-35939")).firstViolation?.invariant == .confFreelist)
+    }
+
+    @Test func aDiffOfAProfileWithItselfIsEmpty() throws {
+        let r = try ProfileDiff.run(old: .linuxUpstream, new: .linuxUpstream, options: ProofOptions(), platforms: [.tdx])
+        #expect(r.classes.isEmpty && r.incomplete == nil)
+    }
+
+    @Test func theSwiotlbForceStateDiffersFromUpstreamOnlyWhereTheOldSideBreaksOrBothKeep() throws {
+        let r = try ProfileDiff.run(old: profile("linux-swiotlb-force"), new: .linuxUpstream, options: ProofOptions(), platforms: [.tdx])
+        #expect(!r.classes.isEmpty)
+        #expect(r.classes.allSatisfy { $0.newBreaks.isEmpty })
+        #expect(r.classes.contains { $0.conditions.contains("trusted device") && $0.oldBreaks.contains(.confTrusted) })
+    }
+
+    @Test func aDiffTowardsABugNamesTheInvariantTheNewSideBreaks() throws {
+        let r = try ProfileDiff.run(old: .linuxUpstream, new: profile("cve-2022-0854"), options: ProofOptions(), platforms: [.tdx])
+        #expect(r.classes.contains { $0.newBreaks.contains(.confStale) })
+        #expect(r.classes.allSatisfy { $0.oldBreaks.isEmpty })
+    }
+}
