@@ -1,5 +1,6 @@
 import BouncerOracle
 import BouncerPolicy
+import Dispatch
 import SMT
 
 /// Where two profiles decide differently, and what each side breaks there.
@@ -21,70 +22,115 @@ public enum ProfileDiff {
         public var incomplete: String?
     }
 
-    /// Enumerates the difference classes with blocking clauses, platform by platform.
+    /// Enumerates the difference classes with blocking clauses, platform by platform; platforms
+    /// run in parallel, each in its own Z3 context.
     public static func run(
         old: Profile, new: Profile, options: ProofOptions, platforms: [PlatformKind] = PlatformKind.allCases,
         limitPerPlatform: Int = 32
     ) throws(SMTError) -> Result {
-        var classes: [DifferenceClass] = []
-        var incomplete: String?
-        for platform in provedPlatforms where platforms.contains(platform.kind) {
-            let z = Context()
-            let d = Z3Domain(z)
-            let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
-            let a = PolicyQuery(d, solver, platform, old)
-            let b = PolicyQuery(d, solver, platform, new)
-            let features = Self.features(a)
-            let decisions = zip(Self.decisions(a), Self.decisions(b)).map { ($0.0, $0.1, $1.1) }
-            let differ = z.or(decisions.map { z.not(d.same($0.1, $0.2)) })
-            var found = 0
-            enumeration: while true {
-                solver.push()
-                solver.assert(differ)
-                let result = try solver.check()
-                solver.pop()
-                guard case .satisfiable(let m) = result else {
-                    if case .unknown(let reason) = result { incomplete = "\(platform.kind.rawValue): \(reason)" }
-                    break enumeration
+        let chosen = provedPlatforms.filter { platforms.contains($0.kind) }
+        nonisolated(unsafe) var outcomes = [Swift.Result<([DifferenceClass], String?), SMTError>?](repeating: nil, count: chosen.count)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: chosen.count) { i in
+                do throws(SMTError) {
+                    slots[i] = .success(try classes(old: old, new: new, on: chosen[i], options: options, limit: limitPerPlatform))
+                } catch {
+                    slots[i] = .failure(error)
                 }
-                if found == limitPerPlatform {
-                    incomplete = "\(platform.kind.rawValue): stopped after \(limitPerPlatform) classes"
-                    break
-                }
-                // The model's literals, then drop each one the difference does not depend on.
-                var literals = features.map { m.boolean($0.1) ? ($0.0, $0.1) : ("not " + $0.0, z.not($0.1)) }
-                var i = 0
-                while i < literals.count {
-                    var fewer = literals
-                    fewer.remove(at: i)
-                    solver.push()
-                    solver.assert(z.and(fewer.map(\.1)))
-                    solver.assert(z.not(differ))
-                    let r = try solver.check()
-                    solver.pop()
-                    if case .unsatisfiable = r { literals = fewer } else { i += 1 }
-                }
-                let condition = z.and(literals.map(\.1))
-                func breaks(_ q: PolicyQuery) throws(SMTError) -> [InvariantID] {
-                    var out: [InvariantID] = []
-                    for (invariant, predicate) in q.breaks {
-                        solver.push()
-                        solver.assert(condition)
-                        solver.assert(predicate)
-                        if case .satisfiable = try solver.check() { out.append(invariant) }
-                        solver.pop()
-                    }
-                    return out
-                }
-                classes.append(DifferenceClass(
-                    platform: platform.kind, conditions: literals.map(\.0),
-                    decisions: decisions.compactMap { m.boolean($0.1) == m.boolean($0.2) ? nil : ($0.0, m.boolean($0.1), m.boolean($0.2)) },
-                    oldBreaks: try breaks(a), newBreaks: try breaks(b)))
-                found += 1
-                solver.assert(z.not(condition))
             }
         }
-        return Result(classes: classes, incomplete: incomplete)
+        var all: [DifferenceClass] = []
+        var incomplete: String?
+        for outcome in outcomes {
+            switch outcome! {
+            case .failure(let error): throw error
+            case .success(let (found, note)):
+                all += found
+                if let note { incomplete = note }
+            }
+        }
+        return Result(classes: all, incomplete: incomplete)
+    }
+
+    /// The difference classes on one platform.
+    static func classes(
+        old: Profile, new: Profile, on platform: Platform, options: ProofOptions, limit limitPerPlatform: Int
+    ) throws(SMTError) -> ([DifferenceClass], String?) {
+        var classes: [DifferenceClass] = []
+        var incomplete: String?
+        let z = Context()
+        let d = Z3Domain(z)
+        let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
+        let a = PolicyQuery(d, solver, platform, old)
+        let b = PolicyQuery(d, solver, platform, new)
+        // Each feature gets a proxy boolean, so that a class can be assumed and its unsat core read.
+        let features = Self.features(a).enumerated().map { k, feature in
+            let proxy = z.boolean("feature\(k)")
+            solver.assert(z.equal(proxy, feature.1))
+            return (feature.0, proxy)
+        }
+        let decisions = zip(Self.decisions(a), Self.decisions(b)).map { ($0.0, $0.1, $1.1) }
+        let differ = z.or(decisions.map { z.not(d.same($0.1, $0.2)) })
+        // An invariant a side never breaks on this platform breaks in none of its classes.
+        func breakable(_ q: PolicyQuery) throws(SMTError) -> [(InvariantID, Term)] {
+            var out: [(InvariantID, Term)] = []
+            for (invariant, predicate) in q.breaks {
+                solver.push()
+                solver.assert(predicate)
+                let r = try solver.check()
+                solver.pop()
+                if case .unsatisfiable = r { continue }
+                out.append((invariant, predicate))
+            }
+            return out
+        }
+        let oldBreakable = try breakable(a), newBreakable = try breakable(b)
+        var found = 0
+        enumeration: while true {
+            solver.push()
+            solver.assert(differ)
+            let result = try solver.check()
+            solver.pop()
+            guard case .satisfiable(let m) = result else {
+                if case .unknown(let reason) = result { incomplete = "\(platform.kind.rawValue): \(reason)" }
+                break enumeration
+            }
+            if found == limitPerPlatform {
+                incomplete = "\(platform.kind.rawValue): stopped after \(limitPerPlatform) classes"
+                break
+            }
+            // The model's literals; the unsat core of "these literals and no difference" keeps
+            // only those the difference depends on.
+            var literals = features.map { m.boolean($0.1) ? ($0.0, $0.1) : ("not " + $0.0, z.not($0.1)) }
+            solver.push()
+            solver.assert(z.not(differ))
+            let (generalised, core) = try solver.check(assuming: literals.map(\.1))
+            solver.pop()
+            if case .unsatisfiable = generalised {
+                let kept = Set(core.map(\.description))
+                literals = literals.filter { kept.contains($0.1.description) }
+            }
+            let condition = z.and(literals.map(\.1))
+            func breaks(_ candidates: [(InvariantID, Term)]) throws(SMTError) -> [InvariantID] {
+                var out: [InvariantID] = []
+                for (invariant, predicate) in candidates {
+                    solver.push()
+                    solver.assert(condition)
+                    solver.assert(predicate)
+                    if case .satisfiable = try solver.check() { out.append(invariant) }
+                    solver.pop()
+                }
+                return out
+            }
+            classes.append(DifferenceClass(
+                platform: platform.kind, conditions: literals.map(\.0),
+                decisions: decisions.compactMap { m.boolean($0.1) == m.boolean($0.2) ? nil : ($0.0, m.boolean($0.1), m.boolean($0.2)) },
+                oldBreaks: try breaks(oldBreakable), newBreaks: try breaks(newBreakable)))
+            found += 1
+            solver.assert(z.not(condition))
+        }
+        return (classes, incomplete)
     }
 
     /// The features that define a class of configurations.

@@ -28,6 +28,29 @@ public final class Solver {
     deinit { Z3_solver_dec_ref(context.raw, raw) }
 
     public func assert(_ term: Term) { Z3_solver_assert(context.raw, raw, term.ast) }
+
+    /// Checks under `assumptions` (boolean constants or their negations). When unsatisfiable,
+    /// also returns the unsat core: the assumptions that suffice for it.
+    public func check(assuming assumptions: [Term]) throws(SMTError) -> (CheckResult, core: [Term]) {
+        try context.throwIfFailed()
+        let asts: [Z3_ast?] = assumptions.map(\.ast)
+        let result = Z3_solver_check_assumptions(context.raw, raw, UInt32(asts.count), asts)
+        try context.throwIfFailed()
+        switch result {
+        case Z3_L_TRUE:
+            return (.satisfiable(Model(context, Z3_solver_get_model(context.raw, raw)!)), [])
+        case Z3_L_FALSE:
+            let vector = Z3_solver_get_unsat_core(context.raw, raw)!
+            Z3_ast_vector_inc_ref(context.raw, vector)
+            defer { Z3_ast_vector_dec_ref(context.raw, vector) }
+            let core = (0 ..< Z3_ast_vector_size(context.raw, vector)).map {
+                context.wrap(Z3_ast_vector_get(context.raw, vector, $0))
+            }
+            return (.unsatisfiable, core)
+        default:
+            return (.unknown(reason: String(cString: Z3_solver_get_reason_unknown(context.raw, raw))), [])
+        }
+    }
     public func push() { Z3_solver_push(context.raw, raw) }
     public func pop() { Z3_solver_pop(context.raw, raw, 1) }
 
