@@ -158,14 +158,15 @@ extension System {
         _ device: Int, orig: UInt64, mappingSize: UInt64, request r: MapRequestTerms<ConcreteDomain>,
         wantShared: Bool, mapping: Int
     ) -> (pool: Int, tlb: UInt64)? {
-        let minAlign = devices[device].config.minAlignMask
-        var offset = d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig)
-        let size = mappingSize + offset
+        // dma-direct asks for no alloc_align_mask; the iommu path would.
+        let layout = d.swiotlbMapLayout(
+            orig: orig, mappingSize: mappingSize, minAlignMask: devices[device].config.minAlignMask, allocAlignMask: 0)
+        let size = layout.allocSize
         guard let (pool, found) = swiotlbFindSlots(
             device, orig: orig, allocSize: size, allocAlignMask: 0, wantShared: wantShared)
         else { return nil }
-        let padSlots = Int(offset >> IOTLB.shift)
-        offset &= IOTLB.slotSize - 1
+        let padSlots = Int(layout.padSlots)
+        let offset = layout.offsetInSlot
         let index = found + padSlots
         swiotlbPools[pool].slots[index].padSlots = UInt16(padSlots)
         for i in 0 ..< SwiotlbPool.slotsFor(size) - padSlots {

@@ -7,6 +7,24 @@ public enum IOTLB {
     public static let segmentSlots = 128
 }
 
+/// Where `swiotlb_tbl_map_single()` puts a mapping within the slots it allocates.
+public struct SwiotlbLayout<D: PolicyDomain> {
+    /// `swiotlb_align_offset(dev, alloc_align_mask, orig)`: bytes kept before the data.
+    public var offset: D.Word
+    /// Bytes allocated: `ALIGN(mapping_size + offset, alloc_align_mask + 1)`.
+    public var allocSize: D.Word
+    /// Whole slots of pre-padding (`pad_slots`) and the offset left within the first data slot.
+    public var padSlots: D.Word
+    public var offsetInSlot: D.Word
+
+    @inlinable init(offset: D.Word, allocSize: D.Word, padSlots: D.Word, offsetInSlot: D.Word) {
+        self.offset = offset
+        self.allocSize = allocSize
+        self.padSlots = padSlots
+        self.offsetInSlot = offsetInSlot
+    }
+}
+
 /// The bytes `swiotlb_bounce()` copies for one request, relative to the mapping's original buffer.
 public struct BounceWindow<D: PolicyDomain> {
     /// Address in the original buffer the copy starts at.
@@ -25,6 +43,18 @@ extension PolicyDomain {
     /// limited to within a slot unless `align_mask` widens it.
     @inlinable public func swiotlbAlignOffset(minAlignMask: Word, alignMask: Word, address: Word) -> Word {
         bitAnd(bitAnd(address, minAlignMask), bitOr(alignMask, constant(IOTLB.slotSize - 1)))
+    }
+
+    /// `swiotlb_tbl_map_single()`: the offset kept for `min_align_mask` (widened by
+    /// `alloc_align_mask`), the allocation rounded up to `alloc_align_mask`, and the padding.
+    @inlinable public func swiotlbMapLayout(
+        orig: Word, mappingSize: Word, minAlignMask: Word, allocAlignMask: Word
+    ) -> SwiotlbLayout<Self> {
+        let offset = swiotlbAlignOffset(minAlignMask: minAlignMask, alignMask: allocAlignMask, address: orig)
+        let allocSize = bitAnd(add(add(mappingSize, offset), allocAlignMask), bitNot(allocAlignMask))
+        return SwiotlbLayout(
+            offset: offset, allocSize: allocSize, padSlots: shiftRight(offset, IOTLB.shift),
+            offsetInSlot: bitAnd(offset, constant(IOTLB.slotSize - 1)))
     }
 
     /// `nr_slots()`: slots needed for `bytes`.

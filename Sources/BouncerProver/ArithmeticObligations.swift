@@ -107,15 +107,37 @@ extension Obligation {
         },
         Obligation(
             id: "SWIOTLB-SLOTS-CONTAIN",
-            statement: "A mapping's bounce bytes lie inside the nr_slots() slots allocated for it.",
+            statement: "For any min_align_mask and alloc_align_mask, padding slots plus the in-slot offset account for the kept offset, and the data lies inside the nr_slots() slots allocated.",
             protects: .safeHostInput
         ) { profile, options throws(SMTError) in
             try checkOnce(options) { d, solver in
                 let z = d.z
-                let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
-                let end = z.add(s.slotStart, d.shiftLeft(d.swiotlbSlotCount(s.allocSize), IOTLB.shift))
-                let inside = z.and(z.unsignedLessOrEqual(s.slotStart, s.tlb), z.unsignedLessOrEqual(z.add(s.tlb, s.mappingSize), end))
-                return (z.not(inside), s.describe, { _ in nil })
+                let orig = z.word("orig_addr"), mappingSize = z.word("mapping_size"), slotStart = z.word("slot_address")
+                let minAlign = z.word("min_align_mask"), allocAlign = z.word("alloc_align_mask")
+                solver.assert(z.and([
+                    z.unsignedLess(z.word(value: 0), orig), z.unsignedLess(orig, z.word(value: 1 << 40)),
+                    isBitMask(z, minAlign), z.unsignedLess(minAlign, z.word(value: 1 << 16)),
+                    // swiotlb_tbl_map_single() warns and refuses nothing above a page.
+                    isBitMask(z, allocAlign), z.unsignedLess(allocAlign, z.word(value: 4096)),
+                    z.unsignedLess(z.word(value: 0), mappingSize),
+                    z.unsignedLessOrEqual(mappingSize, z.word(value: UInt64(IOTLB.segmentSlots) << IOTLB.shift - 8192)),
+                    z.unsignedLess(slotStart, z.word(value: 1 << 40)),
+                ]))
+                let layout = d.swiotlbMapLayout(orig: orig, mappingSize: mappingSize, minAlignMask: minAlign, allocAlignMask: allocAlign)
+                let masks = d.swiotlbSearchMasks(allocAlignMask: allocAlign, minAlignMask: minAlign, allocSize: layout.allocSize)
+                solver.assert(d.swiotlbSlotSuitable(slotAddress: slotStart, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask))
+                let tlb = d.swiotlbTlbAddress(poolStart: slotStart, index: layout.padSlots, offset: layout.offsetInSlot)
+                let end = z.add(slotStart, d.shiftLeft(d.swiotlbSlotCount(layout.allocSize), IOTLB.shift))
+                let ok = z.and([
+                    z.equal(z.add(d.shiftLeft(layout.padSlots, IOTLB.shift), layout.offsetInSlot), layout.offset),
+                    z.unsignedLessOrEqual(slotStart, tlb), z.unsignedLessOrEqual(z.add(tlb, mappingSize), end),
+                    z.equal(z.bitAnd(tlb, minAlign), z.bitAnd(orig, minAlign)),
+                ])
+                return (z.not(ok), { m in
+                    [("orig_addr", hex(m.word(orig))), ("min_align_mask", hex(m.word(minAlign))),
+                     ("alloc_align_mask", hex(m.word(allocAlign))), ("mapping size", "\(m.word(mappingSize))"),
+                     ("slot", hex(m.word(slotStart))), ("pad_slots", "\(m.word(layout.padSlots))"), ("tlb_addr", hex(m.word(tlb)))]
+                }, { _ in nil })
             }
         },
         Obligation(
