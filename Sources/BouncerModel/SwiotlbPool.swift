@@ -116,7 +116,7 @@ public struct SwiotlbPool: Sendable {
         }
         var count: UInt16 = 0
         var i = s - 1
-        while i >= 0, i & (IOTLB.segmentSlots - 1) != IOTLB.segmentSlots - 1, slots[i].list != 0 {
+        while i >= 0, d.swiotlbCountsBackward(slot: UInt64(i), list: UInt64(slots[i].list)) {
             count += 1
             slots[i].list = count
             i -= 1
@@ -128,17 +128,18 @@ public struct SwiotlbPool: Sendable {
     /// `swiotlb_release_slots()`: frees the slots of the allocation at slot `idx` (after its padding
     /// slots), padding included, and merges the free counts.
     mutating func release(slotIndex idx: Int, offsetLow: UInt64) -> Int {
+        let d = ConcreteDomain()
         let first = idx - Int(slots[idx].padSlots)
         let n = Self.slotsFor(UInt64(slots[first].allocSize) + offsetLow)
-        let segmentEnd = (first / IOTLB.segmentSlots + 1) * IOTLB.segmentSlots
-        var count: UInt16 = first + n < min(segmentEnd, slots.count) ? slots[first + n].list : 0
+        let after = first + n < slots.count ? UInt64(slots[first + n].list) : 0
+        var count = UInt16(d.swiotlbReleaseCarry(index: UInt64(first), nslots: UInt64(n), listAfter: after))
         var i = first + n - 1
         while i >= first {
             count += 1
             slots[i] = SwiotlbSlot(list: count)
             i -= 1
         }
-        while i >= 0, i & (IOTLB.segmentSlots - 1) != IOTLB.segmentSlots - 1, slots[i].list != 0 {
+        while i >= 0, d.swiotlbCountsBackward(slot: UInt64(i), list: UInt64(slots[i].list)) {
             count += 1
             slots[i].list = count
             i -= 1

@@ -57,6 +57,22 @@ extension PolicyDomain {
             offsetInSlot: bitAnd(offset, constant(IOTLB.slotSize - 1)))
     }
 
+    /// The walk back from an allocation or release (`swiotlb_area_find_slots`,
+    /// `swiotlb_release_slots`) goes on over slot `i` while it is free and not the last slot of
+    /// the previous segment.
+    @inlinable public func swiotlbCountsBackward(slot i: Word, list: Word) -> Boolean {
+        let segmentLast = constant(UInt64(IOTLB.segmentSlots - 1))
+        return and(notZero(list), not(equal(bitAnd(i, segmentLast), segmentLast)))
+    }
+
+    /// `swiotlb_release_slots()`: the free count a released run starts from: that of the slot
+    /// right after it, if it is in the same segment.
+    @inlinable public func swiotlbReleaseCarry(index: Word, nslots: Word, listAfter: Word) -> Word {
+        let segment = constant(UInt64(IOTLB.segmentSlots))
+        let segmentEnd = bitAnd(add(index, segment), bitNot(subtract(segment, constant(UInt64(1)))))
+        return select(lessThan(add(index, nslots), segmentEnd), listAfter, constant(UInt64(0)))
+    }
+
     /// `nr_slots()`: slots needed for `bytes`.
     @inlinable public func swiotlbSlotCount(_ bytes: Word) -> Word {
         shiftRight(add(bytes, constant(IOTLB.slotSize - 1)), IOTLB.shift)

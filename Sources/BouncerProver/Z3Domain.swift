@@ -8,11 +8,17 @@ public struct Z3Domain: PolicyDomain {
     public typealias Word = Term
 
     public let z: Context
+    /// Bit-vector width of words: 64 as in the kernel, or fewer for a small instance whose
+    /// values all fit (bounded model checking of slot indices).
+    public let bits: UInt32
 
-    public init(_ context: Context) { z = context }
+    public init(_ context: Context, bits: UInt32 = 64) {
+        z = context
+        self.bits = bits
+    }
 
     public func constant(_ value: Bool) -> Term { z.boolean(value: value) }
-    public func constant(_ value: UInt64) -> Term { z.word(value: value) }
+    public func constant(_ value: UInt64) -> Term { z.word(value: value, bits: bits) }
     public func and(_ a: Term, _ b: Term) -> Term { z.and(a, b) }
     public func or(_ a: Term, _ b: Term) -> Term { z.or(a, b) }
     public func not(_ a: Term) -> Term { z.not(a) }
@@ -24,6 +30,6 @@ public struct Z3Domain: PolicyDomain {
     public func bitAnd(_ a: Term, _ b: Term) -> Term { z.bitAnd(a, b) }
     public func bitOr(_ a: Term, _ b: Term) -> Term { z.bitOr(a, b) }
     public func bitNot(_ a: Term) -> Term { z.bitNot(a) }
-    public func shiftRight(_ a: Term, _ count: UInt64) -> Term { z.shiftRight(a, z.word(value: count)) }
-    public func shiftLeft(_ a: Term, _ count: UInt64) -> Term { z.shiftLeft(a, z.word(value: count)) }
+    public func shiftRight(_ a: Term, _ count: UInt64) -> Term { z.shiftRight(a, constant(count)) }
+    public func shiftLeft(_ a: Term, _ count: UInt64) -> Term { z.shiftLeft(a, constant(count)) }
 }

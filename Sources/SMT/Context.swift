@@ -41,11 +41,9 @@ public final class Context {
         if let firstError { throw firstError }
     }
 
-    public var bitVector64: Z3_sort { Z3_mk_bv_sort(raw, 64)! }
-
-    /// A fresh 64-bit bit-vector unknown.
-    public func word(_ name: String) -> Term {
-        wrap(Z3_mk_const(raw, Z3_mk_string_symbol(raw, name), Z3_mk_bv_sort(raw, 64)))
+    /// A fresh bit-vector unknown, 64 bits unless asked otherwise.
+    public func word(_ name: String, bits: UInt32 = 64) -> Term {
+        wrap(Z3_mk_const(raw, Z3_mk_string_symbol(raw, name), Z3_mk_bv_sort(raw, bits)))
     }
 
     /// A fresh boolean unknown.
@@ -53,7 +51,11 @@ public final class Context {
         wrap(Z3_mk_const(raw, Z3_mk_string_symbol(raw, name), Z3_mk_bool_sort(raw)))
     }
 
-    public func word(value: UInt64) -> Term { wrap(Z3_mk_unsigned_int64(raw, value, Z3_mk_bv_sort(raw, 64))) }
+    /// A bit-vector constant; with fewer than 64 bits the value is truncated to them.
+    public func word(value: UInt64, bits: UInt32 = 64) -> Term {
+        let truncated = bits >= 64 ? value : value & ((1 << UInt64(bits)) - 1)
+        return wrap(Z3_mk_unsigned_int64(raw, truncated, Z3_mk_bv_sort(raw, bits)))
+    }
     public func boolean(value: Bool) -> Term { wrap(value ? Z3_mk_true(raw) : Z3_mk_false(raw)) }
 }
 

@@ -12,9 +12,11 @@ public final class Solver {
     public let context: Context
     let raw: Z3_solver
 
-    public init(_ context: Context, timeoutMilliseconds: UInt32? = nil) {
+    /// A solver; with `logic` (e.g. "QF_BV") one specialised for it, which bit-blasts pure
+    /// bit-vector problems far faster than the general solver.
+    public init(_ context: Context, timeoutMilliseconds: UInt32? = nil, logic: String? = nil) {
         self.context = context
-        raw = Z3_mk_solver(context.raw)!
+        raw = logic.map { Z3_mk_solver_for_logic(context.raw, Z3_mk_string_symbol(context.raw, $0))! } ?? Z3_mk_solver(context.raw)!
         Z3_solver_inc_ref(context.raw, raw)
         if let timeoutMilliseconds {
             let params = Z3_mk_params(context.raw)!

@@ -1,0 +1,180 @@
+import BouncerOracle
+import BouncerPolicy
+import SMT
+
+/// swiotlb's slot bookkeeping on one small pool, proved by induction: eight slots, up to three
+/// live allocations; a step allocates one to three slots wherever the search would accept them
+/// (`list[s] >= nslots`, any such `s`, so the real search order is covered) or releases a live
+/// allocation. The free-count updates follow the kernel's loops with the policy's own step rules
+/// (`swiotlbCountsBackward`, `swiotlbReleaseCarry`). Property: live allocations never overlap
+/// and stay inside the pool, after any number of steps.
+struct SlotInduction {
+    static let slots = 8
+    static let allocations = 3
+
+    struct State {
+        var list: [Term]
+        var live: [Term]
+        var start: [Term]
+        var count: [Term]
+    }
+
+    let d: Z3Domain
+    let z: Context
+
+    /// Slot indices and counts fit in a byte; the step rules are the same at any width.
+    static let bits: UInt32 = 8
+
+    func w(_ v: Int) -> Term { z.word(value: UInt64(v), bits: Self.bits) }
+
+    func initial() -> State {
+        // swiotlb_init_io_tlb_pool(): free counts run to the end of the pool.
+        State(
+            list: (0 ..< Self.slots).map { w(Self.slots - $0) },
+            live: Array(repeating: z.boolean(value: false), count: Self.allocations),
+            start: Array(repeating: w(0), count: Self.allocations),
+            count: Array(repeating: w(0), count: Self.allocations))
+    }
+
+    /// `list[index]` for a symbolic index (0 past the end).
+    func list(_ s: State, at index: Term) -> Term {
+        var value = w(0)
+        for i in (0 ..< Self.slots).reversed() { value = z.ite(z.equal(index, w(i)), s.list[i], value) }
+        return value
+    }
+
+    /// Slot i is in the walk back from `start`: every slot from i to start-1 counts backward.
+    func inWalkBack(_ s: State, _ i: Int, before start: Term) -> Term {
+        z.and(z.unsignedLess(w(i), start), z.and((i ..< Self.slots).map { j in
+            z.implies(z.unsignedLess(w(j), start), d.swiotlbCountsBackward(slot: w(j), list: s.list[j]))
+        }))
+    }
+
+    /// `swiotlb_area_find_slots()` for allocation `k`: `n` slots at `start`.
+    func allocate(_ s: State, _ k: Int, start: Term, n: Term, when go: Term) -> (State, Term) {
+        var next = s
+        let ok = z.and([go, z.not(s.live[k]), z.unsignedLess(start, w(Self.slots)), z.unsignedLessOrEqual(n, list(s, at: start))])
+        for i in 0 ..< Self.slots {
+            let inRun = z.and(z.unsignedLessOrEqual(start, w(i)), z.unsignedLess(w(i), z.add(start, n)))
+            let counted = z.subtract(start, w(i))
+            next.list[i] = z.ite(ok, z.ite(inRun, w(0), z.ite(inWalkBack(s, i, before: start), counted, s.list[i])), s.list[i])
+        }
+        next.live[k] = z.or(s.live[k], ok)
+        next.start[k] = z.ite(ok, start, s.start[k])
+        next.count[k] = z.ite(ok, n, s.count[k])
+        return (next, ok)
+    }
+
+    /// `swiotlb_release_slots()` for allocation `k`.
+    func release(_ s: State, _ k: Int, when go: Term) -> State {
+        var next = s
+        let ok = z.and(go, s.live[k])
+        let start = s.start[k], n = s.count[k]
+        let carry = d.swiotlbReleaseCarry(index: start, nslots: n, listAfter: list(s, at: z.add(start, n)))
+        for i in 0 ..< Self.slots {
+            let inRun = z.and(z.unsignedLessOrEqual(start, w(i)), z.unsignedLess(w(i), z.add(start, n)))
+            let freed = z.add(carry, z.subtract(z.add(start, n), w(i)))
+            next.list[i] = z.ite(ok, z.ite(inRun, freed, z.ite(inWalkBack(s, i, before: start), freed, s.list[i])), s.list[i])
+        }
+        next.live[k] = z.and(s.live[k], z.not(ok))
+        return next
+    }
+
+    func select(_ c: Term, _ a: State, _ b: State) -> State {
+        State(
+            list: zip(a.list, b.list).map { z.ite(c, $0, $1) }, live: zip(a.live, b.live).map { z.ite(c, $0, $1) },
+            start: zip(a.start, b.start).map { z.ite(c, $0, $1) }, count: zip(a.count, b.count).map { z.ite(c, $0, $1) })
+    }
+
+    /// Two live allocations overlap, or one leaves the pool.
+    func broken(_ s: State) -> Term {
+        var bad: [Term] = []
+        for a in 0 ..< Self.allocations {
+            bad.append(z.and(s.live[a], z.unsignedLess(w(Self.slots), z.add(s.start[a], s.count[a]))))
+            for b in a + 1 ..< Self.allocations {
+                let disjoint = z.or(
+                    z.unsignedLessOrEqual(z.add(s.start[a], s.count[a]), s.start[b]),
+                    z.unsignedLessOrEqual(z.add(s.start[b], s.count[b]), s.start[a]))
+                bad.append(z.and([s.live[a], s.live[b], z.not(disjoint)]))
+            }
+        }
+        return z.or(bad)
+    }
+
+    /// Slot `i` belongs to a live allocation.
+    func allocated(_ s: State, _ i: Int) -> Term {
+        z.or((0 ..< Self.allocations).map { k in
+            z.and([s.live[k], z.unsignedLessOrEqual(s.start[k], w(i)), z.unsignedLess(w(i), z.add(s.start[k], s.count[k]))])
+        })
+    }
+
+    /// The invariant: every free count is the length of the free run from its slot, and live
+    /// allocations are one to three slots, inside the pool, pairwise disjoint.
+    func invariant(_ s: State) -> Term {
+        var parts: [Term] = [z.not(broken(s))]
+        for k in 0 ..< Self.allocations {
+            parts.append(z.implies(s.live[k], z.and([
+                z.unsignedLessOrEqual(w(1), s.count[k]), z.unsignedLessOrEqual(s.count[k], w(3)),
+                z.unsignedLessOrEqual(s.start[k], z.subtract(w(Self.slots), s.count[k])),
+            ])))
+        }
+        for i in 0 ..< Self.slots {
+            let runAfter = i + 1 < Self.slots ? s.list[i + 1] : w(0)
+            parts.append(z.equal(s.list[i], z.ite(allocated(s, i), w(0), z.add(w(1), runAfter))))
+        }
+        return z.and(parts)
+    }
+
+    /// Induction, in one query: from any state satisfying the invariant, any allocation the
+    /// search accepts (`list[start] >= nslots`) or any release leads to a state satisfying it.
+    /// The initial pool satisfies it, so it holds after every sequence, of any length.
+    static func check(_ options: ProofOptions) throws(SMTError) -> Outcome {
+        let z = Context()
+        let bmc = SlotInduction(d: Z3Domain(z, bits: bits), z: z)
+        let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds, logic: "QF_BV")
+        let before = State(
+            list: (0 ..< slots).map { z.word("list.\($0)", bits: bits) },
+            live: (0 ..< allocations).map { z.boolean("live.\($0)") },
+            start: (0 ..< allocations).map { z.word("start.\($0)", bits: bits) },
+            count: (0 ..< allocations).map { z.word("count.\($0)", bits: bits) })
+        let op = z.word("op", bits: bits), start = z.word("start", bits: bits), n = z.word("nslots", bits: bits)
+        solver.assert(z.unsignedLess(op, bmc.w(2 * allocations)))
+        solver.assert(z.and(z.unsignedLessOrEqual(bmc.w(1), n), z.unsignedLessOrEqual(n, bmc.w(3))))
+        var after = before
+        for k in 0 ..< allocations {
+            after = bmc.select(z.equal(op, bmc.w(k)), bmc.allocate(before, k, start: start, n: n, when: z.boolean(value: true)).0, after)
+            after = bmc.select(z.equal(op, bmc.w(allocations + k)), bmc.release(before, k, when: z.boolean(value: true)), after)
+        }
+        // Base case, then the inductive step.
+        solver.push()
+        solver.assert(z.not(bmc.invariant(bmc.initial())))
+        let base = try solver.check()
+        solver.pop()
+        guard case .unsatisfiable = base else { return .unknown("the initial pool does not satisfy the invariant") }
+        solver.assert(bmc.invariant(before))
+        solver.assert(z.not(bmc.invariant(after)))
+        switch try solver.check() {
+        case .unsatisfiable: return .proved
+        case .unknown(let reason): return .unknown(reason)
+        case .satisfiable(let m):
+            let o = Int(m.word(op))
+            var lines = [("free counts before", before.list.map { "\(m.word($0))" }.joined(separator: " "))]
+            lines += (0 ..< allocations).compactMap { k in
+                m.boolean(before.live[k]) ? ("allocation \(k)", "\(m.word(before.count[k])) slots at \(m.word(before.start[k]))") : nil
+            }
+            lines.append(("step", o < allocations ? "allocate \(m.word(n)) slots at \(m.word(start))" : "release allocation \(o - allocations)"))
+            lines.append(("free counts after", after.list.map { "\(m.word($0))" }.joined(separator: " ")))
+            return .refuted(Counterexample(platform: nil, values: lines, scenario: nil))
+        }
+    }
+}
+
+extension Obligation {
+    static let slotInduction = Obligation(
+        id: "SWIOTLB-NO-OVERLAP",
+        statement: "Free counts always equal free run lengths, so no sequence of slot allocations and releases, of any length, gives two live mappings a slot (eight-slot pool, by induction).",
+        protects: .confStale
+    ) { _, options throws(SMTError) in
+        try SlotInduction.check(options)
+    }
+}
