@@ -61,7 +61,8 @@ public final class Context {
 
 /// One Z3 AST, reference-counted for as long as this value lives.
 public final class Term: CustomStringConvertible {
-    public unowned let context: Context
+    /// Strong: a term must keep its context alive (the context never refers to its terms).
+    public let context: Context
     public let ast: Z3_ast
 
     init(_ context: Context, _ ast: Z3_ast) {
