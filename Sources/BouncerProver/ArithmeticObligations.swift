@@ -44,6 +44,14 @@ struct SymbolicBounce {
             slotAllocSize: d.swiotlbSlotAllocSize(allocSize: allocSize, offsetLow: offset, slot: slot), size: syncSize)
     }
 
+    /// The copy starts at the matching original offset and stays inside the mapping.
+    var inside: Term {
+        let z = orig.context
+        return z.and(
+            z.equal(window.origAddress, z.add(orig, syncOffset)),
+            z.unsignedLessOrEqual(z.add(syncOffset, window.size), mappingSize))
+    }
+
     func describe(_ m: Model) -> [(String, String)] {
         [("orig_addr", hex(m.word(orig))), ("min_align_mask", hex(m.word(minAlignMask))),
          ("mapping size", "\(m.word(mappingSize))"), ("slot", hex(m.word(slotStart))), ("tlb_addr", hex(m.word(tlb))),
@@ -78,10 +86,7 @@ extension Obligation {
             try checkOnce(options) { d, solver in
                 let z = d.z
                 let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
-                let inside = z.and(
-                    z.equal(s.window.origAddress, z.add(s.orig, s.syncOffset)),
-                    z.unsignedLessOrEqual(z.add(s.syncOffset, s.window.size), s.mappingSize))
-                return (z.not(inside), s.describe, { m in
+                return (z.not(s.inside), s.describe, { m in
                     let size = UInt32(min(m.word(s.syncSize), 60000))
                     return replaying(.safeHostInput, profile, [
                         Scenario(platform: .tdx, operations: [

@@ -20,6 +20,8 @@ struct PolicyQuery {
     let map: MapDecision<Z3Domain>
     let bounce: SwiotlbMapDecision<Z3Domain>
     let alloc: AllocDecision<Z3Domain>
+    /// A bounced mapping and a partial sync on it, for SAFE-HOSTINPUT.
+    let sync: SymbolicBounce
 
     init(_ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ profile: Profile) {
         self.d = d
@@ -39,6 +41,7 @@ struct PolicyQuery {
         let poolDecrypted = z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted)
         bounce = d.swiotlbMap(p, dev.terms, b, req.terms, poolDecrypted: poolDecrypted, tlbAddress: req.phys, size: req.size)
         alloc = d.dmaDirectAlloc(p, dev.terms, b, blocking: blocking)
+        sync = SymbolicBounce(d, solver, b)
     }
 
     var bouncePoolDecrypted: Term { z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted) }
@@ -109,10 +112,14 @@ struct PolicyQuery {
         ])
     }
 
+    /// SAFE-HOSTINPUT broken: a partial sync copies outside its mapping.
+    var breaksSafeHostInput: Term { z.not(sync.inside) }
+
     /// Each invariant the policy's decisions can break here, with its predicate.
     var breaks: [(InvariantID, Term)] {
         [(.confBounce, breaksConfBounce), (.confTrusted, breaksConfTrusted), (.confPool, breaksConfPool),
-         (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity)]
+         (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity),
+         (.safeHostInput, breaksSafeHostInput)]
     }
 
     func describe(_ m: Model) -> [(String, String)] {
