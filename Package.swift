@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- {Fuzz, Prover <- CLI};
+// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- {Fuzz, Minimizer, Prover} <- CLI;
 // SMT (the Z3 layer) knows nothing of Bouncer.
 // The model knows nothing of Z3 or libFuzzer.
 let package = Package(
@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "bouncer", targets: ["bouncer"]),
         .executable(name: "fuzz-dma", targets: ["fuzz-dma"]),
         .library(name: "BouncerRunner", targets: ["BouncerRunner"]),
+        .library(name: "BouncerMinimizer", targets: ["BouncerMinimizer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +23,8 @@ let package = Package(
         .target(name: "BouncerRunner", dependencies: ["BouncerOracle"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
         .target(name: "BouncerFuzz", dependencies: ["BouncerRunner"]),
+        // Shrinks counterexamples and writes them as regression tests.
+        .target(name: "BouncerMinimizer", dependencies: ["BouncerRunner"]),
         // Z3 (Debian's libz3-dev) and a typed layer over it that owns reference counting.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
         .target(name: "SMT", dependencies: ["CZ3"]),
@@ -30,13 +33,14 @@ let package = Package(
         .target(
             name: "BouncerCLI",
             dependencies: [
-                "BouncerRunner", "BouncerProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BouncerRunner", "BouncerProver", "BouncerMinimizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
         .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-dma"),
-        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerProver"], path: "Tests/BouncerTests"),
+        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerProver", "BouncerMinimizer"], path: "Tests/BouncerTests"),
     ]
 )

@@ -7,18 +7,6 @@ import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
 
-/// The fuzz targets, by the number their C main module passes in. Append only.
-public enum FuzzTarget: Int32, CaseIterable, Sendable {
-    /// dma-direct, the atomic pools and swiotlb, with a hostile host.
-    case dma = 0
-
-    public var name: String {
-        switch self {
-        case .dma: "dma"
-        }
-    }
-}
-
 /// The profile every input of this process runs under: `BOUNCER_PROFILE` (a built-in name or a
 /// profile file), `linux-upstream` by default. Read once; a bad value stops the process with a
 /// clear message before any input runs.

@@ -15,6 +15,9 @@ public struct Oracle: Sendable {
     /// Per mapping handle: byte ranges another live device-writable mapping overlapped; nothing
     /// is expected of them.
     var undefined: [[(UInt32, UInt32)]] = []
+    /// Per mapping handle: the buffer's own bytes when the device last got it, to tell the buffer's
+    /// old contents (lost device data) from foreign bytes (stale slot contents).
+    var own: [ProvenanceMap?] = []
 
     public init() {}
 
@@ -79,6 +82,7 @@ public struct Oracle: Sendable {
             owner[mapping] = allocation(containing: m.phys, s)
             if m.direction.deviceWrites, let lo = GuestMemory.byteIndex(ofPhys: m.phys) {
                 expected[mapping] = s.memory.contents.extract(lo, lo + m.size)
+                own[mapping] = expected[mapping]
             }
             unconstrainOverlaps(of: mapping, s)
         case let .hostWrote(lo, hi, tag):
@@ -105,6 +109,7 @@ public struct Oracle: Sendable {
                 let lo = min(offset, m.size)
                 s.memory.contents.forEachRun(base + lo, base + UInt32(end)) { a, b, tag in
                     expected[mapping]!.fill(a - base, b - base, tag)
+                    own[mapping]?.fill(a - base, b - base, tag)
                     return true
                 }
             }
@@ -114,7 +119,10 @@ public struct Oracle: Sendable {
             if let readBack {
                 compareReadBack(s, readBack, mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found)
             }
-            if mapping < expected.count { expected[mapping] = nil }
+            if mapping < expected.count {
+                expected[mapping] = nil
+                own[mapping] = nil
+            }
         case let .conversionExposed(byteIndex, tag):
             guard confidential else { return }
             found.append(Violation(
@@ -179,8 +187,9 @@ public struct Oracle: Sendable {
     }
 
     /// DATA-INTEGRITY and CONF-STALE: what the CPU now reads back equals the device's writes and
-    /// the buffer's own bytes. A wrong byte that came through a bounce slot and is not the
-    /// buffer's own is stale slot content (CONF-STALE); anything else is lost data.
+    /// the buffer's own bytes. A wrong byte that came through a bounce slot and is neither the
+    /// buffer's allocation's nor what the buffer held when the device got it is stale slot
+    /// content (CONF-STALE); anything else is lost data (DATA-INTEGRITY).
     func compareReadBack(
         _ s: System, _ readBack: ProvenanceMap, mapping: Int, offset: UInt32, size: UInt32, _ step: Int,
         _ found: inout [Violation]
@@ -194,7 +203,8 @@ public struct Oracle: Sendable {
             e.forEachRun(lo, hi) { a, _, want in
                 if want.isUnconstrained || want.origin == tag.origin { return true }
                 if undefined[mapping].contains(where: { a >= $0.0 && a < $0.1 }) { return true }
-                let stale = m.bouncePool != nil && !(tag.isGuest && tag.id == owner[mapping])
+                let buffersOwn = (tag.isGuest && tag.id == owner[mapping]) || own[mapping]?.tag(at: a).origin == tag.origin
+                let stale = m.bouncePool != nil && !buffersOwn
                 violation = Violation(
                     invariant: stale ? .confStale : .dataIntegrity, step: step,
                     location: "mapping \(mapping) (\(m.direction)), byte \(a) of \(hex(m.phys))",
@@ -216,7 +226,7 @@ public struct Oracle: Sendable {
             for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
                 found.append(Violation(
                     invariant: .confFreelist, step: step, location: "page \(pageName(page))",
-                    detail: "a \(s.memory.states[page]) page was put back on the free list"))
+                    detail: "\(s.memory.states[page] == .unknown ? "an unknown" : "a shared") page was put back on the free list"))
                 return
             }
         }
@@ -382,6 +392,7 @@ public struct Oracle: Sendable {
             expected.append(nil)
             owner.append(0)
             undefined.append([])
+            own.append(nil)
         }
     }
 

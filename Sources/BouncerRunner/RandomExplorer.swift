@@ -127,6 +127,46 @@ public struct RandomExplorer: Sendable {
         return (RunResult(trace: [], violations: [], steps: runner.step), ops)
     }
 
+    /// A long failing input, as a fuzzer or campaign hands one over: random operations, where
+    /// before `minimumSteps` any operation that would already break an invariant is drawn again
+    /// (tried on a copy of the running system), and after it the first violation ends the input.
+    /// Tries seeds from `seed` on, `seeds` of them.
+    public static func longFailingScenario(
+        profile: Profile, platform: PlatformKind, minimumSteps: Int, seed: UInt64 = 1, seeds: Int = 64,
+        maximumSteps: Int = 3000
+    ) -> Scenario? {
+        for s in seed ..< seed + UInt64(seeds) {
+            if let found = longFailingScenario(profile: profile, platform: platform, minimumSteps: minimumSteps, seed: s, maximumSteps: maximumSteps) {
+                return found
+            }
+        }
+        return nil
+    }
+
+    static func longFailingScenario(
+        profile: Profile, platform: PlatformKind, minimumSteps: Int, seed: UInt64, maximumSteps: Int
+    ) -> Scenario? {
+        var explorer = RandomExplorer(seed: seed)
+        var runner = Runner(platform: platform, profile: profile)
+        var ops: [Operation] = []
+        while ops.count < maximumSteps {
+            var accepted = false
+            for _ in 0 ..< 32 {
+                let op = explorer.next(runner.system)
+                var trial = runner
+                let violations = trial.run(op)
+                if !violations.isEmpty && ops.count < minimumSteps { continue }
+                runner = trial
+                ops.append(op)
+                if !violations.isEmpty { return Scenario(platform: platform, operations: ops) }
+                accepted = true
+                break
+            }
+            if !accepted { return nil }
+        }
+        return nil
+    }
+
     /// A random scenario of `length` operations on `platform`, generated against a running system.
     public static func scenario(seed: UInt64, platform: PlatformKind, length: Int, profile: Profile) -> Scenario {
         var explorer = RandomExplorer(seed: seed)

@@ -1,0 +1,74 @@
+import BouncerModel
+import BouncerRunner
+
+/// The kinds of object an operation can name.
+enum HandleKind: Int, CaseIterable, Hashable {
+    case device, buffer, mapping, scatterlist, coherent
+
+    func count(_ s: System) -> Int {
+        switch self {
+        case .device: s.devices.count
+        case .buffer: s.buffers.count
+        case .mapping: s.mappings.count
+        case .scatterlist: s.scatterlists.count
+        case .coherent: s.coherent.count
+        }
+    }
+}
+
+extension Operation {
+    /// The handles the operation names, in field order.
+    var references: [(HandleKind, Int)] {
+        switch self {
+        case .probeDevice, .kmalloc, .runDeferredWork, .enterSecureMode, .hostWrite, .failNextConversion: []
+        case .kfree(let b), .cpuWrite(let b, _, _): [(.buffer, b)]
+        case let .mapBuffer(d, b, _, _, _, _): [(.device, d), (.buffer, b)]
+        case .mapCoherent(let c, _, _, _), .freeCoherent(let c), .cpuWriteCoherent(let c, _, _): [(.coherent, c)]
+        case .mapResource(let d, _), .allocCoherent(let d, _, _), .unbind(let d): [(.device, d)]
+        case .unmap(let m, _), .syncForCpu(let m, _, _), .syncForDevice(let m, _, _), .deviceWrite(let m, _, _):
+            [(.mapping, m)]
+        case let .mapSg(d, list, _): [(.device, d)] + list.map { (.buffer, $0) }
+        case .unmapSg(let sg): [(.scatterlist, sg)]
+        }
+    }
+
+    /// The same operation naming `handles` instead, in field order.
+    func naming(_ h: [Int]) -> Operation {
+        switch self {
+        case .probeDevice, .kmalloc, .runDeferredWork, .enterSecureMode, .hostWrite, .failNextConversion: self
+        case .kfree: .kfree(buffer: h[0])
+        case let .cpuWrite(_, o, s): .cpuWrite(buffer: h[0], offset: o, size: s)
+        case let .mapBuffer(_, _, o, s, dir, skip): .mapBuffer(device: h[0], buffer: h[1], offset: o, size: s, direction: dir, skipCpuSync: skip)
+        case let .mapCoherent(_, o, s, dir): .mapCoherent(coherent: h[0], offset: o, size: s, direction: dir)
+        case .freeCoherent: .freeCoherent(coherent: h[0])
+        case let .cpuWriteCoherent(_, o, s): .cpuWriteCoherent(coherent: h[0], offset: o, size: s)
+        case let .mapResource(_, s): .mapResource(device: h[0], size: s)
+        case let .allocCoherent(_, s, b): .allocCoherent(device: h[0], size: s, blocking: b)
+        case .unbind: .unbind(device: h[0])
+        case let .unmap(_, skip): .unmap(mapping: h[0], skipCpuSync: skip)
+        case let .syncForCpu(_, o, s): .syncForCpu(mapping: h[0], offset: o, size: s)
+        case let .syncForDevice(_, o, s): .syncForDevice(mapping: h[0], offset: o, size: s)
+        case let .deviceWrite(_, o, s): .deviceWrite(mapping: h[0], offset: o, size: s)
+        case let .mapSg(_, _, dir): .mapSg(device: h[0], buffers: Array(h.dropFirst()), direction: dir)
+        case .unmapSg: .unmapSg(scatterlist: h[0])
+        }
+    }
+}
+
+/// Which operation of the original input created an object: its position, the kind, and the
+/// ordinal among the objects of that kind it created (a scatterlist creates several mappings).
+struct Creator: Hashable {
+    var step: Int
+    var kind: HandleKind
+    var ordinal: Int
+}
+
+/// An operation whose references name their creators instead of handles, so that deleting
+/// other operations never makes it name the wrong object.
+struct AbstractOperation: Hashable {
+    /// Position in the original input: the identity creators refer to.
+    var step: Int
+    var template: Operation
+    /// One per reference; nil when the original named nothing that existed.
+    var creators: [Creator?]
+}

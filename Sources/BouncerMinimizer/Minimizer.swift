@@ -1,0 +1,136 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+
+/// Shrinks a violating scenario while it keeps breaking the same invariant: truncate after the
+/// violating step, delete chunks (large to small), drop operations whose objects are gone and
+/// renumber the rest, simplify arguments towards the smallest values; to a fixed point.
+/// Deterministic: the same input gives the same result.
+public struct Minimizer {
+    public let profile: Profile
+    public let platform: PlatformKind
+    public let invariant: InvariantID
+    /// Candidate runs made, for the report.
+    public private(set) var runs = 0
+
+    public struct Outcome: Sendable {
+        public var original: Scenario
+        public var minimal: Scenario
+        public var violation: Violation
+        public var runs: Int
+    }
+
+    /// Minimises `scenario`; nil when it breaks no invariant under `profile`.
+    public static func minimize(_ scenario: Scenario, profile: Profile) -> Outcome? {
+        guard let v = Runner.run(scenario, profile: profile).firstViolation else { return nil }
+        var m = Minimizer(profile: profile, platform: scenario.platform, invariant: v.invariant)
+        var program = m.abstract(scenario.operations)
+        program = Array(program.prefix(v.step + 1))
+        var changed = true
+        while changed {
+            changed = false
+            if m.deleteChunks(&program) { changed = true }
+            if m.simplifyArguments(&program) { changed = true }
+        }
+        let (ops, violation) = m.materialize(program)
+        return Outcome(
+            original: scenario, minimal: Scenario(platform: scenario.platform, operations: ops),
+            violation: violation!, runs: m.runs)
+    }
+
+    /// Runs the original once, recording who created each handle, and rewrites references.
+    func abstract(_ ops: [Operation]) -> [AbstractOperation] {
+        var runner = Runner(platform: platform, profile: profile)
+        var creators: [HandleKind: [Int: Creator]] = [:]
+        var out: [AbstractOperation] = []
+        for (i, op) in ops.enumerated() {
+            let refs = op.references.map { creators[$0.0]?[$0.1] }
+            out.append(AbstractOperation(step: i, template: op, creators: refs))
+            let before = HandleKind.allCases.map { $0.count(runner.system) }
+            _ = runner.run(op)
+            for kind in HandleKind.allCases {
+                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.system)).enumerated() {
+                    creators[kind, default: [:]][h] = Creator(step: i, kind: kind, ordinal: ordinal)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Runs an abstract program: resolves each reference to the handle its creator made in this
+    /// run, dropping operations whose creators are gone. Returns the concrete operations that ran
+    /// up to the first violation, and that violation if it is the one being kept.
+    mutating func materialize(_ program: [AbstractOperation]) -> ([Operation], Violation?) {
+        runs += 1
+        var runner = Runner(platform: platform, profile: profile)
+        var made: [Creator: Int] = [:]
+        var ops: [Operation] = []
+        for a in program {
+            var handles: [Int] = []
+            for c in a.creators {
+                guard let c, let h = made[c] else { break }
+                handles.append(h)
+            }
+            guard handles.count == a.creators.count else { continue }
+            let op = a.template.naming(handles)
+            let before = HandleKind.allCases.map { $0.count(runner.system) }
+            let violations = runner.run(op)
+            ops.append(op)
+            for kind in HandleKind.allCases {
+                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.system)).enumerated() {
+                    made[Creator(step: a.step, kind: kind, ordinal: ordinal)] = h
+                }
+            }
+            if let first = violations.first {
+                return (ops, first.invariant == invariant ? first : nil)
+            }
+        }
+        let end = runner.finish()
+        return (ops, end.first?.invariant == invariant ? end.first : nil)
+    }
+
+    mutating func keeps(_ program: [AbstractOperation]) -> Bool { materialize(program).1 != nil }
+
+    /// Deletes chunks of operations, large to small, while the invariant still breaks.
+    mutating func deleteChunks(_ program: inout [AbstractOperation]) -> Bool {
+        var changed = false
+        var size = max(1, program.count / 2)
+        while size >= 1 {
+            var start = 0
+            while start < program.count {
+                var candidate = program
+                candidate.removeSubrange(start ..< min(start + size, program.count))
+                if keeps(candidate) {
+                    program = candidate
+                    changed = true
+                } else {
+                    start += size
+                }
+            }
+            size /= 2
+        }
+        return changed
+    }
+
+    /// Tries simpler arguments for each operation, smallest first; keeps the first that still
+    /// breaks the invariant.
+    mutating func simplifyArguments(_ program: inout [AbstractOperation]) -> Bool {
+        var changed = false
+        for i in program.indices {
+            for simpler in Simplify.candidates(program[i].template) where simpler != program[i].template {
+                var candidate = program
+                candidate[i].template = simpler
+                if simpler.references.count != program[i].template.references.count {
+                    candidate[i].creators = Array(program[i].creators.prefix(simpler.references.count))
+                }
+                if keeps(candidate) {
+                    program = candidate
+                    changed = true
+                    break
+                }
+            }
+        }
+        return changed
+    }
+}

@@ -1,0 +1,67 @@
+import BouncerModel
+import BouncerRunner
+
+/// Simpler versions of an operation, simplest first: defaults for flags, zero offsets, small
+/// round sizes.
+enum Simplify {
+    static func smaller(_ v: UInt32) -> [UInt32] {
+        [1, 64, 512, 4096, v / 2].filter { $0 > 0 && $0 < v }
+    }
+
+    static func candidates(_ op: Operation) -> [Operation] {
+        switch op {
+        case .probeDevice(let c):
+            var out = [DeviceConfig()]
+            func with(_ change: (inout DeviceConfig) -> Void) {
+                var d = c
+                change(&d)
+                out.append(d)
+            }
+            with { $0.trusted = false }
+            with { $0.dmaMaskBits = 64 }
+            with { $0.busDmaLimit = 0 }
+            with { $0.dmaRangeOffset = 0 }
+            with { $0.forceBounce = false }
+            with { $0.swiotlbDisabled = false }
+            with { $0.restrictedPool = false }
+            with { $0.minAlignMask = 0 }
+            return out.map { .probeDevice($0) }
+        case let .kmalloc(size, zone):
+            return smaller(size).map { .kmalloc(size: $0, zone: zone) } + [.kmalloc(size: size, zone: .normal)]
+        case let .cpuWrite(b, offset, size):
+            return [.cpuWrite(buffer: b, offset: 0, size: size)] + smaller(size).map { .cpuWrite(buffer: b, offset: offset, size: $0) }
+        case let .mapBuffer(d, b, offset, size, dir, skip):
+            return [.mapBuffer(device: d, buffer: b, offset: 0, size: size, direction: dir, skipCpuSync: skip)]
+                + smaller(size).map { .mapBuffer(device: d, buffer: b, offset: offset, size: $0, direction: dir, skipCpuSync: skip) }
+                + [.mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: dir, skipCpuSync: false),
+                   .mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: .toDevice, skipCpuSync: skip),
+                   .mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: .fromDevice, skipCpuSync: skip)]
+        case let .mapCoherent(c, offset, size, dir):
+            return [.mapCoherent(coherent: c, offset: 0, size: size, direction: dir)]
+                + smaller(size).map { .mapCoherent(coherent: c, offset: offset, size: $0, direction: dir) }
+        case let .mapResource(d, size):
+            return smaller(size).map { .mapResource(device: d, size: $0) }
+        case let .unmap(m, skip):
+            return skip ? [.unmap(mapping: m, skipCpuSync: false)] : []
+        case let .syncForCpu(m, offset, size):
+            return [.syncForCpu(mapping: m, offset: 0, size: size)] + smaller(size).map { .syncForCpu(mapping: m, offset: offset, size: $0) }
+        case let .syncForDevice(m, offset, size):
+            return [.syncForDevice(mapping: m, offset: 0, size: size)] + smaller(size).map { .syncForDevice(mapping: m, offset: offset, size: $0) }
+        case let .deviceWrite(m, offset, size):
+            return [.deviceWrite(mapping: m, offset: 0, size: size)] + smaller(size).map { .deviceWrite(mapping: m, offset: offset, size: $0) }
+        case let .mapSg(d, list, dir):
+            return list.count > 1 ? list.indices.map { i in .mapSg(device: d, buffers: list.enumerated().filter { $0.offset != i }.map(\.element), direction: dir) } : []
+        case let .allocCoherent(d, size, blocking):
+            return smaller(size).map { .allocCoherent(device: d, size: $0, blocking: blocking) }
+                + (blocking ? [] : [.allocCoherent(device: d, size: size, blocking: true)])
+        case let .cpuWriteCoherent(c, offset, size):
+            return [.cpuWriteCoherent(coherent: c, offset: 0, size: size)] + smaller(size).map { .cpuWriteCoherent(coherent: c, offset: offset, size: $0) }
+        case let .hostWrite(page, offset, size):
+            return [.hostWrite(page: page, offset: 0, size: size)] + smaller(size).map { .hostWrite(page: page, offset: offset, size: $0) }
+        case .failNextConversion(let k):
+            return (0 ..< k).map { .failNextConversion(afterPages: $0) }
+        case .kfree, .freeCoherent, .unbind, .unmapSg, .runDeferredWork, .enterSecureMode:
+            return []
+        }
+    }
+}

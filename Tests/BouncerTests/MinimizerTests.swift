@@ -1,0 +1,76 @@
+import BouncerMinimizer
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import Testing
+
+@Suite struct MinimizerTests {
+    /// The hand-written minimal sequence of each catalogue profile (InvariantTests), by length.
+    static let handWritten: [String: Int] = [
+        "cve-2022-0854": 6, "swiotlb-sync-bidi-2022": 7, "cve-2024-35939": 3,
+        "dma-direct-reencrypt-2022": 4, "swiotlb-pool-state-2026": 4, "cve-2024-35814": 4,
+    ]
+
+    @Test(arguments: Profile.builtIn.filter { $0.breaks != nil })
+    func aLongRandomFailingInputShrinksToNoMoreThanTheHandWrittenOne(_ profile: Profile) throws {
+        let long = try #require(RandomExplorer.longFailingScenario(profile: profile, platform: .tdx, minimumSteps: 150))
+        let original = try #require(Runner.run(long, profile: profile).firstViolation)
+        let outcome = try #require(Minimizer.minimize(long, profile: profile))
+        #expect(long.operations.count >= 150)
+        #expect(outcome.violation.invariant == original.invariant)
+        #expect(outcome.minimal.operations.count <= Self.handWritten[profile.name]!, "\(outcome.minimal.operations)")
+        #expect(Runner.run(outcome.minimal, profile: profile).firstViolation?.invariant == original.invariant)
+    }
+
+    @Test func minimisingIsDeterministic() throws {
+        let profile = profile("cve-2022-0854")
+        let long = try #require(RandomExplorer.longFailingScenario(profile: profile, platform: .cca, minimumSteps: 100))
+        let a = Minimizer.minimize(long, profile: profile)?.minimal
+        let b = Minimizer.minimize(long, profile: profile)?.minimal
+        #expect(a != nil && a == b)
+    }
+
+    @Test func deletingACreatorDropsItsUsersAndRenumbersTheRest() throws {
+        // Buffer 0 is noise; buffer 1 is the one that matters. Once buffer 0's kmalloc goes, the
+        // map of "buffer 1" must be renumbered to buffer 0, and the write to buffer 0 dropped.
+        let ops: [Operation] = [
+            .probeDevice(DeviceConfig()),
+            .kmalloc(size: 64, zone: .normal),
+            .cpuWrite(buffer: 0, offset: 0, size: 64),
+            .kmalloc(size: 2048, zone: .normal),
+            .mapBuffer(device: 0, buffer: 1, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
+            .syncForCpu(mapping: 0, offset: 0, size: 2000),
+        ]
+        let outcome = try #require(Minimizer.minimize(Scenario(platform: .tdx, operations: ops), profile: profile("cve-2024-35814")))
+        #expect(outcome.minimal.operations == [
+            .probeDevice(DeviceConfig()),
+            .kmalloc(size: 1, zone: .normal),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .fromDevice, skipCpuSync: false),
+            // The smallest sync that still overruns a one-byte mapping.
+            .syncForCpu(mapping: 0, offset: 0, size: 2),
+        ])
+        #expect(outcome.violation.invariant == .safeHostInput)
+    }
+
+    @Test func aCleanInputHasNothingToMinimise() {
+        let seed = SeedScenarios.dma[0].scenario
+        #expect(Minimizer.minimize(seed, profile: .linuxUpstream) == nil)
+    }
+
+    @Test func aRegressionTestAgainstABuggyProfileAssertsTheViolation() throws {
+        let c = InvariantTests.cases.first { $0.invariant == .confStale }!
+        let outcome = try #require(Minimizer.minimize(Scenario(platform: c.platform, operations: c.ops), profile: c.wrong))
+        let test = RegressionTest(outcome, profile: c.wrong, name: "t", source: "a test")
+        #expect(test.source.contains("#expect(result.firstViolation?.invariant == .confStale"))
+        #expect(!test.source.contains("withKnownIssue"))
+        for op in outcome.minimal.operations { #expect(test.source.contains(op.description)) }
+    }
+
+    @Test func aRegressionTestAgainstACorrectProfileIsAKnownIssue() throws {
+        let outcome = try #require(Minimizer.minimize(Scenario(platform: .s390Pv, operations: ShareInPlaceFindingTests().ops), profile: .linuxUpstream))
+        let test = RegressionTest(outcome, profile: .linuxUpstream, name: "t", source: "a test")
+        #expect(test.source.contains("withKnownIssue("))
+        #expect(test.source.contains("#expect(result.violations.isEmpty"))
+    }
+}

@@ -1,0 +1,20 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import Testing
+
+/// Regression (written by `bouncer minimize`): CONF-POOL under `swiotlb-pool-state-2026` on tdx,
+/// from `/tmp/long/swiotlb-pool-state-2026.bounce`, minimised from 353 to 2 operations.
+/// A pool's encryption state matches every request it serves.
+/// Found: swiotlb pool 1, page 112 (0x40050000): served a request for private memory from a shared page
+@Test func confPool_swiotlbPoolState2026_tdx() throws {
+    let operations: [Operation] = [
+        .probeDevice(DeviceConfig(trusted: true, restrictedPool: true)),  // device_add(trusted, DMA_BIT_MASK(64), restricted-dma-pool)
+        .allocCoherent(device: 0, size: 1, blocking: true),  // dma_alloc_coherent(dev 0, 1, GFP_KERNEL)
+    ]
+    let profile = Profile.builtIn(named: "swiotlb-pool-state-2026")!
+    let result = Runner.run(Scenario(platform: .tdx, operations: operations), profile: profile)
+    #expect(result.firstViolation?.invariant == .confPool, "\(result.violations)")
+    #expect(result.steps == operations.count)
+}
