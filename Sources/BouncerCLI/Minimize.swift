@@ -49,6 +49,9 @@ struct Minimize: ParsableCommand {
             throw CommandFailure(code: 2, message: "\(file) breaks no invariant under \(profile.name): nothing to minimise")
         }
         let elapsed = clock.now - start
+        guard ScenarioCodec.roundTrips(outcome.minimal) else {
+            throw CommandFailure(code: 2, message: "internal error: the minimal scenario does not survive the byte format")
+        }
         let testName = name ?? RegressionTest.defaultName(outcome, profile: profile)
         let test = RegressionTest(outcome, profile: profile, name: testName, source: "`\(file)`")
         let testPath = "\(tests)/\(testName).swift"

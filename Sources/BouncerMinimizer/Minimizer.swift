@@ -25,18 +25,53 @@ public struct Minimizer {
     public static func minimize(_ scenario: Scenario, profile: Profile) -> Outcome? {
         guard let v = Runner.run(scenario, profile: profile).firstViolation else { return nil }
         var m = Minimizer(profile: profile, platform: scenario.platform, invariant: v.invariant)
-        var program = m.abstract(scenario.operations)
-        program = Array(program.prefix(v.step + 1))
+        var ops = Array(scenario.operations.prefix(v.step + 1))
+        var program = m.abstract(ops)
         var changed = true
         while changed {
             changed = false
+            // Host writes anchored to mappings once they fit in one (simplification shrinks them).
+            let anchored = m.anchorHostWrites(ops)
+            if anchored != ops, m.keeps(m.abstract(anchored)) {
+                program = m.abstract(anchored)
+                changed = true
+            }
             if m.deleteChunks(&program) { changed = true }
             if m.simplifyArguments(&program) { changed = true }
+            ops = m.materialize(program).0
+            program = m.abstract(ops)
         }
-        let (ops, violation) = m.materialize(program)
+        let (minimal, violation) = m.materialize(program)
         return Outcome(
-            original: scenario, minimal: Scenario(platform: scenario.platform, operations: ops),
+            original: scenario, minimal: Scenario(platform: scenario.platform, operations: minimal),
             violation: violation!, runs: m.runs)
+    }
+
+    /// A host write that lands wholly in a live mapping's DMA buffer (its bounce slot, or the
+    /// buffer itself when mapped directly) is the same write as the device's through that
+    /// mapping; written so, it no longer depends on where earlier operations put the slot, and the
+    /// operations that only moved the slot there can go.
+    func anchorHostWrites(_ ops: [Operation]) -> [Operation] {
+        var runner = Runner(platform: platform, profile: profile)
+        var out: [Operation] = []
+        for op in ops {
+            var rewritten = op
+            if case let .hostWrite(page, offset, size) = op, page < GuestMemory.pageCount {
+                let start = GuestMemory.phys(ofPage: page) + UInt64(min(offset, 4095))
+                let end = min(start + UInt64(size), GuestMemory.phys(ofPage: page) + GuestMemory.pageSize)
+                let s = runner.system
+                for (h, m) in s.mappings.enumerated() where m.live && !m.attrs.contains(.mmio) {
+                    let base = m.bouncePool != nil ? m.tlbAddress : m.phys
+                    if start >= base, end <= base + UInt64(m.size), start < end {
+                        rewritten = .deviceWrite(mapping: h, offset: UInt32(start - base), size: UInt32(end - start))
+                        break
+                    }
+                }
+            }
+            out.append(rewritten)
+            _ = runner.run(rewritten)
+        }
+        return out
     }
 
     /// Runs the original once, recording who created each handle, and rewrites references.
@@ -121,8 +156,15 @@ public struct Minimizer {
             for simpler in Simplify.candidates(program[i].template) where simpler != program[i].template {
                 var candidate = program
                 candidate[i].template = simpler
-                if simpler.references.count != program[i].template.references.count {
-                    candidate[i].creators = Array(program[i].creators.prefix(simpler.references.count))
+                if case let .mapSg(_, was, _) = program[i].template, case let .mapSg(_, now, _) = simpler, now.count < was.count {
+                    // The entry dropped is the first where the lists part (or the last one); its
+                    // buffer is creators[k + 1], creators[0] being the device.
+                    var dropped = now.count
+                    for k in now.indices where now[k] != was[k] {
+                        dropped = k
+                        break
+                    }
+                    candidate[i].creators.remove(at: dropped + 1)
                 }
                 if keeps(candidate) {
                     program = candidate

@@ -2,8 +2,12 @@ import BouncerModel
 import BouncerRunner
 
 /// Simpler versions of an operation, simplest first: defaults for flags, zero offsets, small
-/// round sizes.
+/// round sizes. Every candidate is strictly simpler in a fixed order (smaller numbers, default
+/// flags, directions towards DMA_TO_DEVICE), so simplification always ends.
 enum Simplify {
+    /// The zero-offset variant, when the offset is not already zero.
+    static func zeroed(_ offset: UInt32, _ make: () -> Operation) -> [Operation] { offset == 0 ? [] : [make()] }
+
     static func smaller(_ v: UInt32) -> [UInt32] {
         [1, 64, 512, 4096, v / 2].filter { $0 > 0 && $0 < v }
     }
@@ -27,15 +31,16 @@ enum Simplify {
             with { $0.minAlignMask = 0 }
             return out.map { .probeDevice($0) }
         case let .kmalloc(size, zone):
-            return smaller(size).map { .kmalloc(size: $0, zone: zone) } + [.kmalloc(size: size, zone: .normal)]
+            return smaller(size).map { .kmalloc(size: $0, zone: zone) } + (zone == .normal ? [] : [.kmalloc(size: size, zone: .normal)])
         case let .cpuWrite(b, offset, size):
-            return [.cpuWrite(buffer: b, offset: 0, size: size)] + smaller(size).map { .cpuWrite(buffer: b, offset: offset, size: $0) }
+            return zeroed(offset) { .cpuWrite(buffer: b, offset: 0, size: size) } + smaller(size).map { .cpuWrite(buffer: b, offset: offset, size: $0) }
         case let .mapBuffer(d, b, offset, size, dir, skip):
             return [.mapBuffer(device: d, buffer: b, offset: 0, size: size, direction: dir, skipCpuSync: skip)]
                 + smaller(size).map { .mapBuffer(device: d, buffer: b, offset: offset, size: $0, direction: dir, skipCpuSync: skip) }
-                + [.mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: dir, skipCpuSync: false),
-                   .mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: .toDevice, skipCpuSync: skip),
-                   .mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: .fromDevice, skipCpuSync: skip)]
+                + (skip ? [.mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: dir, skipCpuSync: false)] : [])
+                + DmaDirection.allCases.filter { $0.rawValue < dir.rawValue }.map {
+                    .mapBuffer(device: d, buffer: b, offset: offset, size: size, direction: $0, skipCpuSync: skip)
+                }
         case let .mapCoherent(c, offset, size, dir):
             return [.mapCoherent(coherent: c, offset: 0, size: size, direction: dir)]
                 + smaller(size).map { .mapCoherent(coherent: c, offset: offset, size: $0, direction: dir) }

@@ -36,34 +36,28 @@ extension System {
         let wasEmpty = atomicPools[pool].chunks.isEmpty
         let decrypt = assumeDecrypted || (wasEmpty ? platform.confidential : atomicPools[pool].decrypted)
         if decrypt && !setMemoryDecrypted(pages) {
-            disposeAfterFailedConversion(pages, leak: behaviours.decryptFailure == .leak, reason: .decryptFailed)
+            disposeAfterFailedConversion(pages, leak: d.leakAfterDecryptFailure(behaviourTerms), reason: .decryptFailed)
             return
         }
         if wasEmpty { atomicPools[pool].decrypted = assumeDecrypted || platform.confidential }
         atomicPools[pool].chunks.append((first, count, 0))
     }
 
-    /// `atomic_pool_work_fn()`: top up every pool that has fallen below its initial size.
+    /// `atomic_pool_work_fn()`: top up every pool that has fallen below half a chunk.
     mutating func atomicPoolWork() {
         for pool in atomicPools.indices where atomicPools[pool].freePages < AtomicPool.chunkPages / 2 {
             atomicPoolExpand(pool)
         }
     }
 
-    /// `dma_guess_pool()` order for a zone: the request's own zone first, then the others.
-    func atomicPoolOrder(_ zone: Zone) -> [Int] {
-        let zones: [Zone] = switch zone {
-        case .dma: [.dma, .dma32, .normal]
-        case .dma32: [.dma32, .dma, .normal]
-        case .normal: [.normal, .dma32, .dma]
-        }
-        return zones.compactMap { z in atomicPools.firstIndex { $0.zone == z } }
-    }
+    /// `dma_guess_pool()` order for a zone: the request's own zone first, then the others. Pool i
+    /// serves zone i (`dmaAtomicPoolInit` makes them in `Zone` order).
+    static let atomicPoolOrder: [[Int]] = [[0, 1, 2], [1, 0, 2], [2, 1, 0]]
 
     /// `dma_alloc_from_pool()`: the first pool in `dma_guess_pool()` order whose state the request
     /// accepts (strict selection) and whose memory fits the zone, zeroed on the way out.
     mutating func atomicPoolAlloc(pages: Int, zone: Zone, wantShared: Bool) -> (pool: Int, first: Int)? {
-        for pool in atomicPoolOrder(zone) {
+        for pool in Self.atomicPoolOrder[zone.rawValue] where pool < atomicPools.count {
             guard d.poolAccepts(
                 poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared,
                 strict: behaviours.atomicPoolSelection == .strict),
@@ -102,10 +96,10 @@ extension System {
         }
     }
 
-    /// `dma_direct_optimal_gfp_mask()`: the zone a mask can reach.
+    /// `dma_direct_optimal_gfp_mask()`: GFP_DMA up to `zone_dma_limit` (DMA_BIT_MASK(24) on x86),
+    /// GFP_DMA32 up to 4 GiB, else any zone.
     func gfpZone(forMask mask: UInt64) -> Zone {
-        let dmaLimit = GuestMemory.regions[0].base + UInt64(GuestMemory.regions[0].pages) << GuestMemory.pageShift - 1
-        if mask <= dmaLimit { return .dma }
+        if mask <= 0xFF_FFFF { return .dma }
         if mask <= 0xFFFF_FFFF { return .dma32 }
         return .normal
     }

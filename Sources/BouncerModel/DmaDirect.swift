@@ -112,7 +112,7 @@ extension System {
             guard let m = dmaMapPhys(
                 device: device, phys: e.phys, size: e.size, direction: direction, attrs: attrs, scatterlist: sg)
             else {
-                if behaviours.mapSgFailure == .unmapMapped {
+                if d.unwindAfterMapSgFailure(behaviourTerms) {
                     for m in mapped { dmaUnmapPhys(m, attrs: attrs.union(.skipCpuSync)) }
                 }
                 events.append(.scatterlistFailed(sg))

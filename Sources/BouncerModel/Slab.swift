@@ -5,6 +5,8 @@ struct Slab: Sendable {
     /// Per (zone, size class): slab pages and their object bitmaps.
     var caches: [[(page: Int, used: UInt64)]] = Array(repeating: [], count: 3 * classes.count)
 
+    /// `kmalloc_index()`, for the caches the model keeps: larger requests take whole pages
+    /// (`kmalloc_large`), where the kernel would still use its 4 and 8 KiB caches.
     static func sizeClass(_ size: UInt32) -> Int? { classes.firstIndex { size <= $0 } }
 }
 

@@ -4,7 +4,7 @@ extension System {
     /// Allocates and initialises a swiotlb pool: pages from `zone`, zeroed
     /// (`swiotlb_init_io_tlb_pool`), not yet decrypted.
     mutating func createSwiotlbPool(kind: SwiotlbPoolKind, slots: Int, zone: Zone) -> Int? {
-        let pages = (slots * Int(IOTLB.slotSize) + 4095) / 4096
+        let pages = SwiotlbPool.pages(forSlots: slots)
         let index = swiotlbPools.count
         guard let first = allocPages(pages, highest: zone, owner: .swiotlbPool(index)) else { return nil }
         swiotlbPools.append(SwiotlbPool(kind: kind, firstPage: first, slotCount: slots))
@@ -70,10 +70,15 @@ extension System {
             swiotlbPoolAccepts(defaultPool, wantShared: wantShared)
         else { return nil }
         swiotlbGrowPending = true
-        guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared),
-            let slot = swiotlbPools[pool].search(
-                orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+        guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared)
         else { return nil }
+        guard let slot = swiotlbPools[pool].search(
+            orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+        else {
+            // swiotlb_dyn_free(): a transient pool that cannot hold the request goes at once.
+            swiotlbFreeTransient(pool)
+            return nil
+        }
         swiotlbPools[pool].allocate(
             at: slot, allocSize: allocSize,
             offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
@@ -84,7 +89,7 @@ extension System {
     /// that needs shared memory takes it from the atomic pools; otherwise fresh pages, decrypted
     /// (always, before the series; when the request is shared, after it).
     mutating func swiotlbAllocTransient(_ device: Int, slots: Int, wantShared: Bool) -> Int? {
-        let pages = (slots * Int(IOTLB.slotSize) + 4095) / 4096
+        let pages = SwiotlbPool.pages(forSlots: slots)
         let zone = gfpZone(forMask: min(devices[device].config.dmaMask, devices[device].config.busDmaLimit == 0 ? ~0 : devices[device].config.busDmaLimit))
         let index = swiotlbPools.count
         if forceDmaUnencrypted(device) {
@@ -117,7 +122,7 @@ extension System {
         if setMemoryEncrypted(pages) {
             freePages(pages)
         } else {
-            disposeAfterFailedConversion(pages, leak: behaviours.decryptFailure == .leak, reason: .decryptFailed)
+            disposeAfterFailedConversion(pages, leak: d.leakAfterDecryptFailure(behaviourTerms), reason: .decryptFailed)
         }
         return false
     }
@@ -145,7 +150,7 @@ extension System {
             if setMemoryEncrypted(pages) {
                 freePages(pages)
             } else {
-                disposeAfterFailedConversion(pages, leak: behaviours.reencryptFailure == .leak, reason: .reencryptFailed)
+                disposeAfterFailedConversion(pages, leak: d.leakAfterReencryptFailure(behaviourTerms), reason: .reencryptFailed)
             }
         } else {
             freePages(pages)
@@ -193,9 +198,12 @@ extension System {
             behaviourTerms, minAlignMask: devices[mappings[mapping].device].config.minAlignMask, tlbAddress: tlb,
             slotOrigAddress: p.slots[index].origAddr, slotAllocSize: UInt64(p.slots[index].allocSize), size: size)
         guard window.size > 0 else { return }
-        // Copying the buffer into a slot an untrusted device reads is the guest giving it away.
-        if toDevice && !devices[mappings[mapping].device].config.trusted {
-            disclose(phys: window.origAddress, size: window.size)
+        // Copying the mapped buffer into a slot an untrusted device reads is the guest giving it
+        // away; bytes beyond the mapping that an unchecked copy drags along are not.
+        let m = mappings[mapping]
+        if toDevice && !devices[m.device].config.trusted {
+            let lo = max(window.origAddress, m.phys), hi = min(window.origAddress &+ window.size, m.phys + UInt64(m.size))
+            if lo < hi { disclose(phys: lo, size: hi - lo) }
         }
         events.append(.bounced(mapping: mapping, toDevice: toDevice, tlb: tlb, orig: window.origAddress, size: window.size))
         if toDevice {
@@ -217,8 +225,4 @@ extension System {
         _ = swiotlbPools[pool].release(slotIndex: index, offsetLow: offsetLow)
     }
 
-    /// The swiotlb pool holding a physical address (`swiotlb_find_pool`).
-    public func swiotlbFindPool(_ phys: UInt64) -> Int? {
-        swiotlbPools.indices.first { swiotlbPools[$0].live && swiotlbPools[$0].contains(phys) }
-    }
 }

@@ -64,7 +64,7 @@ public struct SwiotlbPool: Sendable {
     init(kind: SwiotlbPoolKind, firstPage: Int, slotCount: Int) {
         self.kind = kind
         self.firstPage = firstPage
-        pageCount = (slotCount * Int(IOTLB.slotSize) + 4095) / 4096
+        pageCount = Self.pages(forSlots: slotCount)
         start = GuestMemory.phys(ofPage: firstPage)
         slots = Array(repeating: SwiotlbSlot(), count: slotCount)
         // swiotlb_init_io_tlb_pool(): free counts run to the end of each 128-slot segment.
@@ -74,6 +74,9 @@ public struct SwiotlbPool: Sendable {
     }
 
     public func contains(_ phys: UInt64) -> Bool { phys >= start && phys < end }
+
+    /// Pages that hold `slots` slots.
+    static func pages(forSlots slots: Int) -> Int { (slots * Int(IOTLB.slotSize) + 4095) / 4096 }
 
     /// `nr_slots()`.
     static func slotsFor(_ bytes: UInt64) -> Int { Int(ConcreteDomain().swiotlbSlotCount(bytes)) }
@@ -88,6 +91,7 @@ public struct SwiotlbPool: Sendable {
         let (alignMask, iotlbAlignMask) = d.swiotlbSearchMasks(
             allocAlignMask: allocAlignMask, minAlignMask: minAlignMask, allocSize: allocSize)
         let stride = Int(max(alignMask, iotlbAlignMask) >> IOTLB.shift) + 1
+        // wrap_area_index(): the search wraps to the start of the area, not modulo.
         func wrap(_ i: Int) -> Int { i >= nslabs ? 0 : i }
         var idx = wrap(index)
         var checked = 0

@@ -118,6 +118,9 @@ public struct System: Sendable {
         convert(pages, to: .encrypted)
     }
 
+    /// The conversion itself (`__set_memory_enc_pgtable` / the platform's `enc_status_change`
+    /// hooks, `MapGPA` on TDX): with an armed fault the first pages convert, the next is left
+    /// unknown, the rest are untouched, and the call fails.
     private mutating func convert(_ pages: Range<Int>, to target: PageState) -> Bool {
         guard platform.confidential, !pages.isEmpty else { return true }
         var converted = pages
@@ -154,7 +157,8 @@ public struct System: Sendable {
         }
     }
 
-    /// After a failed conversion: leak the pages (the kernel's rule), or free them (a bug).
+    /// After a failed conversion: leak the pages (dma-direct's `out_leak_pages`,
+    /// `atomic_pool_expand`'s `leak_pages`, `swiotlb_alloc_tlb`), or free them (the old bugs).
     mutating func disposeAfterFailedConversion(_ pages: Range<Int>, leak: Bool, reason: LeakReason) {
         if leak {
             memory.setOwner(pages, .leaked(reason))

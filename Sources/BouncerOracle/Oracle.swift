@@ -241,7 +241,10 @@ public struct Oracle: Sendable {
             let lo: UInt32, hi: UInt32
             switch event {
             case let .cpuWrote(a, b): (lo, hi) = (a, b)
-            case let .converted(pages): (lo, hi) = GuestMemory.byteRange(ofPages: pages)
+            case let .converted(pages):
+                // Where conversion shares in place, `conversionExposed` already reported the bytes.
+                guard !s.platform.conversionKeepsContents else { continue }
+                (lo, hi) = GuestMemory.byteRange(ofPages: pages)
             case let .bounced(_, toDevice, tlb, orig, size):
                 guard let start = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) else { continue }
                 (lo, hi) = (start, start &+ UInt32(truncatingIfNeeded: min(size, 1 << 30)))
@@ -413,6 +416,5 @@ public struct Oracle: Sendable {
     }
 }
 
-func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
 func pageName(_ page: Int) -> String { "\(page) (\(hex(GuestMemory.phys(ofPage: page))))" }

@@ -97,11 +97,12 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var bounceClamped: D.Boolean
     public var leakOnDecryptFailure: D.Boolean
     public var leakOnReencryptFailure: D.Boolean
+    public var mapSgUnwinds: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
         copyOnMapAllDirections: D.Boolean, syncForDeviceAllDirections: D.Boolean, bounceClamped: D.Boolean,
-        leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean
+        leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean
     ) {
         self.ccSharedAttr = ccSharedAttr
         self.trustedExempt = trustedExempt
@@ -112,6 +113,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
         self.bounceClamped = bounceClamped
         self.leakOnDecryptFailure = leakOnDecryptFailure
         self.leakOnReencryptFailure = leakOnReencryptFailure
+        self.mapSgUnwinds = mapSgUnwinds
     }
 
     @inlinable public init(_ d: D, _ b: Behaviours) {
@@ -124,6 +126,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             syncForDeviceAllDirections: d.constant(b.swiotlbSyncForDevice == .allDirections),
             bounceClamped: d.constant(b.swiotlbBounceBounds == .clamped),
             leakOnDecryptFailure: d.constant(b.decryptFailure == .leak),
-            leakOnReencryptFailure: d.constant(b.reencryptFailure == .leak))
+            leakOnReencryptFailure: d.constant(b.reencryptFailure == .leak),
+            mapSgUnwinds: d.constant(b.mapSgFailure == .unmapMapped))
     }
 }

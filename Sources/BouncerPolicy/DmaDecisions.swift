@@ -92,14 +92,16 @@ extension PolicyDomain {
         return and(inRange, encodingMatches)
     }
 
-    /// `dma_direct_map_phys()`: bounce when forced; MMIO is mapped as it is; a `DMA_ATTR_CC_SHARED`
-    /// buffer gets the unencrypted encoding; anything else the encrypted one, falling back to
-    /// swiotlb when `dma_capable()` refuses it.
+    /// `dma_direct_map_phys()`: when bouncing is forced, bounce (MMIO cannot be bounced: error);
+    /// otherwise MMIO is mapped as it is, a `DMA_ATTR_CC_SHARED` buffer gets the unencrypted
+    /// encoding, and anything else the encrypted one, falling back to swiotlb when
+    /// `dma_capable()` refuses it.
     @inlinable public func dmaDirectMapPhys(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>,
         _ r: MapRequestTerms<Self>, phys: Word, size: Word
     ) -> MapDecision<Self> {
-        let forced = and(swiotlbForceBounce(p, dev, b), not(or(r.ccShared, r.mmio)))
+        let forcedAll = and(swiotlbForceBounce(p, dev, b), not(r.ccShared))
+        let forced = and(forcedAll, not(r.mmio))
         let address = select(
             r.mmio, phys, physToDmaDirect(p, dev, phys, shared: r.ccShared))
         let capable = select(
@@ -108,8 +110,8 @@ extension PolicyDomain {
             dmaCapable(p, dev, b, address: address, size: size, ccShared: r.ccShared))
         let canBounce = and(swiotlbActive(dev), not(r.mmio))
         let bounce = or(forced, and(not(capable), canBounce))
-        let fail = and(not(forced), and(not(capable), not(canBounce)))
-        return MapDecision(fail: fail, bounce: bounce, dmaAddress: address)
+        let fail = or(and(forcedAll, r.mmio), and(not(forcedAll), and(not(capable), not(canBounce))))
+        return MapDecision(fail: fail, bounce: and(bounce, not(fail)), dmaAddress: address)
     }
 
     /// The request needs a decrypted bounce pool: `force_dma_unencrypted()` or `DMA_ATTR_CC_SHARED`.
@@ -156,4 +158,7 @@ extension PolicyDomain {
 
     /// After `set_memory_encrypted()` failed on free: leak the pages (true) or free them.
     @inlinable public func leakAfterReencryptFailure(_ b: BehaviourTerms<Self>) -> Boolean { b.leakOnReencryptFailure }
+
+    /// `dma_direct_map_sg()` after an entry failed: unmap the entries already mapped (true).
+    @inlinable public func unwindAfterMapSgFailure(_ b: BehaviourTerms<Self>) -> Boolean { b.mapSgUnwinds }
 }

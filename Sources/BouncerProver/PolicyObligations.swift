@@ -102,14 +102,10 @@ struct PolicyQuery {
     /// CONF-STALE broken: a device-writable bounce whose slot is not filled at map time.
     var breaksConfStale: Term { z.and([map.bounce, req.deviceWrites, z.not(d.swiotlbCopiesOnMap(b, req.terms))]) }
 
-    /// DATA-INTEGRITY broken: swiotlb copying in a direction the DMA API's ownership forbids.
+    /// DATA-INTEGRITY broken: `sync_for_device` copies the buffer over a slot the device alone may
+    /// write (the only copy rule a profile chooses; the others hold by definition).
     var breaksDataIntegrity: Term {
-        let r = req.terms
-        return z.or([
-            z.and(z.not(r.deviceReads), d.swiotlbCopiesOnSyncForDevice(b, r)),
-            z.not(d.same(d.swiotlbCopiesOnSyncForCpu(r), r.deviceWrites)),
-            z.not(d.same(d.swiotlbCopiesOnUnmap(r), z.and(r.deviceWrites, z.not(r.skipCpuSync)))),
-        ])
+        z.and([map.bounce, z.not(req.terms.deviceReads), d.swiotlbCopiesOnSyncForDevice(b, req.terms)])
     }
 
     /// SAFE-HOSTINPUT broken: a partial sync copies outside its mapping.
@@ -143,9 +139,11 @@ struct PolicyQuery {
     }
 }
 
-/// A scenario that replays to the invariant, from candidate scenarios, or nil.
+/// A scenario that replays to the invariant, from candidate scenarios, or nil. Candidates go
+/// through the byte format first, so what is returned is exactly what a written file replays.
 func replaying(_ invariant: InvariantID, _ profile: Profile, _ candidates: [Scenario]) -> Scenario? {
-    candidates.first { Runner.run($0, profile: profile).firstViolation?.invariant == invariant }
+    candidates.lazy.map { ScenarioCodec.decode(ScenarioCodec.encode($0)) }
+        .first { Runner.run($0, profile: profile).firstViolation?.invariant == invariant }
 }
 
 extension Obligation {
@@ -235,7 +233,7 @@ extension Obligation {
         },
         Obligation(
             id: "POLICY-DATA-INTEGRITY",
-            statement: "swiotlb copies slot to buffer exactly when the CPU takes back what the device may write, and buffer to slot on sync_for_device only when the device reads.",
+            statement: "swiotlb_sync_single_for_device() copies the buffer into the slot only when the device reads it.",
             protects: .dataIntegrity
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in

@@ -87,5 +87,3 @@ struct SymbolicRequest {
 func isBitMask(_ z: Context, _ x: Term) -> Term {
     z.equal(z.bitAnd(x, z.add(x, z.word(value: 1))), z.word(value: 0))
 }
-
-func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }

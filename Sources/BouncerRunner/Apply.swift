@@ -92,7 +92,11 @@ extension System {
             runDeferredWork()
             return .done
         case .enterSecureMode:
-            guard platform.kind == .pseriesSvm, !platform.confidential else { return .skipped }
+            // prom_init switches to secure mode before any driver of this kernel runs: devices may
+            // have been used (by firmware, an earlier kernel), but no live DMA of this one.
+            guard platform.kind == .pseriesSvm, !platform.confidential,
+                !mappings.contains(where: \.live), !coherent.contains(where: \.live)
+            else { return .skipped }
             enterSecureMode()
             return .done
         case let .hostWrite(page, offset, size):

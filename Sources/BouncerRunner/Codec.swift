@@ -80,7 +80,8 @@ public enum ScenarioCodec {
     }
 
     /// Encodes a scenario so that `decode` gives it back. Values outside what the format can say
-    /// (a handle above 65535, a size above 65535, a mask or limit not in the tables) are clamped.
+    /// (a handle or size above 65535, a `bus_dma_limit` or dma-ranges offset not in the tables,
+    /// more than four scatterlist entries) are clamped: `roundTrips` says whether any was.
     public static func encode(_ scenario: Scenario) -> [UInt8] {
         var w = Writer()
         w.u8(currentVersion)
@@ -88,6 +89,9 @@ public enum ScenarioCodec {
         for op in scenario.operations { encodeOperation(op, &w) }
         return w.bytes
     }
+
+    /// Whether `encode` keeps this scenario exactly.
+    public static func roundTrips(_ scenario: Scenario) -> Bool { decode(encode(scenario)) == scenario }
 
     static func encodeOperation(_ op: Operation, _ w: inout Writer) {
         switch op {
@@ -99,7 +103,9 @@ public enum ScenarioCodec {
             if c.restrictedPool { flags |= 8 }
             if c.minAlignMask != 0 { flags |= 16 }
             w.u8(flags)
-            w.u8(c.dmaMaskBits >= 64 ? 0 : max(c.dmaMaskBits, 20) - 20)
+            // Mask byte m decodes to 20 + m % 44 (0 meaning 64): 20 bits is m = 44.
+            let bits = min(max(c.dmaMaskBits, 20), 64)
+            w.u8(bits == 64 ? 0 : bits == 20 ? 44 : bits - 20)
             w.u8(UInt8(busLimits.firstIndex(of: c.busDmaLimit) ?? 0))
             w.u8(UInt8(rangeOffsets.firstIndex(of: c.dmaRangeOffset) ?? 0))
         case let .kmalloc(size, zone): w.u8(1); w.u16(size); w.u8(UInt8(zone.rawValue))
@@ -114,8 +120,10 @@ public enum ScenarioCodec {
         case let .syncForCpu(m, offset, size): w.u8(8); w.handle(m); w.u16(offset); w.u16(size)
         case let .syncForDevice(m, offset, size): w.u8(9); w.handle(m); w.u16(offset); w.u16(size)
         case let .mapSg(d, list, dir):
-            w.u8(10); w.u8(UInt8(d)); w.u8(dir.rawValue); w.u8(UInt8((list.count - 1) % 4))
-            for b in list.prefix(4) { w.handle(b) }
+            // One to four entries; an empty list is written as one entry naming nothing.
+            let entries = list.isEmpty ? [Int(UInt16.max)] : Array(list.prefix(4))
+            w.u8(10); w.u8(UInt8(d)); w.u8(dir.rawValue); w.u8(UInt8(entries.count - 1))
+            for b in entries { w.handle(b) }
         case .unmapSg(let sg): w.u8(11); w.handle(sg)
         case let .allocCoherent(d, size, blocking): w.u8(12); w.u8(UInt8(d)); w.u16(size); w.u8(blocking ? 1 : 0)
         case .freeCoherent(let c): w.u8(13); w.handle(c)

@@ -48,7 +48,7 @@ public enum Operation: Hashable, Sendable {
     case unbind(device: Int)
     /// The workqueue runs: `atomic_pool_work_fn()`, `swiotlb_dyn_alloc()`.
     case runDeferredWork
-    /// A pseries guest becomes a secure VM (seed 003).
+    /// A pseries guest becomes a secure VM (seed 003): only while this kernel has no live DMA.
     case enterSecureMode
 
     // The hostile host

@@ -124,7 +124,7 @@ public struct RandomExplorer: Sendable {
             let violations = runner.run(op)
             if !violations.isEmpty { return (RunResult(trace: [], violations: violations, steps: runner.step), ops) }
         }
-        return (RunResult(trace: [], violations: [], steps: runner.step), ops)
+        return (RunResult(trace: [], violations: runner.finish(), steps: runner.step), ops)
     }
 
     /// A long failing input, as a fuzzer or campaign hands one over: random operations, where

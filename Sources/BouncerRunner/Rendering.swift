@@ -68,5 +68,3 @@ enum TraceLine {
         return line
     }
 }
-
-func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }

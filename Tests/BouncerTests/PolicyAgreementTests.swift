@@ -29,6 +29,7 @@ import Testing
         let window = d.swiotlbBounceWindow(
             b, minAlignMask: w[6], tlbAddress: w[5], slotOrigAddress: w[7], slotAllocSize: w[8], size: w[9])
         let masks = d.swiotlbSearchMasks(allocAlignMask: w[10], minAlignMask: w[6], allocSize: w[4])
+        let layout = d.swiotlbMapLayout(orig: w[3], mappingSize: w[4], minAlignMask: w[6], allocAlignMask: w[10])
         return (
             [
                 d.forceDmaUnencrypted(p, dev, b), d.swiotlbForceBounce(p, dev, b),
@@ -38,7 +39,9 @@ import Testing
                 d.swiotlbCopiesOnMap(b, r), d.swiotlbCopiesOnSyncForDevice(b, r), d.swiotlbCopiesOnSyncForCpu(r),
                 d.swiotlbCopiesOnUnmap(r), d.dmaAddressIsUnencrypted(p, w[3]), d.dmaAddressIsEncrypted(p, w[3]),
                 d.swiotlbSlotSuitable(slotAddress: w[5], orig: w[3], alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask),
-                d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b),
+                d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b), d.unwindAfterMapSgFailure(b),
+                d.swiotlbWantsShared(p, dev, b, r), d.swiotlbCountsBackward(slot: w[11], list: w[8]),
+                d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),
@@ -49,6 +52,9 @@ import Testing
                 d.swiotlbSlotOrigAddress(orig: w[3], slot: w[11]),
                 d.swiotlbTlbAddress(poolStart: w[5], index: w[11], offset: w[6]),
                 d.minNotZero(w[0], w[1]),
+                layout.offset, layout.allocSize, layout.padSlots, layout.offsetInSlot, d.swiotlbSlotCount(w[4]),
+                d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]),
+                d.physToDmaDirect(p, dev, w[3], shared: f[4]),
             ])
     }
 

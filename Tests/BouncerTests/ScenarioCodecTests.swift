@@ -19,6 +19,17 @@ import Testing
         }
     }
 
+    @Test func edgeValuesSurviveEncoding() {
+        for bits: UInt8 in [20, 21, 24, 32, 63, 64] {
+            let s = Scenario(platform: .tdx, operations: [.probeDevice(DeviceConfig(dmaMaskBits: bits))])
+            #expect(ScenarioCodec.roundTrips(s), "DMA_BIT_MASK(\(bits))")
+        }
+        let long = Scenario(platform: .tdx, operations: [.mapSg(device: 0, buffers: [0, 1, 2, 3, 4], direction: .toDevice), .runDeferredWork])
+        #expect(ScenarioCodec.decode(ScenarioCodec.encode(long)).operations.last == .runDeferredWork)
+        let empty = Scenario(platform: .tdx, operations: [.mapSg(device: 0, buffers: [], direction: .toDevice)])
+        #expect(ScenarioCodec.decode(ScenarioCodec.encode(empty)).operations.count == 1)
+    }
+
     @Test func anyBytesDecodeWithoutTrapping() {
         var rng = SplitMix64(seed: 7)
         for _ in 0 ..< 300 {
