@@ -60,6 +60,13 @@ struct SymbolicBounce {
     }
 }
 
+/// Any device on the platform and any RAM address, for the address-encoding obligations.
+func addressQuery(_ d: Z3Domain, _ solver: Solver, _ platform: Platform) -> (SymbolicDevice, PlatformTerms<Z3Domain>, Term) {
+    let phys = d.z.word("phys")
+    solver.assert(d.z.unsignedLess(phys, d.z.word(value: 1 << 40)))
+    return (SymbolicDevice(d, solver), PlatformTerms(d, platform), phys)
+}
+
 /// Checks an obligation that does not depend on the platform.
 func checkOnce(
     _ options: ProofOptions,
@@ -152,10 +159,7 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let z = d.z
-                let dev = SymbolicDevice(d, solver)
-                let p = PlatformTerms(d, platform)
-                let phys = z.word("phys")
-                solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+                let (dev, p, phys) = addressQuery(d, solver, platform)
                 let ok = z.and(
                     z.equal(d.dmaToPhys(p, dev.terms, d.physToDma(p, dev.terms, phys)), phys),
                     z.equal(d.dmaToPhys(p, dev.terms, d.physToDmaUnencrypted(p, dev.terms, phys)), phys))
@@ -169,10 +173,7 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let z = d.z
-                let dev = SymbolicDevice(d, solver)
-                let p = PlatformTerms(d, platform)
-                let phys = z.word("phys")
-                solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+                let (dev, p, phys) = addressQuery(d, solver, platform)
                 let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
                 let ok = z.and(
                     d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev.terms, phys)),
@@ -187,11 +188,9 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let z = d.z
-                let dev = SymbolicDevice(d, solver)
-                let p = PlatformTerms(d, platform)
+                let (dev, p, phys) = addressQuery(d, solver, platform)
                 let b = BehaviourTerms(d, profile.behaviours)
-                let phys = z.word("phys"), size = z.word("size")
-                solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
+                let size = z.word("size")
                 solver.assert(z.unsignedLess(z.word(value: 0), size))
                 let violation = z.and(
                     d.forceDmaUnencrypted(p, dev.terms, b),

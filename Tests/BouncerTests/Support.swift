@@ -1,3 +1,4 @@
+import Testing
 import BouncerModel
 import BouncerOracle
 import BouncerPolicy
@@ -25,4 +26,8 @@ func system(_ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream
     var s = System(platform: platform, behaviours: profile.behaviours)
     s.probeDevice(device)
     return s
+}
+
+extension Profile: CustomTestStringConvertible {
+    public var testDescription: String { name }
 }
