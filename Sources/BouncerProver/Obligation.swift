@@ -16,10 +16,14 @@ public struct ProofOptions: Sendable {
     public var timeoutMilliseconds: UInt32
     /// Depth for bounded model checking.
     public var depth: Int
+    /// The platforms per-platform obligations range over: every platform the model knows, or a
+    /// hypothetical one (a new encoding) to check before it is added.
+    public var platforms: [Platform]
 
-    public init(timeoutMilliseconds: UInt32 = 20_000, depth: Int = 8) {
+    public init(timeoutMilliseconds: UInt32 = 20_000, depth: Int = 8, platforms: [Platform] = provedPlatforms) {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.depth = depth
+        self.platforms = platforms
     }
 }
 
@@ -40,7 +44,7 @@ public enum Outcome: Sendable {
 }
 
 /// The platforms a policy obligation ranges over. pseries is taken after it turned secure.
-let provedPlatforms: [Platform] = PlatformKind.allCases.map {
+public let provedPlatforms: [Platform] = PlatformKind.allCases.map {
     var p = Platform($0)
     if $0 == .pseriesSvm { p.confidential = true }
     return p
@@ -53,7 +57,7 @@ func checkPerPlatform(
     _ build: (Z3Domain, Solver, Platform) -> (violation: Term, read: (Model) -> [(String, String)], scenario: (Model) -> Scenario?)
 ) throws(SMTError) -> Outcome {
     var unknown: String?
-    for platform in provedPlatforms {
+    for platform in options.platforms {
         let z = Context()
         let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
         let query = build(Z3Domain(z), solver, platform)

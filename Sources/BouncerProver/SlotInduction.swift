@@ -9,6 +9,15 @@ import SMT
 /// (`swiotlbCountsBackward`, `swiotlbReleaseCarry`). Property: live allocations never overlap
 /// and stay inside the pool, after any number of steps.
 struct SlotInduction {
+    /// The free-count step rules the kernel's loops use; the policy's by default. A test can
+    /// pass broken ones to see the proof fail.
+    struct Rules {
+        var countsBackward: (Z3Domain, Term, Term) -> Term = { d, slot, list in d.swiotlbCountsBackward(slot: slot, list: list) }
+        var releaseCarry: (Z3Domain, Term, Term, Term) -> Term = { d, index, nslots, after in
+            d.swiotlbReleaseCarry(index: index, nslots: nslots, listAfter: after)
+        }
+    }
+
     static let slots = 8
     static let allocations = 3
 
@@ -21,6 +30,7 @@ struct SlotInduction {
 
     let d: Z3Domain
     let z: Context
+    var rules = Rules()
 
     /// Slot indices and counts fit in a byte; the step rules are the same at any width.
     static let bits: UInt32 = 8
@@ -46,7 +56,7 @@ struct SlotInduction {
     /// Slot i is in the walk back from `start`: every slot from i to start-1 counts backward.
     func inWalkBack(_ s: State, _ i: Int, before start: Term) -> Term {
         z.and(z.unsignedLess(w(i), start), z.and((i ..< Self.slots).map { j in
-            z.implies(z.unsignedLess(w(j), start), d.swiotlbCountsBackward(slot: w(j), list: s.list[j]))
+            z.implies(z.unsignedLess(w(j), start), rules.countsBackward(d, w(j), s.list[j]))
         }))
     }
 
@@ -70,7 +80,7 @@ struct SlotInduction {
         var next = s
         let ok = z.and(go, s.live[k])
         let start = s.start[k], n = s.count[k]
-        let carry = d.swiotlbReleaseCarry(index: start, nslots: n, listAfter: list(s, at: z.add(start, n)))
+        let carry = rules.releaseCarry(d, start, n, list(s, at: z.add(start, n)))
         for i in 0 ..< Self.slots {
             let inRun = z.and(z.unsignedLessOrEqual(start, w(i)), z.unsignedLess(w(i), z.add(start, n)))
             let freed = z.add(carry, z.subtract(z.add(start, n), w(i)))
@@ -128,9 +138,9 @@ struct SlotInduction {
     /// Induction, in one query: from any state satisfying the invariant, any allocation the
     /// search accepts (`list[start] >= nslots`) or any release leads to a state satisfying it.
     /// The initial pool satisfies it, so it holds after every sequence, of any length.
-    static func check(_ options: ProofOptions) throws(SMTError) -> Outcome {
+    static func check(_ options: ProofOptions, rules: Rules = Rules()) throws(SMTError) -> Outcome {
         let z = Context()
-        let bmc = SlotInduction(d: Z3Domain(z, bits: bits), z: z)
+        let bmc = SlotInduction(d: Z3Domain(z, bits: bits), z: z, rules: rules)
         let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds, logic: "QF_BV")
         let before = State(
             list: (0 ..< slots).map { z.word("list.\($0)", bits: bits) },

@@ -1,0 +1,44 @@
+@testable import BouncerProver
+import BouncerPolicy
+import SMT
+import Testing
+
+/// Obligations that no catalogue profile breaks, made to fire: a deliberately mis-encoded
+/// platform, the SWIOTLB_FORCE state, or broken slot step rules. So none is a check that cannot fail.
+@Suite struct ObligationFiringTests {
+    func outcome(_ id: String, _ profile: Profile = .linuxUpstream, _ options: ProofOptions = ProofOptions()) throws -> Outcome {
+        try Prover.obligations.first { $0.id == id }!.check(profile, options)
+    }
+
+    func refuted(_ o: Outcome) -> Bool { if case .refuted = o { true } else { false } }
+
+    @Test func addressRoundTripFailsWhenTheSharedBitLiesInsideRam() throws {
+        var p = Platform(.cca)
+        p.dmaSharedMask = 1 << 20
+        #expect(refuted(try outcome("ADDR-ROUNDTRIP", .linuxUpstream, ProofOptions(platforms: [p]))))
+        #expect(!refuted(try outcome("ADDR-ROUNDTRIP", .linuxUpstream, ProofOptions(platforms: [Platform(.cca)]))))
+    }
+
+    @Test func theSharedAliasFailsWhenBothEncodingsSetTheSameBit() throws {
+        var p = Platform(.sevSnp)
+        p.dmaSharedMask = p.dmaEncryptedMask
+        #expect(refuted(try outcome("ADDR-SHARED-ALIAS", .linuxUpstream, ProofOptions(platforms: [p]))))
+    }
+
+    @Test func dmaCapableIgnoresTheEncodingInTheSwiotlbForceState() throws {
+        #expect(refuted(try outcome("ADDR-CAPABLE", Profile.builtIn(named: "linux-swiotlb-force")!)))
+    }
+
+    @Test func slotOverlapIsFoundWhenTheWalkBackCountsThroughUsedSlots() throws {
+        var rules = SlotInduction.Rules()
+        rules.countsBackward = { d, slot, _ in d.not(d.equal(d.bitAnd(slot, d.constant(UInt64(127))), d.constant(UInt64(127)))) }
+        #expect(refuted(try SlotInduction.check(ProofOptions(), rules: rules)))
+    }
+
+    @Test func slotOverlapIsFoundWhenAReleaseForgetsTheFreeRunAfterIt() throws {
+        var rules = SlotInduction.Rules()
+        rules.releaseCarry = { d, _, _, _ in d.constant(UInt64(0)) }
+        #expect(refuted(try SlotInduction.check(ProofOptions(), rules: rules)))
+        #expect(!refuted(try SlotInduction.check(ProofOptions())))
+    }
+}
