@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: Policy <- Model <- Oracle <- Runner <- {Fuzz, Minimizer, Prover} <- CLI;
+// Dependencies point one way: Policy <- Model <- {Transports, Oracle} <- Runner <- {Fuzz, Minimizer, Prover} <- CLI;
 // SMT (the Z3 layer) knows nothing of Bouncer.
 // The model knows nothing of Z3 or libFuzzer.
 let package = Package(
@@ -19,8 +19,10 @@ let package = Package(
     targets: [
         .target(name: "BouncerPolicy"),
         .target(name: "BouncerModel", dependencies: ["BouncerPolicy"]),
+        // VMBus, virtio and PCI passthrough drivers over the DMA layer, and the host's moves on them.
+        .target(name: "BouncerTransports", dependencies: ["BouncerModel"]),
         .target(name: "BouncerOracle", dependencies: ["BouncerModel"]),
-        .target(name: "BouncerRunner", dependencies: ["BouncerOracle"]),
+        .target(name: "BouncerRunner", dependencies: ["BouncerOracle", "BouncerTransports"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
         .target(name: "BouncerFuzz", dependencies: ["BouncerRunner"]),
         // Shrinks counterexamples and writes them as regression tests.
@@ -29,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
         .target(name: "SMT", dependencies: ["CZ3"]),
         // Proof obligations: the policy run over Z3 terms, bounded model checking, profile diffs.
-        .target(name: "BouncerProver", dependencies: ["SMT", "BouncerRunner"]),
+        .target(name: "BouncerProver", dependencies: ["SMT", "BouncerRunner", "BouncerTransports"]),
         .target(
             name: "BouncerCLI",
             dependencies: [
@@ -41,6 +43,6 @@ let package = Package(
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
         .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-dma"),
-        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerProver", "BouncerMinimizer"], path: "Tests/BouncerTests"),
+        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer"], path: "Tests/BouncerTests"),
     ]
 )

@@ -52,20 +52,24 @@ struct Check: ParsableCommand {
         var i = 0
         while clock.now < deadline {
             let p = i % platforms.count
-            let (result, ops) = RandomExplorer.explore(seed: seed, platform: platforms[p], length: length, profile: profile)
+            // Every other sequence drives the transports too (VMBus, virtio, NVMe).
+            let transports = (i / platforms.count) % 2 == 1
+            let target: FuzzTarget = transports ? .system : .dma
+            let (result, ops) = RandomExplorer.explore(
+                seed: seed, platform: platforms[p], length: length, profile: profile, transports: transports)
             rows[p].sequences += 1
             rows[p].steps += result.steps
             if let v = result.firstViolation {
                 rows[p].violations[v.invariant, default: 0] += 1
                 if rows[p].violations[v.invariant] == 1 {
-                    let path = "\(out)/\(profile.name)-\(v.invariant.rawValue)-\(platforms[p].rawValue)-seed\(seed).bounce"
-                    let bytes = ScenarioCodec.encode(Scenario(platform: platforms[p], operations: ops))
-                    let replayed = Runner.run(ScenarioCodec.decode(bytes), profile: profile)
+                    let path = "\(out)/\(profile.name)-\(v.invariant.rawValue)-\(platforms[p].rawValue)-\(target.name)-seed\(seed).bounce"
+                    let bytes = ScenarioCodec.encode(Scenario(platform: platforms[p], operations: ops), target: target)
+                    let replayed = Runner.run(ScenarioCodec.decode(bytes, target: target), profile: profile)
                     guard replayed.firstViolation?.invariant == v.invariant else {
                         throw CommandFailure(code: 2, message: "internal error: the reproducer for \(v) does not replay (seed \(seed))")
                     }
                     try writeFileAtomically(bytes, to: path)
-                    reproducers.append("\(v)\n    reproducer: \(path) (\(ops.count) operations; bouncer replay --trace --profile \(profile.name) \(path))")
+                    reproducers.append("\(v)\n    reproducer: \(path) (\(ops.count) operations; bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path))")
                 }
             }
             seed += 1

@@ -42,22 +42,23 @@ struct Minimize: ParsableCommand {
 
     func run() throws {
         let profile = try resolveProfile(profile)
-        let scenario = ScenarioCodec.decode(try readInput(file))
+        let target = FuzzTarget(name: self.target)!
+        let scenario = ScenarioCodec.decode(try readInput(file), target: target)
         let clock = ContinuousClock()
         let start = clock.now
         guard let outcome = Minimizer.minimize(scenario, profile: profile) else {
             throw CommandFailure(code: 2, message: "\(file) breaks no invariant under \(profile.name): nothing to minimise")
         }
         let elapsed = clock.now - start
-        guard ScenarioCodec.roundTrips(outcome.minimal) else {
+        guard ScenarioCodec.roundTrips(outcome.minimal, target: target) else {
             throw CommandFailure(code: 2, message: "internal error: the minimal scenario does not survive the byte format")
         }
         let testName = name ?? RegressionTest.defaultName(outcome, profile: profile)
         let test = RegressionTest(outcome, profile: profile, name: testName, source: "`\(file)`")
         let testPath = "\(tests)/\(testName).swift"
-        let inputPath = "\(corpus)/regressions/\(target)/\(profile.name)--\(testName).bounce"
+        let inputPath = "\(corpus)/regressions/\(target.name)/\(profile.name)--\(testName).bounce"
         try writeFileAtomically(Array(test.source.utf8), to: testPath)
-        try writeFileAtomically(ScenarioCodec.encode(outcome.minimal), to: inputPath)
+        try writeFileAtomically(ScenarioCodec.encode(outcome.minimal, target: target), to: inputPath)
         print("\(outcome.violation.invariant.rawValue): \(outcome.original.operations.count) -> \(outcome.minimal.operations.count) operations, \(outcome.runs) runs, \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
         for line in Runner.run(outcome.minimal, profile: profile, tracing: true).trace { print("  \(line)") }
         print("  \(outcome.violation)")

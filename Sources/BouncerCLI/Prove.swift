@@ -61,8 +61,9 @@ struct Prove: ParsableCommand {
                 entry.platform = c.platform?.rawValue
                 entry.counterexample = c.values.map { "\($0.0): \($0.1)" }
                 if let scenario = c.scenario {
-                    let path = "\(out)/prove-\(profile.name)-\(result.obligation.id).bounce"
-                    try writeFileAtomically(ScenarioCodec.encode(scenario), to: path)
+                    let target = ScenarioCodec.narrowestTarget(for: scenario)
+                    let path = "\(out)/prove-\(profile.name)-\(result.obligation.id)-\(target.name)-counterexample.bounce"
+                    try writeFileAtomically(ScenarioCodec.encode(scenario, target: target), to: path)
                     entry.scenario = path
                 }
             }
@@ -100,7 +101,7 @@ struct ProofReport: Codable {
             if let counterexample {
                 line += "\n    breaks \(protects)" + (platform.map { " on \($0)" } ?? "") + ":"
                 for value in counterexample { line += "\n      \(value)" }
-                line += scenario.map { "\n    replay: bouncer replay --trace --profile \(profileName) \($0)" }
+                line += scenario.map { "\n    replay: bouncer replay --trace --target \(FuzzTarget.inferred(fromPath: $0).name) --profile \(profileName) \($0)" }
                     ?? "\n    (a configuration-level counterexample: no scenario replays it yet)"
             }
             return line

@@ -82,10 +82,10 @@ public struct Minimizer {
         for (i, op) in ops.enumerated() {
             let refs = op.references.map { creators[$0.0]?[$0.1] }
             out.append(AbstractOperation(step: i, template: op, creators: refs))
-            let before = HandleKind.allCases.map { $0.count(runner.system) }
+            let before = HandleKind.allCases.map { $0.count(runner.guest) }
             _ = runner.run(op)
             for kind in HandleKind.allCases {
-                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.system)).enumerated() {
+                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.guest)).enumerated() {
                     creators[kind, default: [:]][h] = Creator(step: i, kind: kind, ordinal: ordinal)
                 }
             }
@@ -109,11 +109,11 @@ public struct Minimizer {
             }
             guard handles.count == a.creators.count else { continue }
             let op = a.template.naming(handles)
-            let before = HandleKind.allCases.map { $0.count(runner.system) }
+            let before = HandleKind.allCases.map { $0.count(runner.guest) }
             let violations = runner.run(op)
             ops.append(op)
             for kind in HandleKind.allCases {
-                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.system)).enumerated() {
+                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.guest)).enumerated() {
                     made[Creator(step: a.step, kind: kind, ordinal: ordinal)] = h
                 }
             }

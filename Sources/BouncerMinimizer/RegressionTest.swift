@@ -34,6 +34,7 @@ public struct RegressionTest: Sendable {
         lines.append("import BouncerOracle")
         lines.append("import BouncerPolicy")
         lines.append("import BouncerRunner")
+        lines.append("import BouncerTransports")
         lines.append("import Testing")
         lines.append("")
         lines.append("/// Regression (written by `bouncer minimize`): \(v.invariant.rawValue) under `\(profile.name)` on \(outcome.minimal.platform.rawValue),")

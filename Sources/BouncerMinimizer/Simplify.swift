@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerRunner
+import BouncerTransports
 
 /// Simpler versions of an operation, simplest first: defaults for flags, zero offsets, small
 /// round sizes. Every candidate is strictly simpler in a fixed order (smaller numbers, default
@@ -21,7 +22,7 @@ enum Simplify {
                 change(&d)
                 out.append(d)
             }
-            with { $0.trusted = false }
+            with { $0.trusted = false; $0.accepted = false }
             with { $0.dmaMaskBits = 64 }
             with { $0.busDmaLimit = 0 }
             with { $0.dmaRangeOffset = 0 }
@@ -65,7 +66,41 @@ enum Simplify {
             return [.hostWrite(page: page, offset: 0, size: size)] + smaller(size).map { .hostWrite(page: page, offset: offset, size: $0) }
         case .failNextConversion(let k):
             return (0 ..< k).map { .failNextConversion(afterPages: $0) }
-        case .kfree, .freeCoherent, .unbind, .unmapSg, .runDeferredWork, .enterSecureMode:
+        case let .vmbusOffer(o, legacy):
+            var out: [Operation] = []
+            if legacy { out.append(.vmbusOffer(o, legacyHost: false)) }
+            if o.coExternalMemory { out.append(.vmbusOffer(VmbusOffer(deviceClass: o.deviceClass, coRingBuffer: o.coRingBuffer), legacyHost: legacy)) }
+            if o.coRingBuffer && !o.coExternalMemory { out.append(.vmbusOffer(VmbusOffer(deviceClass: o.deviceClass), legacyHost: legacy)) }
+            return out
+        case let .vmbusSend(ch, b, offset, size, dir):
+            return zeroed(offset) { .vmbusSend(channel: ch, buffer: b, offset: 0, size: size, direction: dir) }
+                + smaller(size).map { .vmbusSend(channel: ch, buffer: b, offset: offset, size: $0, direction: dir) }
+        case let .vmbusHostCompletion(ch, id, length, rewritten):
+            return (1 ..< max(1, min(id, 8))).map { .vmbusHostCompletion(channel: ch, requestId: $0, length: length, rewrittenLength: rewritten) }
+                + (rewritten != length ? [.vmbusHostCompletion(channel: ch, requestId: id, length: length, rewrittenLength: length)] : [])
+                + smaller(length).map { .vmbusHostCompletion(channel: ch, requestId: id, length: $0, rewrittenLength: rewritten == length ? $0 : rewritten) }
+        case let .netvscHostReceive(ch, offset, length, rewritten):
+            return (rewritten != length ? [.netvscHostReceive(channel: ch, offset: offset, length: length, rewrittenLength: length)] : [])
+                + zeroed(offset) { .netvscHostReceive(channel: ch, offset: 0, length: length, rewrittenLength: rewritten) }
+                + smaller(length).map { .netvscHostReceive(channel: ch, offset: offset, length: $0, rewrittenLength: rewritten == length ? $0 : rewritten) }
+        case let .virtioProbe(t, f):
+            return (t == .pci ? [] : [.virtioProbe(transport: .pci, features: f)])
+                + (f.contains(.swiotlb) ? [.virtioProbe(transport: t, features: f.subtracting(.swiotlb))] : [])
+        case let .virtioAddBuffer(v, b, offset, size, w):
+            return zeroed(offset) { .virtioAddBuffer(virtio: v, buffer: b, offset: 0, size: size, deviceWrites: w) }
+                + smaller(size).map { .virtioAddBuffer(virtio: v, buffer: b, offset: offset, size: $0, deviceWrites: w) }
+        case let .virtioHostUsed(v, id, length):
+            // Lower ids name earlier posts, so the posts before can go.
+            return (0 ..< min(id, 8)).map { .virtioHostUsed(virtio: v, id: $0, length: length) }
+                + smaller(length).map { .virtioHostUsed(virtio: v, id: id, length: $0) }
+        case let .nvmeSubmit(n, b, offset, size, w):
+            return zeroed(offset) { .nvmeSubmit(nvme: n, buffer: b, offset: 0, size: size, deviceWrites: w) }
+                + smaller(size).map { .nvmeSubmit(nvme: n, buffer: b, offset: offset, size: $0, deviceWrites: w) }
+        case let .nvmeHostComplete(n, id, length):
+            return (0 ..< min(id, 8)).map { .nvmeHostComplete(nvme: n, commandId: $0, length: length) }
+                + smaller(length).map { .nvmeHostComplete(nvme: n, commandId: id, length: $0) }
+        case .kfree, .freeCoherent, .unbind, .unmapSg, .runDeferredWork, .enterSecureMode, .vmbusOpen, .vmbusClose,
+            .vmbusRescind, .hostFailNextGpadl, .virtioReset, .nvmeProbe, .nvmeRemove:
             return []
         }
     }

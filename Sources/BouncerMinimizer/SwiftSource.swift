@@ -2,6 +2,7 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 
 /// Operations as Swift source that builds them with the model's own API.
 extension Operation {
@@ -29,6 +30,30 @@ extension Operation {
         case let .hostWrite(page, o, s): ".hostWrite(page: \(page), offset: \(o), size: \(s))"
         case let .deviceWrite(m, o, s): ".deviceWrite(mapping: \(m), offset: \(o), size: \(s))"
         case .failNextConversion(let k): ".failNextConversion(afterPages: \(k))"
+        case let .vmbusOffer(o, legacy):
+            ".vmbusOffer(VmbusOffer(deviceClass: .\(o.deviceClass), coRingBuffer: \(o.coRingBuffer), "
+                + "coExternalMemory: \(o.coExternalMemory)), legacyHost: \(legacy))"
+        case .vmbusOpen(let ch): ".vmbusOpen(channel: \(ch))"
+        case let .vmbusSend(ch, b, o, s, dir):
+            ".vmbusSend(channel: \(ch), buffer: \(b), offset: \(o), size: \(s), direction: .\(dir.swiftName))"
+        case .vmbusClose(let ch): ".vmbusClose(channel: \(ch))"
+        case let .vmbusHostCompletion(ch, id, l, r):
+            ".vmbusHostCompletion(channel: \(ch), requestId: \(id), length: \(l), rewrittenLength: \(r))"
+        case let .netvscHostReceive(ch, o, l, r):
+            ".netvscHostReceive(channel: \(ch), offset: \(o), length: \(l), rewrittenLength: \(r))"
+        case .vmbusRescind(let ch): ".vmbusRescind(channel: \(ch))"
+        case .hostFailNextGpadl: ".hostFailNextGpadl"
+        case let .virtioProbe(t, f):
+            ".virtioProbe(transport: .\(t == .pci ? "pci" : "mmioRestricted"), features: VirtioFeatures(rawValue: \(f.rawValue)))"
+        case let .virtioAddBuffer(v, b, o, s, w):
+            ".virtioAddBuffer(virtio: \(v), buffer: \(b), offset: \(o), size: \(s), deviceWrites: \(w))"
+        case let .virtioHostUsed(v, id, l): ".virtioHostUsed(virtio: \(v), id: \(id), length: \(l))"
+        case .virtioReset(let v): ".virtioReset(virtio: \(v))"
+        case .nvmeProbe(let t): ".nvmeProbe(tdisp: \(t))"
+        case let .nvmeSubmit(n, b, o, s, w):
+            ".nvmeSubmit(nvme: \(n), buffer: \(b), offset: \(o), size: \(s), deviceWrites: \(w))"
+        case let .nvmeHostComplete(n, id, l): ".nvmeHostComplete(nvme: \(n), commandId: \(id), length: \(l))"
+        case .nvmeRemove(let n): ".nvmeRemove(nvme: \(n))"
         }
     }
 }
@@ -49,6 +74,7 @@ extension DeviceConfig {
         if swiotlbDisabled { args.append("swiotlbDisabled: true") }
         if restrictedPool { args.append("restrictedPool: true") }
         if minAlignMask != 0 { args.append("minAlignMask: 0x\(String(minAlignMask, radix: 16))") }
+        if accepted != trusted { args.append("accepted: \(accepted)") }
         return "DeviceConfig(\(args.joined(separator: ", ")))"
     }
 }

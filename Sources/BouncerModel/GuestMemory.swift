@@ -19,7 +19,15 @@ public enum PageState: UInt8, Sendable, CustomStringConvertible {
 /// Why the kernel leaked pages on purpose.
 public enum LeakReason: UInt8, Sendable, CustomStringConvertible {
     case decryptFailed, reencryptFailed
-    public var description: String { self == .decryptFailed ? "set_memory_decrypted failed" : "set_memory_encrypted failed" }
+    /// The host did not release a GPADL (`vmbus_teardown_gpadl()` failed), so it may still use the pages.
+    case hostKeptGpadl
+    public var description: String {
+        switch self {
+        case .decryptFailed: "set_memory_decrypted failed"
+        case .reencryptFailed: "set_memory_encrypted failed"
+        case .hostKeptGpadl: "the host kept the GPADL"
+        }
+    }
 }
 
 /// Who holds a page: the page allocator, a kernel object, or nobody on purpose.
@@ -33,6 +41,8 @@ public enum PageOwner: Hashable, Sendable, CustomStringConvertible {
     case coherent(Int)
     case atomicPool(Int)
     case swiotlbPool(Int)
+    /// Pages a transport allocated for itself (ring buffers, GPADL buffers, virtqueues), by block handle.
+    case block(Int)
     case leaked(LeakReason)
 
     public var description: String {
@@ -43,6 +53,7 @@ public enum PageOwner: Hashable, Sendable, CustomStringConvertible {
         case .coherent(let c): "coherent \(c)"
         case .atomicPool(let p): "atomic pool \(p)"
         case .swiotlbPool(let p): "swiotlb pool \(p)"
+        case .block(let b): "block \(b)"
         case .leaked(let r): "leaked (\(r))"
         }
     }

@@ -28,8 +28,12 @@ public struct DmaAttrs: OptionSet, Hashable, Sendable, CustomStringConvertible {
 
 /// A device as the driver core set it up.
 public struct DeviceConfig: Hashable, Sendable {
-    /// A device the guest trusts with private memory (TDISP-accepted, `co_external_memory`).
+    /// A device inside the guest's trust boundary (TDISP-accepted, a Confidential VMBus device
+    /// with `co_external_memory`): what the device really is.
     public var trusted: Bool
+    /// The kernel knows the device is trusted (`device_cc_accepted()`); it may not, when the
+    /// transport forgets to say so.
+    public var accepted: Bool
     /// `dma_set_mask_and_coherent()`: the bit width of the streaming and coherent masks.
     public var dmaMaskBits: UInt8
     /// `bus_dma_limit` (0: none).
@@ -47,10 +51,12 @@ public struct DeviceConfig: Hashable, Sendable {
 
     public init(
         trusted: Bool = false, dmaMaskBits: UInt8 = 64, busDmaLimit: UInt64 = 0, dmaRangeOffset: UInt64 = 0,
-        forceBounce: Bool = false, swiotlbDisabled: Bool = false, restrictedPool: Bool = false, minAlignMask: UInt64 = 0
+        forceBounce: Bool = false, swiotlbDisabled: Bool = false, restrictedPool: Bool = false, minAlignMask: UInt64 = 0,
+        accepted: Bool? = nil
     ) {
         self.minAlignMask = minAlignMask
         self.trusted = trusted
+        self.accepted = accepted ?? trusted
         self.dmaMaskBits = dmaMaskBits
         self.busDmaLimit = busDmaLimit
         self.dmaRangeOffset = dmaRangeOffset
@@ -167,4 +173,24 @@ public enum Event: Sendable {
     case coherentFreed(Int)
     /// `dma_map_sg()` failed; none of its entries may stay mapped.
     case scatterlistFailed(Int)
+    /// A driver copied `size` bytes at `phys` believing they lie in its object at
+    /// `objectPhys`+`objectSize` (a receive buffer, a used buffer), with a size or offset the host
+    /// chose.
+    case driverCopied(phys: UInt64, size: UInt64, objectPhys: UInt64, objectSize: UInt64, what: CopySite)
+    /// A driver read a field the host can write (`field` names it), and got `value`.
+    case sharedFieldFetched(field: UInt32, value: UInt64, what: CopySite)
+}
+
+/// Where a driver copies or fetches host-controlled data, for reports.
+public enum CopySite: UInt8, Sendable, CustomStringConvertible {
+    case vmbusPacket, netvscReceive, virtioUsed, nvmeCompletion
+
+    public var description: String {
+        switch self {
+        case .vmbusPacket: "hv_pkt_iter_first (VMBus inbound packet)"
+        case .netvscReceive: "netvsc_receive (receive buffer section)"
+        case .virtioUsed: "virtqueue_get_buf (used element)"
+        case .nvmeCompletion: "nvme_handle_cqe (completion entry)"
+        }
+    }
 }

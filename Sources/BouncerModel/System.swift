@@ -23,6 +23,8 @@ public struct System: Sendable {
     public internal(set) var scatterlists: [ScatterList] = []
     public internal(set) var swiotlbPools: [SwiotlbPool] = []
     public internal(set) var atomicPools: [AtomicPool] = []
+    /// Pages transports allocated and share themselves (rings, GPADL buffers).
+    public internal(set) var blocks: [PageBlock] = []
     /// What the current step did, for the oracle. Cleared by `beginStep()`.
     public internal(set) var events: [Event] = []
     public internal(set) var conversionFault: ConversionFault?
@@ -57,7 +59,7 @@ public struct System: Sendable {
     @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
         let c = devices[device].config
         return DeviceTerms(
-            trusted: c.trusted, dmaMask: c.dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
+            trusted: c.accepted, dmaMask: c.dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
             swiotlbDisabled: c.swiotlbDisabled, restrictedPool: devices[device].restrictedPool != nil,
             forceBounce: c.forceBounce)
     }

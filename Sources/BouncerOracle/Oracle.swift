@@ -88,7 +88,8 @@ public struct Oracle: Sendable {
         case let .hostWrote(lo, hi, tag):
             // The write lands in every live mapping whose DMA buffer (its slot when bounced, the
             // buffer itself when mapped directly) holds these bytes.
-            for x in expected.indices where expected[x] != nil && s.mappings[x].live {
+            // Mappings still expected (not unmapped earlier in this step or before).
+            for x in expected.indices where expected[x] != nil {
                 let mx = s.mappings[x]
                 guard let base = GuestMemory.byteIndex(ofPhys: mx.bouncePool != nil ? mx.tlbAddress : mx.phys) else { continue }
                 let a = max(lo, base), b = min(hi, base + mx.size)
@@ -128,6 +129,24 @@ public struct Oracle: Sendable {
             found.append(Violation(
                 invariant: .confPrivate, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
                 detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))"))
+        case let .driverCopied(phys, size, objectPhys, objectSize, what):
+            if phys < objectPhys || phys &+ size < phys || phys &+ size > objectPhys &+ objectSize {
+                found.append(Violation(
+                    invariant: .safeHostInput, step: step, location: "\(what), object \(hex(objectPhys))+\(objectSize)",
+                    detail: "the driver copied \(size) bytes at \(hex(phys)), outside its object, with a length or offset the host chose"))
+            }
+        case let .sharedFieldFetched(field, value, what):
+            // The same host-writable field fetched twice in one step with two values: the guest
+            // checked one and acted on the other.
+            for earlier in s.events {
+                guard case let .sharedFieldFetched(f, v, _) = earlier, f == field else { continue }
+                if v != value {
+                    found.append(Violation(
+                        invariant: .safeHostInput, step: step, location: "\(what), field \(hex(UInt64(field)))",
+                        detail: "read twice from host-visible memory: \(v) then \(value) (double fetch)"))
+                }
+                break
+            }
         case .leaked, .freed, .bufferFreed, .coherentFreed, .scatterlistFailed, .converted:
             return
         }
@@ -141,7 +160,7 @@ public struct Oracle: Sendable {
         var coherent: Int?
 
         func location(_ s: System) -> String {
-            let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "?"
+            let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "address written by the transport"
             let trust = s.devices[device].config.trusted ? " (trusted)" : ""
             return "device \(device)\(trust), \(what), dma \(hex(dma))"
         }
@@ -156,11 +175,13 @@ public struct Oracle: Sendable {
             return
         }
         forEachPage(s.dmaToPhys(device, dma), UInt64(size)) { page in
+            if releasedThisStep(page, s) { return true }
             let state = s.memory.states[page]
             let owner = s.memory.owners[page]
             let onPurpose: Bool = switch owner {
             case .atomicPool, .swiotlbPool: true
             case .coherent(let c): s.coherent[c].shared
+            case .block(let b): s.blocks[b].shared
             default: false
             }
             if state != .decrypted || !onPurpose {
@@ -175,6 +196,7 @@ public struct Oracle: Sendable {
 
     func checkTrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ step: Int, _ found: inout [Violation]) {
         forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
+            if releasedThisStep(page, s) { return true }
             let state = s.memory.states[page]
             if state != .encrypted {
                 found.append(Violation(
@@ -183,6 +205,18 @@ public struct Oracle: Sendable {
                 return false
             }
             return true
+        }
+    }
+
+    /// A page a transport handed out and released again within the same step (an open that
+    /// failed halfway): the state after the step no longer says what the device was given, and
+    /// the release itself is checked (CONF-FREELIST).
+    func releasedThisStep(_ page: Int, _ s: System) -> Bool {
+        s.events.contains { event in
+            switch event {
+            case .freed(let pages), .leaked(let pages, _): pages.contains(page)
+            default: false
+            }
         }
     }
 
@@ -349,6 +383,7 @@ public struct Oracle: Sendable {
             let dead: Bool = switch s.memory.owners[page] {
             case .buffer(let b): !s.buffers[b].live
             case .coherent(let c): !s.coherent[c].live
+            case .block(let b): !s.blocks[b].live
             default: false
             }
             if dead {

@@ -37,6 +37,32 @@ public struct Behaviours: Hashable, Sendable {
     /// abandons them.
     public var mapSgFailure: MapSgFailure = .unmapMapped
 
+    // Transports
+
+    /// What VMBus does with a GPADL whose memory the host may still see: after
+    /// `set_memory_decrypted()` fails in `__vmbus_establish_gpadl()`, after `set_memory_encrypted()`
+    /// fails or the host does not release it in `vmbus_teardown_gpadl()`, the ring, GPADL and
+    /// netvsc buffers are leaked (30d18df6567b, 211f514ebf1e, bbf9ac34677b), or freed.
+    public var gpadlReleaseFailure: ConversionFailure = .leak
+    /// A Confidential VMBus channel with `co_external_memory` does DMA straight into private memory:
+    /// its device is accepted as trusted and never bounced (seed 000, `swiotlb_dev_disable()` in
+    /// `vmbus_device_register()`), or it is bounced through swiotlb like any VMBus device.
+    public var vmbusExternalMemory: ExternalMemory = .accepted
+    /// `hv_pkt_iter_first()` copies each inbound packet out of the ring into private memory before
+    /// the driver parses it (2021, "Copy packets sent by Hyper-V out of the ring buffer"), or the
+    /// driver parses it in place in the ring the host can rewrite.
+    public var vmbusInbound: VmbusInbound = .copy
+    /// `virtio_features_ok()` on a platform with restricted virtio memory access refuses a device
+    /// without `VIRTIO_F_VERSION_1` and `VIRTIO_F_ACCESS_PLATFORM`, or accepts it.
+    public var virtioAccessPlatform: AccessPlatform = .required
+    /// The driver checks the used length the device reports against the buffer it posted
+    /// (per-driver checks such as `receive_small()`'s), or trusts it (939779f5152d moved the check
+    /// into the core; its revert left drivers that do not check).
+    public var virtioUsedLen: UsedLen = .checked
+    /// The proposed `VIRTIO_F_SWIOTLB` (seed 001): not known to this kernel, or negotiated, so a
+    /// device offering it gets its own bounce region and needs no `VIRTIO_F_ACCESS_PLATFORM`.
+    public var virtioSwiotlb: VirtioSwiotlb = .unsupported
+
     public init() {}
 }
 
@@ -48,6 +74,11 @@ public enum SyncForDevice: String, CaseIterable, Sendable { case toDeviceOnly = 
 public enum BounceBounds: String, CaseIterable, Sendable { case clamped, unchecked }
 public enum ConversionFailure: String, CaseIterable, Sendable { case leak, free }
 public enum MapSgFailure: String, CaseIterable, Sendable { case unmapMapped = "unmap-mapped", abandonMapped = "abandon-mapped" }
+public enum ExternalMemory: String, CaseIterable, Sendable { case accepted, bounced }
+public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = "in-place" }
+public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
+public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
+public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -83,6 +114,12 @@ extension Behaviours {
         .field("decrypt-failure", \.decryptFailure),
         .field("reencrypt-failure", \.reencryptFailure),
         .field("map-sg-failure", \.mapSgFailure),
+        .field("gpadl-release-failure", \.gpadlReleaseFailure),
+        .field("vmbus-external-memory", \.vmbusExternalMemory),
+        .field("vmbus-inbound", \.vmbusInbound),
+        .field("virtio-access-platform", \.virtioAccessPlatform),
+        .field("virtio-used-len", \.virtioUsedLen),
+        .field("virtio-swiotlb", \.virtioSwiotlb),
     ]
 }
 
@@ -98,12 +135,26 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var leakOnDecryptFailure: D.Boolean
     public var leakOnReencryptFailure: D.Boolean
     public var mapSgUnwinds: D.Boolean
+    public var leakGpadlOnFailure: D.Boolean
+    public var externalMemoryAccepted: D.Boolean
+    public var inboundCopied: D.Boolean
+    public var accessPlatformRequired: D.Boolean
+    public var usedLenChecked: D.Boolean
+    public var virtioSwiotlb: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
         copyOnMapAllDirections: D.Boolean, syncForDeviceAllDirections: D.Boolean, bounceClamped: D.Boolean,
-        leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean
+        leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
+        leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
+        accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean
     ) {
+        self.leakGpadlOnFailure = leakGpadlOnFailure
+        self.externalMemoryAccepted = externalMemoryAccepted
+        self.inboundCopied = inboundCopied
+        self.accessPlatformRequired = accessPlatformRequired
+        self.usedLenChecked = usedLenChecked
+        self.virtioSwiotlb = virtioSwiotlb
         self.ccSharedAttr = ccSharedAttr
         self.trustedExempt = trustedExempt
         self.swiotlbStrict = swiotlbStrict
@@ -127,6 +178,12 @@ public struct BehaviourTerms<D: PolicyDomain> {
             bounceClamped: d.constant(b.swiotlbBounceBounds == .clamped),
             leakOnDecryptFailure: d.constant(b.decryptFailure == .leak),
             leakOnReencryptFailure: d.constant(b.reencryptFailure == .leak),
-            mapSgUnwinds: d.constant(b.mapSgFailure == .unmapMapped))
+            mapSgUnwinds: d.constant(b.mapSgFailure == .unmapMapped),
+            leakGpadlOnFailure: d.constant(b.gpadlReleaseFailure == .leak),
+            externalMemoryAccepted: d.constant(b.vmbusExternalMemory == .accepted),
+            inboundCopied: d.constant(b.vmbusInbound == .copy),
+            accessPlatformRequired: d.constant(b.virtioAccessPlatform == .required),
+            usedLenChecked: d.constant(b.virtioUsedLen == .checked),
+            virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion))
     }
 }

@@ -32,6 +32,10 @@ public struct Platform: Hashable, Sendable {
     /// (RIPAS EMPTY) give the host another or scrambled page, and pseries' UV_SHARE_PAGE zeroes
     /// the page, so the old bytes are never visible there.
     public var conversionKeepsContents: Bool
+    /// `virtio_check_mem_acc_cb()` refuses virtio devices without `VIRTIO_F_ACCESS_PLATFORM`: x86
+    /// `mem_encrypt_setup_arch()` installs it for SEV, SNP and TDX guests, s390 `pv_init()` for
+    /// protected guests. arm64 realms, pKVM guests and pseries secure VMs install nothing.
+    public var restrictedVirtioMemoryAccess: Bool
 
     public init(_ kind: PlatformKind) {
         self.kind = kind
@@ -46,6 +50,7 @@ public struct Platform: Hashable, Sendable {
         }
         pageTableClearsForShared = kind == .sevSnp
         conversionKeepsContents = kind == .pkvm || kind == .s390Pv || kind == .nonConfidential
+        restrictedVirtioMemoryAccess = [.tdx, .sevSnp, .sevSnpVtom, .s390Pv].contains(kind)
     }
 }
 
@@ -54,17 +59,22 @@ public struct PlatformTerms<D: PolicyDomain> {
     public var confidential: D.Boolean
     public var dmaSharedMask: D.Word
     public var dmaEncryptedMask: D.Word
+    public var restrictedVirtioMemoryAccess: D.Boolean
 
-    @inlinable public init(confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word) {
+    @inlinable public init(
+        confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word, restrictedVirtioMemoryAccess: D.Boolean
+    ) {
         self.confidential = confidential
         self.dmaSharedMask = dmaSharedMask
         self.dmaEncryptedMask = dmaEncryptedMask
+        self.restrictedVirtioMemoryAccess = restrictedVirtioMemoryAccess
     }
 
     @inlinable public init(_ d: D, _ p: Platform) {
         self.init(
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
-            dmaEncryptedMask: d.constant(p.dmaEncryptedMask))
+            dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
+            restrictedVirtioMemoryAccess: d.constant(p.confidential && p.restrictedVirtioMemoryAccess))
     }
 }
 

@@ -69,6 +69,26 @@ public struct Profile: Hashable, Sendable {
                 "cve-2024-35814", "swiotlb_bounce() copies a partial sync without clamping it to the slot",
                 commits: "fixed by 868c9ddc182b, e8068f2d756d", breaks: "SAFE-HOSTINPUT"
             ) { $0.swiotlbBounceBounds = .unchecked },
+            derive(
+                "hv-gpadl-free-2024",
+                "VMBus frees ring, GPADL and netvsc buffers although re-encryption failed or the host kept the GPADL",
+                commits: "fixed by 30d18df6567b, 211f514ebf1e, bbf9ac34677b (CVE-2024-36909..36913)", breaks: "CONF-FREELIST"
+            ) { $0.gpadlReleaseFailure = .free },
+            derive(
+                "virtio-used-len", "a virtio driver trusts the used length beyond the buffer it posted",
+                commits: "939779f5152d (validation in the core), reverted into per-driver checks", breaks: "SAFE-HOSTINPUT"
+            ) { $0.virtioUsedLen = .trusted },
+            derive(
+                "cvmbus-swiotlb", "a Confidential VMBus device with co_external_memory is still bounced through swiotlb",
+                commits: "before 'x86/VMBus: Confidential VMBus for dynamic DMA transfers' (RFC v3, March 2026)",
+                breaks: "CONF-TRUSTED"
+            ) { $0.vmbusExternalMemory = .bounced },
+            derive(
+                "virtio-no-access-platform",
+                "a confidential guest accepts a virtio device without VIRTIO_F_ACCESS_PLATFORM",
+                commits: "before virtio_features_ok()'s restricted-memory-access check (f7f5b6ba, 2022; s390 PV 2020)",
+                breaks: "CONF-BOUNCE"
+            ) { $0.virtioAccessPlatform = .optional },
         ]
     }()
 

@@ -142,7 +142,10 @@ struct PolicyQuery {
 /// A scenario that replays to the invariant, from candidate scenarios, or nil. Candidates go
 /// through the byte format first, so what is returned is exactly what a written file replays.
 func replaying(_ invariant: InvariantID, _ profile: Profile, _ candidates: [Scenario]) -> Scenario? {
-    candidates.lazy.map { ScenarioCodec.decode(ScenarioCodec.encode($0)) }
+    candidates.lazy.map { scenario in
+        let target = ScenarioCodec.narrowestTarget(for: scenario)
+        return ScenarioCodec.decode(ScenarioCodec.encode(scenario, target: target), target: target)
+    }
         .first { Runner.run($0, profile: profile).firstViolation?.invariant == invariant }
 }
 

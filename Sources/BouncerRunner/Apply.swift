@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerPolicy
+import BouncerTransports
 
 /// What one operation did.
 public enum StepOutcome: Hashable, Sendable {
@@ -12,9 +13,117 @@ public enum StepOutcome: Hashable, Sendable {
     case skipped
 }
 
-extension System {
+extension Guest {
     /// Applies one operation. Handles are checked here so that any operation is safe to apply.
     public mutating func apply(_ op: Operation) -> StepOutcome {
+        switch op {
+        case let .vmbusOffer(offer, legacyHost):
+            return .created(vmbusOffer(offer, legacyHost: legacyHost))
+        case .vmbusOpen(let ch):
+            guard ch < channels.count else { return .skipped }
+            return vmbusOpen(ch) ? .done : .failed
+        case let .vmbusSend(ch, buffer, offset, size, direction):
+            guard ch < channels.count, channels[ch].state == .open else { return .skipped }
+            return vmbusSend(ch, buffer: buffer, offset: offset, size: size, direction: direction) ? .done : .failed
+        case .vmbusClose(let ch):
+            guard ch < channels.count, channels[ch].state == .open else { return .skipped }
+            vmbusClose(ch)
+            return .done
+        case let .vmbusHostCompletion(ch, id, length, rewritten):
+            guard ch < channels.count, channels[ch].state == .open else { return .skipped }
+            vmbusHostCompletion(ch, requestId: id, packetLength: length, rewrittenLength: rewritten)
+            return .done
+        case let .netvscHostReceive(ch, offset, length, rewritten):
+            guard ch < channels.count, channels[ch].state == .open, channels[ch].offer.deviceClass == .netvsc
+            else { return .skipped }
+            netvscHostReceive(ch, offset: offset, length: length, rewrittenLength: rewritten)
+            return .done
+        case .vmbusRescind(let ch):
+            guard ch < channels.count, channels[ch].state != .refused, !channels[ch].rescinded else { return .skipped }
+            vmbusRescind(ch)
+            return .done
+        case .hostFailNextGpadl:
+            hostFailNextGpadl()
+            return .done
+        case let .virtioProbe(transport, features):
+            return .created(virtioProbe(transport: transport, offered: features))
+        case let .virtioAddBuffer(v, buffer, offset, size, deviceWrites):
+            guard v < virtio.count, virtio[v].status == .live else { return .skipped }
+            return virtioAddBuffer(v, buffer: buffer, offset: offset, size: size, deviceWrites: deviceWrites) ? .done : .failed
+        case let .virtioHostUsed(v, id, length):
+            guard v < virtio.count, virtio[v].status == .live else { return .skipped }
+            virtioHostUsed(v, id: id, length: length)
+            return .done
+        case .virtioReset(let v):
+            guard v < virtio.count, virtio[v].status == .live else { return .skipped }
+            virtioReset(v)
+            return .done
+        case .nvmeProbe(let tdisp):
+            return nvmeProbe(tdisp: tdisp).map(StepOutcome.created) ?? .failed
+        case let .nvmeSubmit(n, buffer, offset, size, deviceWrites):
+            guard n < nvme.count, nvme[n].live else { return .skipped }
+            return nvmeSubmit(n, buffer: buffer, offset: offset, size: size, deviceWrites: deviceWrites) ? .done : .failed
+        case let .nvmeHostComplete(n, id, length):
+            guard n < nvme.count, nvme[n].live else { return .skipped }
+            nvmeHostComplete(n, commandId: id, length: length)
+            return .done
+        case .nvmeRemove(let n):
+            guard n < nvme.count, nvme[n].live else { return .skipped }
+            nvmeRemove(n)
+            return .done
+        case .enterSecureMode:
+            guard transportsIdle else { return .skipped }
+            return system.applyDma(op)
+        case .kfree(let b):
+            // A buffer a transport still has posted is as mapped as any: the driver does not free it.
+            guard !postedByTransport(b) else { return .skipped }
+            return system.applyDma(op)
+        case .unmap(let m, _), .syncForCpu(let m, _, _), .syncForDevice(let m, _, _):
+            // A transport's own mappings are its driver's business alone.
+            guard !transportMappings.contains(m) else { return .skipped }
+            return system.applyDma(op)
+        case .mapCoherent(let c, _, _, _), .freeCoherent(let c), .cpuWriteCoherent(let c, _, _):
+            guard !transportCoherent.contains(c) else { return .skipped }
+            return system.applyDma(op)
+        case .unbind(let device):
+            guard !transportDevices.contains(device) else { return .skipped }
+            return system.applyDma(op)
+        default:
+            return system.applyDma(op)
+        }
+    }
+
+    /// Mappings a transport made and will unmap itself.
+    var transportMappings: Set<Int> {
+        var set = Set<Int>()
+        for ch in channels { for case let r? in ch.requests { set.insert(r.mapping) } }
+        for v in virtio { for case let e? in v.queue?.heads ?? [] { if let m = e.mapping { set.insert(m) } } }
+        for n in nvme { for case let m? in n.commands { set.insert(m) } }
+        return set
+    }
+
+    /// Coherent allocations that are a transport's rings and queues.
+    var transportCoherent: Set<Int> {
+        var set = Set<Int>()
+        for v in virtio { if case .coherent(let c)? = v.queue?.ring { set.insert(c) } }
+        for n in nvme where n.live { set.insert(n.submissionQueue); set.insert(n.completionQueue) }
+        return set
+    }
+
+    /// Devices a transport driver is bound to.
+    var transportDevices: Set<Int> {
+        Set(channels.map(\.device) + virtio.map(\.device) + nvme.map(\.device))
+    }
+
+    /// A buffer a virtio queue still holds without the DMA API (no mapping records it).
+    func postedByTransport(_ b: Int) -> Bool {
+        virtio.contains { v in v.queue?.heads.contains { $0?.buffer == b } ?? false }
+    }
+}
+
+extension System {
+    /// Applies one operation of the DMA layer.
+    mutating func applyDma(_ op: Operation) -> StepOutcome {
         switch op {
         case .probeDevice(let config):
             return .created(probeDevice(config))
@@ -99,6 +208,10 @@ extension System {
             else { return .skipped }
             enterSecureMode()
             return .done
+        case .vmbusOffer, .vmbusOpen, .vmbusSend, .vmbusClose, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind,
+            .hostFailNextGpadl, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset, .nvmeProbe, .nvmeSubmit,
+            .nvmeHostComplete, .nvmeRemove:
+            return .skipped
         case let .hostWrite(page, offset, size):
             return hostWrite(page: page, offset: offset, size: size) ? .done : .skipped
         case let .deviceWrite(m, offset, size):

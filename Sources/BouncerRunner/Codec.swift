@@ -4,32 +4,57 @@ import BouncerPolicy
 /// The byte form of a scenario, shared by reproducers, corpus files and fuzz inputs.
 ///
 /// Byte 0 is the format version, byte 1 the platform (`PlatformKind.allCases`, append-only);
-/// then operations, each an opcode byte (`byte % opcodeCount(version)`) and fixed-width
-/// little-endian fields. Any byte string decodes: missing bytes read as zero, an unknown version
-/// reads as version 1. A new version only appends opcodes, so old files keep their meaning.
+/// then operations, each an opcode byte and fixed-width little-endian fields. The opcode byte
+/// indexes the target's opcode table (`byte % table.count`); the tables only ever grow at the end,
+/// in a new version, so old files keep their meaning. Version 1 is the DMA layer alone (every
+/// target reads it with the dma table); version 2 adds the transports and gives each target its
+/// own table. Any byte string decodes: missing bytes read as zero; an unknown version reads as
+/// the target's first version.
 public enum ScenarioCodec {
-    public static let currentVersion: UInt8 = 1
+    public static let currentVersion: UInt8 = 2
 
-    static func opcodeCount(_ version: UInt8) -> Int { 21 }
+    /// Global opcode numbers, as `decodeOperation` reads them: 0...20 the DMA layer (version 1),
+    /// 21...36 the transports (version 2).
+    static let dmaOpcodes = Array(0 ... 20)
+    /// What every transport target also needs: buffers, host writes, device writes, conversion
+    /// faults, syncs, the workqueue.
+    static let commonOpcodes = [1, 2, 3, 8, 16, 18, 19, 20]
 
-    /// Decodes any bytes into a scenario.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, maxOperations: Int = 4096) -> Scenario {
+    /// A target's opcode table at a version.
+    static func opcodes(_ target: FuzzTarget, _ version: UInt8) -> [Int] {
+        if version == 1 { return dmaOpcodes }
+        switch target {
+        case .dma: return dmaOpcodes
+        case .vmbus: return commonOpcodes + Array(21 ... 28)
+        case .virtio: return commonOpcodes + [17] + Array(29 ... 32)
+        case .passthrough: return commonOpcodes + [9] + Array(33 ... 36)
+        case .system: return Array(0 ... 36)
+        }
+    }
+
+    /// The version a target's files are written in: the dma target keeps version 1, whose meaning
+    /// has not changed, so its corpus stays byte for byte.
+    static func writtenVersion(_ target: FuzzTarget) -> UInt8 { target == .dma ? 1 : 2 }
+
+    /// Decodes any bytes into a scenario, as `target` reads them.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget = .dma, maxOperations: Int = 4096) -> Scenario {
         var r = Reader(bytes: bytes)
         var version = r.u8()
-        if version == 0 || version > currentVersion { version = 1 }
+        if version == 0 || version > currentVersion { version = target == .dma ? 1 : 2 }
+        if target != .dma { version = 2 }
         let platforms = PlatformKind.allCases
         let platform = platforms[Int(r.u8()) % platforms.count]
         var ops: [Operation] = []
         ops.reserveCapacity(min(bytes.count / 3, maxOperations))
-        let count = opcodeCount(version)
+        let table = opcodes(target, version)
         while !r.atEnd, ops.count < maxOperations {
-            ops.append(decodeOperation(Int(r.u8()) % count, &r))
+            ops.append(decodeOperation(table[Int(r.u8()) % table.count], &r))
         }
         return Scenario(platform: platform, operations: ops)
     }
 
-    public static func decode(_ bytes: [UInt8]) -> Scenario {
-        bytes.withUnsafeBytes { decode($0) }
+    public static func decode(_ bytes: [UInt8], target: FuzzTarget = .dma) -> Scenario {
+        bytes.withUnsafeBytes { decode($0, target: target) }
     }
 
     static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
@@ -75,23 +100,51 @@ public enum ScenarioCodec {
         case 17: return .enterSecureMode
         case 18: return .hostWrite(page: r.handle() % GuestMemory.pageCount, offset: r.u32() % 4096, size: r.u32())
         case 19: return .deviceWrite(mapping: r.handle(), offset: r.u32(), size: r.u32())
-        default: return .failNextConversion(afterPages: Int(r.u8()) % 16)
+        case 20: return .failNextConversion(afterPages: Int(r.u8()) % 16)
+        default: return decodeTransportOperation(opcode, &r)
         }
     }
 
-    /// Encodes a scenario so that `decode` gives it back. Values outside what the format can say
-    /// (a handle or size above 65535, a `bus_dma_limit` or dma-ranges offset not in the tables,
-    /// more than four scatterlist entries) are clamped: `roundTrips` says whether any was.
-    public static func encode(_ scenario: Scenario) -> [UInt8] {
+    /// Encodes a scenario so that `decode(_, target:)` gives it back. Values outside what the format
+    /// can say (a handle or size above 65535, a `bus_dma_limit` or dma-ranges offset not in the
+    /// tables, more than four scatterlist entries) are clamped, and operations outside the target's
+    /// table are left out: `roundTrips` says whether anything was lost.
+    public static func encode(_ scenario: Scenario, target: FuzzTarget = .dma) -> [UInt8] {
         var w = Writer()
-        w.u8(currentVersion)
+        let version = writtenVersion(target)
+        w.u8(version)
         w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
-        for op in scenario.operations { encodeOperation(op, &w) }
+        let table = opcodes(target, version)
+        for op in scenario.operations {
+            var body = Writer()
+            encodeOperation(op, &body)
+            guard let index = table.firstIndex(of: Int(body.bytes[0])) else { continue }
+            w.u8(UInt8(index))
+            w.bytes.append(contentsOf: body.bytes.dropFirst())
+        }
         return w.bytes
     }
 
-    /// Whether `encode` keeps this scenario exactly.
-    public static func roundTrips(_ scenario: Scenario) -> Bool { decode(encode(scenario)) == scenario }
+    /// Whether `encode` keeps this scenario exactly for `target`.
+    public static func roundTrips(_ scenario: Scenario, target: FuzzTarget = .dma) -> Bool {
+        decode(encode(scenario, target: target), target: target) == scenario
+    }
+
+    /// The narrowest target whose table says every operation of the scenario: dma, then one
+    /// transport, then system.
+    public static func narrowestTarget(for scenario: Scenario) -> FuzzTarget {
+        for target in FuzzTarget.allCases {
+            let table = Set(opcodes(target, writtenVersion(target)))
+            if scenario.operations.allSatisfy({ op in
+                var w = Writer()
+                encodeOperation(op, &w)
+                return table.contains(Int(w.bytes[0]))
+            }) {
+                return target
+            }
+        }
+        return .system
+    }
 
     static func encodeOperation(_ op: Operation, _ w: inout Writer) {
         switch op {
@@ -134,6 +187,7 @@ public enum ScenarioCodec {
         case let .hostWrite(page, offset, size): w.u8(18); w.handle(page); w.u16(offset); w.u16(size)
         case let .deviceWrite(m, offset, size): w.u8(19); w.handle(m); w.u16(offset); w.u16(size)
         case .failNextConversion(let k): w.u8(20); w.u8(UInt8(k % 16))
+        default: encodeTransportOperation(op, &w)
         }
     }
 }

@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerPolicy
+import BouncerTransports
 
 /// One thing that happens to the guest: a driver's call into the DMA API, or a move of the
 /// hostile host. Fuzzers, the minimiser and the prover all speak this type.
@@ -59,10 +60,52 @@ public enum Operation: Hashable, Sendable {
     /// The host makes the next page conversion fail after `afterPages` pages.
     case failNextConversion(afterPages: Int)
 
+    // VMBus
+    /// The host offers a channel; `vmbus_onoffer()` checks it and `vmbus_device_register()` adds
+    /// its device. `legacyHost`: the connection is older than `VERSION_WIN10_V6_0`.
+    case vmbusOffer(VmbusOffer, legacyHost: Bool)
+    /// `vmbus_open()`, and netvsc's `netvsc_init_buf()`.
+    case vmbusOpen(channel: Int)
+    /// An outbound request with a data buffer (storvsc I/O, a netvsc packet).
+    case vmbusSend(channel: Int, buffer: Int, offset: UInt32, size: UInt32, direction: DmaDirection)
+    /// The driver's remove: `vmbus_close()` and the buffers' teardown.
+    case vmbusClose(channel: Int)
+    /// The host completes a request id with a packet of its choosing; `rewrittenLength` is what it
+    /// writes over the length while the guest reads the packet.
+    case vmbusHostCompletion(channel: Int, requestId: UInt32, length: UInt32, rewrittenLength: UInt32)
+    /// The host delivers data in netvsc's receive buffer at an offset and length of its choosing.
+    case netvscHostReceive(channel: Int, offset: UInt32, length: UInt32, rewrittenLength: UInt32)
+    /// The host rescinds a channel (`CHANNELMSG_RESCIND_CHANNELOFFER`).
+    case vmbusRescind(channel: Int)
+    /// The host refuses the next GPADL message (a create or a teardown).
+    case hostFailNextGpadl
+
+    // virtio
+    /// A virtio device appears offering these features; `virtio_dev_probe()` negotiates.
+    case virtioProbe(transport: VirtioTransport, features: VirtioFeatures)
+    /// `virtqueue_add_split()` of part of a buffer, for the device to read or write.
+    case virtioAddBuffer(virtio: Int, buffer: Int, offset: UInt32, size: UInt32, deviceWrites: Bool)
+    /// The device puts a used element (any id, any length) and the driver reaps it.
+    case virtioHostUsed(virtio: Int, id: UInt32, length: UInt32)
+    /// Device reset and driver remove.
+    case virtioReset(virtio: Int)
+
+    // PCI passthrough
+    /// An NVMe controller is probed, TDISP-accepted or not.
+    case nvmeProbe(tdisp: Bool)
+    /// `nvme_queue_rq()` of part of a buffer.
+    case nvmeSubmit(nvme: Int, buffer: Int, offset: UInt32, size: UInt32, deviceWrites: Bool)
+    /// The controller completes any command id, having written `length` bytes for a read.
+    case nvmeHostComplete(nvme: Int, commandId: UInt16, length: UInt32)
+    /// `nvme_remove()`.
+    case nvmeRemove(nvme: Int)
+
     /// Whether this is a move of the host rather than of the guest.
     public var isHostMove: Bool {
         switch self {
-        case .hostWrite, .deviceWrite, .failNextConversion: true
+        case .hostWrite, .deviceWrite, .failNextConversion, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind,
+            .hostFailNextGpadl, .virtioHostUsed, .nvmeHostComplete:
+            true
         default: false
         }
     }

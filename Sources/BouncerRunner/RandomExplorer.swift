@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerPolicy
+import BouncerTransports
 
 /// SplitMix64: a small, fast, seedable generator, so every random run can be replayed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
@@ -18,13 +19,25 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// live object: mostly ordinary driver work, with the host's moves mixed in.
 public struct RandomExplorer: Sendable {
     public var rng: SplitMix64
+    /// Also drive the transports (VMBus, virtio, NVMe), not only the DMA API directly.
+    public var transports: Bool
 
-    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    public init(seed: UInt64, transports: Bool = false) {
+        rng = SplitMix64(seed: seed)
+        self.transports = transports
+    }
+
+    /// The next operation for this guest.
+    public mutating func next(_ g: Guest) -> Operation {
+        if transports, Int.random(in: 0 ..< 100, using: &rng) < 55, let op = nextTransport(g) { return op }
+        return next(g.system)
+    }
 
     public mutating func deviceConfig() -> DeviceConfig {
         var c = DeviceConfig()
         let r = Int.random(in: 0 ..< 100, using: &rng)
         c.trusted = r < 20
+        c.accepted = c.trusted
         c.dmaMaskBits = [64, 64, 64, 32, 40, 24][Int.random(in: 0 ..< 6, using: &rng)]
         if Int.random(in: 0 ..< 8, using: &rng) == 0 { c.busDmaLimit = 0xFFFF_FFFF }
         if Int.random(in: 0 ..< 10, using: &rng) == 0 { c.dmaRangeOffset = 0x1000_0000 }
@@ -113,13 +126,15 @@ public struct RandomExplorer: Sendable {
 
     /// Generates and runs one random sequence against the running system, so that handles stay
     /// valid; stops at the first violation. Returns the result and the operations that ran.
-    public static func explore(seed: UInt64, platform: PlatformKind, length: Int, profile: Profile) -> (RunResult, [Operation]) {
-        var explorer = RandomExplorer(seed: seed)
+    public static func explore(
+        seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false
+    ) -> (RunResult, [Operation]) {
+        var explorer = RandomExplorer(seed: seed, transports: transports)
         var runner = Runner(platform: platform, profile: profile)
         var ops: [Operation] = []
         ops.reserveCapacity(length)
         for _ in 0 ..< length {
-            let op = explorer.next(runner.system)
+            let op = explorer.next(runner.guest)
             ops.append(op)
             let violations = runner.run(op)
             if !violations.isEmpty { return (RunResult(trace: [], violations: violations, steps: runner.step), ops) }
@@ -133,10 +148,13 @@ public struct RandomExplorer: Sendable {
     /// Tries seeds from `seed` on, `seeds` of them.
     public static func longFailingScenario(
         profile: Profile, platform: PlatformKind, minimumSteps: Int, seed: UInt64 = 1, seeds: Int = 64,
-        maximumSteps: Int = 3000
+        maximumSteps: Int = 3000, transports: Bool = false
     ) -> Scenario? {
         for s in seed ..< seed + UInt64(seeds) {
-            if let found = longFailingScenario(profile: profile, platform: platform, minimumSteps: minimumSteps, seed: s, maximumSteps: maximumSteps) {
+            if let found = longFailingScenario(
+                profile: profile, platform: platform, minimumSteps: minimumSteps, seed: s, maximumSteps: maximumSteps,
+                transports: transports)
+            {
                 return found
             }
         }
@@ -144,15 +162,15 @@ public struct RandomExplorer: Sendable {
     }
 
     static func longFailingScenario(
-        profile: Profile, platform: PlatformKind, minimumSteps: Int, seed: UInt64, maximumSteps: Int
+        profile: Profile, platform: PlatformKind, minimumSteps: Int, seed: UInt64, maximumSteps: Int, transports: Bool
     ) -> Scenario? {
-        var explorer = RandomExplorer(seed: seed)
+        var explorer = RandomExplorer(seed: seed, transports: transports)
         var runner = Runner(platform: platform, profile: profile)
         var ops: [Operation] = []
         while ops.count < maximumSteps {
             var accepted = false
             for _ in 0 ..< 32 {
-                let op = explorer.next(runner.system)
+                let op = explorer.next(runner.guest)
                 var trial = runner
                 let violations = trial.run(op)
                 if !violations.isEmpty && ops.count < minimumSteps { continue }
@@ -170,12 +188,12 @@ public struct RandomExplorer: Sendable {
     /// A random scenario of `length` operations on `platform`, generated against a running system.
     public static func scenario(seed: UInt64, platform: PlatformKind, length: Int, profile: Profile) -> Scenario {
         var explorer = RandomExplorer(seed: seed)
-        var system = System(platform: platform, behaviours: profile.behaviours)
+        var guest = Guest(platform: platform, behaviours: profile.behaviours)
         var ops: [Operation] = []
         for _ in 0 ..< length {
-            let op = explorer.next(system)
-            system.beginStep()
-            _ = system.apply(op)
+            let op = explorer.next(guest)
+            guest.beginStep()
+            _ = guest.apply(op)
             ops.append(op)
         }
         return Scenario(platform: platform, operations: ops)

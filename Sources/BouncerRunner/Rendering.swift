@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerPolicy
+import BouncerTransports
 
 extension Operation: CustomStringConvertible {
     /// One line, in the kernel's words.
@@ -39,6 +40,34 @@ extension Operation: CustomStringConvertible {
         case let .hostWrite(page, offset, size): return "host writes page \(page) [\(offset), +\(size))"
         case let .deviceWrite(m, offset, size): return "device writes mapping \(m) [\(offset), +\(size))"
         case .failNextConversion(let k): return "host fails the next page conversion after \(k) page(s)"
+        case let .vmbusOffer(offer, legacy):
+            var flags: [String] = []
+            if offer.coRingBuffer { flags.append("co_ring_buffer") }
+            if offer.coExternalMemory { flags.append("co_external_memory") }
+            if legacy { flags.append("protocol < VERSION_WIN10_V6_0") }
+            return "host offers a \(offer.deviceClass) channel\(flags.isEmpty ? "" : " (" + flags.joined(separator: ", ") + ")")"
+        case .vmbusOpen(let ch): return "vmbus_open(channel \(ch))"
+        case let .vmbusSend(ch, b, offset, size, dir):
+            return "vmbus_sendpacket_mpb_desc(channel \(ch), buffer \(b) +\(offset), \(size), \(dir))"
+        case .vmbusClose(let ch): return "vmbus_close(channel \(ch))"
+        case let .vmbusHostCompletion(ch, id, length, rewritten):
+            return "host completes request \(id) on channel \(ch), packet length \(length)"
+                + (rewritten != length ? ", rewritten to \(rewritten) while read" : "")
+        case let .netvscHostReceive(ch, offset, length, rewritten):
+            return "host sends netvsc data on channel \(ch) at receive-buffer offset \(offset), length \(length)"
+                + (rewritten != length ? ", rewritten to \(rewritten) while read" : "")
+        case .vmbusRescind(let ch): return "host rescinds channel \(ch)"
+        case .hostFailNextGpadl: return "host refuses the next GPADL message"
+        case let .virtioProbe(transport, features): return "virtio_dev_probe(\(transport), device offers \(features))"
+        case let .virtioAddBuffer(v, b, offset, size, writes):
+            return "virtqueue_add_\(writes ? "inbuf" : "outbuf")(virtio \(v), buffer \(b) +\(offset), \(size))"
+        case let .virtioHostUsed(v, id, length): return "device marks id \(id) used on virtio \(v) with len \(length)"
+        case .virtioReset(let v): return "virtio_reset_device + remove(virtio \(v))"
+        case .nvmeProbe(let tdisp): return "nvme_probe(\(tdisp ? "TDISP-accepted" : "untrusted") controller)"
+        case let .nvmeSubmit(n, b, offset, size, writes):
+            return "nvme_queue_rq(nvme \(n), \(writes ? "read into" : "write from") buffer \(b) +\(offset), \(size))"
+        case let .nvmeHostComplete(n, id, length): return "controller completes command \(id) on nvme \(n) (\(length) bytes)"
+        case .nvmeRemove(let n): return "nvme_remove(nvme \(n))"
         }
     }
 }
@@ -53,6 +82,9 @@ enum TraceLine {
         case .created(let h):
             switch op {
             case .probeDevice: line += "  -> device \(h)"
+            case .vmbusOffer: line += "  -> channel \(h)"
+            case .virtioProbe: line += "  -> virtio \(h)"
+            case .nvmeProbe: line += "  -> nvme \(h)"
             case .kmalloc: line += "  -> buffer \(h) at \(hex(s.buffers[h].phys))"
             case .mapBuffer, .mapCoherent, .mapResource:
                 let m = s.mappings[h]

@@ -1,6 +1,7 @@
 import BouncerModel
 import BouncerOracle
 import BouncerPolicy
+import BouncerTransports
 
 /// The outcome of running a scenario: its trace, if asked for, and the first violation.
 public struct RunResult: Sendable {
@@ -16,23 +17,24 @@ public struct RunResult: Sendable {
 
 /// Applies operations to a fresh system under a profile, checking the oracle after every step.
 public struct Runner: Sendable {
-    public private(set) var system: System
+    public private(set) var guest: Guest
+    public var system: System { guest.system }
     public private(set) var oracle = Oracle()
     public private(set) var step = 0
     let tracing: Bool
     public private(set) var trace: [String] = []
 
     public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
-        system = System(platform: platform, behaviours: profile.behaviours)
+        guest = Guest(platform: platform, behaviours: profile.behaviours)
         self.tracing = tracing
     }
 
     /// Applies one operation and checks it; returns its violations (empty when clean).
     public mutating func run(_ op: Operation) -> [Violation] {
-        system.beginStep()
-        let outcome = system.apply(op)
-        let violations = oracle.check(system, step: step)
-        if tracing { trace.append(TraceLine.render(step: step, op, outcome, system)) }
+        guest.beginStep()
+        let outcome = guest.apply(op)
+        let violations = oracle.check(guest.system, step: step)
+        if tracing { trace.append(TraceLine.render(step: step, op, outcome, guest.system)) }
         step += 1
         return violations
     }

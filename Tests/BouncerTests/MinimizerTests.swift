@@ -10,11 +10,15 @@ import Testing
     static let handWritten: [String: Int] = [
         "cve-2022-0854": 6, "swiotlb-sync-bidi-2022": 7, "cve-2024-35939": 3,
         "dma-direct-reencrypt-2022": 4, "swiotlb-pool-state-2026": 4, "cve-2024-35814": 4,
+        // The transports (VmbusTests, VirtioTests).
+        "hv-gpadl-free-2024": 4, "virtio-used-len": 4, "cvmbus-swiotlb": 4, "virtio-no-access-platform": 1,
     ]
+    static let transportProfiles: Set = ["hv-gpadl-free-2024", "virtio-used-len", "cvmbus-swiotlb", "virtio-no-access-platform"]
 
     @Test(arguments: Profile.builtIn.filter { $0.breaks != nil })
     func aLongRandomFailingInputShrinksToNoMoreThanTheHandWrittenOne(_ profile: Profile) throws {
-        let long = try #require(RandomExplorer.longFailingScenario(profile: profile, platform: .tdx, minimumSteps: 150))
+        let long = try #require(RandomExplorer.longFailingScenario(
+            profile: profile, platform: .tdx, minimumSteps: 150, transports: Self.transportProfiles.contains(profile.name)))
         let original = try #require(Runner.run(long, profile: profile).firstViolation)
         let outcome = try #require(Minimizer.minimize(long, profile: profile))
         #expect(long.operations.count >= 150)
