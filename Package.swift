@@ -10,6 +10,10 @@ let package = Package(
     products: [
         .executable(name: "bouncer", targets: ["bouncer"]),
         .executable(name: "fuzz-dma", targets: ["fuzz-dma"]),
+        .executable(name: "fuzz-vmbus", targets: ["fuzz-vmbus"]),
+        .executable(name: "fuzz-virtio", targets: ["fuzz-virtio"]),
+        .executable(name: "fuzz-passthrough", targets: ["fuzz-passthrough"]),
+        .executable(name: "fuzz-system", targets: ["fuzz-system"]),
         .library(name: "BouncerRunner", targets: ["BouncerRunner"]),
         .library(name: "BouncerMinimizer", targets: ["BouncerMinimizer"]),
     ],
@@ -43,6 +47,10 @@ let package = Package(
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
         .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-dma"),
+        .executableTarget(name: "fuzz-vmbus", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-vmbus"),
+        .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-virtio"),
+        .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-passthrough"),
+        .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-system"),
         .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer"], path: "Tests/BouncerTests"),
     ]
 )

@@ -35,25 +35,62 @@ func harnessProfile() -> Profile {
     return profile
 }
 
+/// `BOUNCER_PLATFORMS`: a comma-separated list of platforms inputs may run on (default: all).
+/// Inputs for other platforms are passed over, not rewritten, so every artifact replays as it is.
+nonisolated(unsafe) private var cachedPlatforms: [Bool]?
+
+func harnessPlatforms() -> [Bool] {
+    if let cachedPlatforms { return cachedPlatforms }
+    var allowed = [Bool](repeating: true, count: PlatformKind.allCases.count)
+    if let raw = getenv("BOUNCER_PLATFORMS"), raw.pointee != 0 {
+        allowed = [Bool](repeating: false, count: PlatformKind.allCases.count)
+        for name in String(cString: raw).split(separator: ",") {
+            guard let i = PlatformKind.allCases.firstIndex(where: { $0.rawValue == name }) else {
+                fail("BOUNCER_PLATFORMS: unknown platform '\(name)'; expected some of: \(PlatformKind.allCases.map(\.rawValue).joined(separator: ","))")
+            }
+            allowed[i] = true
+        }
+    }
+    cachedPlatforms = allowed
+    return allowed
+}
+
+/// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
+/// crash signals before libFuzzer does, and libFuzzer will not replace them, so it would write
+/// no crash artifact. Hand the signals back first; then read the environment once, so a bad
+/// value stops the process before any input runs.
+@_cdecl("bouncer_fuzz_initialize")
+public func bouncerFuzzInitialize() -> Int32 {
+    for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
+    _ = harnessProfile()
+    _ = harnessPlatforms()
+    return 0
+}
+
 /// libFuzzer's entry: decode, run with the oracle after every step. A violation is reported and
 /// written as a reproducer before the process aborts, so the finding survives even where no
-/// crash artifact is written.
+/// crash artifact is written. Returns -1 (keep out of the corpus) for an input on a platform
+/// `BOUNCER_PLATFORMS` leaves out.
 @_cdecl("bouncer_fuzz_one")
-public func bouncerFuzzOne(_ target: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
+    let target = FuzzTarget(rawValue: rawTarget) ?? .dma
     let profile = harnessProfile()
-    let result = Runner.run(ScenarioCodec.decode(bytes), profile: profile)
+    let scenario = ScenarioCodec.decode(bytes, target: target)
+    guard harnessPlatforms()[PlatformKind.allCases.firstIndex(of: scenario.platform)!] else { return -1 }
+    let result = Runner.run(scenario, profile: profile)
     guard let violation = result.firstViolation else { return 0 }
-    let path = writeReproducer(FuzzTarget(rawValue: target) ?? .dma, violation, bytes)
-    report("==bouncer== \(violation)\n==bouncer== profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --profile \(profile.name) \(path)\n")
+    let path = writeReproducer(target, violation, bytes)
+    report("==bouncer== \(violation)\n==bouncer== profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
     abort()
 }
 
 /// The entry of a normal (non-fuzzer) build: run every file given, and every file in every
 /// directory given, as libFuzzer would replay a corpus. Exit 0 clean, 1 violation, 2 bad usage.
 @_cdecl("bouncer_fuzz_main")
-public func bouncerFuzzMain(_ target: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-    let name = FuzzTarget(rawValue: target)?.name ?? "?"
+public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    let target = FuzzTarget(rawValue: rawTarget) ?? .dma
+    let name = target.name
     var paths: [String] = []
     for i in 1 ..< Int(argc) {
         let arg = String(cString: argv[i]!)
@@ -78,7 +115,7 @@ public func bouncerFuzzMain(_ target: Int32, _ argc: Int32, _ argv: UnsafeMutabl
                 return 2
             }
             files += 1
-            let result = bytes.withUnsafeBytes { Runner.run(ScenarioCodec.decode($0), profile: profile) }
+            let result = bytes.withUnsafeBytes { Runner.run(ScenarioCodec.decode($0, target: target), profile: profile) }
             if let v = result.firstViolation {
                 violations += 1
                 report("\(file): \(v)\n")
