@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "BouncerOracle", dependencies: ["BouncerModel"]),
         .target(name: "BouncerRunner", dependencies: ["BouncerOracle", "BouncerTransports"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
-        .target(name: "BouncerFuzz", dependencies: ["BouncerRunner"]),
+        .target(name: "BouncerFuzz", dependencies: ["BouncerRunner", "BouncerTransports"]),
         // Shrinks counterexamples and writes them as regression tests.
         .target(name: "BouncerMinimizer", dependencies: ["BouncerRunner"]),
         // Z3 (Debian's libz3-dev) and a typed layer over it that owns reference counting.

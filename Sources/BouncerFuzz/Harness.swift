@@ -6,6 +6,7 @@ import Darwin
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 
 /// The profile every input of this process runs under: `BOUNCER_PROFILE` (a built-in name or a
 /// profile file), `linux-upstream` by default. Read once; a bad value stops the process with a
@@ -55,6 +56,17 @@ func harnessPlatforms() -> [Bool] {
     return allowed
 }
 
+/// One booted guest per platform under the harness profile, copied for every input.
+nonisolated(unsafe) private var bootedGuests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+
+func bootedGuest(_ platform: PlatformKind, _ profile: Profile) -> Guest {
+    let i = PlatformKind.allCases.firstIndex(of: platform)!
+    if let g = bootedGuests[i] { return g }
+    let g = Guest(platform: platform, behaviours: profile.behaviours)
+    bootedGuests[i] = g
+    return g
+}
+
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
 /// crash signals before libFuzzer does, and libFuzzer will not replace them, so it would write
 /// no crash artifact. Hand the signals back first; then read the environment once, so a bad
@@ -78,7 +90,7 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     let profile = harnessProfile()
     let scenario = ScenarioCodec.decode(bytes, target: target)
     guard harnessPlatforms()[PlatformKind.allCases.firstIndex(of: scenario.platform)!] else { return -1 }
-    let result = Runner.run(scenario, profile: profile)
+    let result = Runner.run(scenario, booted: bootedGuest(scenario.platform, profile))
     guard let violation = result.firstViolation else { return 0 }
     let path = writeReproducer(target, violation, bytes)
     report("==bouncer== \(violation)\n==bouncer== profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
@@ -115,7 +127,8 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
                 return 2
             }
             files += 1
-            let result = bytes.withUnsafeBytes { Runner.run(ScenarioCodec.decode($0, target: target), profile: profile) }
+            let scenario = bytes.withUnsafeBytes { ScenarioCodec.decode($0, target: target) }
+            let result = Runner.run(scenario, booted: bootedGuest(scenario.platform, profile))
             if let v = result.firstViolation {
                 violations += 1
                 report("\(file): \(v)\n")

@@ -83,6 +83,8 @@ public struct GuestMemory: Sendable {
     public internal(set) var states: [PageState]
     public internal(set) var owners: [PageOwner]
     public internal(set) var contents: ProvenanceMap
+    /// Per zone, a page at or below the lowest free one: first-fit starts its search here.
+    var freeHint: [Int] = GuestMemory.firstPage
 
     public init() {
         states = Array(repeating: .encrypted, count: Self.pageCount)
@@ -110,6 +112,15 @@ public struct GuestMemory: Sendable {
         return nil
     }
 
+    /// Bytes from `phys` to the end of its zone's region (one page's worth outside RAM, so a walk
+    /// over a range that leaves RAM still moves on).
+    @inlinable public static func bytesToZoneEnd(_ phys: UInt64) -> UInt64 {
+        for r in regions where phys >= r.base && phys - r.base < UInt64(r.pages) << pageShift {
+            return r.base + UInt64(r.pages) << pageShift - phys
+        }
+        return pageSize - (phys & (pageSize - 1))
+    }
+
     @inlinable public static func byteIndex(ofPhys phys: UInt64) -> UInt32? {
         guard let page = page(ofPhys: phys) else { return nil }
         return UInt32(page) << UInt32(pageShift) | UInt32(phys & (pageSize - 1))
@@ -129,8 +140,8 @@ public struct GuestMemory: Sendable {
     public func findFreePages(_ count: Int, highest: Zone) -> Int? {
         var z = highest.rawValue
         while z >= 0 {
-            let first = Self.firstPage[z]
-            let end = first + Self.regions[z].pages
+            let first = freeHint[z]
+            let end = Self.firstPage[z] + Self.regions[z].pages
             var run = 0
             var page = first
             while page < end {
@@ -148,7 +159,16 @@ public struct GuestMemory: Sendable {
     }
 
     mutating func setOwner(_ pages: Range<Int>, _ owner: PageOwner) {
+        guard !pages.isEmpty else { return }
         for p in pages { owners[p] = owner }
+        let z = Self.zone(ofPage: pages.lowerBound).rawValue
+        if owner == .free {
+            freeHint[z] = min(freeHint[z], pages.lowerBound)
+            let last = Self.zone(ofPage: pages.upperBound - 1).rawValue
+            if last != z { freeHint[last] = Self.firstPage[last] }
+        } else if pages.lowerBound == freeHint[z] {
+            freeHint[z] = min(pages.upperBound, Self.firstPage[z] + Self.regions[z].pages)
+        }
     }
 
     mutating func setState(_ page: Int, _ state: PageState) { states[page] = state }

@@ -212,16 +212,15 @@ public struct System: Sendable {
         return true
     }
 
-    /// Copies `size` bytes between guest physical ranges, page by page; bytes outside RAM are
-    /// skipped (the oracle reports the copy itself).
+    /// Copies `size` bytes between guest physical ranges; bytes outside RAM are skipped (the
+    /// oracle reports the copy itself). Within a zone physical addresses and byte indices run
+    /// together, so a copy splits only where a zone ends.
     mutating func copyPhys(from source: UInt64, to destination: UInt64, size: UInt64) {
         var done: UInt64 = 0
         while done < size {
             let s = source &+ done
             let t = destination &+ done
-            let n = min(
-                size - done, GuestMemory.pageSize - (s & (GuestMemory.pageSize - 1)),
-                GuestMemory.pageSize - (t & (GuestMemory.pageSize - 1)))
+            let n = min(size - done, GuestMemory.bytesToZoneEnd(s), GuestMemory.bytesToZoneEnd(t))
             if let si = GuestMemory.byteIndex(ofPhys: s), let ti = GuestMemory.byteIndex(ofPhys: t) {
                 memory.contents.copy(from: si, to: ti, count: UInt32(n))
             }
@@ -234,7 +233,7 @@ public struct System: Sendable {
         var at = phys
         let end = phys &+ size
         while at < end, let index = GuestMemory.byteIndex(ofPhys: at) {
-            let n = min(end - at, GuestMemory.pageSize - (at & (GuestMemory.pageSize - 1)))
+            let n = min(end - at, GuestMemory.bytesToZoneEnd(at))
             memory.contents.disclose(index, index + UInt32(n))
             at += n
         }

@@ -379,14 +379,20 @@ public struct Oracle: Sendable {
 
     /// The full SAFE-LIFECYCLE scan behind `checkAccounting`.
     func checkLifecycle(_ s: System, _ step: Int, _ found: inout [Violation]) {
-        for page in 0 ..< GuestMemory.pageCount {
-            let dead: Bool = switch s.memory.owners[page] {
-            case .buffer(let b): !s.buffers[b].live
-            case .coherent(let c): !s.coherent[c].live
-            case .block(let b): !s.blocks[b].live
-            default: false
-            }
-            if dead {
+        // Pages still held by an object that is gone: look from the dead objects, whose pages
+        // are few, rather than over every page.
+        var held: [(Range<Int>, PageOwner)] = []
+        for (b, buffer) in s.buffers.enumerated() where !buffer.live && buffer.slabClass == nil {
+            let first = GuestMemory.page(ofPhys: buffer.phys)!
+            held.append((first ..< first + Int((UInt64(buffer.size) + 4095) >> 12), .buffer(b)))
+        }
+        for (c, allocation) in s.coherent.enumerated() where !allocation.live {
+            let first = GuestMemory.page(ofPhys: allocation.phys)!
+            held.append((first ..< first + allocation.pages, .coherent(c)))
+        }
+        for (b, block) in s.blocks.enumerated() where !block.live { held.append((block.pageRange, .block(b))) }
+        for (pages, owner) in held {
+            if let page = pages.first(where: { s.memory.owners[$0] == owner }) {
                 found.append(lostPage(page, s, step))
                 return
             }

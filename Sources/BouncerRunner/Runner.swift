@@ -25,7 +25,13 @@ public struct Runner: Sendable {
     public private(set) var trace: [String] = []
 
     public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
-        guest = Guest(platform: platform, behaviours: profile.behaviours)
+        self.init(booted: Guest(platform: platform, behaviours: profile.behaviours), tracing: tracing)
+    }
+
+    /// Starts from a guest already booted: a copy of one kept by the caller, so a fuzz harness
+    /// boots each platform once rather than once per input (the guest is a value).
+    public init(booted: Guest, tracing: Bool = false) {
+        guest = booted
         self.tracing = tracing
     }
 
@@ -41,7 +47,12 @@ public struct Runner: Sendable {
 
     /// Runs a whole scenario, stopping at the first step that breaks an invariant.
     public static func run(_ scenario: Scenario, profile: Profile, tracing: Bool = false) -> RunResult {
-        var runner = Runner(platform: scenario.platform, profile: profile, tracing: tracing)
+        run(scenario, booted: Guest(platform: scenario.platform, behaviours: profile.behaviours), tracing: tracing)
+    }
+
+    /// Runs a scenario from a booted guest of its platform and profile.
+    public static func run(_ scenario: Scenario, booted: Guest, tracing: Bool = false) -> RunResult {
+        var runner = Runner(booted: booted, tracing: tracing)
         for op in scenario.operations {
             let violations = runner.run(op)
             if !violations.isEmpty {
