@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import BouncerOracle
 import BouncerPolicy
 import BouncerProver
@@ -33,6 +34,9 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "Directory for reproducers.")
     var out = "reproducers"
 
+    @Option(name: .long, help: "Seed corpus to replay through every fuzz target first (skipped when absent).")
+    var corpus = "Corpus"
+
     func validate() throws {
         guard seconds > 0, length > 0 else { throw ValidationError("--seconds and --length must be positive") }
         for p in platform where PlatformKind(rawValue: p) == nil {
@@ -43,6 +47,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let profile = try resolveProfile(profile)
+        let corpusViolations = try replayCorpus(profile)
         let platforms = platform.isEmpty ? PlatformKind.allCases : platform.compactMap(PlatformKind.init(rawValue:))
         var rows = platforms.map { Row(platform: $0) }
         var reproducers: [String] = []
@@ -102,9 +107,34 @@ struct Check: ParsableCommand {
         if !refuted.isEmpty {
             print("\nverdict: refuted \(refuted.joined(separator: ", ")); details: bouncer prove --profile \(profile.name)")
         }
-        if !reproducers.isEmpty || !refuted.isEmpty { throw ExitCode(1) }
+        if !corpusViolations.isEmpty {
+            print("\nverdict: corpus inputs break invariants:")
+            for v in corpusViolations { print("  " + v) }
+        }
+        if !reproducers.isEmpty || !refuted.isEmpty || !corpusViolations.isEmpty { throw ExitCode(1) }
         if !unknown.isEmpty { throw CommandFailure(code: 2, message: "not proved (unknown): \(unknown.joined(separator: ", "))") }
         print("\nverdict: no violation in \(rows.reduce(0) { $0 + $1.sequences }) sequences; \(proofs.count) obligations proved")
+    }
+
+    /// Replays `Corpus/<target>/` through every target, as the fuzz targets read it; returns the
+    /// violations, one line each.
+    func replayCorpus(_ profile: Profile) throws -> [String] {
+        var violations: [String] = []
+        var counts: [String] = []
+        for target in FuzzTarget.allCases {
+            let dir = "\(corpus)/\(target.name)"
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            let files = names.filter { !$0.hasPrefix(".") }.sorted()
+            for name in files {
+                let scenario = ScenarioCodec.decode(try readInput("\(dir)/\(name)"), target: target)
+                if let v = Runner.run(scenario, profile: profile).firstViolation {
+                    violations.append("\(dir)/\(name): \(v)")
+                }
+            }
+            counts.append("\(target.name) \(files.count)")
+        }
+        if !counts.isEmpty { print("corpus replayed (\(counts.joined(separator: ", ")) inputs): \(violations.count) violations") }
+        return violations
     }
 
     struct Row {

@@ -1,0 +1,73 @@
+import ArgumentParser
+import BouncerRunner
+import Foundation
+
+struct Fuzz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a fuzz target's release fuzzer build (in .build-fuzz) if needed and run it.",
+        discussion: """
+            Runs fuzz-TARGET under libFuzzer on a working corpus (.fuzz/TARGET, seeded from \
+            Corpus/TARGET) under the profile given. A violation stops the fuzzer: its reproducer \
+            goes to --out and libFuzzer's crash artifact next to it. Arguments after -- go to \
+            libFuzzer (for example -max_total_time=60 -jobs=2); without them it runs until stopped. \
+            Run from the package directory. Exit 0: stopped clean; 1: a violation; 2: usage or \
+            build error.
+            """)
+
+    @Argument(help: "Fuzz target: \(FuzzTarget.allCases.map(\.name).joined(separator: ", ")).")
+    var target: String
+
+    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
+    var profile = "linux-upstream"
+
+    @Option(name: .long, help: "Directory for reproducers and crash artifacts.")
+    var out = "reproducers"
+
+    @Option(name: .long, help: "Largest input in bytes.")
+    var maxLen = 1024
+
+    @Argument(parsing: .postTerminator, help: "libFuzzer arguments, after --.")
+    var libFuzzerArguments: [String] = []
+
+    func validate() throws {
+        guard FuzzTarget(name: target) != nil else {
+            throw ValidationError("unknown target '\(target)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
+        }
+        guard maxLen > 0 else { throw ValidationError("--max-len must be positive") }
+    }
+
+    func run() throws {
+        _ = try resolveProfile(profile)
+        let files = FileManager.default
+        guard files.fileExists(atPath: "Package.swift") else {
+            throw CommandFailure(code: 2, message: "run bouncer fuzz from the package directory (no Package.swift here)")
+        }
+        let product = "fuzz-\(target)"
+        let build = try execute("swift", ["build", "-c", "release", "-Xswiftc", "-sanitize=fuzzer", "--scratch-path", ".build-fuzz", "--product", product])
+        guard build == 0 else { throw CommandFailure(code: 2, message: "the fuzzer build of \(product) failed (exit \(build))") }
+        let working = ".fuzz/\(target)"
+        try files.createDirectory(atPath: working, withIntermediateDirectories: true)
+        try files.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var arguments = ["-max_len=\(maxLen)", "-artifact_prefix=\(out)/", "-print_final_stats=1"] + libFuzzerArguments + [working]
+        if files.fileExists(atPath: "Corpus/\(target)") { arguments.append("Corpus/\(target)") }
+        var environment = ProcessInfo.processInfo.environment
+        environment["BOUNCER_PROFILE"] = profile
+        environment["BOUNCER_REPRODUCER_DIR"] = out
+        print("bouncer fuzz: .build-fuzz/release/\(product) \(arguments.joined(separator: " ")) (profile \(profile))")
+        let status = try execute(".build-fuzz/release/\(product)", arguments, environment: environment)
+        // libFuzzer exits 0 when its limits run out; our harness aborts on a violation, which
+        // libFuzzer reports as a crash with its own non-zero code.
+        if status != 0 { throw ExitCode(1) }
+    }
+
+    /// Runs a program in the foreground with our standard streams; returns its exit status.
+    func execute(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        if let environment { process.environment = environment }
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
