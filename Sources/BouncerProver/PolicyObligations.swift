@@ -22,6 +22,10 @@ struct PolicyQuery {
     let alloc: AllocDecision<Z3Domain>
     /// A bounced mapping and a partial sync on it, for SAFE-HOSTINPUT.
     let sync: SymbolicBounce
+    /// The transports: what a virtio device offers, whether a VMBus channel has
+    /// `co_external_memory`, a used length against the length posted.
+    let virtioVersion1, virtioAccessPlatform, virtioSwiotlbOffered, coExternalMemory: Term
+    let usedLength, postedLength: Term
 
     init(_ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ profile: Profile) {
         self.d = d
@@ -42,6 +46,31 @@ struct PolicyQuery {
         bounce = d.swiotlbMap(p, dev.terms, b, req.terms, poolDecrypted: poolDecrypted, tlbAddress: req.phys, size: req.size)
         alloc = d.dmaDirectAlloc(p, dev.terms, b, blocking: blocking)
         sync = SymbolicBounce(d, solver, b)
+        virtioVersion1 = z.boolean("VIRTIO_F_VERSION_1")
+        virtioAccessPlatform = z.boolean("VIRTIO_F_ACCESS_PLATFORM")
+        virtioSwiotlbOffered = z.boolean("VIRTIO_F_SWIOTLB offered")
+        coExternalMemory = z.boolean("co_external_memory")
+        usedLength = z.word("used.len")
+        postedLength = z.word("posted length")
+    }
+
+    var virtioSwiotlbRegion: Term { z.and(virtioSwiotlbOffered, b.virtioSwiotlb) }
+    var virtioAccepted: Term {
+        d.virtioFeaturesOk(p, version1: virtioVersion1, accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion, b)
+    }
+    var virtioDmaApi: Term { d.vringUseDmaApi(accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion, b) }
+    var vmbusAccepted: Term { d.vmbusDeviceAccepted(coExternalMemory: coExternalMemory, b) }
+    var usedAccepted: Term { d.virtioUsedLengthAccepted(length: usedLength, bufferLength: postedLength, b) }
+
+    /// What the transports' decisions break, by invariant: a virtio device driven by guest-physical
+    /// address, a `co_external_memory` device not accepted (so bounced), GPADL memory freed after
+    /// a failed conversion, a used length consumed past the buffer, a packet parsed in the ring.
+    var transportBreaks: [(InvariantID, Term)] {
+        [(.confBounce, z.and([p.confidential, virtioAccepted, z.not(virtioDmaApi)])),
+         (.confTrusted, z.and([p.confidential, coExternalMemory, z.not(vmbusAccepted)])),
+         (.confFreelist, z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b)))),
+         (.safeHostInput, z.and(usedAccepted, d.lessThan(postedLength, usedLength))),
+         (.safeHostInput, z.not(d.vmbusParsesPrivateCopy(b)))]
     }
 
     var bouncePoolDecrypted: Term { z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted) }

@@ -75,7 +75,7 @@ public enum ProfileDiff {
         // An invariant a side never breaks on this platform breaks in none of its classes.
         func breakable(_ q: PolicyQuery) throws(SMTError) -> [(InvariantID, Term)] {
             var out: [(InvariantID, Term)] = []
-            for (invariant, predicate) in q.breaks {
+            for (invariant, predicate) in q.breaks + q.transportBreaks {
                 solver.push()
                 solver.assert(predicate)
                 let r = try solver.check()
@@ -118,7 +118,7 @@ public enum ProfileDiff {
                     solver.push()
                     solver.assert(condition)
                     solver.assert(predicate)
-                    if case .satisfiable = try solver.check() { out.append(invariant) }
+                    if !out.contains(invariant), case .satisfiable = try solver.check() { out.append(invariant) }
                     solver.pop()
                 }
                 return out
@@ -149,6 +149,9 @@ public enum ProfileDiff {
             ("encrypted address within the mask", fits(d.physToDma(q.p, q.dev.terms, q.req.phys))),
             ("unencrypted address within the mask", fits(d.physToDmaUnencrypted(q.p, q.dev.terms, q.req.phys))),
             ("the failed conversion is set_memory_decrypted", q.decryptFails),
+            ("virtio device offers VERSION_1", q.virtioVersion1), ("virtio device offers ACCESS_PLATFORM", q.virtioAccessPlatform),
+            ("virtio device offers SWIOTLB", q.virtioSwiotlbOffered), ("VMBus channel has co_external_memory", q.coExternalMemory),
+            ("used.len beyond the posted length", d.lessThan(q.postedLength, q.usedLength)),
         ]
     }
 
@@ -168,6 +171,12 @@ public enum ProfileDiff {
             ("sync_for_device copies", z.and(q.map.bounce, d.swiotlbCopiesOnSyncForDevice(q.b, q.req.terms))),
             ("partial syncs clamped", q.b.bounceClamped),
             ("pages leaked after the failed conversion", z.ite(q.decryptFails, d.leakAfterDecryptFailure(q.b), d.leakAfterReencryptFailure(q.b))),
+            ("virtio_features_ok accepts", q.virtioAccepted),
+            ("vring_use_dma_api", z.and(q.virtioAccepted, q.virtioDmaApi)),
+            ("co_external_memory device accepted", z.and(q.coExternalMemory, q.vmbusAccepted)),
+            ("GPADL leaked after a failed conversion", d.gpadlLeaksAfterFailure(q.b)),
+            ("driver consumes the used length", q.usedAccepted),
+            ("inbound packet parsed from a private copy", d.vmbusParsesPrivateCopy(q.b)),
         ]
     }
 }

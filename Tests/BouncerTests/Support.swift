@@ -31,3 +31,4 @@ func system(_ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream
 extension Profile: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
+

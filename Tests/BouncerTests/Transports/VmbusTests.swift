@@ -138,6 +138,23 @@ let netvsc = VmbusOffer(deviceClass: .netvsc)
         #expect(!g.system.mappings[0].live)
     }
 
+    /// A storvsc read of which the device fills only part: under `cve-2022-0854` the rest of the
+    /// buffer comes back as whatever the slot held, not the buffer's own bytes (CONF-STALE).
+    @Test func partialReadThroughStorvscLeaksStaleSlotsUnderTheOldSwiotlb() {
+        let ops: [Operation] = [
+            .vmbusOffer(storvsc, legacyHost: false), .vmbusOpen(channel: 0),
+            .kmalloc(size: 4096, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 4096),
+            .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 4096, direction: .toDevice),
+            .vmbusHostCompletion(channel: 0, requestId: 1, length: 64, rewrittenLength: 64),
+            .kmalloc(size: 4096, zone: .normal), .cpuWrite(buffer: 1, offset: 0, size: 4096),
+            .vmbusSend(channel: 0, buffer: 1, offset: 0, size: 4096, direction: .fromDevice),
+            .deviceWrite(mapping: 1, offset: 0, size: 512),
+            .vmbusHostCompletion(channel: 0, requestId: 1, length: 64, rewrittenLength: 64),
+        ]
+        #expect(run(ops).violations.isEmpty)
+        #expect(run(ops, profile("cve-2022-0854")).firstViolation?.invariant == .confStale)
+    }
+
     /// `vmbus_request_addr()`: an id that is zero, out of range or not outstanding completes nothing.
     @Test func unknownRequestIdsAreDropped() {
         let ops = open + [

@@ -1,0 +1,40 @@
+import BouncerOracle
+import BouncerPolicy
+import BouncerProver
+import BouncerRunner
+import Testing
+
+/// Every catalogue profile is refuted both ways on its recorded minimal counterexample: the input
+/// in `Corpus/regressions/<target>/`, decoded as its fuzz target decodes it, breaks the invariant
+/// DESIGN.md names, and `bouncer prove` refutes an obligation guarding that invariant.
+@Suite struct CatalogueTests {
+    static let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // Tests/BouncerTests/CatalogueTests.swift
+        return parts.joined(separator: "/")
+    }()
+
+    /// The recorded counterexample of a profile and the target whose format it is in.
+    static func recorded(_ profile: Profile) -> (FuzzTarget, [UInt8])? {
+        for target in FuzzTarget.allCases {
+            let dir = "\(root)/Corpus/regressions/\(target.name)"
+            guard let names = try? listDirectory(dir) else { continue }
+            if let name = names.first(where: { $0.hasPrefix("\(profile.name)--") }), let bytes = readFile("\(dir)/\(name)") {
+                return (target, bytes)
+            }
+        }
+        return nil
+    }
+
+    @Test(arguments: Profile.builtIn.filter { $0.breaks != nil })
+    func refutedByTheFuzzTargetAndByTheProver(_ profile: Profile) throws {
+        let (target, bytes) = try #require(Self.recorded(profile), "no recorded counterexample for \(profile.name)")
+        let scenario = ScenarioCodec.decode(bytes, target: target)
+        #expect(Runner.run(scenario, profile: profile).firstViolation?.invariant.rawValue == profile.breaks)
+        #expect(Runner.run(scenario, profile: .linuxUpstream).violations.isEmpty)
+        let refuted = Prover.run(profile, options: ProofOptions()).filter {
+            if case .refuted = $0.outcome { $0.obligation.protects.rawValue == profile.breaks } else { false }
+        }
+        #expect(!refuted.isEmpty, "no obligation guarding \(profile.breaks!) is refuted")
+    }
+}
