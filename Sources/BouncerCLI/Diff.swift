@@ -16,9 +16,17 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "Timeout per solver check, in seconds.")
     var timeout: Double = 20
 
+    @Option(name: .long, help: "Classes to enumerate per platform and group of decisions before stopping (incomplete).")
+    var limit = 32
+
+    func validate() throws {
+        guard timeout > 0, limit > 0 else { throw ValidationError("--timeout and --limit must be positive") }
+    }
+
     func run() throws {
         let a = try resolveProfile(old), b = try resolveProfile(new)
-        let result = try ProfileDiff.run(old: a, new: b, options: ProofOptions(timeoutMilliseconds: UInt32(timeout * 1000)))
+        let result = try ProfileDiff.run(
+            old: a, new: b, options: ProofOptions(timeoutMilliseconds: UInt32(timeout * 1000)), limitPerPlatform: limit)
         // The same class on several platforms is printed once, with all of them.
         var groups: [(platforms: [String], c: ProfileDiff.DifferenceClass)] = []
         for c in result.classes {

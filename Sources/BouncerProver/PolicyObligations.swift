@@ -62,16 +62,14 @@ struct PolicyQuery {
     var vmbusAccepted: Term { d.vmbusDeviceAccepted(coExternalMemory: coExternalMemory, b) }
     var usedAccepted: Term { d.virtioUsedLengthAccepted(length: usedLength, bufferLength: postedLength, b) }
 
-    /// What the transports' decisions break, by invariant: a virtio device driven by guest-physical
-    /// address, a `co_external_memory` device not accepted (so bounced), GPADL memory freed after
-    /// a failed conversion, a used length consumed past the buffer, a packet parsed in the ring.
-    var transportBreaks: [(InvariantID, Term)] {
-        [(.confBounce, z.and([p.confidential, virtioAccepted, z.not(virtioDmaApi)])),
-         (.confTrusted, z.and([p.confidential, coExternalMemory, z.not(vmbusAccepted)])),
-         (.confFreelist, z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b)))),
-         (.safeHostInput, z.and(usedAccepted, d.lessThan(postedLength, usedLength))),
-         (.safeHostInput, z.not(d.vmbusParsesPrivateCopy(b)))]
-    }
+    /// What the transports' decisions break: a virtio device driven by guest-physical address, a
+    /// `co_external_memory` device not accepted (so bounced), GPADL memory freed after a failed
+    /// conversion, a packet parsed in the ring, a used length consumed past the buffer.
+    var breaksConfBounceByVirtio: Term { z.and([p.confidential, virtioAccepted, z.not(virtioDmaApi)]) }
+    var breaksConfTrustedByVmbus: Term { z.and([p.confidential, coExternalMemory, z.not(vmbusAccepted)]) }
+    var breaksConfFreelistByGpadl: Term { z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b))) }
+    var breaksSafeHostInputByInbound: Term { z.not(d.vmbusParsesPrivateCopy(b)) }
+    var breaksSafeHostInputByUsedLength: Term { z.and(usedAccepted, d.lessThan(postedLength, usedLength)) }
 
     var bouncePoolDecrypted: Term { z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted) }
     var direct: Term { z.and(z.not(map.fail), z.not(map.bounce)) }

@@ -53,7 +53,7 @@ public enum ProfileDiff {
         return Result(classes: all, incomplete: incomplete)
     }
 
-    /// The difference classes on one platform.
+    /// The difference classes on one platform, group by group.
     static func classes(
         old: Profile, new: Profile, on platform: Platform, options: ProofOptions, limit limitPerPlatform: Int
     ) throws(SMTError) -> ([DifferenceClass], String?) {
@@ -64,18 +64,72 @@ public enum ProfileDiff {
         let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
         let a = PolicyQuery(d, solver, platform, old)
         let b = PolicyQuery(d, solver, platform, new)
+        for group in Group.all {
+            solver.push()
+            defer { solver.pop() }
+            let (found, note) = try enumerate(group, a, b, solver, platform, limit: limitPerPlatform)
+            classes += found
+            if let note { incomplete = note }
+        }
+        return (classes, incomplete)
+    }
+
+    /// Decisions that share no unknowns with the rest (the DMA layer; each transport), compared
+    /// apart so that a class names only the features its own decisions depend on.
+    struct Group: Sendable {
+        var features: @Sendable (PolicyQuery) -> [(String, Term)]
+        var decisions: @Sendable (PolicyQuery) -> [(String, Term)]
+        var breaks: @Sendable (PolicyQuery) -> [(InvariantID, Term)]
+
+        static let all: [Group] = [
+            Group(features: { ProfileDiff.features($0) }, decisions: { ProfileDiff.decisions($0) }, breaks: { $0.breaks }),
+            Group(
+                features: { q in
+                    [("virtio device offers VERSION_1", q.virtioVersion1), ("virtio device offers ACCESS_PLATFORM", q.virtioAccessPlatform),
+                     ("virtio device offers SWIOTLB", q.virtioSwiotlbOffered)]
+                },
+                decisions: { q in
+                    [("virtio_features_ok accepts", q.virtioAccepted), ("vring_use_dma_api", q.z.and(q.virtioAccepted, q.virtioDmaApi))]
+                },
+                breaks: { q in [(.confBounce, q.breaksConfBounceByVirtio)] }),
+            Group(
+                features: { q in [("VMBus channel has co_external_memory", q.coExternalMemory)] },
+                decisions: { q in [("co_external_memory device accepted", q.z.and(q.coExternalMemory, q.vmbusAccepted))] },
+                breaks: { q in [(.confTrusted, q.breaksConfTrustedByVmbus)] }),
+            Group(
+                features: { _ in [] },
+                decisions: { q in
+                    [("GPADL leaked after a failed conversion", q.d.gpadlLeaksAfterFailure(q.b)),
+                     ("inbound packet parsed from a private copy", q.d.vmbusParsesPrivateCopy(q.b))]
+                },
+                breaks: { q in [(.confFreelist, q.breaksConfFreelistByGpadl), (.safeHostInput, q.breaksSafeHostInputByInbound)] }),
+            Group(
+                features: { q in [("used.len beyond the posted length", q.d.lessThan(q.postedLength, q.usedLength))] },
+                decisions: { q in [("driver consumes the used length", q.usedAccepted)] },
+                breaks: { q in [(.safeHostInput, q.breaksSafeHostInputByUsedLength)] }),
+        ]
+    }
+
+    /// Enumerates one group's difference classes with blocking clauses, generalised with unsat
+    /// cores, and what each side breaks in each.
+    static func enumerate(
+        _ group: Group, _ a: PolicyQuery, _ b: PolicyQuery, _ solver: Solver, _ platform: Platform, limit: Int
+    ) throws(SMTError) -> ([DifferenceClass], String?) {
+        let z = a.z, d = a.d
+        var classes: [DifferenceClass] = []
+        var incomplete: String?
         // Each feature gets a proxy boolean, so that a class can be assumed and its unsat core read.
-        let features = Self.features(a).enumerated().map { k, feature in
+        let features = group.features(a).enumerated().map { k, feature in
             let proxy = z.boolean("feature\(k)")
             solver.assert(z.equal(proxy, feature.1))
             return (feature.0, proxy)
         }
-        let decisions = zip(Self.decisions(a), Self.decisions(b)).map { ($0.0, $0.1, $1.1) }
+        let decisions = zip(group.decisions(a), group.decisions(b)).map { ($0.0, $0.1, $1.1) }
         let differ = z.or(decisions.map { z.not(d.same($0.1, $0.2)) })
         // An invariant a side never breaks on this platform breaks in none of its classes.
         func breakable(_ q: PolicyQuery) throws(SMTError) -> [(InvariantID, Term)] {
             var out: [(InvariantID, Term)] = []
-            for (invariant, predicate) in q.breaks + q.transportBreaks {
+            for (invariant, predicate) in group.breaks(q) {
                 solver.push()
                 solver.assert(predicate)
                 let r = try solver.check()
@@ -86,18 +140,17 @@ public enum ProfileDiff {
             return out
         }
         let oldBreakable = try breakable(a), newBreakable = try breakable(b)
-        var found = 0
-        enumeration: while true {
+        while true {
             solver.push()
             solver.assert(differ)
             let result = try solver.check()
             solver.pop()
             guard case .satisfiable(let m) = result else {
                 if case .unknown(let reason) = result { incomplete = "\(platform.kind.rawValue): \(reason)" }
-                break enumeration
+                break
             }
-            if found == limitPerPlatform {
-                incomplete = "\(platform.kind.rawValue): stopped after \(limitPerPlatform) classes"
+            if classes.count == limit {
+                incomplete = "\(platform.kind.rawValue): stopped after \(limit) classes"
                 break
             }
             // The model's literals; the unsat core of "these literals and no difference" keeps
@@ -114,11 +167,11 @@ public enum ProfileDiff {
             let condition = z.and(literals.map(\.1))
             func breaks(_ candidates: [(InvariantID, Term)]) throws(SMTError) -> [InvariantID] {
                 var out: [InvariantID] = []
-                for (invariant, predicate) in candidates {
+                for (invariant, predicate) in candidates where !out.contains(invariant) {
                     solver.push()
                     solver.assert(condition)
                     solver.assert(predicate)
-                    if !out.contains(invariant), case .satisfiable = try solver.check() { out.append(invariant) }
+                    if case .satisfiable = try solver.check() { out.append(invariant) }
                     solver.pop()
                 }
                 return out
@@ -127,7 +180,6 @@ public enum ProfileDiff {
                 platform: platform.kind, conditions: literals.map(\.0),
                 decisions: decisions.compactMap { m.boolean($0.1) == m.boolean($0.2) ? nil : ($0.0, m.boolean($0.1), m.boolean($0.2)) },
                 oldBreaks: try breaks(oldBreakable), newBreaks: try breaks(newBreakable)))
-            found += 1
             solver.assert(z.not(condition))
         }
         return (classes, incomplete)
@@ -149,9 +201,6 @@ public enum ProfileDiff {
             ("encrypted address within the mask", fits(d.physToDma(q.p, q.dev.terms, q.req.phys))),
             ("unencrypted address within the mask", fits(d.physToDmaUnencrypted(q.p, q.dev.terms, q.req.phys))),
             ("the failed conversion is set_memory_decrypted", q.decryptFails),
-            ("virtio device offers VERSION_1", q.virtioVersion1), ("virtio device offers ACCESS_PLATFORM", q.virtioAccessPlatform),
-            ("virtio device offers SWIOTLB", q.virtioSwiotlbOffered), ("VMBus channel has co_external_memory", q.coExternalMemory),
-            ("used.len beyond the posted length", d.lessThan(q.postedLength, q.usedLength)),
         ]
     }
 
@@ -171,12 +220,6 @@ public enum ProfileDiff {
             ("sync_for_device copies", z.and(q.map.bounce, d.swiotlbCopiesOnSyncForDevice(q.b, q.req.terms))),
             ("partial syncs clamped", q.b.bounceClamped),
             ("pages leaked after the failed conversion", z.ite(q.decryptFails, d.leakAfterDecryptFailure(q.b), d.leakAfterReencryptFailure(q.b))),
-            ("virtio_features_ok accepts", q.virtioAccepted),
-            ("vring_use_dma_api", z.and(q.virtioAccepted, q.virtioDmaApi)),
-            ("co_external_memory device accepted", z.and(q.coExternalMemory, q.vmbusAccepted)),
-            ("GPADL leaked after a failed conversion", d.gpadlLeaksAfterFailure(q.b)),
-            ("driver consumes the used length", q.usedAccepted),
-            ("inbound packet parsed from a private copy", d.vmbusParsesPrivateCopy(q.b)),
         ]
     }
 }

@@ -64,4 +64,15 @@ import Testing
         #expect(r.classes.contains { $0.newBreaks.contains(.confStale) })
         #expect(r.classes.allSatisfy { $0.oldBreaks.isEmpty })
     }
+
+    /// Seed 000 as a profile change: the only class is the co_external_memory channel, where the
+    /// old side breaks CONF-TRUSTED and the new keeps everything; no DMA feature is dragged in.
+    @Test func aTransportDiffNamesOnlyItsOwnFeatures() throws {
+        var seed000 = profile("cvmbus-swiotlb")
+        seed000.behaviours.vmbusExternalMemory = .accepted
+        let r = try ProfileDiff.run(old: profile("cvmbus-swiotlb"), new: seed000, options: ProofOptions(), platforms: [.tdx])
+        #expect(r.classes.count == 1 && r.incomplete == nil)
+        #expect(r.classes.first?.conditions == ["VMBus channel has co_external_memory"])
+        #expect(r.classes.first?.oldBreaks == [.confTrusted] && r.classes.first?.newBreaks == [])
+    }
 }
