@@ -7,7 +7,7 @@ struct Fuzz: ParsableCommand {
         abstract: "Build a fuzz target's release fuzzer build (in .build-fuzz) if needed and run it.",
         discussion: """
             Runs fuzz-TARGET under libFuzzer on a working corpus (.fuzz/TARGET, seeded from \
-            Corpus/TARGET) under the profile given. A violation stops the fuzzer: its reproducer \
+            Corpus/TARGET, with the dictionary Corpus/TARGET.dict) under the profile given. A violation stops the fuzzer: its reproducer \
             goes to --out and libFuzzer's crash artifact next to it. Arguments after -- go to \
             libFuzzer (for example -max_total_time=60 -jobs=2); without them it runs until stopped. \
             Run from the package directory. Exit 0: stopped clean; 1: a violation; 2: usage or \
@@ -48,7 +48,11 @@ struct Fuzz: ParsableCommand {
         let working = ".fuzz/\(target)"
         try files.createDirectory(atPath: working, withIntermediateDirectories: true)
         try files.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var arguments = ["-max_len=\(maxLen)", "-artifact_prefix=\(out)/", "-print_final_stats=1"] + libFuzzerArguments + [working]
+        var arguments = ["-max_len=\(maxLen)", "-artifact_prefix=\(out)/", "-print_final_stats=1"]
+        if files.fileExists(atPath: "Corpus/\(target).dict"), !libFuzzerArguments.contains(where: { $0.hasPrefix("-dict=") }) {
+            arguments.append("-dict=Corpus/\(target).dict")
+        }
+        arguments += libFuzzerArguments + [working]
         if files.fileExists(atPath: "Corpus/\(target)") { arguments.append("Corpus/\(target)") }
         var environment = ProcessInfo.processInfo.environment
         environment["BOUNCER_PROFILE"] = profile

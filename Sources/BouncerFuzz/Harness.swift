@@ -83,6 +83,9 @@ public func bouncerFuzzInitialize() -> Int32 {
 /// written as a reproducer before the process aborts, so the finding survives even where no
 /// crash artifact is written. Returns -1 (keep out of the corpus) for an input on a platform
 /// `BOUNCER_PLATFORMS` leaves out.
+/// Inputs run in this process, reported with a violation (time-to-detect in executions).
+nonisolated(unsafe) private var executions = 0
+
 @_cdecl("bouncer_fuzz_one")
 public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
@@ -90,10 +93,11 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     let profile = harnessProfile()
     let scenario = ScenarioCodec.decode(bytes, target: target)
     guard harnessPlatforms()[PlatformKind.allCases.firstIndex(of: scenario.platform)!] else { return -1 }
+    executions += 1
     let result = Runner.run(scenario, booted: bootedGuest(scenario.platform, profile))
     guard let violation = result.firstViolation else { return 0 }
     let path = writeReproducer(target, violation, bytes)
-    report("==bouncer== \(violation)\n==bouncer== profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
+    report("==bouncer== \(violation)\n==bouncer== after \(executions) executions; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
     abort()
 }
 

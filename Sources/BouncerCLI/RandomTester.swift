@@ -1,0 +1,73 @@
+import ArgumentParser
+import BouncerPolicy
+import BouncerRunner
+import BouncerTransports
+
+struct RandomTester: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "random",
+        abstract: "The baseline for the benchmarks: a plain random tester over a fuzz target's operations.",
+        discussion: """
+            Draws inputs of uniformly random bytes (length 2 to --max-len, uniform) and runs each as \
+            the target decodes it, with no coverage feedback, until one breaks an invariant or the \
+            time runs out. Uniform bytes are uniform over the target's operations and their fields. \
+            Prints the time and inputs to the first violation. Exit 0: none found; 1: found.
+            """)
+
+    @Argument(help: "Fuzz target whose decoding to use.")
+    var target: String
+
+    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
+    var profile = "linux-upstream"
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Time budget in seconds.")
+    var seconds: Double = 60
+
+    @Option(name: .long, help: "Largest input in bytes.")
+    var maxLen = 1024
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Platforms inputs may run on (default: all); others are drawn again.")
+    var platform: [String] = []
+
+    func validate() throws {
+        guard FuzzTarget(name: target) != nil else {
+            throw ValidationError("unknown target '\(target)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
+        }
+        guard seconds > 0, maxLen >= 2 else { throw ValidationError("--seconds must be positive and --max-len at least 2") }
+        for p in platform where PlatformKind(rawValue: p) == nil { throw ValidationError("unknown platform '\(p)'") }
+    }
+
+    func run() throws {
+        let profile = try resolveProfile(profile)
+        let target = FuzzTarget(name: target)!
+        let allowed = platform.isEmpty ? PlatformKind.allCases : platform.compactMap(PlatformKind.init(rawValue:))
+        var booted: [PlatformKind: Guest] = [:]
+        var rng = SplitMix64(seed: seed)
+        var bytes = [UInt8](repeating: 0, count: maxLen)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int64(seconds * 1000))
+        var inputs = 0
+        while clock.now < deadline {
+            for _ in 0 ..< 64 {
+                let n = Int.random(in: 2 ... maxLen, using: &rng)
+                for i in 0 ..< n { bytes[i] = UInt8.random(in: 0 ... 255, using: &rng) }
+                let scenario = bytes[0 ..< n].withUnsafeBytes { ScenarioCodec.decode($0, target: target) }
+                guard allowed.contains(scenario.platform) else { continue }
+                inputs += 1
+                let guest = booted[scenario.platform] ?? Guest(platform: scenario.platform, behaviours: profile.behaviours)
+                booted[scenario.platform] = guest
+                if let v = Runner.run(scenario, booted: guest).firstViolation {
+                    let elapsed = clock.now - start
+                    print("found \(v.invariant.rawValue) after \(inputs) inputs, \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                    print("  \(v)")
+                    throw ExitCode(1)
+                }
+            }
+        }
+        print("none found in \(inputs) inputs, \(seconds) s")
+    }
+}
