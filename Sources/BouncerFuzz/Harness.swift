@@ -76,6 +76,7 @@ public func bouncerFuzzInitialize() -> Int32 {
     for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
     _ = harnessProfile()
     _ = harnessPlatforms()
+    startNanoseconds = monotonicNanoseconds()
     return 0
 }
 
@@ -83,8 +84,16 @@ public func bouncerFuzzInitialize() -> Int32 {
 /// written as a reproducer before the process aborts, so the finding survives even where no
 /// crash artifact is written. Returns -1 (keep out of the corpus) for an input on a platform
 /// `BOUNCER_PLATFORMS` leaves out.
-/// Inputs run in this process, reported with a violation (time-to-detect in executions).
+/// Inputs run in this process and when it started fuzzing, reported with a violation (time to
+/// detect, in executions and seconds).
 nonisolated(unsafe) private var executions = 0
+nonisolated(unsafe) private var startNanoseconds: UInt64 = 0
+
+func monotonicNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+}
 
 @_cdecl("bouncer_fuzz_one")
 public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -97,7 +106,8 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     let result = Runner.run(scenario, booted: bootedGuest(scenario.platform, profile))
     guard let violation = result.firstViolation else { return 0 }
     let path = writeReproducer(target, violation, bytes)
-    report("==bouncer== \(violation)\n==bouncer== after \(executions) executions; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
+    let elapsed = Double(monotonicNanoseconds() &- startNanoseconds) / 1e9
+    report("==bouncer== \(violation)\n==bouncer== after \(executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
     abort()
 }
 
