@@ -86,7 +86,7 @@ public struct Profile: Hashable, Sendable {
             derive(
                 "virtio-no-access-platform",
                 "a confidential guest accepts a virtio device without VIRTIO_F_ACCESS_PLATFORM",
-                commits: "before virtio_features_ok()'s restricted-memory-access check (f7f5b6ba, 2022; s390 PV 2020)",
+                commits: "before virtio_features_ok()'s check (arch_has_restricted_virtio_memory_access(), s390 PV 2020, x86 2021; virtio_check_mem_acc_cb() since a603002eea82)",
                 breaks: "CONF-BOUNCE"
             ) { $0.virtioAccessPlatform = .optional },
         ]
