@@ -63,15 +63,4 @@ struct Fuzz: ParsableCommand {
         // libFuzzer reports as a crash with its own non-zero code.
         if status != 0 { throw ExitCode(1) }
     }
-
-    /// Runs a program in the foreground with our standard streams; returns its exit status.
-    func execute(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        if let environment { process.environment = environment }
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
 }
