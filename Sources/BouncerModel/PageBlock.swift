@@ -98,6 +98,12 @@ extension System {
         events.append(.cpuWrote(lo: lo, hi: lo + n))
     }
 
+    /// Marks objects a transport's driver owns, so that the DMA API operations of other drivers
+    /// leave them alone.
+    package mutating func markTransportMapping(_ m: Int) { mappings[m].transportOwned = true }
+    package mutating func markTransportCoherent(_ c: Int) { coherent[c].transportOwned = true }
+    package mutating func markTransportDevice(_ d: Int) { devices[d].transportDriver = true }
+
     /// Records a step fact that a transport observed (a field it fetched, a copy it made, an
     /// address it wrote for a device).
     package mutating func record(_ event: Event) { events.append(event) }

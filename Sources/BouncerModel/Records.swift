@@ -75,6 +75,8 @@ public struct Device: Sendable {
     public var restrictedPool: Int?
     /// `dma_map_*` calls that returned `DMA_MAPPING_ERROR`, for the trace.
     public var mapErrors: Int = 0
+    /// A transport's driver (VMBus, virtio, NVMe) is bound to it.
+    public var transportDriver = false
 }
 
 /// A driver's own memory from `kmalloc`.
@@ -105,6 +107,8 @@ public struct CoherentAllocation: Sendable {
     public var shared: Bool
     public var dma: UInt64
     public var live: Bool
+    /// A transport's ring or queue, which its driver alone writes, maps and frees.
+    public var transportOwned = false
 }
 
 /// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.
@@ -121,6 +125,8 @@ public struct Mapping: Sendable {
     public var live: Bool
     /// The scatterlist this entry belongs to, if any.
     public var scatterlist: Int?
+    /// A transport's driver made this mapping and alone unmaps it.
+    public var transportOwned = false
 }
 
 /// A `dma_map_sg()` scatterlist: the entries the driver got back.

@@ -80,39 +80,17 @@ extension Guest {
             return system.applyDma(op)
         case .unmap(let m, _), .syncForCpu(let m, _, _), .syncForDevice(let m, _, _):
             // A transport's own mappings are its driver's business alone.
-            guard !transportMappings.contains(m) else { return .skipped }
+            guard m >= 0, m >= system.mappings.count || !system.mappings[m].transportOwned else { return .skipped }
             return system.applyDma(op)
         case .mapCoherent(let c, _, _, _), .freeCoherent(let c), .cpuWriteCoherent(let c, _, _):
-            guard !transportCoherent.contains(c) else { return .skipped }
+            guard c >= 0, c >= system.coherent.count || !system.coherent[c].transportOwned else { return .skipped }
             return system.applyDma(op)
         case .unbind(let device):
-            guard !transportDevices.contains(device) else { return .skipped }
+            guard device >= 0, device >= system.devices.count || !system.devices[device].transportDriver else { return .skipped }
             return system.applyDma(op)
         default:
             return system.applyDma(op)
         }
-    }
-
-    /// Mappings a transport made and will unmap itself.
-    var transportMappings: Set<Int> {
-        var set = Set<Int>()
-        for ch in channels { for case let r? in ch.requests { set.insert(r.mapping) } }
-        for v in virtio { for case let e? in v.queue?.heads ?? [] { if let m = e.mapping { set.insert(m) } } }
-        for n in nvme { for case let m? in n.commands { set.insert(m) } }
-        return set
-    }
-
-    /// Coherent allocations that are a transport's rings and queues.
-    var transportCoherent: Set<Int> {
-        var set = Set<Int>()
-        for v in virtio { if case .coherent(let c)? = v.queue?.ring { set.insert(c) } }
-        for n in nvme where n.live { set.insert(n.submissionQueue); set.insert(n.completionQueue) }
-        return set
-    }
-
-    /// Devices a transport driver is bound to.
-    var transportDevices: Set<Int> {
-        Set(channels.map(\.device) + virtio.map(\.device) + nvme.map(\.device))
     }
 
     /// A buffer a virtio queue still holds without the DMA API (no mapping records it).

@@ -25,11 +25,14 @@ extension Guest {
     /// then `nvme_alloc_queue()`. A TDISP-accepted device is trusted and the kernel knows it.
     public mutating func nvmeProbe(tdisp: Bool) -> Int? {
         let device = system.probeDevice(DeviceConfig(trusted: tdisp, dmaMaskBits: 64, minAlignMask: 0xFFF))
+        system.markTransportDevice(device)
         guard let sq = system.dmaAllocCoherent(device: device, size: 4096, blocking: true) else { return nil }
         guard let cq = system.dmaAllocCoherent(device: device, size: 4096, blocking: true) else {
             system.dmaFreeCoherent(sq)
             return nil
         }
+        system.markTransportCoherent(sq)
+        system.markTransportCoherent(cq)
         nvme.append(NvmeController(device: device, tdisp: tdisp, submissionQueue: sq, completionQueue: cq))
         return nvme.count - 1
     }
@@ -47,6 +50,7 @@ extension Guest {
             device: nvme[n].device, phys: b.phys + UInt64(offset), size: size,
             direction: deviceWrites ? .fromDevice : .toDevice, attrs: [])
         else { return false }
+        system.markTransportMapping(mapping)
         nvme[n].commands[tag] = mapping
         system.cpuWriteCoherent(nvme[n].submissionQueue, offset: UInt32(tag) * 64, size: 64)
         return true

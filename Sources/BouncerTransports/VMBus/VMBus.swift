@@ -23,6 +23,7 @@ extension Guest {
             device = system.probeDevice(DeviceConfig(
                 trusted: offer.coExternalMemory, dmaMaskBits: 64, swiotlbDisabled: accepted,
                 minAlignMask: offer.deviceClass == .storvsc ? 0xFFF : 0, accepted: accepted))
+            system.markTransportDevice(device)
         }
         channels.append(VmbusChannel(offer: offer, state: valid ? .offered : .refused, device: device))
         return channels.count - 1

@@ -31,6 +31,7 @@ extension Guest {
         guard let mapping = system.dmaMapPhys(
             device: channels[ch].device, phys: b.phys + UInt64(offset), size: size, direction: direction, attrs: [])
         else { return false }
+        system.markTransportMapping(mapping)
         let id: Int
         if let free = channels[ch].requests.firstIndex(where: { $0 == nil }) {
             id = free

@@ -19,6 +19,7 @@ extension Guest {
             accessPlatform: negotiated.contains(.accessPlatform), swiotlbRegion: swiotlbRegion, behaviourTerms)
         let device = system.probeDevice(DeviceConfig(
             dmaMaskBits: 64, restrictedPool: transport == .mmioRestricted || swiotlbRegion))
+        system.markTransportDevice(device)
         var vdev = VirtioDevice(
             transport: transport, offered: offered, negotiated: negotiated, status: ok ? .live : .failed, device: device,
             useDmaApi: useDmaApi, queue: nil)
@@ -33,6 +34,7 @@ extension Guest {
     mutating func allocVirtqueue(device: Int, useDmaApi: Bool) -> Virtqueue? {
         if useDmaApi {
             guard let c = system.dmaAllocCoherent(device: device, size: Virtqueue.ringBytes, blocking: true) else { return nil }
+            system.markTransportCoherent(c)
             return Virtqueue(ring: .coherent(c), ringPhys: system.coherent[c].phys)
         }
         guard let b = system.allocBlock(pages: Int(Virtqueue.ringBytes >> 12), highest: .normal, purpose: .virtqueue)
@@ -68,6 +70,7 @@ extension Guest {
             guard let m = system.dmaMapPhys(
                 device: device, phys: phys, size: size, direction: deviceWrites ? .fromDevice : .toDevice, attrs: [])
             else { return false }
+            system.markTransportMapping(m)
             mapping = m
         } else {
             system.handOut(device: device, phys: phys, size: size, shared: false)
