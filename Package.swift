@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "BouncerRunner", dependencies: ["BouncerOracle", "BouncerTransports"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
         .target(name: "BouncerFuzz", dependencies: ["BouncerRunner", "BouncerTransports"]),
+        // The C side every fuzz target shares: LLVMFuzzerInitialize and the entry-point macro.
+        .target(name: "BouncerFuzzEntry", dependencies: ["BouncerFuzz"]),
         // Shrinks counterexamples and writes them as regression tests.
         .target(name: "BouncerMinimizer", dependencies: ["BouncerRunner"]),
         // Z3 (Debian's libz3-dev) and a typed layer over it that owns reference counting.
@@ -46,11 +48,11 @@ let package = Package(
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
-        .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-dma"),
-        .executableTarget(name: "fuzz-vmbus", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-vmbus"),
-        .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-virtio"),
-        .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-passthrough"),
-        .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzz"], path: "FuzzTargets/fuzz-system"),
+        .executableTarget(name: "fuzz-dma", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-dma"),
+        .executableTarget(name: "fuzz-vmbus", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-vmbus"),
+        .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-virtio"),
+        .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-passthrough"),
+        .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-system"),
         .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer"], path: "Tests/BouncerTests"),
     ]
 )

@@ -195,7 +195,7 @@ struct Campaign: ParsableCommand {
     /// The kinds of operation a minimal counterexample uses, sorted: with the invariant, what tells
     /// two findings apart (the same bug reached with the operations in another order is one).
     static func signature(_ scenario: Scenario) -> String {
-        Set(scenario.operations.map { String("\($0)".prefix { $0 != "(" && $0 != " " }) }).sorted().joined(separator: ",")
+        Set(scenario.operations.map { op in Mirror(reflecting: op).children.first?.label ?? "\(op)" }).sorted().joined(separator: ",")
     }
 
     /// Minimises every reproducer the targets wrote, de-duplicates, and writes each new finding as
@@ -299,7 +299,7 @@ struct Campaign: ParsableCommand {
 /// SIGINT); the campaign passes the stop on to the fuzzer when it next hears from it.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
 
-final class StopSignal: @unchecked Sendable {
+struct StopSignal {
     init() {
         for sig in [SIGINT, SIGTERM] { signal(sig) { _ in stopRequested = 1 } }
     }

@@ -38,3 +38,21 @@ func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data(bytes).write(to: url, options: .atomic)
 }
+
+/// Runs a program in the foreground, with our standard streams or its output in the file `quiet`;
+/// returns its exit status.
+func execute(_ program: String, _ arguments: [String], environment: [String: String]? = nil, quiet: String? = nil) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [program] + arguments
+    if let environment { process.environment = environment }
+    if let quiet {
+        _ = FileManager.default.createFile(atPath: quiet, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: quiet))
+        process.standardOutput = handle
+        process.standardError = handle
+    }
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}

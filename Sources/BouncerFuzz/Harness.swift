@@ -80,10 +80,6 @@ public func bouncerFuzzInitialize() -> Int32 {
     return 0
 }
 
-/// libFuzzer's entry: decode, run with the oracle after every step. A violation is reported and
-/// written as a reproducer before the process aborts, so the finding survives even where no
-/// crash artifact is written. Returns -1 (keep out of the corpus) for an input on a platform
-/// `BOUNCER_PLATFORMS` leaves out.
 /// Inputs run in this process and when it started fuzzing, reported with a violation (time to
 /// detect, in executions and seconds).
 nonisolated(unsafe) private var executions = 0
@@ -95,6 +91,10 @@ func monotonicNanoseconds() -> UInt64 {
     return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }
 
+/// libFuzzer's entry: decode, run with the oracle after every step. A violation is reported and
+/// written as a reproducer before the process aborts, so the finding survives even where no
+/// crash artifact is written. Returns -1 (keep out of the corpus) for an input on a platform
+/// `BOUNCER_PLATFORMS` leaves out.
 @_cdecl("bouncer_fuzz_one")
 public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)

@@ -6,7 +6,8 @@ import BouncerTransports
 import SMT
 
 /// The transports' decisions, over an unknown offer, feature set, length and failure, on every
-/// platform: the same generic functions the model's VMBus, virtio and NVMe drivers call.
+/// platform: the predicates `PolicyQuery` states once for the proofs and `bouncer diff`, over the
+/// same generic functions the model's VMBus, virtio and NVMe drivers call.
 extension Obligation {
     static let transports: [Obligation] = [
         Obligation(
@@ -15,18 +16,13 @@ extension Obligation {
             protects: .confBounce
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
-                let z = d.z
-                let p = PlatformTerms(d, platform), b = BehaviourTerms(d, profile.behaviours)
-                let version1 = z.boolean("VIRTIO_F_VERSION_1"), accessPlatform = z.boolean("VIRTIO_F_ACCESS_PLATFORM")
-                let swiotlb = z.and(z.boolean("VIRTIO_F_SWIOTLB offered"), b.virtioSwiotlb)
-                let ok = d.virtioFeaturesOk(p, version1: version1, accessPlatform: accessPlatform, swiotlbRegion: swiotlb, b)
-                let dmaApi = d.vringUseDmaApi(accessPlatform: accessPlatform, swiotlbRegion: swiotlb, b)
-                return (z.and([p.restrictedVirtioMemoryAccess, ok, z.not(dmaApi)]), { m in
-                    [("negotiated", features(m, version1, accessPlatform, swiotlb).description),
-                     ("virtio_features_ok", "accepts"), ("vring_use_dma_api", "false")]
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (d.z.and(q.p.restrictedVirtioMemoryAccess, q.breaksConfBounceByVirtio), { m in
+                    [("device offers", q.offeredFeatures(m).description), ("virtio_features_ok", "accepts"),
+                     ("vring_use_dma_api", "false")]
                 }, { m in
                     replaying(.confBounce, profile, [Scenario(platform: platform.kind, operations: [
-                        .virtioProbe(transport: .pci, features: features(m, version1, accessPlatform, swiotlb)),
+                        .virtioProbe(transport: .pci, features: q.offeredFeatures(m)),
                     ])])
                 })
             }
@@ -37,9 +33,8 @@ extension Obligation {
             protects: .confTrusted
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
-                let b = BehaviourTerms(d, profile.behaviours)
-                let accepted = d.vmbusDeviceAccepted(coExternalMemory: d.constant(true), b)
-                return (d.z.and(PlatformTerms(d, platform).confidential, d.z.not(accepted)), { _ in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksConfTrustedByVmbus, { _ in
                     [("offer", "co_ring_buffer | co_external_memory"), ("vmbus_device_register", "device not accepted, swiotlb on")]
                 }, { _ in
                     replaying(.confTrusted, profile, [Scenario(platform: .tdx, operations: [
@@ -56,10 +51,8 @@ extension Obligation {
             protects: .confFreelist
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
-                let b = BehaviourTerms(d, profile.behaviours)
-                return (d.z.and(PlatformTerms(d, platform).confidential, d.z.not(d.gpadlLeaksAfterFailure(b))), { _ in
-                    [("gpadl->decrypted", "still set"), ("then", "pages freed")]
-                }, { _ in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksConfFreelistByGpadl, { _ in [("gpadl->decrypted", "still set"), ("then", "pages freed")] }, { _ in
                     replaying(.confFreelist, profile, [Scenario(platform: .tdx, operations: [
                         .vmbusOffer(VmbusOffer(deviceClass: .storvsc), legacyHost: false), .failNextConversion(afterPages: 1),
                         .vmbusOpen(channel: 0),
@@ -73,12 +66,9 @@ extension Obligation {
             protects: .safeHostInput
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
-                let z = d.z
-                let b = BehaviourTerms(d, profile.behaviours)
-                let length = z.word("used.len"), bufferLength = z.word("posted length")
-                let accepted = d.virtioUsedLengthAccepted(length: length, bufferLength: bufferLength, b)
-                return (z.and(accepted, d.lessThan(bufferLength, length)), { m in
-                    [("posted length", "\(m.word(bufferLength))"), ("used.len", "\(m.word(length))"), ("driver", "consumes used.len")]
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksSafeHostInputByUsedLength, { m in
+                    [("posted length", "\(m.word(q.postedLength))"), ("used.len", "\(m.word(q.usedLength))"), ("driver", "consumes used.len")]
                 }, { _ in
                     replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: [
                         .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 2048, zone: .normal),
@@ -94,8 +84,8 @@ extension Obligation {
             protects: .safeHostInput
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
-                let b = BehaviourTerms(d, profile.behaviours)
-                return (d.z.not(d.vmbusParsesPrivateCopy(b)), { _ in [("hv_pkt_iter_first", "packet parsed in the ring")] }, { _ in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksSafeHostInputByInbound, { _ in [("hv_pkt_iter_first", "packet parsed in the ring")] }, { _ in
                     replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: [
                         .vmbusOffer(VmbusOffer(deviceClass: .storvsc), legacyHost: false), .vmbusOpen(channel: 0),
                         .kmalloc(size: 512, zone: .normal),
@@ -108,11 +98,13 @@ extension Obligation {
     ]
 }
 
-/// The features a model chose, as the device would offer them.
-func features(_ m: Model, _ version1: Term, _ accessPlatform: Term, _ swiotlb: Term) -> VirtioFeatures {
-    var f: VirtioFeatures = []
-    if m.boolean(version1) { f.insert(.version1) }
-    if m.boolean(accessPlatform) { f.insert(.accessPlatform) }
-    if m.boolean(swiotlb) { f.insert(.swiotlb) }
-    return f
+extension PolicyQuery {
+    /// The features a model's virtio device offers.
+    func offeredFeatures(_ m: Model) -> VirtioFeatures {
+        var f: VirtioFeatures = []
+        if m.boolean(virtioVersion1) { f.insert(.version1) }
+        if m.boolean(virtioAccessPlatform) { f.insert(.accessPlatform) }
+        if m.boolean(virtioSwiotlbOffered) { f.insert(.swiotlb) }
+        return f
+    }
 }

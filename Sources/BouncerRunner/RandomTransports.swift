@@ -47,7 +47,7 @@ extension RandomExplorer {
         case 38 ..< 41:
             if let ch = pick(open) { return .vmbusClose(channel: ch) }
         case 41 ..< 43:
-            if let ch = pick(Array(g.channels.indices.filter { !g.channels[$0].rescinded && g.channels[$0].state != .refused })) {
+            if let ch = pick(g.channels.indices.filter { !g.channels[$0].rescinded && g.channels[$0].state != .refused }) {
                 return .vmbusRescind(channel: ch)
             }
         case 43 ..< 45:

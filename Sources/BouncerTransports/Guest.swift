@@ -28,6 +28,14 @@ public struct Guest: Sendable {
     var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, system.platform) }
     var behaviourTerms: BehaviourTerms<ConcreteDomain> { BehaviourTerms(d, system.behaviours) }
 
+    /// A host-writable field, as the double-fetch check names it: the transport, the object's
+    /// handle, the field.
+    enum SharedField: UInt32 { case vmbusPacketLength = 1, netvscSectionLength, virtioUsedId, virtioUsedLength, nvmeCommandId }
+
+    func sharedField(_ field: SharedField, of object: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: object) << 8 | field.rawValue
+    }
+
     /// Whether any transport still has memory the host may use: a runtime transition (pseries
     /// `enterSecureMode`) happens before this kernel's drivers run.
     public var transportsIdle: Bool {

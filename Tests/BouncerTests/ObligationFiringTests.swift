@@ -41,4 +41,17 @@ import Testing
         #expect(refuted(try SlotInduction.check(ProofOptions(), rules: rules)))
         #expect(!refuted(try SlotInduction.check(ProofOptions())))
     }
+
+    /// No catalogue profile parses VMBus packets in place; the pre-2021 behaviour refutes the
+    /// obligation, with a scenario that replays to a double fetch.
+    @Test func inboundPacketsParsedInTheRingBreakSafeHostInput() throws {
+        var old = Profile.linuxUpstream
+        old.behaviours.vmbusInbound = .inPlace
+        guard case .refuted(let c) = try outcome("POLICY-VMBUS-INBOUND", old) else {
+            Issue.record("not refuted")
+            return
+        }
+        #expect(c.scenario != nil)
+        #expect(!refuted(try outcome("POLICY-VMBUS-INBOUND")))
+    }
 }

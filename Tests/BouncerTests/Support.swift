@@ -3,6 +3,7 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 
 /// A profile with one behaviour changed from `linux-upstream`.
 func upstream(_ change: (inout Behaviours) -> Void = { _ in }) -> Profile {
@@ -32,3 +33,12 @@ extension Profile: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
 
+/// A guest on `platform` under `profile` with the given operations applied; no oracle.
+func guest(_ ops: [Operation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> Guest {
+    var g = Guest(platform: platform, behaviours: profile.behaviours)
+    for op in ops {
+        g.beginStep()
+        _ = g.apply(op)
+    }
+    return g
+}

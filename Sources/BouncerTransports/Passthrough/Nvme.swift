@@ -74,7 +74,7 @@ extension Guest {
             else { return }
         }
         nvme[n].completionHead &+= 1
-        system.record(.sharedFieldFetched(field: 0x3000_0000 | UInt32(n) << 8, value: UInt64(commandId), what: .nvmeCompletion))
+        system.record(.sharedFieldFetched(field: sharedField(.nvmeCommandId, of: n), value: UInt64(commandId), what: .nvmeCompletion))
         guard tag < NvmeController.queueDepth, let m = nvme[n].commands[tag] else {
             nvme[n].invalidCompletions += 1
             return

@@ -85,7 +85,7 @@ extension Guest {
             written += n
         }
         guard receivePacket(ch, ring: ring, length: 64, rewritten: 64) != nil else { return }
-        let field = fieldKey(ch, 2)
+        let field = sharedField(.netvscSectionLength, of: ch)
         system.record(.sharedFieldFetched(field: field, value: UInt64(length), what: .netvscReceive))
         guard offset <= bufferSize, length <= bufferSize - offset else {
             channels[ch].droppedPackets += 1
@@ -107,7 +107,7 @@ extension Guest {
         // The inbound ring is the second half of the block; its first page holds the indices.
         let inboundData = block.firstPage + VmbusChannel.ringPages + 1
         system.hostWrite(page: inboundData, offset: 0, size: min(max(length, 16), 4096))
-        let field = fieldKey(ch, 1)
+        let field = sharedField(.vmbusPacketLength, of: ch)
         system.record(.sharedFieldFetched(field: field, value: UInt64(length), what: .vmbusPacket))
         let dataPhys = GuestMemory.phys(ofPage: inboundData)
         if d.vmbusParsesPrivateCopy(behaviourTerms) {
@@ -128,7 +128,4 @@ extension Guest {
             what: .vmbusPacket))
         return rewritten
     }
-
-    /// A field of a channel's shared memory, as the double-fetch check names it.
-    func fieldKey(_ ch: Int, _ field: UInt32) -> UInt32 { 0x1000_0000 | UInt32(truncatingIfNeeded: ch) << 8 | field }
 }

@@ -97,8 +97,8 @@ extension Guest {
         if Int(id) < Virtqueue.num, let extra = queue.heads[Int(id)], extra.deviceWrites {
             deviceWrites(extra, length: length)
         }
-        system.record(.sharedFieldFetched(field: fieldKey(virtio: v, 1), value: UInt64(id), what: .virtioUsed))
-        system.record(.sharedFieldFetched(field: fieldKey(virtio: v, 2), value: UInt64(length), what: .virtioUsed))
+        system.record(.sharedFieldFetched(field: sharedField(.virtioUsedId, of: v), value: UInt64(id), what: .virtioUsed))
+        system.record(.sharedFieldFetched(field: sharedField(.virtioUsedLength, of: v), value: UInt64(length), what: .virtioUsed))
         guard Int(id) < Virtqueue.num, let extra = queue.heads[Int(id)] else {
             queue.broken = true
             virtio[v].queue = queue
@@ -152,6 +152,4 @@ extension Guest {
         }
         virtio[v].queue = nil
     }
-
-    func fieldKey(virtio v: Int, _ field: UInt32) -> UInt32 { 0x2000_0000 | UInt32(truncatingIfNeeded: v) << 8 | field }
 }

@@ -5,16 +5,6 @@ import BouncerPolicy
 import BouncerRunner
 import BouncerTransports
 
-/// A guest on `platform` under `profile` with the given operations applied; no oracle.
-func guest(_ ops: [Operation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> Guest {
-    var g = Guest(platform: platform, behaviours: profile.behaviours)
-    for op in ops {
-        g.beginStep()
-        _ = g.apply(op)
-    }
-    return g
-}
-
 let storvsc = VmbusOffer(deviceClass: .storvsc)
 let netvsc = VmbusOffer(deviceClass: .netvsc)
 
