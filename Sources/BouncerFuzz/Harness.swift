@@ -59,8 +59,8 @@ func harnessPlatforms() -> [Bool] {
 /// One booted guest per platform under the harness profile, copied for every input.
 nonisolated(unsafe) private var bootedGuests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
 
-func bootedGuest(_ platform: PlatformKind, _ profile: Profile) -> Guest {
-    let i = PlatformKind.allCases.firstIndex(of: platform)!
+func bootedGuest(_ decoder: ScenarioDecoder, _ profile: Profile) -> Guest {
+    let i = decoder.platformIndex, platform = decoder.platform
     if let g = bootedGuests[i] { return g }
     let g = Guest(platform: platform, behaviours: profile.behaviours)
     bootedGuests[i] = g
@@ -100,11 +100,10 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
     let target = FuzzTarget(rawValue: rawTarget) ?? .dma
     let profile = harnessProfile()
-    let scenario = ScenarioCodec.decode(bytes, target: target)
-    guard harnessPlatforms()[PlatformKind.allCases.firstIndex(of: scenario.platform)!] else { return -1 }
+    var decoder = ScenarioDecoder(bytes, target: target)
+    guard harnessPlatforms()[decoder.platformIndex] else { return -1 }
     executions += 1
-    let result = Runner.run(scenario, booted: bootedGuest(scenario.platform, profile))
-    guard let violation = result.firstViolation else { return 0 }
+    guard let violation = Runner.firstViolation(&decoder, booted: bootedGuest(decoder, profile)) else { return 0 }
     let path = writeReproducer(target, violation, bytes)
     let elapsed = Double(monotonicNanoseconds() &- startNanoseconds) / 1e9
     report("==bouncer== \(violation)\n==bouncer== after \(executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
@@ -141,9 +140,11 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
                 return 2
             }
             files += 1
-            let scenario = bytes.withUnsafeBytes { ScenarioCodec.decode($0, target: target) }
-            let result = Runner.run(scenario, booted: bootedGuest(scenario.platform, profile))
-            if let v = result.firstViolation {
+            let violation = bytes.withUnsafeBytes { raw in
+                var decoder = ScenarioDecoder(raw, target: target)
+                return Runner.firstViolation(&decoder, booted: bootedGuest(decoder, profile))
+            }
+            if let v = violation {
                 violations += 1
                 report("\(file): \(v)\n")
             }

@@ -118,9 +118,12 @@ public struct ProvenanceMap: Sendable {
 
     /// The runs of `lo ..< hi` as a map of its own, offsets relative to `lo`.
     public func extract(_ lo: UInt32, _ hi: UInt32) -> ProvenanceMap {
+        // Adjacent runs differ, so the clipped runs are already a well-formed map.
         var out = ProvenanceMap(size: hi - lo)
-        forEachRun(lo, hi) { a, b, tag in
-            out.fill(a - lo, b - lo, tag)
+        guard lo < hi, hi <= size else { return out }
+        out.runs.removeAll(keepingCapacity: true)
+        forEachRun(lo, hi) { a, _, tag in
+            out.runs.append(Run(start: a - lo, tag: tag))
             return true
         }
         return out

@@ -18,6 +18,16 @@ public struct Oracle: Sendable {
     /// Per mapping handle: the buffer's own bytes when the device last got it, to tell the buffer's
     /// old contents (lost device data) from foreign bytes (stale slot contents).
     var own: [ProvenanceMap?] = []
+    /// The live mappings' byte ranges, kept from the `mapped` and `unmapped` events, so an overlap
+    /// check reads a short dense list rather than every mapping handle ever made.
+    var liveExtents: [LiveExtent] = []
+
+    struct LiveExtent {
+        var handle: Int
+        var lo: UInt64
+        var hi: UInt64
+        var deviceWrites: Bool
+    }
 
     public init() {}
 
@@ -124,6 +134,7 @@ public struct Oracle: Sendable {
                 expected[mapping] = nil
                 own[mapping] = nil
             }
+            if let i = liveExtents.firstIndex(where: { $0.handle == mapping }) { liveExtents.remove(at: i) }
         case let .conversionExposed(byteIndex, tag):
             guard confidential else { return }
             found.append(Violation(
@@ -421,14 +432,14 @@ public struct Oracle: Sendable {
     /// undefined under the DMA API (dma-debug warns of such overlaps): expect nothing of them.
     mutating func unconstrainOverlaps(of mapping: Int, _ s: System) {
         let m = s.mappings[mapping]
-        for y in expected.indices where y != mapping && y < s.mappings.count && s.mappings[y].live {
-            let other = s.mappings[y]
-            guard m.direction.deviceWrites || other.direction.deviceWrites else { continue }
-            let lo = max(m.phys, other.phys), hi = min(m.phys + UInt64(m.size), other.phys + UInt64(other.size))
+        let mine = LiveExtent(handle: mapping, lo: m.phys, hi: m.phys + UInt64(m.size), deviceWrites: m.direction.deviceWrites)
+        for other in liveExtents where mine.deviceWrites || other.deviceWrites {
+            let lo = max(mine.lo, other.lo), hi = min(mine.hi, other.hi)
             guard lo < hi else { continue }
-            undefined[mapping].append((UInt32(lo - m.phys), UInt32(hi - m.phys)))
-            undefined[y].append((UInt32(lo - other.phys), UInt32(hi - other.phys)))
+            undefined[mapping].append((UInt32(lo - mine.lo), UInt32(hi - mine.lo)))
+            undefined[other.handle].append((UInt32(lo - other.lo), UInt32(hi - other.lo)))
         }
+        liveExtents.append(mine)
     }
 
     mutating func grow(to mapping: Int) {

@@ -22,7 +22,13 @@ public enum ScenarioCodec {
 
     /// A target's opcode table at a version.
     static func opcodes(_ target: FuzzTarget, _ version: UInt8) -> [Int] {
-        if version == 1 { return dmaOpcodes }
+        version == 1 ? dmaOpcodes : currentTables[Int(target.rawValue)]
+    }
+
+    /// Every target's table at version 2, built once: decoding runs once per fuzz input.
+    static let currentTables: [[Int]] = FuzzTarget.allCases.map(table(atVersion2:))
+
+    static func table(atVersion2 target: FuzzTarget) -> [Int] {
         switch target {
         case .dma: return dmaOpcodes
         case .vmbus: return commonOpcodes + Array(21 ... 28)
@@ -38,25 +44,18 @@ public enum ScenarioCodec {
 
     /// Decodes any bytes into a scenario, as `target` reads them.
     public static func decode(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget = .dma, maxOperations: Int = 4096) -> Scenario {
-        var r = Reader(bytes: bytes)
-        var version = r.u8()
-        if version == 0 || version > currentVersion { version = target == .dma ? 1 : 2 }
-        if target != .dma { version = 2 }
-        let platforms = PlatformKind.allCases
-        let platform = platforms[Int(r.u8()) % platforms.count]
+        var decoder = ScenarioDecoder(bytes, target: target, maxOperations: maxOperations)
         var ops: [Operation] = []
         ops.reserveCapacity(min(bytes.count / 3, maxOperations))
-        let table = opcodes(target, version)
-        while !r.atEnd, ops.count < maxOperations {
-            ops.append(decodeOperation(table[Int(r.u8()) % table.count], &r))
-        }
-        return Scenario(platform: platform, operations: ops)
+        while let op = decoder.next() { ops.append(op) }
+        return Scenario(platform: decoder.platform, operations: ops)
     }
 
     public static func decode(_ bytes: [UInt8], target: FuzzTarget = .dma) -> Scenario {
         bytes.withUnsafeBytes { decode($0, target: target) }
     }
 
+    static let platforms = PlatformKind.allCases
     static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
     static let rangeOffsets: [UInt64] = [0, 0x1000_0000, 0x8000_0000]
 
@@ -189,6 +188,36 @@ public enum ScenarioCodec {
         case .failNextConversion(let k): w.u8(20); w.u8(UInt8(k % 16))
         default: encodeTransportOperation(op, &w)
         }
+    }
+}
+
+/// Decodes a scenario one operation at a time, so a fuzz harness runs each operation as it is
+/// read instead of building the whole sequence first. `ScenarioCodec.decode` is this, collected.
+public struct ScenarioDecoder: IteratorProtocol {
+    var r: Reader
+    let table: [Int]
+    let maxOperations: Int
+    var decoded = 0
+    /// The platform the header names, and its index in `PlatformKind.allCases`.
+    public let platform: PlatformKind
+    public let platformIndex: Int
+
+    /// Reads the header: the version (an unknown one reads as the target's first) and platform.
+    public init(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget, maxOperations: Int = 4096) {
+        r = Reader(bytes: bytes)
+        var version = r.u8()
+        if version == 0 || version > ScenarioCodec.currentVersion { version = target == .dma ? 1 : 2 }
+        if target != .dma { version = 2 }
+        platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
+        platform = ScenarioCodec.platforms[platformIndex]
+        table = ScenarioCodec.opcodes(target, version)
+        self.maxOperations = maxOperations
+    }
+
+    public mutating func next() -> Operation? {
+        guard !r.atEnd, decoded < maxOperations else { return nil }
+        decoded += 1
+        return ScenarioCodec.decodeOperation(table[Int(r.u8()) % table.count], &r)
     }
 }
 

@@ -62,6 +62,17 @@ public struct Runner: Sendable {
         return RunResult(trace: runner.trace, violations: runner.finish(), steps: runner.step)
     }
 
+    /// Runs operations as a decoder reads them, from a booted guest of the decoder's platform,
+    /// and returns the first violation: the fuzz harness's path, which never holds the whole
+    /// sequence. Same steps, same verdict as `run(_:booted:)` on the decoded scenario.
+    public static func firstViolation(_ decoder: inout ScenarioDecoder, booted: Guest) -> Violation? {
+        var runner = Runner(booted: booted)
+        while let op = decoder.next() {
+            if let v = runner.run(op).first { return v }
+        }
+        return runner.finish().first
+    }
+
     /// The end-of-run accounting: every page, slot and mapping still in use belongs to a live
     /// object. Reported against the last step.
     public func finish() -> [Violation] {
