@@ -7,6 +7,11 @@
 cd "$(dirname "$0")/.."
 if command -v precompile_swift >/dev/null 2>&1; then . precompile_swift; fi
 SWIFTFLAGS=${SWIFTFLAGS:--Xswiftc -sanitize=fuzzer}
+# Fuzzing builds drop comparison tracing, as scripts/fuzz-build does (see there why); coverage
+# builds (-profile-generate, no sanitizer) are left as they are.
+case "$SWIFTFLAGS" in
+  *fuzzer*) SWIFTFLAGS="$SWIFTFLAGS -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table" ;;
+esac
 : "${OUT:?set OUT to the directory the fuzzers go to}"
 mkdir -p "$OUT"
 scratch=${BOUNCER_OSS_SCRATCH:-.build-oss}

@@ -59,7 +59,7 @@ struct Campaign: ParsableCommand {
             throw CommandFailure(code: 2, message: "run bouncer campaign from the package directory (no Package.swift here)")
         }
         let chosen = targets.isEmpty ? FuzzTarget.allCases : targets.compactMap(FuzzTarget.init(name:))
-        guard try execute("swift", ["build", "-c", "release", "-Xswiftc", "-sanitize=fuzzer", "--scratch-path", ".build-fuzz"]) == 0 else {
+        guard try execute("scripts/fuzz-build", []) == 0 else {
             throw CommandFailure(code: 2, message: "the release fuzzer build failed")
         }
         let stop = StopSignal()

@@ -43,7 +43,7 @@ struct Fuzz: ParsableCommand {
             throw CommandFailure(code: 2, message: "run bouncer fuzz from the package directory (no Package.swift here)")
         }
         let product = "fuzz-\(target)"
-        let build = try execute("swift", ["build", "-c", "release", "-Xswiftc", "-sanitize=fuzzer", "--scratch-path", ".build-fuzz", "--product", product])
+        let build = try execute("scripts/fuzz-build", ["--product", product])
         guard build == 0 else { throw CommandFailure(code: 2, message: "the fuzzer build of \(product) failed (exit \(build))") }
         let working = ".fuzz/\(target)"
         try files.createDirectory(atPath: working, withIntermediateDirectories: true)

@@ -56,15 +56,25 @@ func harnessPlatforms() -> [Bool] {
     return allowed
 }
 
-/// One booted guest per platform under the harness profile, copied for every input.
-nonisolated(unsafe) private var bootedGuests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+/// One booted guest per platform under the harness profile, copied for every input. Kept as
+/// plain values (booted on first use) so each input's `Runner` copies one straight out of the
+/// array rather than through an optional.
+nonisolated(unsafe) private var bootedGuests: [Guest] = []
+nonisolated(unsafe) private var booted: [Bool] = []
 
-func bootedGuest(_ decoder: ScenarioDecoder, _ profile: Profile) -> Guest {
-    let i = decoder.platformIndex, platform = decoder.platform
-    if let g = bootedGuests[i] { return g }
-    let g = Guest(platform: platform, behaviours: profile.behaviours)
-    bootedGuests[i] = g
-    return g
+/// Runs an input's operations from the booted guest of its platform; returns the first violation.
+func runBooted(_ decoder: inout ScenarioDecoder, _ profile: Profile) -> Violation? {
+    let i = decoder.platformIndex
+    if bootedGuests.isEmpty {
+        let placeholder = Guest(platform: .nonConfidential, behaviours: profile.behaviours)
+        bootedGuests = Array(repeating: placeholder, count: PlatformKind.allCases.count)
+        booted = Array(repeating: false, count: PlatformKind.allCases.count)
+    }
+    if !booted[i] {
+        bootedGuests[i] = Guest(platform: decoder.platform, behaviours: profile.behaviours)
+        booted[i] = true
+    }
+    return Runner.firstViolation(&decoder, booted: bootedGuests[i])
 }
 
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
@@ -103,7 +113,7 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     var decoder = ScenarioDecoder(bytes, target: target)
     guard harnessPlatforms()[decoder.platformIndex] else { return -1 }
     executions += 1
-    guard let violation = Runner.firstViolation(&decoder, booted: bootedGuest(decoder, profile)) else { return 0 }
+    guard let violation = runBooted(&decoder, profile) else { return 0 }
     let path = writeReproducer(target, violation, bytes)
     let elapsed = Double(monotonicNanoseconds() &- startNanoseconds) / 1e9
     report("==bouncer== \(violation)\n==bouncer== after \(executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
@@ -142,7 +152,7 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
             files += 1
             let violation = bytes.withUnsafeBytes { raw in
                 var decoder = ScenarioDecoder(raw, target: target)
-                return Runner.firstViolation(&decoder, booted: bootedGuest(decoder, profile))
+                return runBooted(&decoder, profile)
             }
             if let v = violation {
                 violations += 1

@@ -8,16 +8,23 @@ import BouncerPolicy
 /// live mapping the device may write, the bytes the guest should read back, as the DMA API's
 /// ownership rules define them.
 public struct Oracle: Sendable {
-    /// Per mapping handle: the expected contents of its buffer when the CPU next looks.
-    var expected: [ProvenanceMap?] = []
-    /// Per mapping handle: the allocation that owns the mapped bytes.
-    var owner: [UInt32] = []
-    /// Per mapping handle: byte ranges another live device-writable mapping overlapped; nothing
-    /// is expected of them.
-    var undefined: [[(UInt32, UInt32)]] = []
-    /// Per mapping handle: the buffer's own bytes when the device last got it, to tell the buffer's
-    /// old contents (lost device data) from foreign bytes (stale slot contents).
-    var own: [ProvenanceMap?] = []
+    /// Per mapping handle, what the oracle knows of it (`watched[handle]`).
+    var watched: [Watch] = []
+
+    /// What the oracle keeps for one mapping.
+    struct Watch {
+        /// The expected contents of its buffer when the CPU next looks; nil once unmapped, and
+        /// for mappings the device only reads.
+        var expected: ProvenanceMap?
+        /// The allocation that owns the mapped bytes.
+        var owner: UInt32 = 0
+        /// Byte ranges another live device-writable mapping overlapped; nothing is expected of them.
+        var undefined: [(UInt32, UInt32)] = []
+        /// The buffer's own bytes when the device last got it, to tell the buffer's old contents
+        /// (lost device data) from foreign bytes (stale slot contents).
+        var own: ProvenanceMap?
+    }
+
     /// The live mappings' byte ranges, kept from the `mapped` and `unmapped` events, so an overlap
     /// check reads a short dense list rather than every mapping handle ever made.
     var liveExtents: [LiveExtent] = []
@@ -32,12 +39,23 @@ public struct Oracle: Sendable {
     public init() {}
 
     /// All violations of the step just run, in invariant-check order; empty when clean.
+    ///
+    /// One pass over the step's events: the event checks report as they go; the state checks
+    /// (freed pages, private bytes touched, releases) look at the state after the step and keep
+    /// the first violation each, reported after the event checks' in that order.
     public mutating func check(_ system: System, step: Int) -> [Violation] {
         var found: [Violation] = []
-        for event in system.events { checkEvent(event, system, step, &found) }
-        checkFreedPages(system, step, &found)
-        checkPrivateBytesTouched(system, step, &found)
-        checkReleases(system, step, &found)
+        var freed: Violation?, touched: Violation?, released: Violation?
+        let confidential = system.platform.confidential
+        for event in system.events {
+            checkEvent(event, system, step, &found)
+            if confidential, freed == nil { freed = freedPageViolation(event, system, step) }
+            if confidential, touched == nil { touched = privateBytesTouchedViolation(event, system, step) }
+            if released == nil { released = releaseViolation(event, system, step) }
+        }
+        if let freed { found.append(freed) }
+        if let touched { found.append(touched) }
+        if let released { found.append(released) }
         return found
     }
 
@@ -89,38 +107,41 @@ public struct Oracle: Sendable {
         case let .mapped(mapping):
             let m = s.mappings[mapping]
             grow(to: mapping)
-            owner[mapping] = allocation(containing: m.phys, s)
+            watched[mapping].owner = allocation(containing: m.phys, s)
             if m.direction.deviceWrites, let lo = GuestMemory.byteIndex(ofPhys: m.phys) {
-                expected[mapping] = s.memory.contents.extract(lo, lo + m.size)
-                own[mapping] = expected[mapping]
+                watched[mapping].expected = s.memory.contents.extract(lo, lo + m.size)
+                watched[mapping].own = watched[mapping].expected
             }
             unconstrainOverlaps(of: mapping, s)
         case let .hostWrote(lo, hi, tag):
             // The write lands in every live mapping whose DMA buffer (its slot when bounced, the
             // buffer itself when mapped directly) holds these bytes.
             // Mappings still expected (not unmapped earlier in this step or before).
-            for x in expected.indices where expected[x] != nil {
+            for extent in liveExtents where extent.deviceWrites {
+                let x = extent.handle
+                guard watched[x].expected != nil else { continue }
                 let mx = s.mappings[x]
                 guard let base = GuestMemory.byteIndex(ofPhys: mx.bouncePool != nil ? mx.tlbAddress : mx.phys) else { continue }
                 let a = max(lo, base), b = min(hi, base + mx.size)
-                if a < b { expected[x]!.fill(a - base, b - base, tag) }
+                if a < b { watched[x].expected!.fill(a - base, b - base, tag) }
             }
         case let .cpuWrote(lo, hi):
-            for x in expected.indices where expected[x] != nil {
-                guard let base = GuestMemory.byteIndex(ofPhys: s.mappings[x].phys) else { continue }
+            for extent in liveExtents where extent.deviceWrites {
+                let x = extent.handle
+                guard watched[x].expected != nil, let base = GuestMemory.byteIndex(ofPhys: s.mappings[x].phys) else { continue }
                 let a = max(lo, base), b = min(hi, base + s.mappings[x].size)
-                if a < b { expected[x]!.fill(a - base, b - base, .unconstrained) }
+                if a < b { watched[x].expected!.fill(a - base, b - base, .unconstrained) }
             }
         case let .syncedForDevice(mapping, offset, size):
             let m = s.mappings[mapping]
-            if m.direction.deviceReads, mapping < expected.count, expected[mapping] != nil,
+            if m.direction.deviceReads, mapping < watched.count, watched[mapping].expected != nil,
                 let base = GuestMemory.byteIndex(ofPhys: m.phys)
             {
                 let end = min(UInt64(offset) + UInt64(size), UInt64(m.size))
                 let lo = min(offset, m.size)
                 s.memory.contents.forEachRun(base + lo, base + UInt32(end)) { a, b, tag in
-                    expected[mapping]!.fill(a - base, b - base, tag)
-                    own[mapping]?.fill(a - base, b - base, tag)
+                    watched[mapping].expected!.fill(a - base, b - base, tag)
+                    watched[mapping].own?.fill(a - base, b - base, tag)
                     return true
                 }
             }
@@ -130,9 +151,9 @@ public struct Oracle: Sendable {
             if let readBack {
                 compareReadBack(s, readBack, mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found)
             }
-            if mapping < expected.count {
-                expected[mapping] = nil
-                own[mapping] = nil
+            if mapping < watched.count {
+                watched[mapping].expected = nil
+                watched[mapping].own = nil
             }
             if let i = liveExtents.firstIndex(where: { $0.handle == mapping }) { liveExtents.remove(at: i) }
         case let .conversionExposed(byteIndex, tag):
@@ -239,7 +260,8 @@ public struct Oracle: Sendable {
         _ s: System, _ readBack: ProvenanceMap, mapping: Int, offset: UInt32, size: UInt32, _ step: Int,
         _ found: inout [Violation]
     ) {
-        guard mapping < expected.count, let e = expected[mapping] else { return }
+        guard mapping < watched.count, let e = watched[mapping].expected else { return }
+        let w = watched[mapping]
         let m = s.mappings[mapping]
         guard offset < m.size else { return }
         let end = UInt32(min(UInt64(offset) + UInt64(size), UInt64(m.size)))
@@ -247,8 +269,8 @@ public struct Oracle: Sendable {
         readBack.forEachRun(offset, end) { lo, hi, tag in
             e.forEachRun(lo, hi) { a, _, want in
                 if want.isUnconstrained || want.origin == tag.origin { return true }
-                if undefined[mapping].contains(where: { a >= $0.0 && a < $0.1 }) { return true }
-                let buffersOwn = (tag.isGuest && tag.id == owner[mapping]) || own[mapping]?.tag(at: a).origin == tag.origin
+                if w.undefined.contains(where: { a >= $0.0 && a < $0.1 }) { return true }
+                let buffersOwn = (tag.isGuest && tag.id == w.owner) || w.own?.tag(at: a).origin == tag.origin
                 let stale = m.bouncePool != nil && !buffersOwn
                 violation = Violation(
                     invariant: stale ? .confStale : .dataIntegrity, step: step,
@@ -264,42 +286,33 @@ public struct Oracle: Sendable {
     // MARK: state checks
 
     /// CONF-FREELIST: a page that goes back to the page allocator must be private.
-    func checkFreedPages(_ s: System, _ step: Int, _ found: inout [Violation]) {
-        guard s.platform.confidential else { return }
-        for event in s.events {
-            guard case let .freed(pages) = event else { continue }
-            for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
-                found.append(Violation(
-                    invariant: .confFreelist, step: step, location: "page \(pageName(page))",
-                    detail: "\(s.memory.states[page] == .unknown ? "an unknown" : "a shared") page was put back on the free list"))
-                return
-            }
+    func freedPageViolation(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+        guard case let .freed(pages) = event else { return nil }
+        for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
+            return Violation(
+                invariant: .confFreelist, step: step, location: "page \(pageName(page))",
+                detail: "\(s.memory.states[page] == .unknown ? "an unknown" : "a shared") page was put back on the free list")
         }
+        return nil
     }
 
     /// CONF-PRIVATE, step by step: an undisclosed guest byte can only reach a host-visible page
     /// when the CPU writes it there, a bounce copies it there, or the page itself is converted,
     /// so only those bytes are looked at.
-    func checkPrivateBytesTouched(_ s: System, _ step: Int, _ found: inout [Violation]) {
-        guard s.platform.confidential else { return }
-        for event in s.events {
-            let lo: UInt32, hi: UInt32
-            switch event {
-            case let .cpuWrote(a, b): (lo, hi) = (a, b)
-            case let .converted(pages):
-                // Where conversion shares in place, `conversionExposed` already reported the bytes.
-                guard !s.platform.conversionKeepsContents else { continue }
-                (lo, hi) = GuestMemory.byteRange(ofPages: pages)
-            case let .bounced(_, toDevice, tlb, orig, size):
-                guard let start = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) else { continue }
-                (lo, hi) = (start, start &+ UInt32(truncatingIfNeeded: min(size, 1 << 30)))
-            default: continue
-            }
-            if let v = undisclosedOnVisiblePage(s, lo, hi, step) {
-                found.append(v)
-                return
-            }
+    func privateBytesTouchedViolation(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+        let lo: UInt32, hi: UInt32
+        switch event {
+        case let .cpuWrote(a, b): (lo, hi) = (a, b)
+        case let .converted(pages):
+            // Where conversion shares in place, `conversionExposed` already reported the bytes.
+            guard !s.platform.conversionKeepsContents else { return nil }
+            (lo, hi) = GuestMemory.byteRange(ofPages: pages)
+        case let .bounced(_, toDevice, tlb, orig, size):
+            guard let start = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) else { return nil }
+            (lo, hi) = (start, start &+ UInt32(truncatingIfNeeded: min(size, 1 << 30)))
+        default: return nil
         }
+        return undisclosedOnVisiblePage(s, lo, hi, step)
     }
 
     func undisclosedOnVisiblePage(_ s: System, _ lo: UInt32, _ hi: UInt32, _ step: Int) -> Violation? {
@@ -331,43 +344,37 @@ public struct Oracle: Sendable {
 
     /// SAFE-LIFECYCLE, step by step: when a mapping, buffer, coherent allocation or scatterlist
     /// goes away, whatever it held (slots, pages, entries) must have gone with it.
-    func checkReleases(_ s: System, _ step: Int, _ found: inout [Violation]) {
-        for event in s.events {
-            switch event {
-            case let .unmapped(mapping, _):
-                guard let p = s.mappings[mapping].bouncePool, s.swiotlbPools[p].live else { continue }
-                if let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.mapping == Int32(mapping) }) {
-                    found.append(lostSlot(p, slot, s, step))
-                    return
-                }
-            case .coherentFreed(let c):
-                let first = GuestMemory.page(ofPhys: s.coherent[c].phys)!
-                if let page = (first ..< first + s.coherent[c].pages).first(where: { s.memory.owners[$0] == .coherent(c) }) {
-                    found.append(lostPage(page, s, step))
-                    return
-                }
-                if case .restrictedPool(let p) = s.coherent[c].source,
-                    let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.coherent == Int32(c) })
-                {
-                    found.append(lostSlot(p, slot, s, step))
-                    return
-                }
-            case .bufferFreed(let b):
-                let first = GuestMemory.page(ofPhys: s.buffers[b].phys)!
-                let count = Int((UInt64(s.buffers[b].size) + 4095) >> 12)
-                if let page = (first ..< first + count).first(where: { s.memory.owners[$0] == .buffer(b) }) {
-                    found.append(lostPage(page, s, step))
-                    return
-                }
-            case .scatterlistFailed(let sg):
-                if let m = s.mappings.indices.first(where: { s.mappings[$0].live && s.mappings[$0].scatterlist == sg }) {
-                    found.append(abandonedEntry(m, sg, step))
-                    return
-                }
-            default:
-                continue
+    func releaseViolation(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+        switch event {
+        case let .unmapped(mapping, _):
+            guard let p = s.mappings[mapping].bouncePool, s.swiotlbPools[p].live else { return nil }
+            if let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.mapping == Int32(mapping) }) {
+                return lostSlot(p, slot, s, step)
             }
+        case .coherentFreed(let c):
+            let first = GuestMemory.page(ofPhys: s.coherent[c].phys)!
+            if let page = (first ..< first + s.coherent[c].pages).first(where: { s.memory.owners[$0] == .coherent(c) }) {
+                return lostPage(page, s, step)
+            }
+            if case .restrictedPool(let p) = s.coherent[c].source,
+                let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.coherent == Int32(c) })
+            {
+                return lostSlot(p, slot, s, step)
+            }
+        case .bufferFreed(let b):
+            let first = GuestMemory.page(ofPhys: s.buffers[b].phys)!
+            let count = Int((UInt64(s.buffers[b].size) + 4095) >> 12)
+            if let page = (first ..< first + count).first(where: { s.memory.owners[$0] == .buffer(b) }) {
+                return lostPage(page, s, step)
+            }
+        case .scatterlistFailed(let sg):
+            if let m = s.mappings.indices.first(where: { s.mappings[$0].live && s.mappings[$0].scatterlist == sg }) {
+                return abandonedEntry(m, sg, step)
+            }
+        default:
+            break
         }
+        return nil
     }
 
     func lostPage(_ page: Int, _ s: System, _ step: Int) -> Violation {
@@ -436,22 +443,27 @@ public struct Oracle: Sendable {
         for other in liveExtents where mine.deviceWrites || other.deviceWrites {
             let lo = max(mine.lo, other.lo), hi = min(mine.hi, other.hi)
             guard lo < hi else { continue }
-            undefined[mapping].append((UInt32(lo - mine.lo), UInt32(hi - mine.lo)))
-            undefined[other.handle].append((UInt32(lo - other.lo), UInt32(hi - other.lo)))
+            watched[mapping].undefined.append((UInt32(lo - mine.lo), UInt32(hi - mine.lo)))
+            watched[other.handle].undefined.append((UInt32(lo - other.lo), UInt32(hi - other.lo)))
         }
         liveExtents.append(mine)
     }
 
     mutating func grow(to mapping: Int) {
-        while expected.count <= mapping {
-            expected.append(nil)
-            owner.append(0)
-            undefined.append([])
-            own.append(nil)
-        }
+        while watched.count <= mapping { watched.append(Watch()) }
     }
 
     func allocation(containing phys: UInt64, _ s: System) -> UInt32 {
+        // A page a large buffer or a coherent allocation owns names it; slab objects share
+        // their pages, so those are looked up among the buffers.
+        if let page = GuestMemory.page(ofPhys: phys) {
+            switch s.memory.owners[page] {
+            case .buffer(let b) where s.buffers[b].live && phys < s.buffers[b].phys + UInt64(s.buffers[b].size):
+                return s.buffers[b].allocation
+            case .coherent(let c) where s.coherent[c].live: return s.coherent[c].allocation
+            default: break
+            }
+        }
         for b in s.buffers where b.live && phys >= b.phys && phys < b.phys + UInt64(b.size) { return b.allocation }
         for c in s.coherent where c.live && phys >= c.phys && phys < c.phys + UInt64(c.pages) << 12 { return c.allocation }
         return 0
