@@ -1,4 +1,5 @@
 import ArgumentParser
+import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
 import BouncerTransports
@@ -55,14 +56,18 @@ struct RandomTester: ParsableCommand {
             for _ in 0 ..< 64 {
                 let n = Int.random(in: 2 ... maxLen, using: &rng)
                 for i in 0 ..< n { bytes[i] = UInt8.random(in: 0 ... 255, using: &rng) }
-                let scenario = bytes[0 ..< n].withUnsafeBytes { ScenarioCodec.decode($0, target: target) }
-                guard allowed.contains(scenario.platform) else { continue }
-                inputs += 1
-                let guest = booted[scenario.platform] ?? Guest(platform: scenario.platform, behaviours: profile.behaviours)
-                booted[scenario.platform] = guest
-                if let v = Runner.run(scenario, booted: guest).firstViolation {
+                // The fuzz harness's path: decode as the operations run, from a booted guest.
+                let violation: Violation? = bytes[0 ..< n].withUnsafeBytes { raw in
+                    var decoder = ScenarioDecoder(raw, target: target)
+                    guard allowed.contains(decoder.platform) else { return nil }
+                    inputs += 1
+                    let guest = booted[decoder.platform] ?? Guest(platform: decoder.platform, behaviours: profile.behaviours)
+                    booted[decoder.platform] = guest
+                    return Runner.firstViolation(&decoder, booted: guest)
+                }
+                if let v = violation {
                     let elapsed = clock.now - start
-                    print("found \(v.invariant.rawValue) after \(inputs) inputs, \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                    print("found \(v.invariant.rawValue) after \(inputs) inputs, \(Int(elapsed / .milliseconds(1))) ms")
                     print("  \(v)")
                     throw ExitCode(1)
                 }
