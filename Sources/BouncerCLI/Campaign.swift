@@ -100,8 +100,8 @@ struct Campaign: ParsableCommand {
         for dir in [working, findings, "\(out)/logs"] { try files.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var arguments = [
             "-fork=\(jobs)", "-ignore_crashes=1", "-max_total_time=\(seconds)", "-max_len=1024",
-            "-artifact_prefix=\(findings)/", "-print_final_stats=1", working,
-        ]
+            "-artifact_prefix=\(findings)/", "-print_final_stats=1",
+        ] + libFuzzerDefaults + [working]
         if files.fileExists(atPath: "\(corpus)/\(target.name).dict") { arguments.insert("-dict=\(corpus)/\(target.name).dict", at: 0) }
         if files.fileExists(atPath: "\(corpus)/\(target.name)") { arguments.append("\(corpus)/\(target.name)") }
         var environment = ProcessInfo.processInfo.environment

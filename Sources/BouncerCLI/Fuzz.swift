@@ -49,6 +49,9 @@ struct Fuzz: ParsableCommand {
         try files.createDirectory(atPath: working, withIntermediateDirectories: true)
         try files.createDirectory(atPath: out, withIntermediateDirectories: true)
         var arguments = ["-max_len=\(maxLen)", "-artifact_prefix=\(out)/", "-print_final_stats=1"]
+        for flag in libFuzzerDefaults where !libFuzzerArguments.contains(where: { $0.hasPrefix(flag.prefix { $0 != "=" }) }) {
+            arguments.append(flag)
+        }
         if files.fileExists(atPath: "Corpus/\(target).dict"), !libFuzzerArguments.contains(where: { $0.hasPrefix("-dict=") }) {
             arguments.append("-dict=Corpus/\(target).dict")
         }

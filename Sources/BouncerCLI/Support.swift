@@ -56,3 +56,11 @@ func execute(_ program: String, _ arguments: [String], environment: [String: Str
     process.waitUntilExit()
     return process.terminationStatus
 }
+
+/// libFuzzer flags every Bouncer fuzzing run starts with. `-len_control=0`: inputs may use the
+/// whole `-max_len` from the start instead of growing from a few bytes. An operation takes about
+/// five bytes, so the default ramp spends the first seconds on inputs too short to hold a
+/// scenario. Measured with `scripts/time-to-detect` (five seeds, from an empty corpus), it found 6
+/// of the 10 catalogue bugs sooner, `swiotlb-sync-bidi-2022` in a median 10 s rather than 19 s,
+/// and the other four within a quarter of a second of the default.
+let libFuzzerDefaults = ["-len_control=0"]
