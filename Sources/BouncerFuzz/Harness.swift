@@ -56,25 +56,15 @@ func harnessPlatforms() -> [Bool] {
     return allowed
 }
 
-/// One booted guest per platform under the harness profile, copied for every input. Kept as
-/// plain values (booted on first use) so each input's `Runner` copies one straight out of the
-/// array rather than through an optional.
-nonisolated(unsafe) private var bootedGuests: [Guest] = []
-nonisolated(unsafe) private var booted: [Bool] = []
+/// One booted guest per platform under the harness profile, booted on first use and copied for
+/// every input.
+nonisolated(unsafe) private var bootedGuests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
 
 /// Runs an input's operations from the booted guest of its platform; returns the first violation.
 func runBooted(_ decoder: inout ScenarioDecoder, _ profile: Profile) -> Violation? {
     let i = decoder.platformIndex
-    if bootedGuests.isEmpty {
-        let placeholder = Guest(platform: .nonConfidential, behaviours: profile.behaviours)
-        bootedGuests = Array(repeating: placeholder, count: PlatformKind.allCases.count)
-        booted = Array(repeating: false, count: PlatformKind.allCases.count)
-    }
-    if !booted[i] {
-        bootedGuests[i] = Guest(platform: decoder.platform, behaviours: profile.behaviours)
-        booted[i] = true
-    }
-    return Runner.firstViolation(&decoder, booted: bootedGuests[i])
+    if bootedGuests[i] == nil { bootedGuests[i] = Guest(platform: decoder.platform, behaviours: profile.behaviours) }
+    return Runner.firstViolation(&decoder, booted: bootedGuests[i]!)
 }
 
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
