@@ -68,7 +68,8 @@ extension System {
         }
         mappings[mapping].live = false
         let synced = m.direction.deviceWrites && !attrs.contains(.skipCpuSync)
-        events.append(.unmapped(mapping: mapping, readBack: synced ? readBack(m) : nil))
+        let read = synced ? readBack(m) : nil
+        events.append(.unmapped(mapping: mapping, readBack: read))
     }
 
     /// `dma_sync_single_range_for_cpu()`: the CPU takes the buffer back; a bounced mapping copies
@@ -79,8 +80,8 @@ extension System {
         if let pool = m.bouncePool, d.swiotlbCopiesOnSyncForCpu(requestTerms(m.direction, m.attrs)) {
             swiotlbBounce(pool, tlb: m.tlbAddress + UInt64(offset), size: UInt64(size), toDevice: false, mapping: mapping)
         }
-        events.append(.syncedForCpu(
-            mapping: mapping, offset: offset, size: size, readBack: m.direction.deviceWrites ? readBack(m) : nil))
+        let read = m.direction.deviceWrites ? readBack(m) : nil
+        events.append(.syncedForCpu(mapping: mapping, offset: offset, size: size, readBack: read))
     }
 
     /// `dma_sync_single_range_for_device()`: the device gets the buffer back; a bounced mapping
@@ -94,10 +95,12 @@ extension System {
         events.append(.syncedForDevice(mapping: mapping, offset: offset, size: size))
     }
 
-    /// The provenance of a mapping's original bytes right now.
-    func readBack(_ m: Mapping) -> ProvenanceMap? {
+    /// Records the provenance of a mapping's original bytes right now; returns its index in
+    /// `readBacks`.
+    mutating func readBack(_ m: Mapping) -> Int? {
         guard let lo = GuestMemory.byteIndex(ofPhys: m.phys) else { return nil }
-        return memory.contents.extract(lo, lo + m.size)
+        readBacks.append(memory.contents.extract(lo, lo + m.size))
+        return readBacks.count - 1
     }
 
     /// `dma_direct_map_sg()`: map each entry; when one fails, unmap the ones already mapped

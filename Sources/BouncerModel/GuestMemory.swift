@@ -69,22 +69,24 @@ public struct GuestMemory: Sendable {
     public static let pageShift: UInt64 = 12
     /// Zone regions: base physical address and number of pages. ZONE_DMA lies below 16 MiB,
     /// ZONE_DMA32 below 4 GiB, ZONE_NORMAL above it, so 32-bit masks and `bus_dma_limit` matter.
-    public static let regions: [(zone: Zone, base: UInt64, pages: Int)] = [
-        (.dma, 0x0010_0000, 32),
-        (.dma32, 0x4000_0000, 160),
-        (.normal, 0x1_0000_0000, 128),
-    ]
-    public static let pageCount = regions.reduce(0) { $0 + $1.pages }
-    public static let firstPage: [Int] = {
-        var first = 0
-        return regions.map { r in defer { first += r.pages }; return first }
-    }()
+    /// Literals in switches rather than a table: every address translation reads them, and a
+    /// static array costs a lazy-initialisation check and bounds checks on each read.
+    @inlinable public static func base(of zone: Int) -> UInt64 {
+        zone == 0 ? 0x0010_0000 : zone == 1 ? 0x4000_0000 : 0x1_0000_0000
+    }
+
+    @inlinable public static func pages(of zone: Int) -> Int { zone == 0 ? 32 : zone == 1 ? 160 : 128 }
+
+    /// The page index of a zone's first page (zones are numbered as `Zone.rawValue`).
+    @inlinable public static func firstPage(of zone: Int) -> Int { zone == 0 ? 0 : zone == 1 ? 32 : 192 }
+
+    public static let pageCount = 320
 
     public internal(set) var states: [PageState]
     public internal(set) var owners: [PageOwner]
     public internal(set) var contents: ProvenanceMap
     /// Per zone, a page at or below the lowest free one: first-fit starts its search here.
-    var freeHint: [Int] = GuestMemory.firstPage
+    var freeHint: [Int] = (0 ..< 3).map(GuestMemory.firstPage(of:))
 
     public init() {
         states = Array(repeating: .encrypted, count: Self.pageCount)
@@ -93,21 +95,18 @@ public struct GuestMemory: Sendable {
     }
 
     @inlinable public static func zone(ofPage page: Int) -> Zone {
-        page < firstPage[1] ? .dma : page < firstPage[2] ? .dma32 : .normal
+        page < firstPage(of: 1) ? .dma : page < firstPage(of: 2) ? .dma32 : .normal
     }
 
     @inlinable public static func phys(ofPage page: Int) -> UInt64 {
         let z = zone(ofPage: page).rawValue
-        return regions[z].base + UInt64(page - firstPage[z]) << pageShift
+        return base(of: z) + UInt64(page - firstPage(of: z)) << pageShift
     }
 
     /// The page holding a physical address, or nil for an address that is not RAM.
     @inlinable public static func page(ofPhys phys: UInt64) -> Int? {
-        for z in 0 ..< regions.count {
-            let r = regions[z]
-            if phys >= r.base, phys - r.base < UInt64(r.pages) << pageShift {
-                return firstPage[z] + Int((phys - r.base) >> pageShift)
-            }
+        for z in 0 ..< 3 where phys >= base(of: z) && phys - base(of: z) < UInt64(pages(of: z)) << pageShift {
+            return firstPage(of: z) + Int((phys - base(of: z)) >> pageShift)
         }
         return nil
     }
@@ -115,8 +114,8 @@ public struct GuestMemory: Sendable {
     /// Bytes from `phys` to the end of its zone's region (one page's worth outside RAM, so a walk
     /// over a range that leaves RAM still moves on).
     @inlinable public static func bytesToZoneEnd(_ phys: UInt64) -> UInt64 {
-        for r in regions where phys >= r.base && phys - r.base < UInt64(r.pages) << pageShift {
-            return r.base + UInt64(r.pages) << pageShift - phys
+        for z in 0 ..< 3 where phys >= base(of: z) && phys - base(of: z) < UInt64(pages(of: z)) << pageShift {
+            return base(of: z) + UInt64(pages(of: z)) << pageShift - phys
         }
         return pageSize - (phys & (pageSize - 1))
     }
@@ -141,7 +140,7 @@ public struct GuestMemory: Sendable {
         var z = highest.rawValue
         while z >= 0 {
             let first = freeHint[z]
-            let end = Self.firstPage[z] + Self.regions[z].pages
+            let end = Self.firstPage(of: z) + Self.pages(of: z)
             var run = 0
             var page = first
             while page < end {
@@ -165,9 +164,9 @@ public struct GuestMemory: Sendable {
         if owner == .free {
             freeHint[z] = min(freeHint[z], pages.lowerBound)
             let last = Self.zone(ofPage: pages.upperBound - 1).rawValue
-            if last != z { freeHint[last] = Self.firstPage[last] }
+            if last != z { freeHint[last] = Self.firstPage(of: last) }
         } else if pages.lowerBound == freeHint[z] {
-            freeHint[z] = min(pages.upperBound, Self.firstPage[z] + Self.regions[z].pages)
+            freeHint[z] = min(pages.upperBound, Self.firstPage(of: z) + Self.pages(of: z))
         }
     }
 

@@ -13,7 +13,8 @@ public struct ProvenanceMap: Sendable {
 
     public private(set) var runs: [Run]
     public let size: UInt32
-    private var scratch: [(UInt32, Provenance)] = []
+    /// Reused by `copy` and `disclose`, so they do not allocate on every call.
+    private var scratch: [Run] = []
 
     public init(size: UInt32, tag: Provenance = .zero) {
         self.size = size
@@ -35,28 +36,16 @@ public struct ProvenanceMap: Sendable {
 
     @inlinable public func runEnd(_ i: Int) -> UInt32 { i + 1 < runs.count ? runs[i + 1].start : size }
 
-    /// Makes a run start at `x` and returns its index (`runs.count` when `x == size`).
-    private mutating func split(at x: UInt32) -> Int {
-        if x >= size { return runs.count }
-        let i = runIndex(containing: x)
-        if runs[i].start == x { return i }
-        runs.insert(Run(start: x, tag: runs[i].tag), at: i + 1)
-        return i + 1
-    }
-
     /// Every byte in `lo ..< hi` gets `tag`.
     public mutating func fill(_ lo: UInt32, _ hi: UInt32, _ tag: Provenance) {
         let hi = min(hi, size)
         guard lo < hi else { return }
-        var i = split(at: lo)
-        let j = split(at: hi)
-        runs[i].tag = tag
-        if j > i + 1 { runs.removeSubrange(i + 1 ..< j) }
-        if i + 1 < runs.count, runs[i + 1].tag == tag { runs.remove(at: i + 1) }
-        if i > 0, runs[i - 1].tag == tag {
-            runs.remove(at: i)
-            i -= 1
-        }
+        var incoming = scratch
+        scratch = []
+        incoming.removeAll(keepingCapacity: true)
+        incoming.append(Run(start: lo, tag: tag))
+        splice(lo, hi, &incoming)
+        scratch = incoming
     }
 
     /// Calls `body(lo, hi, tag)` for each run overlapping `lo ..< hi`, clipped to it, until it
@@ -71,39 +60,59 @@ public struct ProvenanceMap: Sendable {
         }
     }
 
-    /// Copies the provenance of `count` bytes from `source` to `destination`, as `memcpy` would.
+    /// Copies the provenance of `count` bytes from `source` to `destination`, as `memmove` would:
+    /// the source's runs, clipped, replace the destination's in one splice.
     public mutating func copy(from source: UInt32, to destination: UInt32, count: UInt32) {
         guard count > 0, source < size, destination < size else { return }
         let n = min(count, size - source, size - destination)
-        var runs = scratch
+        var incoming = scratch
         scratch = []
-        runs.removeAll(keepingCapacity: true)
-        forEachRun(source, source + n) { lo, hi, tag in
-            runs.append((lo - source, tag))
+        incoming.removeAll(keepingCapacity: true)
+        forEachRun(source, source + n) { lo, _, tag in
+            incoming.append(Run(start: lo - source + destination, tag: tag))
             return true
         }
-        for (k, run) in runs.enumerated() {
-            let end = k + 1 < runs.count ? runs[k + 1].0 : n
-            fill(destination + run.0, destination + end, run.1)
-        }
-        scratch = runs
+        splice(destination, destination + n, &incoming)
+        scratch = incoming
     }
 
     /// Marks every guest byte in `lo ..< hi` disclosed.
     public mutating func disclose(_ lo: UInt32, _ hi: UInt32) {
-        var runs = scratch
+        guard firstUndisclosedGuest(lo, hi) != nil else { return }
+        var incoming = scratch
         scratch = []
-        runs.removeAll(keepingCapacity: true)
-        forEachRun(lo, hi) { a, b, tag in
-            if tag.isUndisclosedGuest { runs.append((a, tag)); runs.append((b, tag)) }
+        incoming.removeAll(keepingCapacity: true)
+        forEachRun(lo, hi) { a, _, tag in
+            let t = tag.isUndisclosedGuest ? tag.disclosing : tag
+            // Disclosing can make a run equal to the one before it.
+            if incoming.last?.tag != t { incoming.append(Run(start: a, tag: t)) }
             return true
         }
-        var k = 0
-        while k < runs.count {
-            fill(runs[k].0, runs[k + 1].0, runs[k].1.disclosing)
-            k += 2
+        splice(lo, min(hi, size), &incoming)
+        scratch = incoming
+    }
+
+    /// Replaces the runs covering `lo ..< hi` (`lo < hi <= size`) with `incoming`: well-formed
+    /// runs, the first starting at `lo`, all inside the range. The run cut at either end keeps
+    /// its outside part, and runs that would sit next to one with the same tag merge into it,
+    /// so the whole change is one `replaceSubrange`.
+    private mutating func splice(_ lo: UInt32, _ hi: UInt32, _ incoming: inout [Run]) {
+        let i = runIndex(containing: lo)
+        let j = runIndex(containing: hi - 1)
+        var from = i, to = j + 1, first = 0
+        if runs[i].start < lo {
+            from = i + 1
+            if runs[i].tag == incoming[0].tag { first = 1 }
+        } else if i > 0, runs[i - 1].tag == incoming[0].tag {
+            first = 1
         }
-        scratch = runs
+        let lastTag = incoming[incoming.count - 1].tag
+        if hi < runEnd(j) {
+            if runs[j].tag != lastTag { incoming.append(Run(start: hi, tag: runs[j].tag)) }
+        } else if to < runs.count, runs[to].tag == lastTag {
+            to += 1
+        }
+        runs.replaceSubrange(from ..< to, with: incoming[first...])
     }
 
     /// The first byte in `lo ..< hi` holding an undisclosed guest byte, with its provenance.
@@ -122,6 +131,7 @@ public struct ProvenanceMap: Sendable {
         var out = ProvenanceMap(size: hi - lo)
         guard lo < hi, hi <= size else { return out }
         out.runs.removeAll(keepingCapacity: true)
+        out.runs.reserveCapacity(runIndex(containing: hi - 1) - runIndex(containing: lo) + 1)
         forEachRun(lo, hi) { a, _, tag in
             out.runs.append(Run(start: a - lo, tag: tag))
             return true

@@ -157,12 +157,12 @@ public enum Event: Sendable {
     /// `swiotlb_bounce()` copied bytes between a slot and the original buffer.
     case bounced(mapping: Int, toDevice: Bool, tlb: UInt64, orig: UInt64, size: UInt64)
     case mapped(Int)
-    /// The CPU took a device-writable buffer back; `readBack` is what it reads there at that
-    /// moment (the mapped bytes, offsets relative to the mapping), before anything later in the
-    /// step can change them.
-    case syncedForCpu(mapping: Int, offset: UInt32, size: UInt32, readBack: ProvenanceMap?)
+    /// The CPU took a device-writable buffer back; `readBack` indexes `System.readBacks`, what it
+    /// reads there at that moment (the mapped bytes, offsets relative to the mapping), before
+    /// anything later in the step can change them.
+    case syncedForCpu(mapping: Int, offset: UInt32, size: UInt32, readBack: Int?)
     case syncedForDevice(mapping: Int, offset: UInt32, size: UInt32)
-    case unmapped(mapping: Int, readBack: ProvenanceMap?)
+    case unmapped(mapping: Int, readBack: Int?)
     /// The host, or a device it controls, wrote bytes (byte-index range) of guest memory.
     case hostWrote(lo: UInt32, hi: UInt32, tag: Provenance)
     /// The CPU wrote bytes (byte-index range) of guest memory.

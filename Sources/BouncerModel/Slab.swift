@@ -1,13 +1,17 @@
 /// The slab behind `kmalloc()`: objects of 64 to 2048 bytes share pages, so a driver buffer's
 /// neighbours in the same page belong to other allocations. Slab pages are kept once created.
 struct Slab: Sendable {
-    static let classes: [UInt32] = [64, 128, 256, 512, 1024, 2048]
+    /// Size classes 0 ..< classCount hold objects of 64 << class bytes: 64 to 2048.
+    static let classCount = 6
+    static func objectSize(_ sizeClass: Int) -> UInt32 { 64 << UInt32(sizeClass) }
     /// Per (zone, size class): slab pages and their object bitmaps.
-    var caches: [[(page: Int, used: UInt64)]] = Array(repeating: [], count: 3 * classes.count)
+    var caches: [[(page: Int, used: UInt64)]] = Array(repeating: [], count: 3 * classCount)
 
     /// `kmalloc_index()`, for the caches the model keeps: larger requests take whole pages
     /// (`kmalloc_large`), where the kernel would still use its 4 and 8 KiB caches.
-    static func sizeClass(_ size: UInt32) -> Int? { classes.firstIndex { size <= $0 } }
+    static func sizeClass(_ size: UInt32) -> Int? {
+        size > objectSize(classCount - 1) ? nil : max(0, UInt32.bitWidth - (max(size, 1) - 1).leadingZeroBitCount - 6)
+    }
 }
 
 extension System {
@@ -17,8 +21,8 @@ extension System {
         let size = max(size, 1)
         let allocation = newAllocation()
         if let cls = Slab.sizeClass(size) {
-            let cache = zone.rawValue * Slab.classes.count + cls
-            let objectSize = Slab.classes[cls]
+            let cache = zone.rawValue * Slab.classCount + cls
+            let objectSize = Slab.objectSize(cls)
             let perPage = Int(4096 / objectSize)
             let full: UInt64 = perPage == 64 ? ~0 : (1 << UInt64(perPage)) - 1
             var slot: (Int, Int)?
@@ -51,7 +55,7 @@ extension System {
         let b = buffers[buffer]
         let page = GuestMemory.page(ofPhys: b.phys)!
         if let cache = b.slabClass {
-            let objectSize = UInt64(Slab.classes[cache % Slab.classes.count])
+            let objectSize = UInt64(Slab.objectSize(cache % Slab.classCount))
             let object = (b.phys & (GuestMemory.pageSize - 1)) / objectSize
             if let i = slab.caches[cache].firstIndex(where: { $0.page == page }) {
                 slab.caches[cache][i].used &= ~(1 << object)

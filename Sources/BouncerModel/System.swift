@@ -27,6 +27,9 @@ public struct System: Sendable {
     public internal(set) var blocks: [PageBlock] = []
     /// What the current step did, for the oracle. Cleared by `beginStep()`.
     public internal(set) var events: [Event] = []
+    /// What the CPU read back at this step's syncs and unmaps, indexed by their events. Kept
+    /// apart so that events are plain values, which copy and clear without reference counting.
+    public internal(set) var readBacks: [ProvenanceMap] = []
     public internal(set) var conversionFault: ConversionFault?
     /// `swiotlb_dyn_alloc` work was scheduled and has not run yet.
     public internal(set) var swiotlbGrowPending = false
@@ -42,14 +45,23 @@ public struct System: Sendable {
     public init(platform kind: PlatformKind, behaviours: Behaviours) {
         self.behaviours = behaviours
         platform = Platform(kind)
+        // Copies of a booted system keep these capacities, so a fuzz input's first objects do
+        // not grow the arrays one reallocation at a time.
         events.reserveCapacity(16)
+        devices.reserveCapacity(32)
+        buffers.reserveCapacity(32)
+        coherent.reserveCapacity(16)
+        mappings.reserveCapacity(32)
         let pool = createSwiotlbPool(kind: .defaultPool, slots: SwiotlbPool.defaultSlots, zone: .dma32)!
         swiotlbUpdateMemAttributes(pool)
         for zone in Zone.allCases { dmaAtomicPoolInit(zone) }
         events.removeAll(keepingCapacity: true)
     }
 
-    public mutating func beginStep() { events.removeAll(keepingCapacity: true) }
+    public mutating func beginStep() {
+        if !events.isEmpty { events.removeAll(keepingCapacity: true) }
+        if !readBacks.isEmpty { readBacks.removeAll(keepingCapacity: true) }
+    }
 
     // MARK: policy terms
 
@@ -133,28 +145,40 @@ public struct System: Sendable {
             converted = pages.lowerBound ..< pages.lowerBound + k
             failedPage = pages.lowerBound + k
         }
-        for page in converted where memory.states[page] != target {
-            memory.setState(page, target)
-            pageChangedHands(page)
+        // Runs of pages that change state change hands together.
+        var changedFrom: Int?
+        for page in converted {
+            if memory.states[page] != target {
+                memory.setState(page, target)
+                if changedFrom == nil { changedFrom = page }
+            } else if let from = changedFrom {
+                pagesChangedHands(from ..< page)
+                changedFrom = nil
+            }
         }
+        if let from = changedFrom { pagesChangedHands(from ..< converted.upperBound) }
         events.append(.converted(pages: pages))
         if let failedPage {
             memory.setState(failedPage, .unknown)
-            pageChangedHands(failedPage)
+            pagesChangedHands(failedPage ..< failedPage + 1)
             return false
         }
         return true
     }
 
-    /// A converted page: where the platform shares in place the old bytes are now exposed; where
-    /// it does not, the host gets a fresh page and the old bytes are gone.
-    private mutating func pageChangedHands(_ page: Int) {
-        let (lo, hi) = GuestMemory.byteRange(ofPages: page ..< page + 1)
+    /// Converted pages: where the platform shares in place the old bytes are now exposed (the
+    /// first undisclosed guest byte of each page is reported); where it does not, the host gets
+    /// fresh pages and the old bytes are gone.
+    private mutating func pagesChangedHands(_ pages: Range<Int>) {
         if platform.conversionKeepsContents {
-            if memory.states[page] != .encrypted, let (at, tag) = memory.contents.firstUndisclosedGuest(lo, hi) {
-                events.append(.conversionExposed(byteIndex: at, tag: tag))
+            for page in pages where memory.states[page] != .encrypted {
+                let (lo, hi) = GuestMemory.byteRange(ofPages: page ..< page + 1)
+                if let (at, tag) = memory.contents.firstUndisclosedGuest(lo, hi) {
+                    events.append(.conversionExposed(byteIndex: at, tag: tag))
+                }
             }
         } else {
+            let (lo, hi) = GuestMemory.byteRange(ofPages: pages)
             memory.contents.fill(lo, hi, .zero)
         }
     }

@@ -36,6 +36,10 @@ public struct Oracle: Sendable {
         var deviceWrites: Bool
     }
 
+    /// Whether the step being checked freed or leaked pages: most steps do not, and then no
+    /// handout needs the events searched for a release of its pages.
+    var stepReleasedPages = false
+
     public init() {}
 
     /// All violations of the step just run, in invariant-check order; empty when clean.
@@ -47,6 +51,12 @@ public struct Oracle: Sendable {
         var found: [Violation] = []
         var freed: Violation?, touched: Violation?, released: Violation?
         let confidential = system.platform.confidential
+        stepReleasedPages = system.events.contains { event in
+            switch event {
+            case .freed, .leaked: true
+            default: false
+            }
+        }
         for event in system.events {
             checkEvent(event, system, step, &found)
             if confidential, freed == nil { freed = freedPageViolation(event, system, step) }
@@ -108,7 +118,9 @@ public struct Oracle: Sendable {
             let m = s.mappings[mapping]
             grow(to: mapping)
             watched[mapping].owner = allocation(containing: m.phys, s)
-            if m.direction.deviceWrites, let lo = GuestMemory.byteIndex(ofPhys: m.phys) {
+            // A mapping of no RAM (an MMIO resource) holds no bytes to expect or overlap.
+            guard let lo = GuestMemory.byteIndex(ofPhys: m.phys) else { return }
+            if m.direction.deviceWrites {
                 watched[mapping].expected = s.memory.contents.extract(lo, lo + m.size)
                 watched[mapping].own = watched[mapping].expected
             }
@@ -146,10 +158,12 @@ public struct Oracle: Sendable {
                 }
             }
         case let .syncedForCpu(mapping, offset, size, readBack):
-            if let readBack { compareReadBack(s, readBack, mapping: mapping, offset: offset, size: size, step, &found) }
+            if let readBack {
+                compareReadBack(s, s.readBacks[readBack], mapping: mapping, offset: offset, size: size, step, &found)
+            }
         case let .unmapped(mapping, readBack):
             if let readBack {
-                compareReadBack(s, readBack, mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found)
+                compareReadBack(s, s.readBacks[readBack], mapping: mapping, offset: 0, size: s.mappings[mapping].size, step, &found)
             }
             if mapping < watched.count {
                 watched[mapping].expected = nil
@@ -244,7 +258,7 @@ public struct Oracle: Sendable {
     /// failed halfway): the state after the step no longer says what the device was given, and
     /// the release itself is checked (CONF-FREELIST).
     func releasedThisStep(_ page: Int, _ s: System) -> Bool {
-        s.events.contains { event in
+        stepReleasedPages && s.events.contains { event in
             switch event {
             case .freed(let pages), .leaked(let pages, _): pages.contains(page)
             default: false
@@ -450,19 +464,20 @@ public struct Oracle: Sendable {
     }
 
     mutating func grow(to mapping: Int) {
+        if watched.capacity <= mapping { watched.reserveCapacity(max(32, 2 * mapping)) }
         while watched.count <= mapping { watched.append(Watch()) }
     }
 
     func allocation(containing phys: UInt64, _ s: System) -> UInt32 {
-        // A page a large buffer or a coherent allocation owns names it; slab objects share
-        // their pages, so those are looked up among the buffers.
-        if let page = GuestMemory.page(ofPhys: phys) {
-            switch s.memory.owners[page] {
-            case .buffer(let b) where s.buffers[b].live && phys < s.buffers[b].phys + UInt64(s.buffers[b].size):
-                return s.buffers[b].allocation
-            case .coherent(let c) where s.coherent[c].live: return s.coherent[c].allocation
-            default: break
-            }
+        // Outside RAM (an MMIO resource) nothing is allocated. A page a large buffer or a
+        // coherent allocation owns names it; slab objects share their pages, so those are looked
+        // up among the buffers.
+        guard let page = GuestMemory.page(ofPhys: phys) else { return 0 }
+        switch s.memory.owners[page] {
+        case .buffer(let b) where s.buffers[b].live && phys < s.buffers[b].phys + UInt64(s.buffers[b].size):
+            return s.buffers[b].allocation
+        case .coherent(let c) where s.coherent[c].live: return s.coherent[c].allocation
+        default: break
         }
         for b in s.buffers where b.live && phys >= b.phys && phys < b.phys + UInt64(b.size) { return b.allocation }
         for c in s.coherent where c.live && phys >= c.phys && phys < c.phys + UInt64(c.pages) << 12 { return c.allocation }

@@ -56,8 +56,26 @@ public enum ScenarioCodec {
     }
 
     static let platforms = PlatformKind.allCases
-    static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
-    static let rangeOffsets: [UInt64] = [0, 0x1000_0000, 0x8000_0000]
+    /// The `bus_dma_limit` and dma-ranges offset a device byte names (`byte % 4`, `byte % 3`).
+    static func busLimit(_ byte: UInt8) -> UInt64 {
+        switch byte % 4 {
+        case 0: 0
+        case 1: 0xFFFF_FFFF
+        case 2: 0x3FFF_FFFF
+        default: 0xFF_FFFF_FFFF
+        }
+    }
+
+    static func rangeOffset(_ byte: UInt8) -> UInt64 {
+        switch byte % 3 {
+        case 0: 0
+        case 1: 0x1000_0000
+        default: 0x8000_0000
+        }
+    }
+
+    static let busLimits = (UInt8(0) ..< 4).map(busLimit)
+    static let rangeOffsets = (UInt8(0) ..< 3).map(rangeOffset)
 
     static func decodeOperation(_ opcode: Int, _ r: inout Reader) -> Operation {
         switch opcode {
@@ -66,8 +84,7 @@ public enum ScenarioCodec {
             let mask = r.u8()
             return .probeDevice(DeviceConfig(
                 trusted: flags & 1 != 0, dmaMaskBits: mask == 0 ? 64 : 20 + mask % 44,
-                busDmaLimit: busLimits[Int(r.u8()) % busLimits.count],
-                dmaRangeOffset: rangeOffsets[Int(r.u8()) % rangeOffsets.count],
+                busDmaLimit: busLimit(r.u8()), dmaRangeOffset: rangeOffset(r.u8()),
                 forceBounce: flags & 2 != 0, swiotlbDisabled: flags & 4 != 0, restrictedPool: flags & 8 != 0,
                 minAlignMask: flags & 16 != 0 ? 0xFFF : 0))
         case 1: return .kmalloc(size: max(1, UInt32(r.u16())), zone: Zone(rawValue: Int(r.u8()) % 3)!)
