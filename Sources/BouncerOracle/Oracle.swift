@@ -457,10 +457,20 @@ public struct Oracle: Sendable {
         for other in liveExtents where mine.deviceWrites || other.deviceWrites {
             let lo = max(mine.lo, other.lo), hi = min(mine.hi, other.hi)
             guard lo < hi else { continue }
-            watched[mapping].undefined.append((UInt32(lo - mine.lo), UInt32(hi - mine.lo)))
-            watched[other.handle].undefined.append((UInt32(lo - other.lo), UInt32(hi - other.lo)))
+            leaveUndefined(mapping, UInt32(lo - mine.lo), UInt32(hi - mine.lo))
+            leaveUndefined(other.handle, UInt32(lo - other.lo), UInt32(hi - other.lo))
         }
         liveExtents.append(mine)
+    }
+
+    /// Records bytes of a mapping as undefined, if anything is expected of it and no range
+    /// already recorded covers them: a buffer mapped over and over would otherwise collect one
+    /// entry per pair of its mappings.
+    mutating func leaveUndefined(_ mapping: Int, _ lo: UInt32, _ hi: UInt32) {
+        guard watched[mapping].expected != nil,
+            !watched[mapping].undefined.contains(where: { $0.0 <= lo && hi <= $0.1 })
+        else { return }
+        watched[mapping].undefined.append((lo, hi))
     }
 
     mutating func grow(to mapping: Int) {
