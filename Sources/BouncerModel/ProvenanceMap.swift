@@ -13,7 +13,7 @@ public struct ProvenanceMap: Sendable {
 
     public private(set) var runs: [Run]
     public let size: UInt32
-    /// Reused by `copy` and `disclose`, so they do not allocate on every call.
+    /// Reused by `fill`, `copy` and `disclose`, so they do not allocate on every call.
     private var scratch: [Run] = []
 
     public init(size: UInt32, tag: Provenance = .zero) {
