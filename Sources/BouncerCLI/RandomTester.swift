@@ -2,7 +2,6 @@ import ArgumentParser
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
-import BouncerTransports
 
 struct RandomTester: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +44,7 @@ struct RandomTester: ParsableCommand {
         let profile = try resolveProfile(profile)
         let target = FuzzTarget(name: target)!
         let allowed = platform.isEmpty ? PlatformKind.allCases : platform.compactMap(PlatformKind.init(rawValue:))
-        var booted: [PlatformKind: Guest] = [:]
+        var booted = BootedGuests(profile: profile)
         var rng = SplitMix64(seed: seed)
         var bytes = [UInt8](repeating: 0, count: maxLen)
         let clock = ContinuousClock()
@@ -61,9 +60,7 @@ struct RandomTester: ParsableCommand {
                     var decoder = ScenarioDecoder(raw, target: target)
                     guard allowed.contains(decoder.platform) else { return nil }
                     inputs += 1
-                    let guest = booted[decoder.platform] ?? Guest(platform: decoder.platform, behaviours: profile.behaviours)
-                    booted[decoder.platform] = guest
-                    return Runner.firstViolation(&decoder, booted: guest)
+                    return booted.firstViolation(&decoder)
                 }
                 if let v = violation {
                     let elapsed = clock.now - start

@@ -6,7 +6,6 @@ import Darwin
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
-import BouncerTransports
 
 /// The profile every input of this process runs under: `BOUNCER_PROFILE` (a built-in name or a
 /// profile file), `linux-upstream` by default. Read once; a bad value stops the process with a
@@ -56,15 +55,13 @@ func harnessPlatforms() -> [Bool] {
     return allowed
 }
 
-/// One booted guest per platform under the harness profile, booted on first use and copied for
-/// every input.
-nonisolated(unsafe) private var bootedGuests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+/// The booted guests under the harness profile, made on first use.
+nonisolated(unsafe) private var bootedGuests: BootedGuests?
 
 /// Runs an input's operations from the booted guest of its platform; returns the first violation.
 func runBooted(_ decoder: inout ScenarioDecoder, _ profile: Profile) -> Violation? {
-    let i = decoder.platformIndex
-    if bootedGuests[i] == nil { bootedGuests[i] = Guest(platform: decoder.platform, behaviours: profile.behaviours) }
-    return Runner.firstViolation(&decoder, booted: bootedGuests[i]!)
+    if bootedGuests == nil { bootedGuests = BootedGuests(profile: profile) }
+    return bootedGuests!.firstViolation(&decoder)
 }
 
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the

@@ -36,10 +36,6 @@ public struct Oracle: Sendable {
         var deviceWrites: Bool
     }
 
-    /// Whether the step being checked freed or leaked pages: most steps do not, and then no
-    /// handout needs the events searched for a release of its pages.
-    var stepReleasedPages = false
-
     public init() {}
 
     /// All violations of the step just run, in invariant-check order; empty when clean.
@@ -51,14 +47,15 @@ public struct Oracle: Sendable {
         var found: [Violation] = []
         var freed: Violation?, touched: Violation?, released: Violation?
         let confidential = system.platform.confidential
-        stepReleasedPages = system.events.contains { event in
+        // Pages the step freed or leaked, gathered once: most steps release none.
+        let releasedPages: [Range<Int>] = system.events.compactMap { event in
             switch event {
-            case .freed, .leaked: true
-            default: false
+            case .freed(let pages), .leaked(let pages, _): pages
+            default: nil
             }
         }
         for event in system.events {
-            checkEvent(event, system, step, &found)
+            checkEvent(event, system, step, releasedPages, &found)
             if confidential, freed == nil { freed = freedPageViolation(event, system, step) }
             if confidential, touched == nil { touched = privateBytesTouchedViolation(event, system, step) }
             if released == nil { released = releaseViolation(event, system, step) }
@@ -81,16 +78,16 @@ public struct Oracle: Sendable {
 
     // MARK: event checks
 
-    mutating func checkEvent(_ event: Event, _ s: System, _ step: Int, _ found: inout [Violation]) {
+    mutating func checkEvent(_ event: Event, _ s: System, _ step: Int, _ releasedPages: [Range<Int>], _ found: inout [Violation]) {
         let confidential = s.platform.confidential
         switch event {
         case let .handedOut(device, dma, size, mapping, coherent):
             guard confidential else { return }
             let what = Handout(device: device, dma: dma, mapping: mapping, coherent: coherent)
             if s.devices[device].config.trusted {
-                checkTrustedHandout(s, what, size: size, step, &found)
+                checkTrustedHandout(s, what, size: size, releasedPages, step, &found)
             } else {
-                checkUntrustedHandout(s, what, size: size, step, &found)
+                checkUntrustedHandout(s, what, size: size, releasedPages, step, &found)
             }
         case let .poolServed(pool, phys, size, wantShared):
             guard confidential else { return }
@@ -212,7 +209,9 @@ public struct Oracle: Sendable {
         }
     }
 
-    func checkUntrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ step: Int, _ found: inout [Violation]) {
+    func checkUntrustedHandout(
+        _ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int, _ found: inout [Violation]
+    ) {
         let device = h.device, dma = h.dma
         if !s.dmaAddressIsUnencrypted(dma) {
             found.append(Violation(
@@ -221,7 +220,7 @@ public struct Oracle: Sendable {
             return
         }
         forEachPage(s.dmaToPhys(device, dma), UInt64(size)) { page in
-            if releasedThisStep(page, s) { return true }
+            if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.states[page]
             let owner = s.memory.owners[page]
             let onPurpose: Bool = switch owner {
@@ -240,9 +239,11 @@ public struct Oracle: Sendable {
         }
     }
 
-    func checkTrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ step: Int, _ found: inout [Violation]) {
+    func checkTrustedHandout(
+        _ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int, _ found: inout [Violation]
+    ) {
         forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
-            if releasedThisStep(page, s) { return true }
+            if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.states[page]
             if state != .encrypted {
                 found.append(Violation(
@@ -257,13 +258,8 @@ public struct Oracle: Sendable {
     /// A page a transport handed out and released again within the same step (an open that
     /// failed halfway): the state after the step no longer says what the device was given, and
     /// the release itself is checked (CONF-FREELIST).
-    func releasedThisStep(_ page: Int, _ s: System) -> Bool {
-        stepReleasedPages && s.events.contains { event in
-            switch event {
-            case .freed(let pages), .leaked(let pages, _): pages.contains(page)
-            default: false
-            }
-        }
+    func releasedThisStep(_ page: Int, _ releasedPages: [Range<Int>]) -> Bool {
+        releasedPages.contains { $0.contains(page) }
     }
 
     /// DATA-INTEGRITY and CONF-STALE: what the CPU now reads back equals the device's writes and

@@ -79,3 +79,19 @@ public struct Runner: Sendable {
         oracle.checkAccounting(system, step: max(step - 1, 0))
     }
 }
+
+/// One booted guest per platform under one profile, booted on first use: the fuzz harness and
+/// the random tester copy it for every input instead of booting again.
+public struct BootedGuests: Sendable {
+    let behaviours: Behaviours
+    var guests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+
+    public init(profile: Profile) { behaviours = profile.behaviours }
+
+    /// Runs a decoder's operations from the booted guest of its platform (`Runner.firstViolation`).
+    public mutating func firstViolation(_ decoder: inout ScenarioDecoder) -> Violation? {
+        let i = decoder.platformIndex
+        if guests[i] == nil { guests[i] = Guest(platform: decoder.platform, behaviours: behaviours) }
+        return Runner.firstViolation(&decoder, booted: guests[i]!)
+    }
+}

@@ -38,6 +38,46 @@ import Testing
             _ = Runner.run(scenario, profile: .linuxUpstream)
         }
     }
+
+    /// The harness path (operations run as they decode, from a guest booted once per platform)
+    /// reaches the same first violation as running the decoded scenario from a fresh boot, on a
+    /// clean profile and on broken ones.
+    @Test(arguments: ["linux-upstream", "cve-2022-0854", "hv-gpadl-free-2024", "virtio-used-len"])
+    func decodingAsItRunsGivesTheSameFirstViolation(_ name: String) {
+        let profile = Profile.builtIn(named: name)!
+        var booted = BootedGuests(profile: profile)
+        var rng = SplitMix64(seed: 7)
+        var found = 0
+        for target in FuzzTarget.allCases {
+            for _ in 0 ..< 100 {
+                let bytes = (0 ..< Int.random(in: 2 ... 400, using: &rng)).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
+                let whole = Runner.run(ScenarioCodec.decode(bytes, target: target), profile: profile).firstViolation
+                let asItRuns = bytes.withUnsafeBytes { raw in
+                    var decoder = ScenarioDecoder(raw, target: target)
+                    return booted.firstViolation(&decoder)
+                }
+                #expect(asItRuns == whole, "\(target) \(bytes)")
+                if whole != nil { found += 1 }
+            }
+        }
+        #expect(found > 0, "no input broke \(name), so nothing was compared but clean runs")
+    }
+
+    /// The same on each invariant's hand-written case, whose violation may come from a step or
+    /// from the end-of-run accounting.
+    @Test(arguments: InvariantTests.cases)
+    func decodingAsItRunsFindsEachInvariantsCase(_ c: InvariantTests.Case) throws {
+        let scenario = Scenario(platform: c.platform, operations: c.ops)
+        let target = ScenarioCodec.narrowestTarget(for: scenario)
+        let bytes = ScenarioCodec.encode(scenario, target: target)
+        let whole = try #require(Runner.run(ScenarioCodec.decode(bytes, target: target), profile: c.wrong).firstViolation)
+        var booted = BootedGuests(profile: c.wrong)
+        let asItRuns = bytes.withUnsafeBytes { raw in
+            var decoder = ScenarioDecoder(raw, target: target)
+            return booted.firstViolation(&decoder)
+        }
+        #expect(asItRuns == whole)
+    }
 }
 
 @Suite struct SeedScenarioTests {

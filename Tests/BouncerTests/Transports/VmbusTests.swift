@@ -97,6 +97,26 @@ let netvsc = VmbusOffer(deviceClass: .netvsc)
         #expect(run(ops).violations.isEmpty)
     }
 
+    /// netvsc's open hands the ring to the host, then finds no room for its receive buffer and
+    /// closes the channel in the same step, freeing the ring. The oracle judges that release
+    /// (CONF-FREELIST), not the handout of pages the step already took back, so upstream is clean.
+    @Test func anOpenThatFailsAfterHandingOutTheRingIsClean() {
+        var g = Guest(platform: .tdx, behaviours: Profile.linuxUpstream.behaviours)
+        // Fill memory, then free eight pages: room for the ring (four) but not the buffer (eight).
+        var eightPages: [Int] = []
+        while let b = g.system.kmalloc(size: 8 << 12) { eightPages.append(b) }
+        while g.system.kmalloc(size: 1 << 12) != nil {}
+        g.system.kfree(eightPages[0])
+        var runner = Runner(booted: g)
+        #expect(runner.run(.vmbusOffer(netvsc, legacyHost: false)).isEmpty)
+        let violations = runner.run(.vmbusOpen(channel: 0))
+        let handedOut = runner.system.events.contains { if case .handedOut = $0 { true } else { false } }
+        let freed = runner.system.events.contains { if case .freed = $0 { true } else { false } }
+        #expect(handedOut && freed)
+        #expect(runner.guest.channels[0].state != .open)
+        #expect(violations.isEmpty)
+    }
+
     /// Rescind: teardown skips the host and re-encrypts; the memory is freed private.
     @Test func rescindClosesTheChannelAndFreesPrivateMemory() {
         let ops: [Operation] = [.vmbusOffer(netvsc, legacyHost: false), .vmbusOpen(channel: 0), .vmbusRescind(channel: 0)]
