@@ -153,19 +153,10 @@ public struct Minimizer {
     mutating func simplifyArguments(_ program: inout [AbstractOperation]) -> Bool {
         var changed = false
         for i in program.indices {
-            for simpler in Simplify.candidates(program[i].template) where simpler != program[i].template {
+            for simpler in Simplify.candidates(program[i].template) where simpler.operation != program[i].template {
                 var candidate = program
-                candidate[i].template = simpler
-                if case let .mapSg(_, was, _) = program[i].template, case let .mapSg(_, now, _) = simpler, now.count < was.count {
-                    // The entry dropped is the first where the lists part (or the last one); its
-                    // buffer is creators[k + 1], creators[0] being the device.
-                    var dropped = now.count
-                    for k in now.indices where now[k] != was[k] {
-                        dropped = k
-                        break
-                    }
-                    candidate[i].creators.remove(at: dropped + 1)
-                }
+                candidate[i].template = simpler.operation
+                if let dropped = simpler.droppedReference { candidate[i].creators.remove(at: dropped) }
                 if keeps(candidate) {
                     program = candidate
                     changed = true

@@ -3,7 +3,9 @@ import BouncerPolicy
 import BouncerTransports
 
 /// One thing that happens to the guest: a driver's call into the DMA API, or a move of the
-/// hostile host. Fuzzers, the minimiser and the prover all speak this type.
+/// hostile host. Fuzzers, the minimiser and the prover all speak this type. Each case is
+/// described once, as data, in `OperationDescription` (its fields, byte form, rendering); the
+/// model code that runs it is `Guest.apply`.
 ///
 /// Objects are named by handle: the creation order of their kind (device 0, buffer 3, ...). An
 /// operation whose handle names nothing, or something already gone, is skipped.
@@ -99,16 +101,6 @@ public enum Operation: Hashable, Sendable {
     case nvmeHostComplete(nvme: Int, commandId: UInt16, length: UInt32)
     /// `nvme_remove()`.
     case nvmeRemove(nvme: Int)
-
-    /// Whether this is a move of the host rather than of the guest.
-    public var isHostMove: Bool {
-        switch self {
-        case .hostWrite, .deviceWrite, .failNextConversion, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind,
-            .hostFailNextGpadl, .virtioHostUsed, .nvmeHostComplete:
-            true
-        default: false
-        }
-    }
 }
 
 /// A platform and the operations to run on it.

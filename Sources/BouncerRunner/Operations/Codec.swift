@@ -1,0 +1,213 @@
+import BouncerModel
+import BouncerPolicy
+
+/// The byte form of a scenario, shared by reproducers, corpus files and fuzz inputs.
+///
+/// Byte 0 is the format version, byte 1 the platform (`PlatformKind.allCases`, append-only);
+/// then operations, each an opcode byte and its fields as the operation's description lays them
+/// out (`Field.wire`, little-endian). The opcode byte indexes the target's opcode table
+/// (`byte % table.count`); the tables only ever grow at the end, in a new version, so old files
+/// keep their meaning. Version 1 is the DMA layer alone (every target reads it with the dma
+/// table); version 2 adds the transports and gives each target its own table. Any byte string
+/// decodes: missing bytes read as zero; an unknown version reads as the target's first version.
+public enum ScenarioCodec {
+    public static let currentVersion: UInt8 = 2
+
+    /// The DMA layer: every version-1 operation, in opcode order.
+    static let dmaKinds = OperationKind.allCases.filter { $0.rawValue <= OperationKind.failNextConversion.rawValue }
+    /// What every transport target also needs: buffers, host writes, device writes, conversion
+    /// faults, syncs, the workqueue.
+    static let commonKinds: [OperationKind] = [
+        .kmalloc, .kfree, .cpuWrite, .syncForCpu, .runDeferredWork, .hostWrite, .deviceWrite, .failNextConversion,
+    ]
+
+    /// A target's opcode table at version 2.
+    static func kinds(atVersion2 target: FuzzTarget) -> [OperationKind] {
+        switch target {
+        case .dma: dmaKinds
+        case .vmbus: commonKinds + [.vmbusOffer, .vmbusOpen, .vmbusSend, .vmbusClose, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind, .hostFailNextGpadl]
+        case .virtio: commonKinds + [.enterSecureMode, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset]
+        case .passthrough: commonKinds + [.syncForDevice, .nvmeProbe, .nvmeSubmit, .nvmeHostComplete, .nvmeRemove]
+        case .system: OperationKind.allCases
+        }
+    }
+
+    /// Every target's table at each version, as descriptions, built once: decoding runs once per
+    /// fuzz input.
+    static let version1Table = dmaKinds.map(\.described)
+    static let version2Tables: [[OperationDescription]] = FuzzTarget.allCases.map { kinds(atVersion2: $0).map(\.described) }
+
+    /// A target's opcode table at a version.
+    static func table(_ target: FuzzTarget, _ version: UInt8) -> [OperationDescription] {
+        version == 1 ? version1Table : version2Tables[Int(target.rawValue)]
+    }
+
+    /// The version a target's files are written in: the dma target keeps version 1, whose meaning
+    /// has not changed, so its corpus stays byte for byte.
+    static func writtenVersion(_ target: FuzzTarget) -> UInt8 { target == .dma ? 1 : 2 }
+
+    /// Decodes any bytes into a scenario, as `target` reads them.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget = .dma, maxOperations: Int = 4096) -> Scenario {
+        var decoder = ScenarioDecoder(bytes, target: target, maxOperations: maxOperations)
+        var ops: [Operation] = []
+        ops.reserveCapacity(min(bytes.count / 3, maxOperations))
+        while let op = decoder.next() { ops.append(op) }
+        return Scenario(platform: decoder.platform, operations: ops)
+    }
+
+    public static func decode(_ bytes: [UInt8], target: FuzzTarget = .dma) -> Scenario {
+        bytes.withUnsafeBytes { decode($0, target: target) }
+    }
+
+    static let platforms = PlatformKind.allCases
+
+    /// Encodes a scenario so that `decode(_, target:)` gives it back. Values outside what the format
+    /// can say (a handle or size above 65535, a device above 255, a table value the field does not
+    /// list, more handles than a list holds) are clamped, and operations outside the target's table
+    /// are left out: `roundTrips` says whether anything was lost.
+    public static func encode(_ scenario: Scenario, target: FuzzTarget = .dma) -> [UInt8] {
+        var w = Writer()
+        let version = writtenVersion(target)
+        w.u8(version)
+        w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
+        let table = self.table(target, version)
+        for op in scenario.operations {
+            let d = op.described
+            guard let index = table.firstIndex(where: { $0.kind == d.kind }) else { continue }
+            w.u8(UInt8(index))
+            w.fields(d.read(op)!, d.codes)
+        }
+        return w.bytes
+    }
+
+    /// Whether `encode` keeps this scenario exactly for `target`.
+    public static func roundTrips(_ scenario: Scenario, target: FuzzTarget = .dma) -> Bool {
+        decode(encode(scenario, target: target), target: target) == scenario
+    }
+
+    /// The narrowest target whose table says every operation of the scenario: dma, then one
+    /// transport, then system.
+    public static func narrowestTarget(for scenario: Scenario) -> FuzzTarget {
+        let kinds = Set(scenario.operations.map(\.kind))
+        return FuzzTarget.allCases.first { target in
+            kinds.isSubset(of: table(target, writtenVersion(target)).map(\.kind))
+        } ?? .system
+    }
+}
+
+/// Decodes a scenario one operation at a time, so a fuzz harness runs each operation as it is
+/// read instead of building the whole sequence first. `ScenarioCodec.decode` is this, collected.
+public struct ScenarioDecoder: IteratorProtocol {
+    var r: Reader
+    let table: [OperationDescription]
+    let maxOperations: Int
+    var decoded = 0
+    /// The platform the header names, and its index in `PlatformKind.allCases`.
+    public let platform: PlatformKind
+    public let platformIndex: Int
+
+    /// Reads the header: the version (an unknown one reads as the target's first) and platform.
+    public init(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget, maxOperations: Int = 4096) {
+        r = Reader(bytes: bytes)
+        var version = r.u8()
+        if version == 0 || version > ScenarioCodec.currentVersion { version = target == .dma ? 1 : 2 }
+        if target != .dma { version = 2 }
+        platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
+        platform = ScenarioCodec.platforms[platformIndex]
+        table = ScenarioCodec.table(target, version)
+        self.maxOperations = maxOperations
+    }
+
+    public mutating func next() -> Operation? {
+        guard !r.atEnd, decoded < maxOperations else { return nil }
+        decoded += 1
+        let d = table[Int(r.u8()) % table.count]
+        return d.make(r.fields(d.codes))
+    }
+}
+
+struct Reader {
+    let bytes: UnsafeRawBufferPointer
+    var at = 0
+
+    var atEnd: Bool { at >= bytes.count }
+
+    mutating func u8() -> UInt8 {
+        guard at < bytes.count else { return 0 }
+        defer { at += 1 }
+        return bytes[at]
+    }
+
+    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
+
+    /// One operation's fields, laid out as `codes` say.
+    mutating func fields(_ codes: [FieldCode]) -> Fields {
+        var f = Fields()
+        var flags: UInt8 = 0
+        for (i, c) in codes.enumerated() {
+            let raw: UInt64
+            switch c.read {
+            case .u8: raw = UInt64(u8())
+            case .u16: raw = UInt64(u16())
+            case .bits:
+                if c.shift == 0 { flags = u8() }
+                raw = UInt64(flags >> c.shift) & ((1 << UInt64(c.width)) - 1)
+            case .race: raw = u8() & 1 == 0 ? f[Int(c.param)] : UInt64(u16())
+            case .handles:
+                let n = 1 + Int(u8()) % Int(c.param)
+                f[i] = UInt64(n)
+                for k in 0 ..< n { f[i + 1 + k] = UInt64(u16()) }
+                continue
+            }
+            f[i] = c.value(raw)
+        }
+        return f
+    }
+}
+
+struct Writer {
+    var bytes: [UInt8] = []
+    mutating func u8(_ v: UInt64) { bytes.append(UInt8(clamping: v)) }
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u16(_ v: UInt64) {
+        let v = UInt16(clamping: v)
+        bytes.append(UInt8(v & 0xFF))
+        bytes.append(UInt8(v >> 8))
+    }
+
+    /// One operation's fields, laid out as `codes` say: the inverse of `Reader.fields`.
+    mutating func fields(_ f: Fields, _ codes: [FieldCode]) {
+        var flagsAt: Int?
+        for (i, c) in codes.enumerated() {
+            let raw = c.raw(f[i])
+            switch c.read {
+            case .u8: u8(raw)
+            case .u16: u16(raw)
+            case .bits:
+                if c.shift == 0 || flagsAt == nil {
+                    flagsAt = bytes.count
+                    bytes.append(0)
+                }
+                bytes[flagsAt!] |= UInt8(truncatingIfNeeded: (raw & ((1 << UInt64(c.width)) - 1)) << UInt64(c.shift))
+            case .race:
+                let length = min(f[Int(c.param)], 0xFFFF), rewritten = min(raw, 0xFFFF)
+                if length == rewritten {
+                    u8(UInt8(0))
+                } else {
+                    u8(UInt8(1))
+                    u16(rewritten)
+                }
+            case .handles:
+                // One to `param` entries; an empty list is written as one entry naming nothing.
+                let n = min(Int(f[i]), Int(c.param), Fields.capacity - 1 - i)
+                if n == 0 {
+                    u8(UInt8(0))
+                    u16(UInt64(UInt16.max))
+                } else {
+                    u8(UInt8(n - 1))
+                    for k in 0 ..< n { u16(f[i + 1 + k]) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import BouncerModel
+
+/// Every kind of operation, by its global opcode: the number `ScenarioCodec`'s tables list. The
+/// order is the byte format's and only ever grows at the end.
+public enum OperationKind: UInt8, CaseIterable, Sendable {
+    // The DMA layer (format version 1).
+    case probeDevice, kmalloc, kfree, cpuWrite, mapBuffer, mapCoherent, mapResource, unmap, syncForCpu, syncForDevice
+    case mapSg, unmapSg, allocCoherent, freeCoherent, cpuWriteCoherent, unbind, runDeferredWork, enterSecureMode
+    case hostWrite, deviceWrite, failNextConversion
+    // The transports (version 2).
+    case vmbusOffer, vmbusOpen, vmbusSend, vmbusClose, vmbusHostCompletion, netvscHostReceive, vmbusRescind
+    case hostFailNextGpadl, virtioProbe, virtioAddBuffer, virtioHostUsed, virtioReset
+    case nvmeProbe, nvmeSubmit, nvmeHostComplete, nvmeRemove
+
+    /// The case name, as `Operation` spells it.
+    public var name: String { described.name }
+    public var described: OperationDescription { OperationDescription.all[Int(rawValue)] }
+}
+
+/// One operation kind described once, as data: its fields (what each is and how it sits in the
+/// bytes), whether the host makes it, how it reads in the kernel's words, and the two ways between
+/// the typed `Operation` and its field values. The codec, the trace, the minimiser's handle
+/// tracking and simplification and the Swift test writer all work from this.
+public struct OperationDescription: Sendable {
+    public let kind: OperationKind
+    public let name: String
+    public let fields: [Field]
+    /// A move of the hostile host rather than of the guest's drivers.
+    public let hostMove: Bool
+    /// The operation these field values describe.
+    public let make: @Sendable (Fields) -> Operation
+    /// The field values of `op`, when it is of this kind.
+    public let read: @Sendable (Operation) -> Fields?
+    /// One line in the kernel's words.
+    public let render: @Sendable (Fields) -> String
+    /// The fields' byte form, compiled for the decoder.
+    let codes: [FieldCode]
+
+    init(
+        _ kind: OperationKind, _ name: String, _ fields: [Field], host: Bool = false,
+        make: @escaping @Sendable (Fields) -> Operation, read: @escaping @Sendable (Operation) -> Fields?,
+        render: @escaping @Sendable (Fields) -> String
+    ) {
+        self.kind = kind
+        self.name = name
+        self.fields = fields
+        self.hostMove = host
+        self.make = make
+        self.read = read
+        self.render = render
+        codes = fields.map(FieldCode.init)
+    }
+
+    /// Every description, indexed by opcode; built once.
+    public static let all: [OperationDescription] = OperationKind.allCases.map { kind in
+        let d = kind.rawValue <= OperationKind.failNextConversion.rawValue ? dma(kind) : transport(kind)
+        precondition(d.kind == kind, "description of \(kind) filed under \(d.kind)")
+        return d
+    }
+}
+
+extension Operation {
+    /// This operation's description.
+    public var described: OperationDescription {
+        for d in OperationDescription.all where d.read(self) != nil { return d }
+        preconditionFailure("an operation kind without a description")
+    }
+
+    public var kind: OperationKind { described.kind }
+
+    /// Its field values.
+    public var fields: Fields { described.read(self)! }
+
+    /// Whether this is a move of the host rather than of the guest.
+    public var isHostMove: Bool { described.hostMove }
+}
+
+extension Field {
+    static func handle(_ label: String, _ kind: HandleKind, _ wire: Wire = .u16) -> Field { Field(label, .handle(kind), wire) }
+    static func device(_ label: String = "device") -> Field { Field(label, .handle(.device), .u8) }
+    static func offset(_ label: String = "offset", modulo: UInt64 = 0) -> Field { Field(label, .offset(modulo: modulo), .u16) }
+    static func size(_ label: String = "size", minimum: UInt64 = 0) -> Field { Field(label, .size(minimum: minimum), .u16) }
+    static func flag(_ label: String, _ wire: Wire, simplest: Bool = false) -> Field { Field(label, .flag(simplest: simplest), wire) }
+    static func direction(_ wire: Wire = .u8) -> Field {
+        Field("direction", .choice(["toDevice", "fromDevice", "bidirectional"], simplest: 0), wire)
+    }
+}

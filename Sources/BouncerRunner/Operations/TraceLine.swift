@@ -1,0 +1,40 @@
+import BouncerModel
+import BouncerPolicy
+import BouncerTransports
+
+extension Operation: CustomStringConvertible {
+    /// One line, in the kernel's words.
+    public var description: String {
+        let d = described
+        return d.render(d.read(self)!)
+    }
+}
+
+enum TraceLine {
+    static func render(step: Int, _ op: Operation, _ outcome: StepOutcome, _ s: System) -> String {
+        var line = "\(step): \(op)"
+        switch outcome {
+        case .done: break
+        case .skipped: line += "  -- skipped"
+        case .failed: line += "  -> failed"
+        case .created(let h):
+            switch op {
+            case .probeDevice: line += "  -> device \(h)"
+            case .vmbusOffer: line += "  -> channel \(h)"
+            case .virtioProbe: line += "  -> virtio \(h)"
+            case .nvmeProbe: line += "  -> nvme \(h)"
+            case .kmalloc: line += "  -> buffer \(h) at \(hex(s.buffers[h].phys))"
+            case .mapBuffer, .mapCoherent, .mapResource:
+                let m = s.mappings[h]
+                line += "  -> mapping \(h), dma \(hex(m.dma))"
+                if let pool = m.bouncePool { line += " (bounced: swiotlb pool \(pool) \(s.swiotlbPools[pool].kind), slot \(hex(m.tlbAddress)))" }
+            case .mapSg: line += "  -> scatterlist \(h), mappings \(s.scatterlists[h].entries.map(String.init).joined(separator: ","))"
+            case .allocCoherent:
+                let c = s.coherent[h]
+                line += "  -> coherent \(h) at \(hex(c.phys)), dma \(hex(c.dma)), \(c.shared ? "shared" : "private"), from \(c.source)"
+            default: line += "  -> \(h)"
+            }
+        }
+        return line
+    }
+}
