@@ -7,30 +7,35 @@ import BouncerTransports
 /// Operations as Swift source that builds them with the model's own API, from their descriptions.
 extension Operation {
     var swiftSource: String {
+        let args = swiftArguments.map { $0.label.map { l in "\(l): " } ?? "" }
+        let texts = zip(args, swiftArguments).map { $0 + $1.text }
+        return texts.isEmpty ? ".\(described.name)" : ".\(described.name)(\(texts.joined(separator: ", ")))"
+    }
+
+    /// The case's arguments in the order Swift takes them: labelled fields, and each group of
+    /// fields as one positional struct (members at their defaults left out).
+    var swiftArguments: [(label: String?, text: String)] {
         let d = described
         let f = d.read(self)!
-        var args: [String] = []
-        var group: (name: String, args: [(order: Int, text: String)])?
-        func closeGroup() {
-            guard let g = group else { return }
-            args.append("\(g.name)(\(g.args.sorted { $0.order < $1.order }.map(\.text).joined(separator: ", ")))")
-            group = nil
-        }
+        var top: [(order: Int, label: String?, text: String)] = []
+        var groups: [String: [(order: Int, text: String)]] = [:]
         for (i, field) in d.fields.enumerated() {
-            let text = "\(field.label): \(Self.swiftValue(field, f, i))"
-            guard let name = field.group else {
-                closeGroup()
-                args.append(text)
+            let order = field.swiftOrder ?? i
+            let text = Self.swiftValue(field, f, i)
+            guard let group = field.group else {
+                top.append((order, field.label, text))
                 continue
             }
-            if group?.name != name {
-                closeGroup()
-                group = (name, [])
+            if groups[group] == nil {
+                groups[group] = []
+                top.append((i, nil, group))
             }
-            if field.swiftDefault != f[i] { group!.args.append((field.swiftOrder ?? i, text)) }
+            if field.swiftDefault != f[i] { groups[group]!.append((order, "\(field.label): \(text)")) }
         }
-        closeGroup()
-        return args.isEmpty ? ".\(d.name)" : ".\(d.name)(\(args.joined(separator: ", ")))"
+        return top.sorted { $0.order < $1.order }.map { arg in
+            guard arg.label == nil, let members = groups[arg.text] else { return (arg.label, arg.text) }
+            return (nil, "\(arg.text)(\(members.sorted { $0.order < $1.order }.map(\.text).joined(separator: ", ")))")
+        }
     }
 
     static func swiftValue(_ field: Field, _ f: Fields, _ i: Int) -> String {

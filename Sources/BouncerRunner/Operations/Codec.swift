@@ -32,14 +32,18 @@ public enum ScenarioCodec {
         }
     }
 
-    /// Every target's table at each version, as descriptions, built once: decoding runs once per
-    /// fuzz input.
-    static let version1Table = dmaKinds.map(\.described)
-    static let version2Tables: [[OperationDescription]] = FuzzTarget.allCases.map { kinds(atVersion2: $0).map(\.described) }
-
     /// A target's opcode table at a version.
-    static func table(_ target: FuzzTarget, _ version: UInt8) -> [OperationDescription] {
-        version == 1 ? version1Table : version2Tables[Int(target.rawValue)]
+    static func table(_ target: FuzzTarget, _ version: UInt8) -> [OperationKind] {
+        version == 1 ? dmaKinds : kinds(atVersion2: target)
+    }
+
+    /// Every target's table at each version, ready for the decoder, built once: decoding runs once
+    /// per fuzz input and operation.
+    static let version1Entries = dmaKinds.map { DecodeEntry.all[Int($0.rawValue)] }
+    static let version2Entries: [[DecodeEntry]] = FuzzTarget.allCases.map { kinds(atVersion2: $0).map { DecodeEntry.all[Int($0.rawValue)] } }
+
+    static func entries(_ target: FuzzTarget, _ version: UInt8) -> [DecodeEntry] {
+        version == 1 ? version1Entries : version2Entries[Int(target.rawValue)]
     }
 
     /// The version a target's files are written in: the dma target keeps version 1, whose meaning
@@ -73,7 +77,7 @@ public enum ScenarioCodec {
         let table = self.table(target, version)
         for op in scenario.operations {
             let d = op.described
-            guard let index = table.firstIndex(where: { $0.kind == d.kind }) else { continue }
+            guard let index = table.firstIndex(of: d.kind) else { continue }
             w.u8(UInt8(index))
             w.fields(d.read(op)!, d.codes)
         }
@@ -90,7 +94,7 @@ public enum ScenarioCodec {
     public static func narrowestTarget(for scenario: Scenario) -> FuzzTarget {
         let kinds = Set(scenario.operations.map(\.kind))
         return FuzzTarget.allCases.first { target in
-            kinds.isSubset(of: table(target, writtenVersion(target)).map(\.kind))
+            kinds.isSubset(of: table(target, writtenVersion(target)))
         } ?? .system
     }
 }
@@ -99,7 +103,7 @@ public enum ScenarioCodec {
 /// read instead of building the whole sequence first. `ScenarioCodec.decode` is this, collected.
 public struct ScenarioDecoder: IteratorProtocol {
     var r: Reader
-    let table: [OperationDescription]
+    let table: [DecodeEntry]
     let maxOperations: Int
     var decoded = 0
     /// The platform the header names, and its index in `PlatformKind.allCases`.
@@ -114,15 +118,28 @@ public struct ScenarioDecoder: IteratorProtocol {
         if target != .dma { version = 2 }
         platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
         platform = ScenarioCodec.platforms[platformIndex]
-        table = ScenarioCodec.table(target, version)
+        table = ScenarioCodec.entries(target, version)
         self.maxOperations = maxOperations
     }
 
     public mutating func next() -> Operation? {
         guard !r.atEnd, decoded < maxOperations else { return nil }
         decoded += 1
-        let d = table[Int(r.u8()) % table.count]
-        return d.make(r.fields(d.codes))
+        let entry = table[Int(r.u8()) % table.count]
+        return entry.make(r.fields(entry.codes))
+    }
+}
+
+/// What the decoder needs of a kind, with no reference counting on the way: its compiled fields,
+/// in a buffer made once and never freed, and its constructor.
+struct DecodeEntry: @unchecked Sendable {
+    let codes: UnsafeBufferPointer<FieldCode>
+    let make: @Sendable (Fields) -> Operation
+
+    static let all: [DecodeEntry] = OperationDescription.all.map { d in
+        let codes = UnsafeMutableBufferPointer<FieldCode>.allocate(capacity: d.codes.count)
+        _ = codes.initialize(from: d.codes)
+        return DecodeEntry(codes: UnsafeBufferPointer(codes), make: d.make)
     }
 }
 
@@ -141,25 +158,42 @@ struct Reader {
     mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
 
     /// One operation's fields, laid out as `codes` say.
-    mutating func fields(_ codes: [FieldCode]) -> Fields {
+    mutating func fields(_ codes: UnsafeBufferPointer<FieldCode>) -> Fields {
         var f = Fields()
         var flags: UInt8 = 0
-        for (i, c) in codes.enumerated() {
-            let raw: UInt64
-            switch c.read {
-            case .u8: raw = UInt64(u8())
-            case .u16: raw = UInt64(u16())
+        var i = -1
+        for c in codes {
+            i += 1
+            switch c.fast {
+            case .u8: f[i] = UInt64(u8())
+            case .u16: f[i] = UInt64(u16())
+            case .u8Flag: f[i] = UInt64(u8() & 1)
+            case .u8Modulo: f[i] = UInt64(u8()) % c.param
+            case .u16Modulo: f[i] = UInt64(u16()) % c.param
+            case .u16Minimum: f[i] = max(c.param, UInt64(u16()))
             case .bits:
                 if c.shift == 0 { flags = u8() }
-                raw = UInt64(flags >> c.shift) & ((1 << UInt64(c.width)) - 1)
-            case .race: raw = u8() & 1 == 0 ? f[Int(c.param)] : UInt64(u16())
-            case .handles:
-                let n = 1 + Int(u8()) % Int(c.param)
-                f[i] = UInt64(n)
-                for k in 0 ..< n { f[i + 1 + k] = UInt64(u16()) }
-                continue
+                f[i] = UInt64((flags >> c.shift) & ((1 << c.width) &- 1))
+            case .bitsModulo:
+                if c.shift == 0 { flags = u8() }
+                f[i] = UInt64((flags >> c.shift) & ((1 << c.width) &- 1)) % c.param
+            case .other:
+                let raw: UInt64
+                switch c.read {
+                case .u8: raw = UInt64(u8())
+                case .u16: raw = UInt64(u16())
+                case .bits:
+                    if c.shift == 0 { flags = u8() }
+                    raw = UInt64(flags >> c.shift) & ((1 << UInt64(c.width)) - 1)
+                case .race: raw = u8() & 1 == 0 ? f[Int(c.param)] : UInt64(u16())
+                case .handles:
+                    let n = 1 + Int(u8()) % Int(c.param)
+                    f[i] = UInt64(n)
+                    for k in 0 ..< n { f[i + 1 + k] = UInt64(u16()) }
+                    continue
+                }
+                f[i] = c.value(raw)
             }
-            f[i] = c.value(raw)
         }
         return f
     }

@@ -109,7 +109,7 @@ extension OperationDescription {
                 render: { "dma_sync_single_range_for_device(mapping \($0[0]), +\($0[1]), \($0[2]))" })
         case .mapSg:
             return .init(
-                k, "mapSg", [.device(), .direction(), Field("buffers", .handles(.buffer, max: 4), .u8)],
+                k, "mapSg", [.device(), .direction(swiftOrder: 2), Field("buffers", .handles(.buffer, max: 4), .u8, swiftOrder: 1)],
                 make: { .mapSg(device: $0.int(0), buffers: $0.list(2), direction: $0.direction(1)) },
                 read: {
                     guard case let .mapSg(d, list, dir) = $0 else { return nil }

@@ -91,8 +91,7 @@ public struct Field: Sendable {
 /// and the minimiser edits. A `.handles` field holds its count, then one slot per entry.
 public struct Fields: Hashable, Sendable {
     public static let capacity = 8
-    var v0: UInt64 = 0, v1: UInt64 = 0, v2: UInt64 = 0, v3: UInt64 = 0
-    var v4: UInt64 = 0, v5: UInt64 = 0, v6: UInt64 = 0, v7: UInt64 = 0
+    var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     public init() {}
 
@@ -102,31 +101,12 @@ public struct Fields: Hashable, Sendable {
     }
 
     public subscript(i: Int) -> UInt64 {
-        get {
-            switch i {
-            case 0: v0
-            case 1: v1
-            case 2: v2
-            case 3: v3
-            case 4: v4
-            case 5: v5
-            case 6: v6
-            default: v7
-            }
-        }
-        set {
-            switch i {
-            case 0: v0 = newValue
-            case 1: v1 = newValue
-            case 2: v2 = newValue
-            case 3: v3 = newValue
-            case 4: v4 = newValue
-            case 5: v5 = newValue
-            case 6: v6 = newValue
-            default: v7 = newValue
-            }
-        }
+        get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: (i & 7) << 3, as: UInt64.self) } }
+        set { withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: (i & 7) << 3, as: UInt64.self) } }
     }
+
+    public static func == (a: Fields, b: Fields) -> Bool { (0 ..< capacity).allSatisfy { a[$0] == b[$0] } }
+    public func hash(into h: inout Hasher) { for i in 0 ..< Self.capacity { h.combine(self[i]) } }
 
     public func int(_ i: Int) -> Int { Int(truncatingIfNeeded: self[i]) }
     public func u32(_ i: Int) -> UInt32 { UInt32(truncatingIfNeeded: self[i]) }

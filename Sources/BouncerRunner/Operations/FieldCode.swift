@@ -14,6 +14,9 @@ struct FieldCode: Sendable {
     var param: UInt64 = 0
     var table: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     var tableCount: UInt8 = 0
+    /// The common (read, map) pairs as one case, so the decoder takes one branch per field.
+    enum Fast: UInt8, Sendable { case u8, u16, u8Flag, u8Modulo, u16Modulo, u16Minimum, bits, bitsModulo, other }
+    var fast: Fast = .other
 
     init(_ field: Field) {
         switch field.wire {
@@ -52,6 +55,17 @@ struct FieldCode: Sendable {
         case .maskBits: map = .maskBits
         }
         if case .rewrite(let of) = field.role { param = UInt64(of) }
+        fast = switch (read, map) {
+        case (.u8, .raw): .u8
+        case (.u16, .raw): .u16
+        case (.u8, .flag): .u8Flag
+        case (.u8, .modulo): .u8Modulo
+        case (.u16, .modulo): .u16Modulo
+        case (.u16, .minimum): .u16Minimum
+        case (.bits, .raw), (.bits, .flag): .bits
+        case (.bits, .modulo): .bitsModulo
+        default: .other
+        }
     }
 
     func tableValue(_ i: Int) -> UInt64 {

@@ -81,7 +81,7 @@ extension Field {
     static func offset(_ label: String = "offset", modulo: UInt64 = 0) -> Field { Field(label, .offset(modulo: modulo), .u16) }
     static func size(_ label: String = "size", minimum: UInt64 = 0) -> Field { Field(label, .size(minimum: minimum), .u16) }
     static func flag(_ label: String, _ wire: Wire, simplest: Bool = false) -> Field { Field(label, .flag(simplest: simplest), wire) }
-    static func direction(_ wire: Wire = .u8) -> Field {
-        Field("direction", .choice(["toDevice", "fromDevice", "bidirectional"], simplest: 0), wire)
+    static func direction(_ wire: Wire = .u8, swiftOrder: Int? = nil) -> Field {
+        Field("direction", .choice(["toDevice", "fromDevice", "bidirectional"], simplest: 0), wire, swiftOrder: swiftOrder)
     }
 }

@@ -11,8 +11,8 @@ extension OperationDescription {
                 k, "vmbusOffer",
                 [
                     Field("deviceClass", .choice(["storvsc", "netvsc"], simplest: 0), .bits(shift: 0, width: 1), group: group),
-                    Field("coRingBuffer", .flag(simplest: false), .bits(shift: 1, width: 1), group: group, swiftDefault: 0),
-                    Field("coExternalMemory", .flag(simplest: false), .bits(shift: 2, width: 1), group: group, swiftDefault: 0),
+                    Field("coRingBuffer", .flag(simplest: false), .bits(shift: 1, width: 1), group: group),
+                    Field("coExternalMemory", .flag(simplest: false), .bits(shift: 2, width: 1), group: group),
                     .flag("legacyHost", .bits(shift: 3, width: 1)),
                 ],
                 make: { .vmbusOffer(offer($0), legacyHost: $0.bool(3)) },

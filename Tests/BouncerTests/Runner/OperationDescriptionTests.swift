@@ -1,0 +1,107 @@
+import BouncerModel
+import BouncerPolicy
+@testable import BouncerMinimizer
+import BouncerRunner
+import Testing
+
+@Suite struct OperationDescriptionTests {
+    /// Random byte strings as `target` reads them: every kind, every field value the format says.
+    static func randomScenarios(_ target: FuzzTarget, count: Int = 300, seed: UInt64 = 7) -> [Scenario] {
+        var rng = SplitMix64(seed: seed)
+        return (0 ..< count).map { _ in
+            let bytes = (0 ..< Int.random(in: 2 ... 300, using: &rng)).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
+            return ScenarioCodec.decode(bytes, target: target)
+        }
+    }
+
+    /// FNV-1a over the operations' Swift source: a digest of what bytes mean, independent of
+    /// the model's outcomes.
+    static func digest(_ scenarios: [Scenario]) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for s in scenarios {
+            for byte in "\(s.platform)\n".utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            for op in s.operations {
+                for byte in (op.swiftSource + "\n").utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            }
+        }
+        return h
+    }
+
+    @Test func eachKindIsDescribedAtItsOpcodeUnderItsOwnName() {
+        #expect(OperationDescription.all.count == OperationKind.allCases.count)
+        for (i, d) in OperationDescription.all.enumerated() {
+            #expect(Int(d.kind.rawValue) == i)
+            #expect(d.name == "\(d.kind)")
+            #expect(d.fields.count <= Fields.capacity)
+        }
+    }
+
+    @Test func fieldValuesMakeTheOperationTheyWereReadFrom() {
+        var seen = Set<OperationKind>()
+        for scenario in Self.randomScenarios(.system) {
+            for op in scenario.operations {
+                let d = op.described
+                seen.insert(d.kind)
+                #expect(d.make(d.read(op)!) == op, "\(d.name)")
+                #expect(OperationDescription.all.filter { $0.read(op) != nil }.count == 1, "\(op)")
+            }
+        }
+        #expect(seen == Set(OperationKind.allCases))
+    }
+
+    /// The byte format's meaning, pinned. These digests are the hand-written codec's and Swift
+    /// writer's (cabda74, computed there with this digest), and the described ones give the same.
+    /// A change here means files written earlier would read differently: grow the tables in a new
+    /// version instead.
+    @Test(arguments: [
+        (FuzzTarget.dma, UInt64(17_811_008_497_554_841_075)), (.vmbus, 12_813_383_362_832_445_418),
+        (.virtio, 12_957_509_488_986_403_790), (.passthrough, 5_104_638_695_219_878_746), (.system, 1_268_388_946_743_393_274),
+    ])
+    func bytesMeanWhatTheyMeantWhenTheyWereWritten(_ target: FuzzTarget, _ expected: UInt64) {
+        #expect(Self.digest(Self.randomScenarios(target)) == expected, "\(target)")
+    }
+
+    @Test func hostMovesAreTheHostsOwnOperations() {
+        let host = OperationDescription.all.filter(\.hostMove).map(\.name)
+        #expect(host == [
+            "hostWrite", "deviceWrite", "failNextConversion", "vmbusHostCompletion", "netvscHostReceive", "vmbusRescind",
+            "hostFailNextGpadl", "virtioHostUsed", "nvmeHostComplete",
+        ])
+    }
+
+    @Test func swiftSourceSpellsTheModelsOwnAPI() {
+        #expect(Operation.probeDevice(DeviceConfig(dmaMaskBits: 32, forceBounce: true, minAlignMask: 0xFFF)).swiftSource
+            == ".probeDevice(DeviceConfig(dmaMaskBits: 32, forceBounce: true, minAlignMask: 0xfff))")
+        #expect(Operation.mapSg(device: 1, buffers: [2, 3], direction: .fromDevice).swiftSource
+            == ".mapSg(device: 1, buffers: [2, 3], direction: .fromDevice)")
+        #expect(Operation.runDeferredWork.swiftSource == ".runDeferredWork")
+    }
+
+    /// Swift takes labelled arguments in declaration order: the Swift test writer must give them
+    /// in the order the enum case declares them, whatever order the bytes hold them in.
+    @Test func swiftArgumentsFollowTheCaseDeclaration() {
+        var checked = Set<OperationKind>()
+        for scenario in Self.randomScenarios(.system) {
+            for op in scenario.operations where checked.insert(op.kind).inserted {
+                guard let payload = Mirror(reflecting: op).children.first?.value else { continue }
+                let declared = Mirror(reflecting: payload).children.map(\.label)
+                guard Mirror(reflecting: payload).displayStyle == .tuple else { continue }
+                let written = op.swiftArguments.map { $0.label ?? "positional" }
+                #expect(written == declared.map { $0.map { $0.hasPrefix(".") ? "positional" : $0 } ?? "positional" }, "\(op.kind)")
+            }
+        }
+        #expect(checked == Set(OperationKind.allCases))
+    }
+
+    @Test func dropingAListEntryDropsItsReference() {
+        let op = Operation.mapSg(device: 0, buffers: [4, 5, 6], direction: .toDevice)
+        let drops = Simplify.candidates(op).filter { $0.droppedReference != nil }
+        #expect(drops.map(\.operation) == [
+            .mapSg(device: 0, buffers: [5, 6], direction: .toDevice), .mapSg(device: 0, buffers: [4, 6], direction: .toDevice),
+            .mapSg(device: 0, buffers: [4, 5], direction: .toDevice),
+        ])
+        #expect(drops.map(\.droppedReference) == [1, 2, 3])
+        #expect(op.references.map(\.1) == [0, 4, 5, 6])
+        #expect(op.naming([7, 8, 9, 10]) == .mapSg(device: 7, buffers: [8, 9, 10], direction: .toDevice))
+    }
+}
