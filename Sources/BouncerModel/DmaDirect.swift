@@ -135,6 +135,19 @@ extension System {
         scatterlists[sg].live = false
     }
 
+    /// `dma_direct_sync_sg_for_cpu()`: each entry synced whole, as `swiotlb_sync_single_for_cpu()`
+    /// of the entry's address and `sg->length` (v6.12 kernel/dma/direct.c).
+    public mutating func dmaSyncSgForCpu(_ sg: Int) {
+        guard scatterlists[sg].live else { return }
+        for m in scatterlists[sg].entries { dmaSyncSingleForCpu(m, offset: 0, size: mappings[m].size) }
+    }
+
+    /// `dma_direct_sync_sg_for_device()`: each entry synced whole.
+    public mutating func dmaSyncSgForDevice(_ sg: Int) {
+        guard scatterlists[sg].live else { return }
+        for m in scatterlists[sg].entries { dmaSyncSingleForDevice(m, offset: 0, size: mappings[m].size) }
+    }
+
     /// The device (the host, for an untrusted one) writes `size` bytes at `offset` into the DMA
     /// buffer of a mapping, live or already unmapped. An untrusted device reaches only pages the
     /// host can see. Returns the bytes written.

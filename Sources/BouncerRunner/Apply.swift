@@ -159,6 +159,14 @@ extension System {
             guard sg < scatterlists.count, scatterlists[sg].live else { return .skipped }
             dmaUnmapSg(sg)
             return .done
+        case .syncSgForCpu(let sg):
+            guard sg < scatterlists.count, scatterlists[sg].live else { return .skipped }
+            dmaSyncSgForCpu(sg)
+            return .done
+        case .syncSgForDevice(let sg):
+            guard sg < scatterlists.count, scatterlists[sg].live else { return .skipped }
+            dmaSyncSgForDevice(sg)
+            return .done
         case let .allocCoherent(device, size, blocking):
             guard device < devices.count else { return .skipped }
             return dmaAllocCoherent(device: device, size: size, blocking: blocking).map(StepOutcome.created) ?? .failed

@@ -116,5 +116,19 @@ public enum SeedScenarios {
             .deviceWrite(mapping: 0, offset: 0, size: 100),
             .unmap(mapping: 0, skipCpuSync: false),
         ])),
+        // A block driver's read into two buffers through one scatterlist, synced before the CPU
+        // looks and handed back for the next read (version 3's `dma_sync_sg_*`).
+        ("scatterlist-rx-sync-sg-tdx", Scenario(platform: .tdx, operations: [
+            .probeDevice(DeviceConfig()),
+            .kmalloc(size: 512, zone: .normal),
+            .kmalloc(size: 4096, zone: .normal),
+            .mapSg(device: 0, buffers: [0, 1], direction: .fromDevice),
+            .deviceWrite(mapping: 0, offset: 0, size: 512),
+            .deviceWrite(mapping: 1, offset: 0, size: 2048),
+            .syncSgForCpu(scatterlist: 0),
+            .syncSgForDevice(scatterlist: 0),
+            .deviceWrite(mapping: 1, offset: 2048, size: 2048),
+            .unmapSg(scatterlist: 0),
+        ])),
     ]
 }

@@ -9,6 +9,25 @@ import Testing
         return s.dmaMapPhys(device: device, phys: s.buffers[b].phys, size: size, direction: .toDevice, attrs: attrs)
     }
 
+    /// `dma_direct_sync_sg_for_cpu()` and `_for_device()` sync each entry whole (v6.12).
+    @Test func syncingAScatterlistSyncsEveryEntryWhole() {
+        var s = system()
+        let a = s.kmalloc(size: 512)!, b = s.kmalloc(size: 4096)!
+        let sg = s.dmaMapSg(
+            device: 0, entries: [(s.buffers[a].phys, 512), (s.buffers[b].phys, 4096)], direction: .bidirectional, attrs: [])!
+        s.beginStep()
+        s.dmaSyncSgForCpu(sg)
+        s.dmaSyncSgForDevice(sg)
+        let synced = s.events.map { e -> String in
+            switch e {
+            case let .syncedForCpu(m, offset, size, _): "cpu \(m) \(offset) \(size)"
+            case let .syncedForDevice(m, offset, size): "device \(m) \(offset) \(size)"
+            default: "other"
+            }
+        }
+        #expect(synced.filter { $0 != "other" } == ["cpu 0 0 512", "cpu 1 0 4096", "device 0 0 512", "device 1 0 4096"])
+    }
+
     @Test func anUntrustedDeviceIsBouncedBecauseDmaCapableRefusesThePrivateEncoding() {
         var s = system()
         let m = map(&s)!

@@ -5,13 +5,18 @@ import BouncerPolicy
 ///
 /// Byte 0 is the format version, byte 1 the platform (`PlatformKind.allCases`, append-only);
 /// then operations, each an opcode byte and its fields as the operation's description lays them
-/// out (`Field.wire`, little-endian). The opcode byte indexes the target's opcode table
-/// (`byte % table.count`); the tables only ever grow at the end, in a new version, so old files
-/// keep their meaning. Version 1 is the DMA layer alone (every target reads it with the dma
-/// table); version 2 adds the transports and gives each target its own table. Any byte string
-/// decodes: missing bytes read as zero; an unknown version reads as the target's first version.
+/// out (`Field.wire`, little-endian). The opcode byte indexes the target's table at that version
+/// (`byte % table.count`). Any byte string decodes: missing bytes read as zero.
+///
+/// Compatibility: a version's tables never change. A new operation is appended to the tables of
+/// a new version; the encoder writes the lowest version that says every operation, so files
+/// written before keep their bytes and their meaning. A version byte the decoder does not know
+/// (or one below the target's first) reads as the target's first version: the dma target's is 1
+/// (the DMA layer alone, which version 2 left unchanged), every other target's is 2 (the
+/// transports). Fuzzer-made files carry any version byte, so a new version also gives a new
+/// meaning to those of them that began with its number, and to no others.
 public enum ScenarioCodec {
-    public static let currentVersion: UInt8 = 2
+    public static let currentVersion: UInt8 = 3
 
     /// The DMA layer: every version-1 operation, in opcode order.
     static let dmaKinds = OperationKind.allCases.filter { $0.rawValue <= OperationKind.failNextConversion.rawValue }
@@ -21,34 +26,51 @@ public enum ScenarioCodec {
         .kmalloc, .kfree, .cpuWrite, .syncForCpu, .runDeferredWork, .hostWrite, .deviceWrite, .failNextConversion,
     ]
 
-    /// A target's opcode table at version 2.
-    static func kinds(atVersion2 target: FuzzTarget) -> [OperationKind] {
-        switch target {
-        case .dma: dmaKinds
-        case .vmbus: commonKinds + [.vmbusOffer, .vmbusOpen, .vmbusSend, .vmbusClose, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind, .hostFailNextGpadl]
-        case .virtio: commonKinds + [.enterSecureMode, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset]
-        case .passthrough: commonKinds + [.syncForDevice, .nvmeProbe, .nvmeSubmit, .nvmeHostComplete, .nvmeRemove]
-        case .system: OperationKind.allCases
+    /// A target's opcode table at a version (after `resolvedVersion`).
+    static func table(_ target: FuzzTarget, _ version: UInt8) -> [OperationKind] {
+        switch version {
+        case 1: return dmaKinds
+        case 2:
+            switch target {
+            case .dma: return dmaKinds
+            case .vmbus:
+                return commonKinds + [
+                    .vmbusOffer, .vmbusOpen, .vmbusSend, .vmbusClose, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind,
+                    .hostFailNextGpadl,
+                ]
+            case .virtio: return commonKinds + [.enterSecureMode, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset]
+            case .passthrough: return commonKinds + [.syncForDevice, .nvmeProbe, .nvmeSubmit, .nvmeHostComplete, .nvmeRemove]
+            case .system: return Array(OperationKind.allCases.prefix(through: Int(OperationKind.nvmeRemove.rawValue)))
+            }
+        default:
+            // Version 3: scatterlist syncs, for the targets that map scatterlists.
+            let added: [OperationKind] = target == .dma || target == .system ? [.syncSgForCpu, .syncSgForDevice] : []
+            return table(target, 2) + added
         }
     }
 
-    /// A target's opcode table at a version.
-    static func table(_ target: FuzzTarget, _ version: UInt8) -> [OperationKind] {
-        version == 1 ? dmaKinds : kinds(atVersion2: target)
+    /// The first version a target reads (`firstVersion...currentVersion` are its versions).
+    static func firstVersion(_ target: FuzzTarget) -> UInt8 { target == .dma ? 1 : 2 }
+
+    /// The version a header byte stands for, as `target` reads it.
+    static func resolvedVersion(_ byte: UInt8, _ target: FuzzTarget) -> UInt8 {
+        (firstVersion(target) ... currentVersion).contains(byte) ? byte : firstVersion(target)
     }
 
-    /// Every target's table at each version, ready for the decoder, built once: decoding runs once
-    /// per fuzz input and operation.
-    static let version1Entries = dmaKinds.map { DecodeEntry.all[Int($0.rawValue)] }
-    static let version2Entries: [[DecodeEntry]] = FuzzTarget.allCases.map { kinds(atVersion2: $0).map { DecodeEntry.all[Int($0.rawValue)] } }
-
-    static func entries(_ target: FuzzTarget, _ version: UInt8) -> [DecodeEntry] {
-        version == 1 ? version1Entries : version2Entries[Int(target.rawValue)]
+    /// Every target's table at each of its versions, ready for the decoder, built once: decoding
+    /// runs once per fuzz input and operation. Indexed by target, then version.
+    static let entries: [[[DecodeEntry]]] = FuzzTarget.allCases.map { target in
+        (0 ... currentVersion).map { v in
+            v < firstVersion(target) ? [] : table(target, v).map { DecodeEntry.all[Int($0.rawValue)] }
+        }
     }
 
-    /// The version a target's files are written in: the dma target keeps version 1, whose meaning
-    /// has not changed, so its corpus stays byte for byte.
-    static func writtenVersion(_ target: FuzzTarget) -> UInt8 { target == .dma ? 1 : 2 }
+    /// The lowest version whose table for `target` says every operation of the scenario: what
+    /// the encoder writes, so that files keep the bytes they had before a version was added.
+    static func writtenVersion(_ scenario: Scenario, _ target: FuzzTarget) -> UInt8 {
+        let kinds = Set(scenario.operations.map(\.kind))
+        return (firstVersion(target) ... currentVersion).first { kinds.isSubset(of: table(target, $0)) } ?? currentVersion
+    }
 
     /// Decodes any bytes into a scenario, as `target` reads them.
     public static func decode(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget = .dma, maxOperations: Int = 4096) -> Scenario {
@@ -71,7 +93,7 @@ public enum ScenarioCodec {
     /// are left out: `roundTrips` says whether anything was lost.
     public static func encode(_ scenario: Scenario, target: FuzzTarget = .dma) -> [UInt8] {
         var w = Writer()
-        let version = writtenVersion(target)
+        let version = writtenVersion(scenario, target)
         w.u8(version)
         w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
         let table = self.table(target, version)
@@ -94,7 +116,7 @@ public enum ScenarioCodec {
     public static func narrowestTarget(for scenario: Scenario) -> FuzzTarget {
         let kinds = Set(scenario.operations.map(\.kind))
         return FuzzTarget.allCases.first { target in
-            kinds.isSubset(of: table(target, writtenVersion(target)))
+            kinds.isSubset(of: table(target, currentVersion))
         } ?? .system
     }
 }
@@ -113,12 +135,10 @@ public struct ScenarioDecoder: IteratorProtocol {
     /// Reads the header: the version (an unknown one reads as the target's first) and platform.
     public init(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget, maxOperations: Int = 4096) {
         r = Reader(bytes: bytes)
-        var version = r.u8()
-        if version == 0 || version > ScenarioCodec.currentVersion { version = target == .dma ? 1 : 2 }
-        if target != .dma { version = 2 }
+        let version = ScenarioCodec.resolvedVersion(r.u8(), target)
         platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
         platform = ScenarioCodec.platforms[platformIndex]
-        table = ScenarioCodec.entries(target, version)
+        table = ScenarioCodec.entries[Int(target.rawValue)][Int(version)]
         self.maxOperations = maxOperations
     }
 

@@ -1,12 +1,12 @@
 import BouncerModel
 
-/// The DMA layer's operations (opcodes 0...20, format version 1).
+/// The DMA layer's operations (opcodes 0...20, format version 1; 37 and 38, version 3).
 extension OperationDescription {
     /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name.
     static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
     static let rangeOffsets: [UInt64] = [0, 0x1000_0000, 0x8000_0000]
 
-    static func dma(_ k: OperationKind) -> OperationDescription {
+    static func dma(_ k: OperationKind) -> OperationDescription? {
         switch k {
         case .probeDevice:
             // Wire order is the flags byte first; Swift order is `DeviceConfig.init`'s.
@@ -173,8 +173,18 @@ extension OperationDescription {
                 make: { .failNextConversion(afterPages: $0.int(0)) },
                 read: { guard case .failNextConversion(let n) = $0 else { return nil }; return Fields(n) },
                 render: { "host fails the next page conversion after \($0[0]) page(s)" })
+        case .syncSgForCpu:
+            return .init(
+                k, "syncSgForCpu", [.handle("scatterlist", .scatterlist)], make: { .syncSgForCpu(scatterlist: $0.int(0)) },
+                read: { guard case .syncSgForCpu(let sg) = $0 else { return nil }; return Fields(sg) },
+                render: { "dma_sync_sg_for_cpu(scatterlist \($0[0]))" })
+        case .syncSgForDevice:
+            return .init(
+                k, "syncSgForDevice", [.handle("scatterlist", .scatterlist)], make: { .syncSgForDevice(scatterlist: $0.int(0)) },
+                read: { guard case .syncSgForDevice(let sg) = $0 else { return nil }; return Fields(sg) },
+                render: { "dma_sync_sg_for_device(scatterlist \($0[0]))" })
         default:
-            preconditionFailure("\(k) is not a DMA-layer operation")
+            return nil
         }
     }
 

@@ -41,6 +41,10 @@ public enum Operation: Hashable, Sendable {
     case mapSg(device: Int, buffers: [Int], direction: DmaDirection)
     /// `dma_unmap_sg()`.
     case unmapSg(scatterlist: Int)
+    /// `dma_sync_sg_for_cpu()`: every entry, whole.
+    case syncSgForCpu(scatterlist: Int)
+    /// `dma_sync_sg_for_device()`: every entry, whole.
+    case syncSgForDevice(scatterlist: Int)
     /// `dma_alloc_coherent()`; `blocking` is `gfpflags_allow_blocking()` (GFP_KERNEL vs GFP_ATOMIC).
     case allocCoherent(device: Int, size: UInt32, blocking: Bool)
     /// `dma_free_coherent()`.

@@ -11,6 +11,8 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     case vmbusOffer, vmbusOpen, vmbusSend, vmbusClose, vmbusHostCompletion, netvscHostReceive, vmbusRescind
     case hostFailNextGpadl, virtioProbe, virtioAddBuffer, virtioHostUsed, virtioReset
     case nvmeProbe, nvmeSubmit, nvmeHostComplete, nvmeRemove
+    // The DMA layer again (version 3).
+    case syncSgForCpu, syncSgForDevice
 
     /// The case name, as `Operation` spells it.
     public var name: String { described.name }
@@ -53,7 +55,7 @@ public struct OperationDescription: Sendable {
 
     /// Every description, indexed by opcode; built once.
     public static let all: [OperationDescription] = OperationKind.allCases.map { kind in
-        let d = kind.rawValue <= OperationKind.failNextConversion.rawValue ? dma(kind) : transport(kind)
+        guard let d = dma(kind) ?? transport(kind) else { preconditionFailure("\(kind) has no description") }
         precondition(d.kind == kind, "description of \(kind) filed under \(d.kind)")
         return d
     }
