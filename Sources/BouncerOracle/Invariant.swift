@@ -1,4 +1,4 @@
-/// The invariants of DESIGN.md section 2, by stable ID.
+/// The invariants of docs/DESIGN.md section 4, by stable ID.
 public enum InvariantID: String, CaseIterable, Sendable, Codable {
     case confPrivate = "CONF-PRIVATE"
     case confBounce = "CONF-BOUNCE"

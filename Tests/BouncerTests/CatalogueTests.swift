@@ -6,7 +6,7 @@ import Testing
 
 /// Every catalogue profile is refuted both ways on its recorded minimal counterexample: the input
 /// in `Corpus/regressions/<target>/`, decoded as its fuzz target decodes it, breaks the invariant
-/// DESIGN.md names, and `bouncer prove` refutes an obligation guarding that invariant.
+/// docs/DESIGN.md section 11 names, and `bouncer prove` refutes an obligation guarding that invariant.
 @Suite struct CatalogueTests {
     static let root: String = {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)

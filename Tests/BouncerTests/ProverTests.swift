@@ -5,7 +5,7 @@ import BouncerRunner
 import Testing
 
 /// `bouncer prove`: upstream proves everything; each catalogue profile is refuted by the
-/// obligation guarding the invariant DESIGN.md names, and the counterexample replays.
+/// obligation guarding the invariant docs/DESIGN.md section 11 names, and the counterexample replays.
 @Suite struct ProverTests {
     @Test func linuxUpstreamProvesEveryObligation() {
         for r in Prover.run(.linuxUpstream, options: ProofOptions()) {
