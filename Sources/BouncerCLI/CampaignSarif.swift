@@ -46,7 +46,7 @@ struct CampaignSarif {
         return Log(runs: [Run(
             tool: Tool(driver: driver),
             automationDetails: .init(id: "bouncer-campaign/\(profile)/"),
-            originalUriBaseIds: ["%SRCROOT%": ArtifactLocation(uri: "file://" + Self.uriPath(root.hasSuffix("/") ? root : root + "/"))],
+            originalUriBaseIds: ["%SRCROOT%": ArtifactLocation(uri: "file://" + Self.uriPath(rootPrefix))],
             results: results)])
     }
 
@@ -119,13 +119,17 @@ struct CampaignSarif {
         URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root, isDirectory: true)).standardizedFileURL.path
     }
 
+    /// The package directory, absolute, ending in `/`.
+    var rootPrefix: String {
+        let base = URL(fileURLWithPath: root).standardizedFileURL.path
+        return base.hasSuffix("/") ? base : base + "/"
+    }
+
     /// Relative to `%SRCROOT%` inside the package, an absolute `file:` URI outside it.
     func artifact(_ path: String) -> ArtifactLocation {
         let absolute = resolve(path)
-        let base = URL(fileURLWithPath: root).standardizedFileURL.path
-        let prefix = base.hasSuffix("/") ? base : base + "/"
-        if absolute.hasPrefix(prefix) {
-            return ArtifactLocation(uri: Self.uriPath(String(absolute.dropFirst(prefix.count))), uriBaseId: "%SRCROOT%")
+        if absolute.hasPrefix(rootPrefix) {
+            return ArtifactLocation(uri: Self.uriPath(String(absolute.dropFirst(rootPrefix.count))), uriBaseId: "%SRCROOT%")
         }
         return ArtifactLocation(uri: "file://" + Self.uriPath(absolute))
     }
