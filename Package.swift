@@ -53,6 +53,6 @@ let package = Package(
         .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-virtio"),
         .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-passthrough"),
         .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-system"),
-        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer"], path: "Tests/BouncerTests"),
+        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI"], path: "Tests/BouncerTests"),
     ]
 )

@@ -1,19 +1,39 @@
 #!/bin/bash -eu
 # ClusterFuzzLite / OSS-Fuzz build: every fuzz target into $OUT with its dictionary
 # (fuzz-T.dict), its seed corpus (fuzz-T_seed_corpus.zip) and its options (fuzz-T.options).
-# In the base-builder-swift image `precompile_swift` sets $SWIFTFLAGS (sanitizers, static
-# stdlib); run anywhere else it defaults to the fuzzer sanitizer alone:
-#   OUT=/tmp/out .clusterfuzzlite/build.sh
-cd "$(dirname "$0")/.."
-if command -v precompile_swift >/dev/null 2>&1; then . precompile_swift; fi
-SWIFTFLAGS=${SWIFTFLAGS:--Xswiftc -sanitize=fuzzer}
-# Fuzzing builds drop comparison tracing, as scripts/fuzz-build does (see there why); coverage
-# builds (-profile-generate, no sanitizer) are left as they are.
-case "$SWIFTFLAGS" in
-  *fuzzer*) SWIFTFLAGS="$SWIFTFLAGS -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table" ;;
-esac
+#
+# The builder image runs this script as `bash -eux $SRC/build.sh`, a copy outside the checkout,
+# from the Dockerfile's WORKDIR: $SRC/bouncer, where the Dockerfile copies the commit that
+# ClusterFuzzLite builds (OSS-Fuzz's Dockerfile clones it there). By hand it runs from anywhere:
+# `OUT=/tmp/out .clusterfuzzlite/build.sh`. scripts/check-cflite-build runs it as the image does.
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -f "$here/project.yaml" ] && [ -f "$here/../Package.swift" ]; then
+  cd "$here/.."
+elif [ ! -f Package.swift ]; then
+  echo "build.sh: no Package.swift in $PWD (the image's WORKDIR) or beside $here" >&2
+  exit 1
+fi
 : "${OUT:?set OUT to the directory the fuzzers go to}"
 mkdir -p "$OUT"
+
+# In the image `precompile_swift` sets $SWIFTFLAGS from $SANITIZER (address: -sanitize=fuzzer,address
+# and the C flags; coverage: -profile-generate -profile-coverage-mapping -sanitize=fuzzer; static
+# stdlib) and puts the Swift symbolizer into $OUT. Elsewhere the same sanitizer choice is made here,
+# without the static stdlib; with no $SANITIZER it is the fuzzer instrumentation alone.
+if [ -n "${SANITIZER:-}" ] && command -v precompile_swift >/dev/null 2>&1; then
+  . precompile_swift
+elif [ -z "${SWIFTFLAGS:-}" ]; then
+  case "${SANITIZER:-}" in
+    "" | none) SWIFTFLAGS="-Xswiftc -sanitize=fuzzer" ;;
+    coverage) SWIFTFLAGS="-Xswiftc -profile-generate -Xswiftc -profile-coverage-mapping -Xswiftc -sanitize=fuzzer" ;;
+    *) SWIFTFLAGS="-Xswiftc -sanitize=fuzzer,$SANITIZER --sanitize=$SANITIZER" ;;
+  esac
+fi
+# Fuzzing builds drop comparison tracing, as scripts/fuzz-build does (see there why). Coverage
+# builds keep exactly what precompile_swift gives, so their profiles match OSS-Fuzz's.
+if [ "${SANITIZER:-}" != coverage ]; then
+  SWIFTFLAGS="$SWIFTFLAGS -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table"
+fi
 scratch=${BOUNCER_OSS_SCRATCH:-.build-oss}
 
 for dir in FuzzTargets/fuzz-*/; do

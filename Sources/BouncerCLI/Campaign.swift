@@ -277,19 +277,8 @@ struct Campaign: ParsableCommand {
             md.append("  - signature: `\(f.signature)`; input `\(f.input)`\(f.test.map { "; test `\($0)`" } ?? "")")
         }
         try writeFileAtomically(Array((md.joined(separator: "\n") + "\n").utf8), to: "\(out)/report.md")
-        let rules = Set(findings.map(\.invariant)).sorted { $0.rawValue < $1.rawValue }.map { id -> [String: Any] in
-            ["id": id.rawValue, "shortDescription": ["text": id.statement]]
-        }
-        let results = findings.map { f -> [String: Any] in
-            ["ruleId": f.invariant.rawValue, "level": "error",
-             "message": ["text": "\(f.new ? "New" : "Known") finding under \(profile.name) on \(f.platform): \(f.detail)"],
-             "locations": [["physicalLocation": ["artifactLocation": ["uri": f.test ?? f.input]]]]]
-        }
-        let sarif: [String: Any] = [
-            "version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "runs": [["tool": ["driver": ["name": "bouncer", "informationUri": "https://github.com/", "rules": rules]], "results": results]],
-        ]
-        try writeFileAtomically(Array(try JSONSerialization.data(withJSONObject: sarif, options: [.prettyPrinted, .sortedKeys])), to: "\(out)/report.sarif")
+        let sarif = CampaignSarif.forCampaign(profile: profile, tests: tests, corpus: corpus)
+        try writeFileAtomically(try sarif.encoded(findings), to: "\(out)/report.sarif")
     }
 }
 
