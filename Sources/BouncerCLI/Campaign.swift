@@ -16,9 +16,11 @@ struct Campaign: ParsableCommand {
             every finding is minimised, de-duplicated by invariant and operation signature \
             (against this run and Corpus/regressions/), and each new one is written as a \
             regression test; DIR/report.md, report.json and report.sarif say what happened. \
+            Known findings (README, Findings) do not stop the fuzzers; they are counted in their \
+            own column and listed as known. \
             SIGINT or SIGTERM stops the fuzzer and still merges and reports; the working corpus and \
-            findings stay in DIR, so running again resumes. Exit 0: no new finding; 1: new findings; \
-            2: usage or build error.
+            findings stay in DIR, so running again resumes. Exit 0: no new finding; 1: new findings \
+            (with --strict also known ones); 2: usage or build error.
             """)
 
     @Option(name: .long, help: "Time budget in seconds, shared by the targets.")
@@ -45,6 +47,9 @@ struct Campaign: ParsableCommand {
     @Option(name: .long, help: "Seed and regression corpus.")
     var corpus = "Corpus"
 
+    @Flag(name: .long, help: "Known findings stop the fuzzers and fail the campaign too (BOUNCER_STRICT=1).")
+    var strict = false
+
     func validate() throws {
         guard seconds > 0, jobs > 0 else { throw ValidationError("--seconds and --jobs must be positive") }
         for t in targets where FuzzTarget(name: t) == nil {
@@ -70,12 +75,18 @@ struct Campaign: ParsableCommand {
             stats.append(try fuzz(target, seconds: share, profile: profile, stop: stop))
         }
         for target in chosen { try merge(target, profile: profile) }
-        let findings = try collectFindings(chosen, profile: profile)
+        var findings = try collectFindings(chosen, profile: profile)
+        for i in stats.indices {
+            let met = try knownFindings(FuzzTarget(name: stats[i].target)!, profile: profile)
+            stats[i].knownInputs = met.reduce(0) { $0 + $1.inputs }
+            findings += met.map(\.finding)
+        }
         try writeReports(stats, findings, profile: profile)
         let fresh = findings.filter(\.new)
+        let known = findings.filter(\.known)
         print("\ncampaign: \(stats.map { "\($0.target) \($0.executions) execs, cov \($0.coverage), corpus \($0.corpusSize)" }.joined(separator: "; "))")
-        print("campaign: \(findings.count) distinct findings, \(fresh.count) new; reports in \(out)/report.{md,json,sarif}")
-        if !fresh.isEmpty { throw ExitCode(1) }
+        print("campaign: \(findings.count) distinct findings, \(fresh.count) new, \(known.count) known\(known.isEmpty ? "" : " (\(Set(known.compactMap(\.knownFinding)).sorted().joined(separator: ", ")); \(strict ? "fatal with --strict" : "not fatal"))"); reports in \(out)/report.{md,json,sarif}")
+        if !fresh.isEmpty || strict && !known.isEmpty { throw ExitCode(1) }
     }
 
     // MARK: fuzzing
@@ -89,6 +100,8 @@ struct Campaign: ParsableCommand {
         var corpusSize = 0
         var execPerSecond = 0
         var crashes = 0
+        /// Fuzzing processes that met a known finding (each keeps its first input per finding).
+        var knownInputs = 0
         var stopped = false
     }
 
@@ -107,6 +120,7 @@ struct Campaign: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["BOUNCER_PROFILE"] = self.profile
         environment["BOUNCER_REPRODUCER_DIR"] = findings
+        environment["BOUNCER_STRICT"] = strict ? "1" : "0"
         if let platforms { environment["BOUNCER_PLATFORMS"] = platforms }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ".build-fuzz/release/fuzz-\(target.name)")
@@ -189,6 +203,9 @@ struct Campaign: ParsableCommand {
         var minimalOperations: Int
         var detail: String
         var new: Bool
+        /// The finding matches a known (open) finding: `knownFinding` names it.
+        var known = false
+        var knownFinding: String?
         var test: String?
     }
 
@@ -220,14 +237,27 @@ struct Campaign: ParsableCommand {
             for name in names {
                 let path = "\(dir)/\(name)"
                 let scenario = ScenarioCodec.decode(try readInput(path), target: target)
+                let run = Runner.runPastKnown(scenario, profile: profile, strict: strict)
+                guard let found = run.new else { continue }
+                if !strict, !run.known.indices.isEmpty {
+                    // Met after a known finding: the minimiser keeps the first violation's
+                    // invariant, which is the known one, so this one is reported as it came.
+                    findings.append(Finding(
+                        target: target.name, invariant: found.invariant, signature: Self.signature(scenario),
+                        platform: scenario.platform.rawValue, input: path, minimalOperations: scenario.operations.count,
+                        detail: "\(found) (after a known finding; not minimised)", new: true))
+                    continue
+                }
                 guard let outcome = Minimizer.minimize(scenario, profile: profile) else { continue }
                 let signature = Self.signature(outcome.minimal)
                 let key = "\(outcome.violation.invariant.rawValue):\(signature)"
                 guard seen.insert(key).inserted else { continue }
+                let knownFinding = Runner.runPastKnown(outcome.minimal, profile: profile).known.indices.first.map { KnownFindings.all[$0] }
                 var finding = Finding(
                     target: target.name, invariant: outcome.violation.invariant, signature: signature,
                     platform: outcome.minimal.platform.rawValue, input: path, minimalOperations: outcome.minimal.operations.count,
-                    detail: outcome.violation.description, new: !known.contains(key))
+                    detail: outcome.violation.description, new: !known.contains(key) && knownFinding == nil,
+                    known: knownFinding != nil, knownFinding: knownFinding?.id, test: knownFinding?.test)
                 if finding.new, ScenarioCodec.roundTrips(outcome.minimal, target: target) {
                     var testName = RegressionTest.defaultName(outcome, profile: profile)
                     var k = 2
@@ -248,6 +278,33 @@ struct Campaign: ParsableCommand {
         return findings
     }
 
+    /// The known findings the target's fuzzers met: the first input of each process per known
+    /// finding (`known-TARGET-ID-HASH.bounce`), one finding per known finding and platform, with
+    /// the number of such inputs. Not minimised: the record has its regression input and test.
+    func knownFindings(_ target: FuzzTarget, profile: Profile) throws -> [(finding: Finding, inputs: Int)] {
+        let dir = "\(out)/findings/\(target.name)"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("known-") && $0.hasSuffix(".bounce") }.sorted()
+        var met: [String: (finding: Finding, inputs: Int)] = [:]
+        var order: [String] = []
+        for name in names {
+            let path = "\(dir)/\(name)"
+            let scenario = ScenarioCodec.decode(try readInput(path), target: target)
+            let run = Runner.runPastKnown(scenario, profile: profile)
+            for k in run.known.indices {
+                let f = KnownFindings.all[k], key = "\(f.id) \(scenario.platform.rawValue)"
+                if met[key] == nil {
+                    order.append(key)
+                    met[key] = (Finding(
+                        target: target.name, invariant: f.invariant, signature: "known:\(f.id)", platform: scenario.platform.rawValue,
+                        input: path, minimalOperations: scenario.operations.count, detail: "\(run.known.first[k]!)",
+                        new: false, known: true, knownFinding: f.id, test: f.test), 0)
+                }
+                met[key]!.inputs += 1
+            }
+        }
+        return order.map { met[$0]! }
+    }
+
     // MARK: reports
 
     struct Report: Codable {
@@ -265,15 +322,16 @@ struct Campaign: ParsableCommand {
         try writeFileAtomically(Array(try encoder.encode(report)), to: "\(out)/report.json")
         var md = ["# Bouncer campaign: profile \(profile.name)", "",
                   "\(seconds) s budget, \(jobs) fork-mode jobs per target.", "",
-                  "| target | seconds | executions | exec/s | coverage | features | corpus | crashes | stopped early |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| target | seconds | executions | exec/s | coverage | features | corpus | crashes | known findings met | stopped early |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for s in stats {
-            md.append("| \(s.target) | \(s.seconds) | \(s.executions) | \(s.execPerSecond) | \(s.coverage) | \(s.features) | \(s.corpusSize) | \(s.crashes) | \(s.stopped ? "yes" : "no") |")
+            md.append("| \(s.target) | \(s.seconds) | \(s.executions) | \(s.execPerSecond) | \(s.coverage) | \(s.features) | \(s.corpusSize) | \(s.crashes) | \(s.knownInputs) | \(s.stopped ? "yes" : "no") |")
         }
         md += ["", "## Findings", ""]
         if findings.isEmpty { md.append("None.") }
         for f in findings {
-            md.append("- **\(f.invariant.rawValue)** (\(f.new ? "new" : "known"), \(f.target), \(f.platform), \(f.minimalOperations) operations): \(f.detail)")
+            let status = f.knownFinding.map { "known finding \($0)" } ?? (f.new ? "new" : "has a regression test")
+            md.append("- **\(f.invariant.rawValue)** (\(status), \(f.target), \(f.platform), \(f.minimalOperations) operations): \(f.detail)")
             md.append("  - signature: `\(f.signature)`; input `\(f.input)`\(f.test.map { "; test `\($0)`" } ?? "")")
         }
         try writeFileAtomically(Array((md.joined(separator: "\n") + "\n").utf8), to: "\(out)/report.md")
