@@ -144,7 +144,7 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     guard harnessPlatforms()[decoder.platformIndex] else { return -1 }
     executions += 1
     let violation = runBooted(&decoder, profile)
-    if inputHits.mask != 0 { keepFirstKnown(target, bytes) }
+    if inputHits.mask != 0, !harnessStrict() { keepFirstKnown(target, bytes) }
     guard let violation else { return 0 }
     let path = writeReproducer(target, violation, bytes)
     let elapsed = Double(monotonicNanoseconds() &- startNanoseconds) / 1e9
