@@ -242,6 +242,7 @@ struct Campaign: ParsableCommand {
                 if !strict, !run.known.indices.isEmpty {
                     // Met after a known finding: the minimiser keeps the first violation's
                     // invariant, which is the known one, so this one is reported as it came.
+                    guard seen.insert("\(found.invariant.rawValue):after-known:\(Self.signature(scenario))").inserted else { continue }
                     findings.append(Finding(
                         target: target.name, invariant: found.invariant, signature: Self.signature(scenario),
                         platform: scenario.platform.rawValue, input: path, minimalOperations: scenario.operations.count,
@@ -252,7 +253,8 @@ struct Campaign: ParsableCommand {
                 let signature = Self.signature(outcome.minimal)
                 let key = "\(outcome.violation.invariant.rawValue):\(signature)"
                 guard seen.insert(key).inserted else { continue }
-                let knownFinding = Runner.runPastKnown(outcome.minimal, profile: profile).known.indices.first.map { KnownFindings.all[$0] }
+                let met = Runner.runPastKnown(outcome.minimal, profile: profile).known
+                let knownFinding = met.indices.first { met.first[$0] == outcome.violation }.map { KnownFindings.all[$0] }
                 var finding = Finding(
                     target: target.name, invariant: outcome.violation.invariant, signature: signature,
                     platform: outcome.minimal.platform.rawValue, input: path, minimalOperations: outcome.minimal.operations.count,
