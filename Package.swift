@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "BouncerOracle", dependencies: ["BouncerModel"]),
         .target(name: "BouncerRunner", dependencies: ["BouncerOracle", "BouncerTransports"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
-        .target(name: "BouncerFuzz", dependencies: ["BouncerRunner", "BouncerTransports"]),
+        .target(name: "BouncerFuzz", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerCrashState"]),
+        // One aborting C function per invariant, so a fuzzer crash's first frames name it.
+        .target(name: "BouncerCrashState"),
         // The C side every fuzz target shares: LLVMFuzzerInitialize and the entry-point macro.
         .target(name: "BouncerFuzzEntry", dependencies: ["BouncerFuzz"]),
         // Shrinks counterexamples and writes them as regression tests.

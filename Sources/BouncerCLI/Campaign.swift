@@ -16,9 +16,11 @@ struct Campaign: ParsableCommand {
             every finding is minimised, de-duplicated by invariant and operation signature \
             (against this run and Corpus/regressions/), and each new one is written as a \
             regression test; DIR/report.md, report.json and report.sarif say what happened. \
+            Known findings (README, Findings) do not stop the fuzzers; they are counted in their \
+            own column and listed as known. \
             SIGINT or SIGTERM stops the fuzzer and still merges and reports; the working corpus and \
-            findings stay in DIR, so running again resumes. Exit 0: no new finding; 1: new findings; \
-            2: usage or build error.
+            findings stay in DIR, so running again resumes. Exit 0: no new finding; 1: new findings \
+            (with --strict also known ones); 2: usage or build error.
             """)
 
     @Option(name: .long, help: "Time budget in seconds, shared by the targets.")
@@ -45,6 +47,9 @@ struct Campaign: ParsableCommand {
     @Option(name: .long, help: "Seed and regression corpus.")
     var corpus = "Corpus"
 
+    @Flag(name: .long, help: "Known findings stop the fuzzers and fail the campaign too (BOUNCER_STRICT=1).")
+    var strict = false
+
     func validate() throws {
         guard seconds > 0, jobs > 0 else { throw ValidationError("--seconds and --jobs must be positive") }
         for t in targets where FuzzTarget(name: t) == nil {
@@ -70,12 +75,18 @@ struct Campaign: ParsableCommand {
             stats.append(try fuzz(target, seconds: share, profile: profile, stop: stop))
         }
         for target in chosen { try merge(target, profile: profile) }
-        let findings = try collectFindings(chosen, profile: profile)
+        var findings = try collectFindings(chosen, profile: profile)
+        for i in stats.indices {
+            let met = try knownFindings(FuzzTarget(name: stats[i].target)!, profile: profile)
+            stats[i].knownInputs = met.reduce(0) { $0 + $1.inputs }
+            findings += met.map(\.finding)
+        }
         try writeReports(stats, findings, profile: profile)
         let fresh = findings.filter(\.new)
+        let known = findings.filter(\.known)
         print("\ncampaign: \(stats.map { "\($0.target) \($0.executions) execs, cov \($0.coverage), corpus \($0.corpusSize)" }.joined(separator: "; "))")
-        print("campaign: \(findings.count) distinct findings, \(fresh.count) new; reports in \(out)/report.{md,json,sarif}")
-        if !fresh.isEmpty { throw ExitCode(1) }
+        print("campaign: \(findings.count) distinct findings, \(fresh.count) new, \(known.count) known\(known.isEmpty ? "" : " (\(Set(known.compactMap(\.knownFinding)).sorted().joined(separator: ", ")); \(strict ? "fatal with --strict" : "not fatal"))"); reports in \(out)/report.{md,json,sarif}")
+        if !fresh.isEmpty || strict && !known.isEmpty { throw ExitCode(1) }
     }
 
     // MARK: fuzzing
@@ -89,6 +100,8 @@ struct Campaign: ParsableCommand {
         var corpusSize = 0
         var execPerSecond = 0
         var crashes = 0
+        /// Fuzzing processes that met a known finding (each keeps its first input per finding).
+        var knownInputs = 0
         var stopped = false
     }
 
@@ -107,6 +120,7 @@ struct Campaign: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["BOUNCER_PROFILE"] = self.profile
         environment["BOUNCER_REPRODUCER_DIR"] = findings
+        environment["BOUNCER_STRICT"] = strict ? "1" : "0"
         if let platforms { environment["BOUNCER_PLATFORMS"] = platforms }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ".build-fuzz/release/fuzz-\(target.name)")
@@ -189,13 +203,16 @@ struct Campaign: ParsableCommand {
         var minimalOperations: Int
         var detail: String
         var new: Bool
+        /// The finding matches a known (open) finding: `knownFinding` names it.
+        var known = false
+        var knownFinding: String?
         var test: String?
     }
 
     /// The kinds of operation a minimal counterexample uses, sorted: with the invariant, what tells
     /// two findings apart (the same bug reached with the operations in another order is one).
     static func signature(_ scenario: Scenario) -> String {
-        Set(scenario.operations.map { op in Mirror(reflecting: op).children.first?.label ?? "\(op)" }).sorted().joined(separator: ",")
+        Set(scenario.operations.map(\.kind.name)).sorted().joined(separator: ",")
     }
 
     /// Minimises every reproducer the targets wrote, de-duplicates, and writes each new finding as
@@ -220,14 +237,29 @@ struct Campaign: ParsableCommand {
             for name in names {
                 let path = "\(dir)/\(name)"
                 let scenario = ScenarioCodec.decode(try readInput(path), target: target)
+                let run = Runner.runPastKnown(scenario, profile: profile, strict: strict)
+                guard let found = run.new else { continue }
+                if !strict, !run.known.indices.isEmpty {
+                    // Met after a known finding: the minimiser keeps the first violation's
+                    // invariant, which is the known one, so this one is reported as it came.
+                    guard seen.insert("\(found.invariant.rawValue):after-known:\(Self.signature(scenario))").inserted else { continue }
+                    findings.append(Finding(
+                        target: target.name, invariant: found.invariant, signature: Self.signature(scenario),
+                        platform: scenario.platform.rawValue, input: path, minimalOperations: scenario.operations.count,
+                        detail: "\(found) (after a known finding; not minimised)", new: true))
+                    continue
+                }
                 guard let outcome = Minimizer.minimize(scenario, profile: profile) else { continue }
                 let signature = Self.signature(outcome.minimal)
                 let key = "\(outcome.violation.invariant.rawValue):\(signature)"
                 guard seen.insert(key).inserted else { continue }
+                let met = Runner.runPastKnown(outcome.minimal, profile: profile).known
+                let knownFinding = met.indices.first { met.first[$0] == outcome.violation }.map { KnownFindings.all[$0] }
                 var finding = Finding(
                     target: target.name, invariant: outcome.violation.invariant, signature: signature,
                     platform: outcome.minimal.platform.rawValue, input: path, minimalOperations: outcome.minimal.operations.count,
-                    detail: outcome.violation.description, new: !known.contains(key))
+                    detail: outcome.violation.description, new: !known.contains(key) && knownFinding == nil,
+                    known: knownFinding != nil, knownFinding: knownFinding?.id, test: knownFinding?.test)
                 if finding.new, ScenarioCodec.roundTrips(outcome.minimal, target: target) {
                     var testName = RegressionTest.defaultName(outcome, profile: profile)
                     var k = 2
@@ -265,15 +297,16 @@ struct Campaign: ParsableCommand {
         try writeFileAtomically(Array(try encoder.encode(report)), to: "\(out)/report.json")
         var md = ["# Bouncer campaign: profile \(profile.name)", "",
                   "\(seconds) s budget, \(jobs) fork-mode jobs per target.", "",
-                  "| target | seconds | executions | exec/s | coverage | features | corpus | crashes | stopped early |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| target | seconds | executions | exec/s | coverage | features | corpus | crashes | known findings met | stopped early |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for s in stats {
-            md.append("| \(s.target) | \(s.seconds) | \(s.executions) | \(s.execPerSecond) | \(s.coverage) | \(s.features) | \(s.corpusSize) | \(s.crashes) | \(s.stopped ? "yes" : "no") |")
+            md.append("| \(s.target) | \(s.seconds) | \(s.executions) | \(s.execPerSecond) | \(s.coverage) | \(s.features) | \(s.corpusSize) | \(s.crashes) | \(s.knownInputs) | \(s.stopped ? "yes" : "no") |")
         }
         md += ["", "## Findings", ""]
         if findings.isEmpty { md.append("None.") }
         for f in findings {
-            md.append("- **\(f.invariant.rawValue)** (\(f.new ? "new" : "known"), \(f.target), \(f.platform), \(f.minimalOperations) operations): \(f.detail)")
+            let status = f.knownFinding.map { "known finding \($0)" } ?? (f.new ? "new" : "has a regression test")
+            md.append("- **\(f.invariant.rawValue)** (\(status), \(f.target), \(f.platform), \(f.minimalOperations) operations): \(f.detail)")
             md.append("  - signature: `\(f.signature)`; input `\(f.input)`\(f.test.map { "; test `\($0)`" } ?? "")")
         }
         try writeFileAtomically(Array((md.joined(separator: "\n") + "\n").utf8), to: "\(out)/report.md")

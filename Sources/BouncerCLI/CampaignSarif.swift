@@ -26,16 +26,21 @@ struct CampaignSarif {
     /// The key the campaign de-duplicates findings by.
     static func key(_ invariant: InvariantID, _ signature: String) -> String { "\(invariant.rawValue):\(signature)" }
 
-    /// Every finding is an error. This is the one place a result's level is chosen: a finding that
-    /// matches a known open finding can be made a note here.
-    static func level(_ finding: Campaign.Finding) -> Level { .error }
+    /// A finding that matches a known open finding (`KnownFindings`) is a note, so code scanning
+    /// keeps it visible without failing a pull request on it; every other finding is an error.
+    static func level(_ finding: Campaign.Finding) -> Level { finding.known ? .note : .error }
+
+    static func status(_ f: Campaign.Finding) -> String {
+        if f.known { return "Known open finding \(f.knownFinding ?? "")" }
+        return f.new ? "New finding" : "Finding already in Corpus/regressions"
+    }
 
     func log(_ findings: [Campaign.Finding]) -> Log {
         let invariants = InvariantID.allCases
         let results = findings.map { f in
             Result(
                 ruleId: f.invariant.rawValue, ruleIndex: invariants.firstIndex(of: f.invariant)!, level: Self.level(f),
-                message: Message(text: "\(f.new ? "New" : "Known") finding under \(profile) on \(f.platform) (fuzz-\(f.target), \(f.minimalOperations) operations): \(f.detail)"),
+                message: Message(text: "\(Self.status(f)) under \(profile) on \(f.platform) (fuzz-\(f.target), \(f.minimalOperations) operations): \(f.detail)"),
                 locations: [location(f)],
                 partialFingerprints: [Self.fingerprintName: Self.key(f.invariant, f.signature)],
                 properties: .init(target: f.target, platform: f.platform, profile: profile, signature: f.signature, operations: f.minimalOperations))

@@ -8,7 +8,9 @@ struct Fuzz: ParsableCommand {
         discussion: """
             Runs fuzz-TARGET under libFuzzer on a working corpus (.fuzz/TARGET, seeded from \
             Corpus/TARGET, with the dictionary Corpus/TARGET.dict) under the profile given. A violation stops the fuzzer: its reproducer \
-            goes to --out and libFuzzer's crash artifact next to it. Arguments after -- go to \
+            goes to --out and libFuzzer's crash artifact next to it. A known finding (README, \
+            Findings) does not: it is counted, its first input kept as --out/known-*.bounce, and the \
+            fuzzer goes on (--strict stops on it too). Arguments after -- go to \
             libFuzzer (for example -max_total_time=60 -jobs=2); without them it runs until stopped. \
             Run from the package directory. Exit 0: stopped clean; 1: a violation; 2: usage or \
             build error.
@@ -25,6 +27,9 @@ struct Fuzz: ParsableCommand {
 
     @Option(name: .long, help: "Largest input in bytes.")
     var maxLen = 1024
+
+    @Flag(name: .long, help: "Stop on known findings too (BOUNCER_STRICT=1).")
+    var strict = false
 
     @Argument(parsing: .postTerminator, help: "libFuzzer arguments, after --.")
     var libFuzzerArguments: [String] = []
@@ -60,7 +65,8 @@ struct Fuzz: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["BOUNCER_PROFILE"] = profile
         environment["BOUNCER_REPRODUCER_DIR"] = out
-        print("bouncer fuzz: .build-fuzz/release/\(product) \(arguments.joined(separator: " ")) (profile \(profile))")
+        environment["BOUNCER_STRICT"] = strict ? "1" : "0"
+        print("bouncer fuzz: .build-fuzz/release/\(product) \(arguments.joined(separator: " ")) (profile \(profile)\(strict ? ", strict" : ""))")
         let status = try execute(".build-fuzz/release/\(product)", arguments, environment: environment)
         // libFuzzer exits 0 when its limits run out; our harness aborts on a violation, which
         // libFuzzer reports as a crash with its own non-zero code.

@@ -11,6 +11,7 @@ struct RandomTester: ParsableCommand {
             Draws inputs of uniformly random bytes (length 2 to --max-len, uniform) and runs each as \
             the target decodes it, with no coverage feedback, until one breaks an invariant or the \
             time runs out. Uniform bytes are uniform over the target's operations and their fields. \
+            Known findings are passed over as the fuzz targets pass over them (--strict: not). \
             Prints the time and inputs to the first violation. Exit 0: none found; 1: found.
             """)
 
@@ -32,6 +33,9 @@ struct RandomTester: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Platforms inputs may run on (default: all); others are drawn again.")
     var platform: [String] = []
 
+    @Flag(name: .long, help: "Stop on known findings too.")
+    var strict = false
+
     func validate() throws {
         guard FuzzTarget(name: target) != nil else {
             throw ValidationError("unknown target '\(target)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
@@ -47,6 +51,7 @@ struct RandomTester: ParsableCommand {
         var booted = BootedGuests(profile: profile)
         var rng = SplitMix64(seed: seed)
         var bytes = [UInt8](repeating: 0, count: maxLen)
+        var hits = KnownHits()
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int64(seconds * 1000))
@@ -60,7 +65,8 @@ struct RandomTester: ParsableCommand {
                     var decoder = ScenarioDecoder(raw, target: target)
                     guard allowed.contains(decoder.platform) else { return nil }
                     inputs += 1
-                    return booted.firstViolation(&decoder)
+                    hits.reset()
+                    return booted.firstNewViolation(&decoder, strict: strict, &hits)
                 }
                 if let v = violation {
                     let elapsed = clock.now - start

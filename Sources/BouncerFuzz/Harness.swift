@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BouncerCrashState
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
@@ -55,13 +56,49 @@ func harnessPlatforms() -> [Bool] {
     return allowed
 }
 
+/// `BOUNCER_STRICT=1`: stop on known findings too (`KnownFindings`), as on any violation.
+nonisolated(unsafe) private var cachedStrict: Bool?
+
+func harnessStrict() -> Bool {
+    if let cachedStrict { return cachedStrict }
+    var strict = false
+    if let raw = getenv("BOUNCER_STRICT"), raw.pointee != 0 {
+        switch String(cString: raw) {
+        case "1": strict = true
+        case "0": strict = false
+        default: fail("BOUNCER_STRICT: expected 1 (stop on known findings too) or 0")
+        }
+    }
+    cachedStrict = strict
+    return strict
+}
+
 /// The booted guests under the harness profile, made on first use.
 nonisolated(unsafe) private var bootedGuests: BootedGuests?
 
-/// Runs an input's operations from the booted guest of its platform; returns the first violation.
+/// The known findings the current input met (reset per input) and, per known finding, the
+/// inputs of this process that met it.
+nonisolated(unsafe) private var inputHits = KnownHits()
+nonisolated(unsafe) private var knownInputs = [Int](repeating: 0, count: KnownFindings.all.count)
+
+/// Runs an input's operations from the booted guest of its platform, past known findings unless
+/// strict; returns the first violation that is not known, and counts the known ones.
 func runBooted(_ decoder: inout ScenarioDecoder, _ profile: Profile) -> Violation? {
     if bootedGuests == nil { bootedGuests = BootedGuests(profile: profile) }
-    return bootedGuests!.firstViolation(&decoder)
+    inputHits.reset()
+    let v = bootedGuests!.firstNewViolation(&decoder, strict: harnessStrict(), &inputHits)
+    if inputHits.mask != 0 {
+        for i in knownInputs.indices where inputHits.contains(i) { knownInputs[i] += 1 }
+    }
+    return v
+}
+
+/// A line naming the known findings this process met and how many inputs met each; empty when none.
+func knownSummary() -> String {
+    let met = KnownFindings.all.indices.filter { knownInputs[$0] > 0 }
+    if met.isEmpty { return "" }
+    return "==bouncer== known findings (not fatal; BOUNCER_STRICT=1 stops on them): "
+        + met.map { "\(KnownFindings.all[$0].id) in \(knownInputs[$0]) inputs" }.joined(separator: ", ") + "\n"
 }
 
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
@@ -73,7 +110,10 @@ public func bouncerFuzzInitialize() -> Int32 {
     for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
     _ = harnessProfile()
     _ = harnessPlatforms()
+    _ = harnessStrict()
     startNanoseconds = monotonicNanoseconds()
+    // libFuzzer ends a run with exit(), so the known findings met are said last.
+    atexit { report(knownSummary()) }
     return 0
 }
 
@@ -88,10 +128,13 @@ func monotonicNanoseconds() -> UInt64 {
     return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }
 
-/// libFuzzer's entry: decode, run with the oracle after every step. A violation is reported and
-/// written as a reproducer before the process aborts, so the finding survives even where no
-/// crash artifact is written. Returns -1 (keep out of the corpus) for an input on a platform
-/// `BOUNCER_PLATFORMS` leaves out.
+/// libFuzzer's entry: decode, run with the oracle after every step. A known finding is counted
+/// and the input runs on (its first input per process is kept as `known-...bounce`, for campaign
+/// reports); the input returns 0, so libFuzzer keeps exploring from it. Any other violation (or
+/// any at all under `BOUNCER_STRICT=1`) is reported and written as a reproducer before the
+/// process aborts through the function named for its invariant, so the finding survives even
+/// where no crash artifact is written and the crash's first frames name the invariant. Returns
+/// -1 (keep out of the corpus) for an input on a platform `BOUNCER_PLATFORMS` leaves out.
 @_cdecl("bouncer_fuzz_one")
 public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
@@ -100,11 +143,38 @@ public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ 
     var decoder = ScenarioDecoder(bytes, target: target)
     guard harnessPlatforms()[decoder.platformIndex] else { return -1 }
     executions += 1
-    guard let violation = runBooted(&decoder, profile) else { return 0 }
+    let violation = runBooted(&decoder, profile)
+    if inputHits.mask != 0, !harnessStrict() { keepFirstKnown(target, bytes) }
+    guard let violation else { return 0 }
     let path = writeReproducer(target, violation, bytes)
     let elapsed = Double(monotonicNanoseconds() &- startNanoseconds) / 1e9
-    report("==bouncer== \(violation)\n==bouncer== after \(executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
-    abort()
+    let known = inputHits.indices.first(where: { inputHits.first[$0] == violation }).map { " (known finding \(KnownFindings.all[$0].id), BOUNCER_STRICT=1)" } ?? ""
+    report("==bouncer== \(violation)\(known)\n==bouncer== after \(executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
+    abortNaming(violation.invariant)
+}
+
+/// Aborts through the C function named for the invariant (`bouncer_violation_CONF_PRIVATE`, ...).
+func abortNaming(_ invariant: InvariantID) -> Never {
+    switch invariant {
+    case .confPrivate: bouncer_violation_CONF_PRIVATE()
+    case .confBounce: bouncer_violation_CONF_BOUNCE()
+    case .confTrusted: bouncer_violation_CONF_TRUSTED()
+    case .confFreelist: bouncer_violation_CONF_FREELIST()
+    case .confStale: bouncer_violation_CONF_STALE()
+    case .confPool: bouncer_violation_CONF_POOL()
+    case .safeHostInput: bouncer_violation_SAFE_HOSTINPUT()
+    case .safeLifecycle: bouncer_violation_SAFE_LIFECYCLE()
+    case .dataIntegrity: bouncer_violation_DATA_INTEGRITY()
+    }
+}
+
+/// The first input of this process to meet each known finding, as `known-<target>-<id>-<hash>.bounce`
+/// beside the reproducers: once per finding and process, so off the hot path.
+func keepFirstKnown(_ target: FuzzTarget, _ bytes: UnsafeRawBufferPointer) {
+    for i in KnownFindings.all.indices where inputHits.contains(i) && knownInputs[i] == 1 {
+        let path = writeInput(bytes, name: "known-\(target.name)-\(KnownFindings.all[i].id)")
+        report("==bouncer== known finding \(KnownFindings.all[i].id) (not fatal): \(inputHits.first[i].map { "\($0)" } ?? ""); input \(path)\n")
+    }
 }
 
 /// The entry of a normal (non-fuzzer) build: run every file given, and every file in every
@@ -126,6 +196,7 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
     let profile = harnessProfile()
     var files = 0
     var violations = 0
+    var known = 0
     for path in paths {
         guard let list = filesUnder(path) else {
             report("fuzz-\(name): \(path): no such file or directory\n")
@@ -145,9 +216,13 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
                 violations += 1
                 report("\(file): \(v)\n")
             }
+            for i in KnownFindings.all.indices where inputHits.contains(i) {
+                known += 1
+                report("\(file): known finding \(KnownFindings.all[i].id): \(inputHits.first[i].map { "\($0)" } ?? "")\n")
+            }
         }
     }
-    report("fuzz-\(name): \(files) inputs, \(violations) violations, profile \(profile.name)\n")
+    report("fuzz-\(name): \(files) inputs, \(violations) violations, \(known) known findings, profile \(profile.name)\(harnessStrict() ? ", strict" : "")\n")
     return violations == 0 ? 0 : 1
 }
 
@@ -206,10 +281,15 @@ func filesUnder(_ path: String) -> [String]? {
 /// Writes the input under `BOUNCER_REPRODUCER_DIR` (default: the current directory), named for
 /// the target, the invariant and the input's hash; returns the path.
 func writeReproducer(_ target: FuzzTarget, _ v: Violation, _ bytes: UnsafeRawBufferPointer) -> String {
+    writeInput(bytes, name: "bouncer-\(target.name)-\(v.invariant.rawValue)")
+}
+
+/// Writes the input under `BOUNCER_REPRODUCER_DIR` as `<name>-<hash>.bounce`; returns the path.
+func writeInput(_ bytes: UnsafeRawBufferPointer, name: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
     let dir = getenv("BOUNCER_REPRODUCER_DIR").map { String(cString: $0) } ?? "."
-    let path = "\(dir)/bouncer-\(target.name)-\(v.invariant.rawValue)-\(String(hash, radix: 16)).bounce"
+    let path = "\(dir)/\(name)-\(String(hash, radix: 16)).bounce"
     guard let f = fopen(path, "wb") else { return "(could not write \(path))" }
     if bytes.count > 0 { fwrite(bytes.baseAddress, 1, bytes.count, f) }
     fclose(f)

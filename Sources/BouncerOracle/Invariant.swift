@@ -25,13 +25,67 @@ public enum InvariantID: String, CaseIterable, Sendable, Codable {
     }
 }
 
+/// Which check of the oracle found a violation: the model fact it judged. With the invariant,
+/// the platform and the operation that ran, it is the path a finding took through the model, and
+/// what tells a known finding from a new one (`KnownFindings`).
+public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringConvertible {
+    /// A DMA address handed out through a `dma_map_*` mapping.
+    case mappingHandout
+    /// A DMA address handed out as a `dma_alloc_coherent()` allocation.
+    case coherentHandout
+    /// A DMA address a transport wrote for the device outside the DMA API (a GPADL, a virtqueue
+    /// ring or descriptor).
+    case transportHandout
+    /// A pool served a request from memory of the wrong state.
+    case poolServed
+    /// `swiotlb_bounce()` copied outside its mapping.
+    case bounceCopy
+    /// `set_memory_decrypted()` shared a page in place while it held undisclosed bytes.
+    case conversionInPlace
+    /// A driver copied with a host-chosen length or offset outside its object.
+    case driverCopy
+    /// A host-writable field fetched twice in one step with two values.
+    case doubleFetch
+    /// What the CPU reads back after a sync or unmap.
+    case readBack
+    /// A page put back on the free list.
+    case freedPage
+    /// Undisclosed guest bytes found on a host-visible page (a write, a bounce, a conversion, or
+    /// the end-of-run scan).
+    case privateBytes
+    /// What a freed or unmapped object held was not released.
+    case release
+
+    public var description: String {
+        switch self {
+        case .mappingHandout: "mapping handed out"
+        case .coherentHandout: "coherent allocation handed out"
+        case .transportHandout: "address written by the transport"
+        case .poolServed: "pool served"
+        case .bounceCopy: "swiotlb_bounce copy"
+        case .conversionInPlace: "set_memory_decrypted in place"
+        case .driverCopy: "driver copy"
+        case .doubleFetch: "double fetch"
+        case .readBack: "CPU read-back"
+        case .freedPage: "page freed"
+        case .privateBytes: "private bytes on a visible page"
+        case .release: "release"
+        }
+    }
+}
+
 /// A broken invariant: which, at which step, where, and whose bytes.
 public struct Violation: Sendable, CustomStringConvertible, Equatable {
     public var invariant: InvariantID
+    /// The check that found it.
+    public var site: ViolationSite
     public var step: Int
     /// The page, slot, pool or buffer concerned, in the kernel's words.
     public var location: String
     public var detail: String
+    /// The page whose bytes a CONF-PRIVATE violation found exposed, so a later scan that finds the
+    /// same bytes there again is told apart from a new exposure.
+    public var page: Int? = nil
 
     public var description: String { "\(invariant.rawValue) at step \(step): \(location): \(detail)" }
 }

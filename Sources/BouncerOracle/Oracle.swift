@@ -95,7 +95,7 @@ public struct Oracle: Sendable {
                 let state = s.memory.states[page]
                 if state != (wantShared ? .decrypted : .encrypted) {
                     found.append(Violation(
-                        invariant: .confPool, step: step, location: "\(pool), page \(pageName(page))",
+                        invariant: .confPool, site: .poolServed, step: step, location: "\(pool), page \(pageName(page))",
                         detail: "served a request for \(wantShared ? "shared" : "private") memory from a \(state) page"))
                     return false
                 }
@@ -107,7 +107,7 @@ public struct Oracle: Sendable {
             let tlbEnd = m.tlbAddress + UInt64(m.size)
             if orig < m.phys || orig &+ size > origEnd || orig &+ size < orig || tlb < m.tlbAddress || tlb &+ size > tlbEnd {
                 found.append(Violation(
-                    invariant: .safeHostInput, step: step, location: "mapping \(mapping), slot \(hex(tlb))",
+                    invariant: .safeHostInput, site: .bounceCopy, step: step, location: "mapping \(mapping), slot \(hex(tlb))",
                     detail: "swiotlb_bounce copied \(size) bytes \(toDevice ? "to" : "from") the slot at original \(hex(orig)), "
                         + "outside the mapping \(hex(m.phys))+\(m.size)"))
             }
@@ -170,12 +170,13 @@ public struct Oracle: Sendable {
         case let .conversionExposed(byteIndex, tag):
             guard confidential else { return }
             found.append(Violation(
-                invariant: .confPrivate, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
-                detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))"))
+                invariant: .confPrivate, site: .conversionInPlace, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
+                detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))",
+                page: Int(byteIndex >> 12)))
         case let .driverCopied(phys, size, objectPhys, objectSize, what):
             if phys < objectPhys || phys &+ size < phys || phys &+ size > objectPhys &+ objectSize {
                 found.append(Violation(
-                    invariant: .safeHostInput, step: step, location: "\(what), object \(hex(objectPhys))+\(objectSize)",
+                    invariant: .safeHostInput, site: .driverCopy, step: step, location: "\(what), object \(hex(objectPhys))+\(objectSize)",
                     detail: "the driver copied \(size) bytes at \(hex(phys)), outside its object, with a length or offset the host chose"))
             }
         case let .sharedFieldFetched(field, value, what):
@@ -185,7 +186,7 @@ public struct Oracle: Sendable {
                 guard case let .sharedFieldFetched(f, v, _) = earlier, f == field else { continue }
                 if v != value {
                     found.append(Violation(
-                        invariant: .safeHostInput, step: step, location: "\(what), field \(hex(UInt64(field)))",
+                        invariant: .safeHostInput, site: .doubleFetch, step: step, location: "\(what), field \(hex(UInt64(field)))",
                         detail: "read twice from host-visible memory: \(v) then \(value) (double fetch)"))
                 }
                 break
@@ -202,6 +203,10 @@ public struct Oracle: Sendable {
         var mapping: Int?
         var coherent: Int?
 
+        /// Which way the address reached the device: a mapping, a coherent allocation, or written
+        /// by a transport outside the DMA API.
+        var site: ViolationSite { mapping != nil ? .mappingHandout : coherent != nil ? .coherentHandout : .transportHandout }
+
         func location(_ s: System) -> String {
             let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "address written by the transport"
             let trust = s.devices[device].config.trusted ? " (trusted)" : ""
@@ -215,7 +220,7 @@ public struct Oracle: Sendable {
         let device = h.device, dma = h.dma
         if !s.dmaAddressIsUnencrypted(dma) {
             found.append(Violation(
-                invariant: .confBounce, step: step, location: h.location(s),
+                invariant: .confBounce, site: h.site, step: step, location: h.location(s),
                 detail: "an untrusted device was given the encrypted (private) alias of guest memory"))
             return
         }
@@ -231,7 +236,7 @@ public struct Oracle: Sendable {
             }
             if state != .decrypted || !onPurpose {
                 found.append(Violation(
-                    invariant: .confBounce, step: step, location: h.location(s) + ", page \(pageName(page))",
+                    invariant: .confBounce, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
                     detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose"))
                 return false
             }
@@ -247,7 +252,7 @@ public struct Oracle: Sendable {
             let state = s.memory.states[page]
             if state != .encrypted {
                 found.append(Violation(
-                    invariant: .confTrusted, step: step, location: h.location(s) + ", page \(pageName(page))",
+                    invariant: .confTrusted, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
                     detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owners[page])"))
                 return false
             }
@@ -283,7 +288,7 @@ public struct Oracle: Sendable {
                 let buffersOwn = (tag.isGuest && tag.id == w.owner) || w.own?.tag(at: a).origin == tag.origin
                 let stale = m.bouncePool != nil && !buffersOwn
                 violation = Violation(
-                    invariant: stale ? .confStale : .dataIntegrity, step: step,
+                    invariant: stale ? .confStale : .dataIntegrity, site: .readBack, step: step,
                     location: "mapping \(mapping) (\(m.direction)), byte \(a) of \(hex(m.phys))",
                     detail: "the CPU reads \(tag) where it should read \(want)")
                 return false
@@ -300,7 +305,7 @@ public struct Oracle: Sendable {
         guard case let .freed(pages) = event else { return nil }
         for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
             return Violation(
-                invariant: .confFreelist, step: step, location: "page \(pageName(page))",
+                invariant: .confFreelist, site: .freedPage, step: step, location: "page \(pageName(page))",
                 detail: "\(s.memory.states[page] == .unknown ? "an unknown" : "a shared") page was put back on the free list")
         }
         return nil
@@ -334,9 +339,9 @@ public struct Oracle: Sendable {
                 if s.memory.hostVisible(page: page, confidential: true) {
                     let at = max(a, UInt32(page) << 12)
                     violation = Violation(
-                        invariant: .confPrivate, step: step,
+                        invariant: .confPrivate, site: .privateBytes, step: step,
                         location: "page \(pageName(page)) (\(s.memory.states[page]), \(s.memory.owners[page]))",
-                        detail: "holds \(tag) at \(hex(GuestMemory.phys(ofByteIndex: at)))")
+                        detail: "holds \(tag) at \(hex(GuestMemory.phys(ofByteIndex: at)))", page: page)
                     return false
                 }
                 page += 1
@@ -389,19 +394,19 @@ public struct Oracle: Sendable {
 
     func lostPage(_ page: Int, _ s: System, _ step: Int) -> Violation {
         Violation(
-            invariant: .safeLifecycle, step: step, location: "page \(pageName(page))",
+            invariant: .safeLifecycle, site: .release, step: step, location: "page \(pageName(page))",
             detail: "held by \(s.memory.owners[page]), which is gone: the page is lost, not freed or leaked on purpose")
     }
 
     func lostSlot(_ pool: Int, _ slot: Int, _ s: System, _ step: Int) -> Violation {
         Violation(
-            invariant: .safeLifecycle, step: step, location: "swiotlb pool \(pool) (\(s.swiotlbPools[pool].kind)), slot \(slot)",
+            invariant: .safeLifecycle, site: .release, step: step, location: "swiotlb pool \(pool) (\(s.swiotlbPools[pool].kind)), slot \(slot)",
             detail: "still allocated to a mapping or buffer that is gone")
     }
 
     func abandonedEntry(_ mapping: Int, _ sg: Int, _ step: Int) -> Violation {
         Violation(
-            invariant: .safeLifecycle, step: step, location: "mapping \(mapping) of scatterlist \(sg)",
+            invariant: .safeLifecycle, site: .release, step: step, location: "mapping \(mapping) of scatterlist \(sg)",
             detail: "dma_map_sg failed but left this entry mapped; no driver can unmap it")
     }
 

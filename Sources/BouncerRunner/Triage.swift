@@ -1,0 +1,113 @@
+import BouncerOracle
+import BouncerPolicy
+import BouncerTransports
+
+/// Running past known findings. A violation that matches a known finding (`KnownFindings`) is
+/// recorded and the run goes on, so what comes after it is still explored; the first violation
+/// that matches none ends the run, as any violation did before. Strict runs stop at the first
+/// violation of any kind. The oracle judges each step's events, so a known violation at one step
+/// does not repeat at the next; the end-of-run scan of private bytes may find the bytes a known
+/// finding exposed again, and counts as that finding there (`KnownHits.exposure`).
+extension Runner {
+    /// Runs one operation; records the known violations of the step in `hits` and returns the
+    /// first that is not known (strict: the first of all), or nil.
+    public mutating func runPastKnown(
+        _ op: Operation, strict: Bool, _ hits: inout KnownHits, table: [KnownFinding]? = nil
+    ) -> Violation? {
+        let violations = run(op)
+        if violations.isEmpty { return nil }
+        return Runner.sort(violations, platform: system.platform.kind, operation: op.kind, strict: strict, &hits, table)
+    }
+
+    /// The end-of-run accounting, sorted the same way: it matches no known finding, except where
+    /// it finds again the bytes a known finding exposed.
+    public func finishPastKnown(strict: Bool, _ hits: inout KnownHits, table: [KnownFinding]? = nil) -> Violation? {
+        let violations = finish()
+        if violations.isEmpty { return nil }
+        return Runner.sort(violations, platform: system.platform.kind, operation: nil, strict: strict, &hits, table)
+    }
+
+    static func sort(
+        _ violations: [Violation], platform: PlatformKind, operation: OperationKind?, strict: Bool,
+        _ hits: inout KnownHits, _ table: [KnownFinding]?
+    ) -> Violation? {
+        let table = table ?? KnownFindings.all
+        var new: Violation?
+        for v in violations {
+            if let i = KnownFindings.match(v, platform: platform, operation: operation, in: table) ?? hits.exposure(of: v, table) {
+                hits.record(i, v)
+                if strict, new == nil { new = v }
+            } else if new == nil {
+                new = v
+            }
+        }
+        return new
+    }
+
+    /// The fuzz harness's path (`firstViolation(_:booted:)`) past known findings.
+    public static func firstNewViolation(
+        _ decoder: inout ScenarioDecoder, booted: Guest, strict: Bool, _ hits: inout KnownHits
+    ) -> Violation? {
+        var runner = Runner(booted: booted)
+        while let op = decoder.next() {
+            if let v = runner.runPastKnown(op, strict: strict, &hits) { return v }
+        }
+        return runner.finishPastKnown(strict: strict, &hits)
+    }
+
+    /// A scenario past known findings: the known findings it meets and the first new violation.
+    public static func runPastKnown(
+        _ scenario: Scenario, profile: Profile, strict: Bool = false, tracing: Bool = false,
+        table: [KnownFinding] = KnownFindings.all
+    ) -> KnownRun {
+        var runner = Runner(platform: scenario.platform, profile: profile, tracing: tracing)
+        var hits = KnownHits(count: table.count)
+        for op in scenario.operations {
+            if let v = runner.runPastKnown(op, strict: strict, &hits, table: table) {
+                return KnownRun(new: v, known: hits, steps: runner.step, trace: runner.trace)
+            }
+        }
+        let v = runner.finishPastKnown(strict: strict, &hits, table: table)
+        return KnownRun(new: v, known: hits, steps: runner.step, trace: runner.trace)
+    }
+}
+
+/// What a run past known findings met.
+public struct KnownRun: Sendable {
+    /// The first violation that is no known finding (strict: the first violation), or nil.
+    public var new: Violation?
+    public var known: KnownHits
+    public var steps: Int
+    public var trace: [String]
+}
+
+extension BootedGuests {
+    /// `firstViolation(_:)` past known findings.
+    public mutating func firstNewViolation(_ decoder: inout ScenarioDecoder, strict: Bool, _ hits: inout KnownHits) -> Violation? {
+        let i = decoder.platformIndex
+        if guests[i] == nil { guests[i] = Guest(platform: decoder.platform, behaviours: behaviours) }
+        return Runner.firstNewViolation(&decoder, booted: guests[i]!, strict: strict, &hits)
+    }
+}
+
+extension RandomExplorer {
+    /// `explore` past known findings: random operations until `length` or the first violation
+    /// that is not known; the operations run and what the run met.
+    public static func explorePastKnown(
+        seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false, strict: Bool = false
+    ) -> (KnownRun, [Operation]) {
+        var explorer = RandomExplorer(seed: seed, transports: transports)
+        var runner = Runner(platform: platform, profile: profile)
+        var hits = KnownHits()
+        var ops: [Operation] = []
+        ops.reserveCapacity(length)
+        for _ in 0 ..< length {
+            let op = explorer.next(runner.guest)
+            ops.append(op)
+            if let v = runner.runPastKnown(op, strict: strict, &hits) {
+                return (KnownRun(new: v, known: hits, steps: runner.step, trace: []), ops)
+            }
+        }
+        return (KnownRun(new: runner.finishPastKnown(strict: strict, &hits), known: hits, steps: runner.step, trace: []), ops)
+    }
+}
