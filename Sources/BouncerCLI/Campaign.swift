@@ -68,13 +68,14 @@ struct Campaign: ParsableCommand {
             throw CommandFailure(code: 2, message: "the release fuzzer build failed")
         }
         let stop = StopSignal()
+        let paths = SpacelessPaths()
         var stats: [TargetStats] = []
         let share = max(1, seconds / chosen.count)
         for target in chosen {
             if stop.requested { break }
-            stats.append(try fuzz(target, seconds: share, profile: profile, stop: stop))
+            stats.append(try fuzz(target, seconds: share, profile: profile, stop: stop, paths: paths))
         }
-        for target in chosen { try merge(target, profile: profile) }
+        for target in chosen { try merge(target, profile: profile, paths: paths) }
         var findings = try collectFindings(chosen, profile: profile)
         for i in stats.indices {
             let met = try knownFindings(FuzzTarget(name: stats[i].target)!, profile: profile)
@@ -106,25 +107,35 @@ struct Campaign: ParsableCommand {
     }
 
     /// One target under fork mode; its status lines are shown as they come and kept in a log.
-    func fuzz(_ target: FuzzTarget, seconds: Int, profile: Profile, stop: StopSignal) throws -> TargetStats {
+    func fuzz(_ target: FuzzTarget, seconds: Int, profile: Profile, stop: StopSignal, paths: SpacelessPaths) throws -> TargetStats {
         let files = FileManager.default
         let started = Date()
         let working = "\(out)/corpus/\(target.name)", findings = "\(out)/findings/\(target.name)"
         for dir in [working, findings, "\(out)/logs"] { try files.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var arguments = [
             "-fork=\(jobs)", "-ignore_crashes=1", "-max_total_time=\(seconds)", "-max_len=1024",
-            "-artifact_prefix=\(findings)/", "-print_final_stats=1",
-        ] + libFuzzerDefaults + [working]
-        if files.fileExists(atPath: "\(corpus)/\(target.name).dict") { arguments.insert("-dict=\(corpus)/\(target.name).dict", at: 0) }
-        if files.fileExists(atPath: "\(corpus)/\(target.name)") { arguments.append("\(corpus)/\(target.name)") }
+            "-artifact_prefix=\(try paths.path(findings))/", "-print_final_stats=1",
+        ] + libFuzzerDefaults + [try paths.path(working)]
+        if files.fileExists(atPath: "\(corpus)/\(target.name).dict") {
+            arguments.insert("-dict=\(try paths.path(corpus))/\(target.name).dict", at: 0)
+        }
+        if files.fileExists(atPath: "\(corpus)/\(target.name)") { arguments.append(try paths.path("\(corpus)/\(target.name)")) }
         var environment = ProcessInfo.processInfo.environment
         environment["BOUNCER_PROFILE"] = self.profile
         environment["BOUNCER_REPRODUCER_DIR"] = findings
         environment["BOUNCER_STRICT"] = strict ? "1" : "0"
         if let platforms { environment["BOUNCER_PLATFORMS"] = platforms }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ".build-fuzz/release/fuzz-\(target.name)")
-        process.arguments = arguments
+        // Through setpriv(1), the fuzzer gets SIGTERM when the campaign dies, even by SIGKILL, so it
+        // does not fuzz on as an orphan for the rest of its budget.
+        let fuzzer = ".build-fuzz/release/fuzz-\(target.name)", setpriv = "/usr/bin/setpriv"
+        if files.isExecutableFile(atPath: setpriv) {
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--pdeathsig", "TERM", "--", fuzzer] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: fuzzer)
+            process.arguments = arguments
+        }
         process.environment = environment
         let pipe = Pipe()
         process.standardError = pipe
@@ -176,7 +187,7 @@ struct Campaign: ParsableCommand {
     }
 
     /// Distils the working corpus into `Corpus/TARGET` with libFuzzer's merge.
-    func merge(_ target: FuzzTarget, profile: Profile) throws {
+    func merge(_ target: FuzzTarget, profile: Profile, paths: SpacelessPaths) throws {
         let working = "\(out)/corpus/\(target.name)", seeds = "\(corpus)/\(target.name)"
         guard FileManager.default.fileExists(atPath: working) else { return }
         try FileManager.default.createDirectory(atPath: seeds, withIntermediateDirectories: true)
@@ -186,7 +197,8 @@ struct Campaign: ParsableCommand {
         if let platforms { environment["BOUNCER_PLATFORMS"] = platforms }
         let before = (try? FileManager.default.contentsOfDirectory(atPath: seeds).count) ?? 0
         let status = try execute(
-            ".build-fuzz/release/fuzz-\(target.name)", ["-merge=1", "-max_len=1024", "-artifact_prefix=\(out)/findings/\(target.name)/", seeds, working],
+            ".build-fuzz/release/fuzz-\(target.name)",
+            ["-merge=1", "-max_len=1024", "-artifact_prefix=\(try paths.path("\(out)/findings/\(target.name)"))/", seeds, working],
             environment: environment, quiet: "\(out)/logs/\(target.name)-merge.log")
         let after = (try? FileManager.default.contentsOfDirectory(atPath: seeds).count) ?? 0
         print("[\(target.name)] merge: \(after - before) new inputs into \(seeds)\(status == 0 ? "" : " (merge exited \(status); see the log)")")
