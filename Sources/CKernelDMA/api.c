@@ -1,0 +1,174 @@
+/* The C API Swift drives: boot in the x86 order, devices, and the streaming DMA calls, each
+ * through the kernel's own code (kernel/dma/direct.h and swiotlb.c). */
+#ifdef BOUNCER_KERNEL_TREE
+#include "bouncer_shim.h"
+#include <kernel/dma/direct.h>
+#include "arena.h"
+#include <stdio.h>
+
+
+struct bouncer_device_slot {
+	struct device dev;
+	u64 dma_mask;
+	struct device_dma_parameters parms;
+	struct bus_dma_region ranges[2];
+};
+
+static struct bouncer_device_slot devices[BOUNCER_KERNEL_MAX_DEVICES];
+static int device_count;
+static bool booted;
+
+bool bouncer_kernel_available(void) { return true; }
+
+const char *bouncer_kernel_status(void)
+{
+	return "kernel/dma of Linux " BOUNCER_KERNEL_VERSION " from " BOUNCER_KERNEL_TREE_PATH;
+}
+
+int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform)
+{
+	char cmdline[32];
+	unsigned int flags = 0;
+	bool enable;
+
+	if (platform->swiotlb_slots == 0 || platform->swiotlb_slots % IO_TLB_SEGSIZE)
+		return -EINVAL;
+	bouncer_swiotlb_reset();
+	bouncer_arena_reset(platform);
+	memset(devices, 0, sizeof(devices));
+	device_count = 0;
+
+	/* The command line: swiotlb=<slots>[,force] (setup_io_tlb_npages). */
+	snprintf(cmdline, sizeof(cmdline), "%u%s", platform->swiotlb_slots, platform->swiotlb_force ? ",force" : "");
+	bouncer_swiotlb_cmdline(cmdline);
+
+	/* arch/x86/mm/mem_encrypt.c mem_encrypt_setup_arch(): 6% of memory, which the command line
+	 * overrides (swiotlb_adjust_size leaves a size given on the command line alone). */
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
+		swiotlb_adjust_size(clamp_val(bouncer_memblock_phys_mem_size() * 6 / 100, IO_TLB_DEFAULT_SIZE, SZ_1G));
+
+	/* arch/x86/kernel/pci-dma.c pci_swiotlb_detect() and pci_iommu_alloc(): RAM above 4 GiB
+	 * enables swiotlb; an encrypted guest forces every mapping through it. */
+	enable = max_pfn > MAX_DMA32_PFN;
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		enable = true;
+		flags |= SWIOTLB_FORCE;
+	}
+	swiotlb_init(enable, flags);
+
+	/* arch/x86/mm/mem_encrypt.c mem_encrypt_init(). */
+	if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+		swiotlb_update_mem_attributes();
+
+	booted = true;
+	return 0;
+}
+
+int bouncer_kernel_add_device(const struct bouncer_kernel_device *config)
+{
+	if (!booted || device_count == BOUNCER_KERNEL_MAX_DEVICES)
+		return -ENOSPC;
+	struct bouncer_device_slot *slot = &devices[device_count];
+	struct device *dev = &slot->dev;
+
+	dev->bouncer_id = device_count;
+	dev->dma_coherent = true;
+	/* drivers/base/core.c device_initialize(). */
+	swiotlb_dev_init(dev);
+	if (config->swiotlb_disabled)
+		dev->dma_io_tlb_mem = NULL;
+	if (config->range_size) {
+		slot->ranges[0] = (struct bus_dma_region){
+			.cpu_start = config->range_cpu_start, .dma_start = config->range_dma_start, .size = config->range_size,
+		};
+		dev->dma_range_map = slot->ranges;
+	}
+	slot->parms.min_align_mask = config->min_align_mask;
+	dev->dma_parms = &slot->parms;
+	dev->bus_dma_limit = config->bus_dma_limit;
+	/* The driver's dma_set_mask_and_coherent(). */
+	slot->dma_mask = config->dma_mask;
+	dev->dma_mask = &slot->dma_mask;
+	dev->coherent_dma_mask = config->coherent_dma_mask;
+	return device_count++;
+}
+
+static struct device *device_at(int device)
+{
+	if (device < 0 || device >= device_count)
+		return NULL;
+	bouncer_current_device = device;
+	return &devices[device].dev;
+}
+
+static void note_slot(struct device *dev, u64 dma)
+{
+	phys_addr_t phys = dma_to_phys(dev, dma);
+	struct io_tlb_pool *pool = swiotlb_find_pool(dev, phys);
+
+	if (pool)
+		bouncer_record(BOUNCER_KERNEL_EV_SWIOTLB_SLOT, 0, pool->start, (phys - pool->start) >> IO_TLB_SHIFT,
+			phys, NULL);
+}
+
+uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs)
+{
+	struct device *dev = device_at(device);
+	if (!dev || !valid_dma_direction(dir) || !bouncer_phys_range_valid(phys, size))
+		return BOUNCER_KERNEL_DMA_MAPPING_ERROR;
+	dma_addr_t dma = dma_direct_map_page(dev, phys_to_page(phys), offset_in_page(phys), size, dir, attrs);
+	if (dma != DMA_MAPPING_ERROR)
+		note_slot(dev, dma);
+	bouncer_record(BOUNCER_KERNEL_EV_MAP, 0, phys, dma, size, NULL);
+	return dma;
+}
+
+void bouncer_kernel_unmap_single(int device, uint64_t dma, uint64_t size, int dir, unsigned long attrs)
+{
+	struct device *dev = device_at(device);
+	if (!dev || !valid_dma_direction(dir))
+		return;
+	bouncer_record(BOUNCER_KERNEL_EV_UNMAP, 0, dma_to_phys(dev, dma), dma, size, NULL);
+	dma_direct_unmap_page(dev, dma, size, dir, attrs);
+}
+
+void bouncer_kernel_sync_single_for_cpu(int device, uint64_t dma, uint64_t size, int dir)
+{
+	struct device *dev = device_at(device);
+	if (!dev || !valid_dma_direction(dir))
+		return;
+	bouncer_record(BOUNCER_KERNEL_EV_SYNC_FOR_CPU, 0, dma_to_phys(dev, dma), dma, size, NULL);
+	dma_direct_sync_single_for_cpu(dev, dma, size, dir);
+}
+
+void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t size, int dir)
+{
+	struct device *dev = device_at(device);
+	if (!dev || !valid_dma_direction(dir))
+		return;
+	bouncer_record(BOUNCER_KERNEL_EV_SYNC_FOR_DEVICE, 0, dma_to_phys(dev, dma), dma, size, NULL);
+	dma_direct_sync_single_for_device(dev, dma, size, dir);
+}
+
+/* The host's view of a DMA address: the range map undone and the encryption bits stripped. */
+static bool device_phys(int device, uint64_t dma, uint64_t len, phys_addr_t *phys)
+{
+	struct device *dev = device_at(device);
+	if (!dev)
+		return false;
+	*phys = dma_to_phys(dev, dma);
+	return bouncer_phys_range_valid(*phys, len);
+}
+
+bool bouncer_kernel_device_write(int device, uint64_t dma, const void *in, uint64_t len)
+{
+	phys_addr_t phys;
+	return device_phys(device, dma, len, &phys) && bouncer_kernel_write(phys, in, len);
+}
+
+bool bouncer_kernel_device_read(int device, uint64_t dma, void *out, uint64_t len)
+{
+	phys_addr_t phys;
+	return device_phys(device, dma, len, &phys) && bouncer_kernel_read(phys, out, len);
+}
+#endif

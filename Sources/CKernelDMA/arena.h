@@ -1,0 +1,20 @@
+/* What the shim's C files share: the arena's internals and the hooks into kernel file state. */
+#ifndef BOUNCER_ARENA_H
+#define BOUNCER_ARENA_H
+
+#include "CKernelDMA.h"
+
+extern struct bouncer_kernel_platform bouncer_platform;
+/* The device on whose behalf the kernel runs now (for events), or -1. */
+extern int bouncer_current_device;
+
+void bouncer_record(uint32_t kind, int32_t result, uint64_t a, uint64_t b, uint64_t c, const char *what);
+void bouncer_arena_reset(const struct bouncer_kernel_platform *platform);
+int bouncer_page_of_phys(uint64_t phys);
+bool bouncer_phys_range_valid(uint64_t phys, uint64_t len);
+
+/* swiotlb.c's file-static state (swiotlb.c wrapper). */
+void bouncer_swiotlb_reset(void);
+void bouncer_swiotlb_cmdline(char *arg);
+
+#endif
