@@ -18,6 +18,10 @@ public enum KernelEvent: Hashable, Sendable {
     case unmap(device: Int, phys: UInt64, dma: UInt64, size: Int)
     case syncForCpu(device: Int, phys: UInt64, dma: UInt64, size: Int)
     case syncForDevice(device: Int, phys: UInt64, dma: UInt64, size: Int)
+    /// `dma_alloc_attrs` / `dma_free_attrs`: the CPU address's physical address and the DMA
+    /// handle (nil: the allocation failed).
+    case allocCoherent(device: Int, phys: UInt64?, dma: UInt64?, size: Int)
+    case freeCoherent(device: Int, phys: UInt64, dma: UInt64, size: Int)
     /// A mapping was served from the swiotlb pool starting at `poolStart`, from `slot` on.
     case swiotlbSlot(poolStart: UInt64, slot: Int, phys: UInt64)
     /// `WARN()` or `dev_WARN_ONCE()` fired in the kernel code: its message or condition.
@@ -43,6 +47,9 @@ public enum KernelEvent: Hashable, Sendable {
         case UInt32(BOUNCER_KERNEL_EV_SYNC_FOR_CPU.rawValue): self = .syncForCpu(device: device, phys: e.a, dma: e.b, size: Int(e.c))
         case UInt32(BOUNCER_KERNEL_EV_SYNC_FOR_DEVICE.rawValue):
             self = .syncForDevice(device: device, phys: e.a, dma: e.b, size: Int(e.c))
+        case UInt32(BOUNCER_KERNEL_EV_ALLOC_COHERENT.rawValue):
+            self = .allocCoherent(device: device, phys: e.a == none ? nil : e.a, dma: e.b == none ? nil : e.b, size: Int(e.c))
+        case UInt32(BOUNCER_KERNEL_EV_FREE_COHERENT.rawValue): self = .freeCoherent(device: device, phys: e.a, dma: e.b, size: Int(e.c))
         case UInt32(BOUNCER_KERNEL_EV_SWIOTLB_SLOT.rawValue): self = .swiotlbSlot(poolStart: e.a, slot: Int(e.b), phys: e.c)
         case UInt32(BOUNCER_KERNEL_EV_WARN.rawValue): self = .warning(e.what.map { String(cString: $0) } ?? "")
         case UInt32(BOUNCER_KERNEL_EV_WORK_QUEUED.rawValue): self = .workQueued

@@ -33,15 +33,20 @@ public final class KernelGuest {
     public let platform: Platform
 
     /// Boots the real code on a platform: the x86 boot order of 6.12 (`swiotlb=` command line,
-    /// `pci_swiotlb_detect` and `swiotlb_init`, `mem_encrypt_init`). The platform's
-    /// confidentiality, shared-in-place conversions and SEV C-bit (`sme_me_mask`) come from the
-    /// model's `Platform`.
-    public init(platform kind: PlatformKind, swiotlbSlots: Int = SwiotlbPool.defaultSlots, swiotlbForce: Bool = false) throws {
+    /// `pci_swiotlb_detect` and `swiotlb_init`, `mem_encrypt_init`, `dma_atomic_pool_init`). The
+    /// platform's confidentiality, shared-in-place conversions and SEV C-bit (`sme_me_mask`) come
+    /// from the model's `Platform`; the pool sizes default to the model's (`coherent_pool=` one
+    /// atomic-pool chunk, `swiotlb=` the default pool's slots).
+    public init(
+        platform kind: PlatformKind, swiotlbSlots: Int = SwiotlbPool.defaultSlots, swiotlbForce: Bool = false,
+        coherentPoolBytes: Int = AtomicPool.chunkPages * Int(GuestMemory.pageSize)
+    ) throws {
         guard Self.isAvailable else { throw KernelUnavailable(description: Self.status) }
         platform = Platform(kind)
         var p = bouncer_kernel_platform(
             guest_mem_encrypt: platform.confidential, conversion_keeps_contents: platform.conversionKeepsContents,
-            sme_me_mask: platform.dmaEncryptedMask, swiotlb_slots: UInt32(swiotlbSlots), swiotlb_force: swiotlbForce)
+            sme_me_mask: platform.dmaEncryptedMask,
+            coherent_pool_bytes: UInt32(coherentPoolBytes), swiotlb_slots: UInt32(swiotlbSlots), swiotlb_force: swiotlbForce)
         let result = bouncer_kernel_boot(&p)
         guard result == 0 else { throw KernelUnavailable(description: "booting the kernel code failed: \(result)") }
     }
@@ -90,6 +95,24 @@ public final class KernelGuest {
     public func syncSingleForDevice(device: Int, dma: UInt64, size: Int, _ direction: DmaDirection) {
         bouncer_kernel_sync_single_for_device(Int32(device), dma, UInt64(size), Self.dir(direction))
     }
+
+    /// `dma_alloc_coherent` (`GFP_ATOMIC` when `atomic`, else `GFP_KERNEL`): the CPU address's
+    /// physical address and the DMA handle, or nil.
+    public func allocCoherent(device: Int, size: Int, atomic: Bool = false) -> (phys: UInt64, dma: UInt64)? {
+        var phys: UInt64 = 0, dma: UInt64 = 0
+        guard bouncer_kernel_alloc_coherent(Int32(device), UInt64(size), atomic, &phys, &dma) else { return nil }
+        return (phys, dma)
+    }
+
+    public func freeCoherent(device: Int, size: Int, phys: UInt64, dma: UInt64) {
+        bouncer_kernel_free_coherent(Int32(device), UInt64(size), phys, dma)
+    }
+
+    /// Runs the work `schedule_work` queued; how many items ran.
+    @discardableResult public func runWork() -> Int { Int(bouncer_kernel_run_work()) }
+
+    /// Whether the page allocator holds the page at `phys` as free.
+    public func pageIsFree(phys: UInt64) -> Bool { bouncer_kernel_page_free(phys) }
 
     /// A driver's buffer of whole pages, from `highest` down; its physical address.
     public func allocBuffer(pages: Int, highest: Zone = .normal) -> UInt64? {

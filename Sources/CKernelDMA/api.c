@@ -1,5 +1,5 @@
-/* The C API Swift drives: boot in the x86 order, devices, and the streaming DMA calls, each
- * through the kernel's own code (kernel/dma/direct.h and swiotlb.c). */
+/* The C API Swift drives: boot in the x86 order, devices, and the DMA API calls, each through
+ * the kernel's own entry points (kernel/dma/mapping.c, then direct.c, swiotlb.c, pool.c). */
 #ifdef BOUNCER_KERNEL_TREE
 #include "bouncer_shim.h"
 #include <kernel/dma/direct.h>
@@ -34,6 +34,8 @@ int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform)
 	if (platform->swiotlb_slots == 0 || platform->swiotlb_slots % IO_TLB_SEGSIZE)
 		return -EINVAL;
 	bouncer_swiotlb_reset();
+	bouncer_pool_reset();
+	bouncer_work_reset();
 	bouncer_arena_reset(platform);
 	memset(devices, 0, sizeof(devices));
 	device_count = 0;
@@ -59,6 +61,13 @@ int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform)
 	/* arch/x86/mm/mem_encrypt.c mem_encrypt_init(). */
 	if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
 		swiotlb_update_mem_attributes();
+
+	/* postcore_initcall(dma_atomic_pool_init), after an optional coherent_pool=. */
+	if (platform->coherent_pool_bytes)
+		snprintf(cmdline, sizeof(cmdline), "%u", platform->coherent_pool_bytes);
+	int ret = bouncer_pool_init(platform->coherent_pool_bytes ? cmdline : NULL);
+	if (ret)
+		return ret;
 
 	booted = true;
 	return 0;
@@ -86,10 +95,15 @@ int bouncer_kernel_add_device(const struct bouncer_kernel_device *config)
 	slot->parms.min_align_mask = config->min_align_mask;
 	dev->dma_parms = &slot->parms;
 	dev->bus_dma_limit = config->bus_dma_limit;
-	/* The driver's dma_set_mask_and_coherent(). */
-	slot->dma_mask = config->dma_mask;
+	/* The driver's dma_set_mask() and dma_set_coherent_mask(), which refuse a mask the device
+	 * cannot use (dma_direct_supported). */
 	dev->dma_mask = &slot->dma_mask;
-	dev->coherent_dma_mask = config->coherent_dma_mask;
+	bouncer_current_device = device_count;
+	int ret = dma_set_mask(dev, config->dma_mask);
+	if (!ret)
+		ret = dma_set_coherent_mask(dev, config->coherent_dma_mask);
+	if (ret)
+		return ret;
 	return device_count++;
 }
 
@@ -116,7 +130,7 @@ uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int
 	struct device *dev = device_at(device);
 	if (!dev || !valid_dma_direction(dir) || !bouncer_phys_range_valid(phys, size))
 		return BOUNCER_KERNEL_DMA_MAPPING_ERROR;
-	dma_addr_t dma = dma_direct_map_page(dev, phys_to_page(phys), offset_in_page(phys), size, dir, attrs);
+	dma_addr_t dma = dma_map_page_attrs(dev, phys_to_page(phys), offset_in_page(phys), size, dir, attrs);
 	if (dma != DMA_MAPPING_ERROR)
 		note_slot(dev, dma);
 	bouncer_record(BOUNCER_KERNEL_EV_MAP, 0, phys, dma, size, NULL);
@@ -129,7 +143,7 @@ void bouncer_kernel_unmap_single(int device, uint64_t dma, uint64_t size, int di
 	if (!dev || !valid_dma_direction(dir))
 		return;
 	bouncer_record(BOUNCER_KERNEL_EV_UNMAP, 0, dma_to_phys(dev, dma), dma, size, NULL);
-	dma_direct_unmap_page(dev, dma, size, dir, attrs);
+	dma_unmap_page_attrs(dev, dma, size, dir, attrs);
 }
 
 void bouncer_kernel_sync_single_for_cpu(int device, uint64_t dma, uint64_t size, int dir)
@@ -138,7 +152,7 @@ void bouncer_kernel_sync_single_for_cpu(int device, uint64_t dma, uint64_t size,
 	if (!dev || !valid_dma_direction(dir))
 		return;
 	bouncer_record(BOUNCER_KERNEL_EV_SYNC_FOR_CPU, 0, dma_to_phys(dev, dma), dma, size, NULL);
-	dma_direct_sync_single_for_cpu(dev, dma, size, dir);
+	dma_sync_single_for_cpu(dev, dma, size, dir);
 }
 
 void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t size, int dir)
@@ -147,7 +161,29 @@ void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t si
 	if (!dev || !valid_dma_direction(dir))
 		return;
 	bouncer_record(BOUNCER_KERNEL_EV_SYNC_FOR_DEVICE, 0, dma_to_phys(dev, dma), dma, size, NULL);
-	dma_direct_sync_single_for_device(dev, dma, size, dir);
+	dma_sync_single_for_device(dev, dma, size, dir);
+}
+
+bool bouncer_kernel_alloc_coherent(int device, uint64_t size, bool atomic, uint64_t *phys, uint64_t *dma)
+{
+	struct device *dev = device_at(device);
+	dma_addr_t handle = DMA_MAPPING_ERROR;
+	if (!dev || size == 0)
+		return false;
+	void *cpu = dma_alloc_attrs(dev, size, &handle, atomic ? GFP_ATOMIC : GFP_KERNEL, 0);
+	*phys = cpu ? virt_to_phys(cpu) : DMA_MAPPING_ERROR;
+	*dma = cpu ? handle : DMA_MAPPING_ERROR;
+	bouncer_record(BOUNCER_KERNEL_EV_ALLOC_COHERENT, 0, *phys, *dma, size, NULL);
+	return cpu != NULL;
+}
+
+void bouncer_kernel_free_coherent(int device, uint64_t size, uint64_t phys, uint64_t dma)
+{
+	struct device *dev = device_at(device);
+	if (!dev || !bouncer_phys_range_valid(phys, size))
+		return;
+	bouncer_record(BOUNCER_KERNEL_EV_FREE_COHERENT, 0, phys, dma, size, NULL);
+	dma_free_attrs(dev, size, phys_to_virt(phys), dma, 0);
 }
 
 /* The host's view of a DMA address: the range map undone and the encryption bits stripped. */

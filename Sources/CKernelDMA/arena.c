@@ -309,11 +309,36 @@ _Noreturn void bouncer_bug(const char *file, int line, const char *what)
 	abort();
 }
 
+/* schedule_work: queued once until it runs, as a work item that is already pending is not
+ * queued again. */
+static struct work_struct *pending_work[8];
+static unsigned pending_count;
+
 bool bouncer_schedule_work(struct work_struct *work)
 {
+	for (unsigned i = 0; i < pending_count; i++)
+		if (pending_work[i] == work)
+			return false;
+	if (pending_count == ARRAY_SIZE(pending_work))
+		bouncer_bug(__FILE__, __LINE__, "more pending work items than the shim holds");
+	pending_work[pending_count++] = work;
 	bouncer_record(BOUNCER_KERNEL_EV_WORK_QUEUED, 0, (u64)(uintptr_t)work, 0, 0, NULL);
 	return true;
 }
+
+int bouncer_kernel_run_work(void)
+{
+	int ran = 0;
+	while (pending_count) {
+		struct work_struct *work = pending_work[0];
+		memmove(pending_work, pending_work + 1, --pending_count * sizeof(pending_work[0]));
+		work->func(work);
+		ran++;
+	}
+	return ran;
+}
+
+void bouncer_work_reset(void) { pending_count = 0; }
 
 /* ---- CPU and device access ---- */
 

@@ -16,5 +16,10 @@ bool bouncer_phys_range_valid(uint64_t phys, uint64_t len);
 /* swiotlb.c's file-static state (swiotlb.c wrapper). */
 void bouncer_swiotlb_reset(void);
 void bouncer_swiotlb_cmdline(char *arg);
+/* pool.c's file-static state (pool.c wrapper). */
+void bouncer_pool_reset(void);
+int bouncer_pool_init(char *coherent_pool);
+/* Work queued by schedule_work and not yet run. */
+void bouncer_work_reset(void);
 
 #endif

@@ -21,6 +21,12 @@ void bouncer_kernel_sync_single_for_cpu(int device, uint64_t dma, uint64_t size,
 void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t size, int dir) { }
 uint64_t bouncer_kernel_alloc_buffer(uint32_t pages, uint32_t highest_zone) { return BOUNCER_KERNEL_DMA_MAPPING_ERROR; }
 void bouncer_kernel_free_buffer(uint64_t phys, uint32_t pages) { }
+bool bouncer_kernel_alloc_coherent(int device, uint64_t size, bool atomic, uint64_t *phys, uint64_t *dma)
+{
+	return false;
+}
+void bouncer_kernel_free_coherent(int device, uint64_t size, uint64_t phys, uint64_t dma) { }
+int bouncer_kernel_run_work(void) { return 0; }
 bool bouncer_kernel_read(uint64_t phys, void *out, uint64_t len) { return false; }
 bool bouncer_kernel_write(uint64_t phys, const void *in, uint64_t len) { return false; }
 bool bouncer_kernel_device_write(int device, uint64_t dma, const void *in, uint64_t len) { return false; }

@@ -48,6 +48,8 @@ struct bouncer_kernel_platform {
 	bool conversion_keeps_contents;
 	/* sme_me_mask: the bits __sme_set() adds to an encrypted page's DMA address (SEV C-bit). */
 	uint64_t sme_me_mask;
+	/* The "coherent_pool=" command line: bytes per atomic pool (0: the kernel's default). */
+	uint32_t coherent_pool_bytes;
 	/* The "swiotlb=" command line: slots of the default pool (a multiple of 128), "force". */
 	uint32_t swiotlb_slots;
 	bool swiotlb_force;
@@ -86,6 +88,10 @@ enum bouncer_kernel_event_kind {
 	BOUNCER_KERNEL_EV_UNMAP,
 	BOUNCER_KERNEL_EV_SYNC_FOR_CPU,
 	BOUNCER_KERNEL_EV_SYNC_FOR_DEVICE,
+	/* dma_alloc_attrs / dma_free_attrs: a = CPU address's phys, b = DMA handle (or
+	 * BOUNCER_KERNEL_DMA_MAPPING_ERROR on failure), c = size. */
+	BOUNCER_KERNEL_EV_ALLOC_COHERENT,
+	BOUNCER_KERNEL_EV_FREE_COHERENT,
 	/* A mapping served from a swiotlb pool: a = pool start, b = first slot, c = slot's phys. */
 	BOUNCER_KERNEL_EV_SWIOTLB_SLOT,
 	/* WARN()/dev_WARN_ONCE() fired: a = line, what = condition or message (static string). */
@@ -128,6 +134,14 @@ void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t si
 /* A driver's buffer: whole pages from the page allocator (zone 0-2 as the highest allowed). */
 uint64_t bouncer_kernel_alloc_buffer(uint32_t pages, uint32_t highest_zone);
 void bouncer_kernel_free_buffer(uint64_t phys, uint32_t pages);
+
+/* dma_alloc_attrs / dma_free_attrs: the CPU address's physical address and the DMA handle, or
+ * false. `atomic`: GFP_ATOMIC (a caller that cannot sleep), else GFP_KERNEL. */
+bool bouncer_kernel_alloc_coherent(int device, uint64_t size, bool atomic, uint64_t *phys, uint64_t *dma);
+void bouncer_kernel_free_coherent(int device, uint64_t size, uint64_t phys, uint64_t dma);
+
+/* Runs the work schedule_work queued (the atomic pools' expansion); how many items ran. */
+int bouncer_kernel_run_work(void);
 
 /* CPU access to guest memory by physical address (not recorded as kernel copies). false when
  * the range is not RAM. */

@@ -24,6 +24,8 @@
 #define __ro_after_init
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+#include "bouncer_shim_more.h"
+
 #endif
 #define __must_check
 #define __maybe_unused __attribute__((unused))
@@ -213,6 +215,7 @@ static inline void atomic_set(atomic_t *v, int i) { v->counter = i; }
 #define raw_smp_processor_id() 0
 #define smp_processor_id() 0
 #define in_interrupt() 0
+#define irqs_disabled() 0
 #define NUMA_NO_NODE (-1)
 #define dev_to_node(dev) NUMA_NO_NODE
 
@@ -365,7 +368,10 @@ static inline unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 	struct page *page = bouncer_alloc_pages(gfp, order);
 	return page ? (unsigned long)page_address(page) : 0;
 }
-#define free_pages(addr, order) bouncer_free_pages(virt_to_page((void *)(addr)), order)
+static inline void free_pages(unsigned long addr, unsigned int order)
+{
+	bouncer_free_pages(virt_to_page((void *)addr), order);
+}
 static inline int get_order(unsigned long size)
 {
 	return size <= PAGE_SIZE ? 0 : ilog2((size - 1) >> PAGE_SHIFT) + 1;
@@ -480,5 +486,7 @@ static inline void memcpy_to_page(struct page *page, size_t offset, const char *
 {
 	bouncer_memcpy((char *)page_address(page) + offset, from, len);
 }
+
+#include "bouncer_shim_more.h"
 
 #endif
