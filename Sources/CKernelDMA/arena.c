@@ -1,6 +1,6 @@
-/* Guest physical memory for the real kernel/dma: one arena with BouncerModel's layout, the page
- * allocator over it, the x86 memory-encryption calls with the platform's semantics, instrumented
- * copies, and the event record. */
+/* Guest physical memory for the real kernel/dma: one arena with BouncerModel's layout, its
+ * address translations, the page allocator over it, and the event record (platform.c has the
+ * encryption calls and copies). */
 #ifdef BOUNCER_KERNEL_TREE
 #include "bouncer_shim.h"
 #include "arena.h"
@@ -13,14 +13,14 @@ static const phys_addr_t zone_base[BOUNCER_KERNEL_ZONES] = { 0x100000, 0x4000000
 static const unsigned zone_pages[BOUNCER_KERNEL_ZONES] = { 32, 160, 128 };
 static const unsigned zone_first[BOUNCER_KERNEL_ZONES] = { 0, 32, 192 };
 
-static uint8_t arena[BOUNCER_KERNEL_PAGE_COUNT * BOUNCER_KERNEL_PAGE_SIZE] __attribute__((aligned(4096)));
+uint8_t bouncer_arena[BOUNCER_KERNEL_PAGE_COUNT * BOUNCER_KERNEL_PAGE_SIZE] __attribute__((aligned(4096)));
 static struct page pages[BOUNCER_KERNEL_PAGE_COUNT];
 static bool page_used[BOUNCER_KERNEL_PAGE_COUNT];
-static uint8_t page_state[BOUNCER_KERNEL_PAGE_COUNT];
+uint8_t bouncer_page_state[BOUNCER_KERNEL_PAGE_COUNT];
 
 struct bouncer_kernel_platform bouncer_platform;
 int bouncer_current_device = -1;
-static int64_t conversion_budget = -1;
+int64_t bouncer_conversion_budget = -1;
 
 static struct bouncer_kernel_event events[BOUNCER_KERNEL_MAX_EVENTS];
 static size_t event_count, events_dropped;
@@ -29,7 +29,7 @@ static size_t event_count, events_dropped;
 unsigned long max_pfn = (0x100000000ULL >> PAGE_SHIFT) + 128;
 unsigned long min_low_pfn;
 unsigned long max_low_pfn = MAX_DMA32_PFN;
-void *high_memory = arena + sizeof(arena);
+void *high_memory = bouncer_arena + sizeof(bouncer_arena);
 u64 sme_me_mask;
 
 void bouncer_record(uint32_t kind, int32_t result, uint64_t a, uint64_t b, uint64_t c, const char *what)
@@ -59,13 +59,13 @@ void bouncer_kernel_clear_events(void)
 
 void bouncer_arena_reset(const struct bouncer_kernel_platform *platform)
 {
-	memset(arena, 0, sizeof(arena));
+	memset(bouncer_arena, 0, sizeof(bouncer_arena));
 	memset(pages, 0, sizeof(pages));
 	memset(page_used, 0, sizeof(page_used));
-	memset(page_state, BOUNCER_KERNEL_PAGE_PRIVATE, sizeof(page_state));
+	memset(bouncer_page_state, BOUNCER_KERNEL_PAGE_PRIVATE, sizeof(bouncer_page_state));
 	bouncer_platform = *platform;
 	sme_me_mask = platform->sme_me_mask;
-	conversion_budget = -1;
+	bouncer_conversion_budget = -1;
 	bouncer_current_device = -1;
 	bouncer_kernel_clear_events();
 }
@@ -81,28 +81,28 @@ int bouncer_page_of_phys(phys_addr_t phys)
 	return -1;
 }
 
-static phys_addr_t phys_of_page(unsigned page)
+phys_addr_t bouncer_phys_of_page(unsigned page)
 {
 	unsigned z = page < zone_first[1] ? 0 : page < zone_first[2] ? 1 : 2;
 	return zone_base[z] + ((phys_addr_t)(page - zone_first[z]) << PAGE_SHIFT);
 }
 
-/* Whether [phys, phys + len) is RAM: the arena is not contiguous across zones. */
+/* Whether [phys, phys + len) is RAM: the bouncer_arena is not contiguous across zones. */
 bool bouncer_phys_range_valid(phys_addr_t phys, u64 len)
 {
 	int first = bouncer_page_of_phys(phys);
 	if (first < 0 || len == 0)
 		return first >= 0;
 	int last = bouncer_page_of_phys(phys + len - 1);
-	return last >= first && phys_of_page(last) - phys_of_page(first) == (phys_addr_t)(last - first) << PAGE_SHIFT;
+	return last >= first && bouncer_phys_of_page(last) - bouncer_phys_of_page(first) == (phys_addr_t)(last - first) << PAGE_SHIFT;
 }
 
-static bool in_arena(const void *p) { return (const uint8_t *)p >= arena && (const uint8_t *)p < arena + sizeof(arena); }
+bool bouncer_in_arena(const void *p) { return (const uint8_t *)p >= bouncer_arena && (const uint8_t *)p < bouncer_arena + sizeof(bouncer_arena); }
 
-static phys_addr_t phys_of_virt(const void *virt)
+phys_addr_t bouncer_phys_of_virt(const void *virt)
 {
-	size_t offset = (size_t)((const uint8_t *)virt - arena);
-	return phys_of_page((unsigned)(offset >> PAGE_SHIFT)) + (offset & (PAGE_SIZE - 1));
+	size_t offset = (size_t)((const uint8_t *)virt - bouncer_arena);
+	return bouncer_phys_of_page((unsigned)(offset >> PAGE_SHIFT)) + (offset & (PAGE_SIZE - 1));
 }
 
 void *bouncer_phys_to_virt(phys_addr_t phys)
@@ -110,17 +110,17 @@ void *bouncer_phys_to_virt(phys_addr_t phys)
 	int page = bouncer_page_of_phys(phys);
 	if (page < 0)
 		bouncer_bug(__FILE__, __LINE__, "phys_to_virt of an address that is not RAM");
-	return arena + ((size_t)page << PAGE_SHIFT) + (phys & (PAGE_SIZE - 1));
+	return bouncer_arena + ((size_t)page << PAGE_SHIFT) + (phys & (PAGE_SIZE - 1));
 }
 
 phys_addr_t bouncer_virt_to_phys(const void *virt)
 {
-	if (!in_arena(virt))
+	if (!bouncer_in_arena(virt))
 		bouncer_bug(__FILE__, __LINE__, "virt_to_phys of an address outside guest memory");
-	return phys_of_virt(virt);
+	return bouncer_phys_of_virt(virt);
 }
 
-bool bouncer_virt_addr_valid(const void *virt) { return in_arena(virt); }
+bool bouncer_virt_addr_valid(const void *virt) { return bouncer_in_arena(virt); }
 
 struct page *bouncer_pfn_to_page(unsigned long pfn)
 {
@@ -132,7 +132,7 @@ unsigned long bouncer_page_to_pfn(const struct page *page)
 {
 	if (page < pages || page >= pages + BOUNCER_KERNEL_PAGE_COUNT)
 		bouncer_bug(__FILE__, __LINE__, "page_to_pfn of a page outside the memory map");
-	return PHYS_PFN(phys_of_page((unsigned)(page - pages)));
+	return PHYS_PFN(bouncer_phys_of_page((unsigned)(page - pages)));
 }
 
 /* ---- the page allocator ---- */
@@ -160,8 +160,8 @@ static struct page *take_pages(unsigned count, unsigned highest, bool zero)
 	for (unsigned p = (unsigned)first; p < (unsigned)first + count; p++)
 		page_used[p] = true;
 	if (zero)
-		memset(arena + ((size_t)first << PAGE_SHIFT), 0, (size_t)count << PAGE_SHIFT);
-	bouncer_record(BOUNCER_KERNEL_EV_PAGES_ALLOC, 0, phys_of_page((unsigned)first), count, highest, NULL);
+		memset(bouncer_arena + ((size_t)first << PAGE_SHIFT), 0, (size_t)count << PAGE_SHIFT);
+	bouncer_record(BOUNCER_KERNEL_EV_PAGES_ALLOC, 0, bouncer_phys_of_page((unsigned)first), count, highest, NULL);
 	return &pages[first];
 }
 
@@ -186,7 +186,7 @@ void bouncer_free_pages(struct page *page, unsigned int order)
 			bouncer_bug(__FILE__, __LINE__, "free_pages of a free page");
 		page_used[p] = false;
 	}
-	bouncer_record(BOUNCER_KERNEL_EV_PAGES_FREE, 0, phys_of_page(first), count, 0, NULL);
+	bouncer_record(BOUNCER_KERNEL_EV_PAGES_FREE, 0, bouncer_phys_of_page(first), count, 0, NULL);
 }
 
 void *bouncer_memblock_alloc_low(phys_addr_t size, phys_addr_t align)
@@ -195,7 +195,7 @@ void *bouncer_memblock_alloc_low(phys_addr_t size, phys_addr_t align)
 	return page ? page_address(page) : NULL;
 }
 
-phys_addr_t bouncer_memblock_phys_mem_size(void) { return sizeof(arena); }
+phys_addr_t bouncer_memblock_phys_mem_size(void) { return sizeof(bouncer_arena); }
 
 uint64_t bouncer_kernel_alloc_buffer(uint32_t count, uint32_t highest_zone)
 {
@@ -210,7 +210,7 @@ void bouncer_kernel_free_buffer(uint64_t phys, uint32_t count)
 		return;
 	for (unsigned p = (unsigned)first; p < (unsigned)first + count && p < BOUNCER_KERNEL_PAGE_COUNT; p++)
 		page_used[p] = false;
-	bouncer_record(BOUNCER_KERNEL_EV_PAGES_FREE, 0, phys_of_page((unsigned)first), count, 0, NULL);
+	bouncer_record(BOUNCER_KERNEL_EV_PAGES_FREE, 0, bouncer_phys_of_page((unsigned)first), count, 0, NULL);
 }
 
 bool bouncer_kernel_page_free(uint64_t phys)
@@ -222,139 +222,7 @@ bool bouncer_kernel_page_free(uint64_t phys)
 int bouncer_kernel_page_state(uint64_t phys)
 {
 	int page = bouncer_page_of_phys(phys);
-	return page < 0 ? -1 : page_state[page];
+	return page < 0 ? -1 : bouncer_page_state[page];
 }
 
-/* ---- memory encryption: arch/x86/mm/pat/set_memory.c __set_memory_enc_dec ---- */
-
-bool cc_platform_has(enum cc_attr attr)
-{
-	switch (attr) {
-	case CC_ATTR_MEM_ENCRYPT:
-	case CC_ATTR_GUEST_MEM_ENCRYPT:
-		return bouncer_platform.guest_mem_encrypt;
-	default:
-		return false;
-	}
-}
-
-/* arch/x86/mm/mem_encrypt.c: every DMA of an encrypted guest goes to unencrypted addresses. */
-bool force_dma_unencrypted(struct device *dev) { return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT); }
-
-void bouncer_kernel_fail_conversion_after(int64_t count) { conversion_budget = count; }
-
-/* Converts page by page; the host fails the conversion when the budget runs out, leaving the
- * page it failed on in an unknown state (the VMM's enc_status_change_finish returned an error
- * and the caller cannot tell what the host did), and the arch code WARNs and returns -EIO. */
-static int set_memory_enc_dec(unsigned long addr, int numpages, bool enc)
-{
-	uint32_t kind = enc ? BOUNCER_KERNEL_EV_ENCRYPT : BOUNCER_KERNEL_EV_DECRYPT;
-	const void *virt = (const void *)addr;
-	int converted = 0;
-
-	if (!cc_platform_has(CC_ATTR_MEM_ENCRYPT))
-		return 0;
-	if (!in_arena(virt) || (addr & ~PAGE_MASK))
-		bouncer_bug(__FILE__, __LINE__, "set_memory_{en,de}crypted outside guest memory or unaligned");
-	unsigned first = (unsigned)(((const uint8_t *)virt - arena) >> PAGE_SHIFT);
-	if (numpages < 0 || first + (unsigned)numpages > BOUNCER_KERNEL_PAGE_COUNT)
-		bouncer_bug(__FILE__, __LINE__, "set_memory_{en,de}crypted past the end of guest memory");
-	for (; converted < numpages; converted++) {
-		unsigned p = first + (unsigned)converted;
-		if (conversion_budget == 0) {
-			conversion_budget = -1;
-			page_state[p] = BOUNCER_KERNEL_PAGE_UNKNOWN;
-			bouncer_warn(__FILE__, __LINE__, "CPA VMM failure to convert memory");
-			bouncer_record(kind, -EIO, phys_of_page(first), (u64)numpages, (u64)converted, NULL);
-			return -EIO;
-		}
-		if (conversion_budget > 0)
-			conversion_budget--;
-		page_state[p] = enc ? BOUNCER_KERNEL_PAGE_PRIVATE : BOUNCER_KERNEL_PAGE_SHARED;
-		if (!bouncer_platform.conversion_keeps_contents)
-			memset(arena + ((size_t)p << PAGE_SHIFT), 0, PAGE_SIZE);
-	}
-	bouncer_record(kind, 0, phys_of_page(first), (u64)numpages, (u64)converted, NULL);
-	return 0;
-}
-
-int set_memory_decrypted(unsigned long addr, int numpages) { return set_memory_enc_dec(addr, numpages, false); }
-int set_memory_encrypted(unsigned long addr, int numpages) { return set_memory_enc_dec(addr, numpages, true); }
-
-/* ---- copies, warnings, BUGs, work ---- */
-
-void *bouncer_memcpy(void *dst, const void *src, size_t len)
-{
-	if (len && (in_arena(dst) || in_arena(src)))
-		bouncer_record(BOUNCER_KERNEL_EV_COPY, 0, in_arena(dst) ? phys_of_virt(dst) : ~0ULL,
-			in_arena(src) ? phys_of_virt(src) : ~0ULL, len, NULL);
-	return memcpy(dst, src, len);
-}
-
-void *bouncer_memset(void *dst, int byte, size_t len)
-{
-	if (len && in_arena(dst))
-		bouncer_record(BOUNCER_KERNEL_EV_FILL, 0, phys_of_virt(dst), (u8)byte, len, NULL);
-	return memset(dst, byte, len);
-}
-
-void bouncer_warn(const char *file, int line, const char *what)
-{
-	bouncer_record(BOUNCER_KERNEL_EV_WARN, 0, (u64)line, 0, 0, what);
-}
-
-_Noreturn void bouncer_bug(const char *file, int line, const char *what)
-{
-	fprintf(stderr, "bouncer: kernel BUG at %s:%d: %s\n", file, line, what);
-	abort();
-}
-
-/* schedule_work: queued once until it runs, as a work item that is already pending is not
- * queued again. */
-static struct work_struct *pending_work[8];
-static unsigned pending_count;
-
-bool bouncer_schedule_work(struct work_struct *work)
-{
-	for (unsigned i = 0; i < pending_count; i++)
-		if (pending_work[i] == work)
-			return false;
-	if (pending_count == ARRAY_SIZE(pending_work))
-		bouncer_bug(__FILE__, __LINE__, "more pending work items than the shim holds");
-	pending_work[pending_count++] = work;
-	bouncer_record(BOUNCER_KERNEL_EV_WORK_QUEUED, 0, (u64)(uintptr_t)work, 0, 0, NULL);
-	return true;
-}
-
-int bouncer_kernel_run_work(void)
-{
-	int ran = 0;
-	while (pending_count) {
-		struct work_struct *work = pending_work[0];
-		memmove(pending_work, pending_work + 1, --pending_count * sizeof(pending_work[0]));
-		work->func(work);
-		ran++;
-	}
-	return ran;
-}
-
-void bouncer_work_reset(void) { pending_count = 0; }
-
-/* ---- CPU and device access ---- */
-
-bool bouncer_kernel_read(uint64_t phys, void *out, uint64_t len)
-{
-	if (!bouncer_phys_range_valid(phys, len))
-		return false;
-	memcpy(out, bouncer_phys_to_virt(phys), len);
-	return true;
-}
-
-bool bouncer_kernel_write(uint64_t phys, const void *in, uint64_t len)
-{
-	if (!bouncer_phys_range_valid(phys, len))
-		return false;
-	memcpy(bouncer_phys_to_virt(phys), in, len);
-	return true;
-}
 #endif
