@@ -96,6 +96,41 @@ public final class KernelGuest {
         bouncer_kernel_sync_single_for_device(Int32(device), dma, UInt64(size), Self.dir(direction))
     }
 
+    /// A scatterlist segment: what the driver set (`sg_set_page`) and, once mapped, what the DMA
+    /// API wrote back (`sg_dma_address`, `sg_dma_len`).
+    public struct Segment: Hashable, Sendable {
+        public var phys: UInt64
+        public var length: Int
+        public var dma: UInt64 = 0
+        public var dmaLength: Int = 0
+
+        public init(phys: UInt64, length: Int) {
+            self.phys = phys
+            self.length = length
+        }
+    }
+
+    /// `dma_map_sg_attrs`: the segments with their DMA addresses, or nil when it returned 0.
+    public func mapSg(device: Int, _ segments: [Segment], _ direction: DmaDirection, attrs: DmaAttrs = []) -> [Segment]? {
+        let phys = segments.map(\.phys), length = segments.map { UInt32($0.length) }
+        var dma = [UInt64](repeating: 0, count: segments.count), dmaLength = [UInt32](repeating: 0, count: segments.count)
+        let mapped = bouncer_kernel_map_sg(
+            Int32(device), phys, length, Int32(segments.count), Self.dir(direction), Self.attrs(attrs), &dma, &dmaLength)
+        guard mapped > 0 else { return nil }
+        return segments.indices.map {
+            var s = segments[$0]
+            s.dma = dma[$0]
+            s.dmaLength = Int(dmaLength[$0])
+            return s
+        }
+    }
+
+    public func unmapSg(device: Int, _ segments: [Segment], _ direction: DmaDirection, attrs: DmaAttrs = []) {
+        bouncer_kernel_unmap_sg(
+            Int32(device), segments.map(\.phys), segments.map { UInt32($0.length) }, segments.map(\.dma),
+            segments.map { UInt32($0.dmaLength) }, Int32(segments.count), Self.dir(direction), Self.attrs(attrs))
+    }
+
     /// `dma_alloc_coherent` (`GFP_ATOMIC` when `atomic`, else `GFP_KERNEL`): the CPU address's
     /// physical address and the DMA handle, or nil.
     public func allocCoherent(device: Int, size: Int, atomic: Bool = false) -> (phys: UInt64, dma: UInt64)? {

@@ -164,6 +164,53 @@ void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t si
 	dma_sync_single_for_device(dev, dma, size, dir);
 }
 
+/* A flat scatterlist (no chaining) over the given segments, as sg_set_page builds it. */
+static bool fill_sg(struct scatterlist *sg, const uint64_t *phys, const uint32_t *length, int nents)
+{
+	if (nents <= 0 || nents > (int)BOUNCER_KERNEL_MAX_SG)
+		return false;
+	memset(sg, 0, sizeof(*sg) * (size_t)nents);
+	for (int i = 0; i < nents; i++) {
+		if (!bouncer_phys_range_valid(phys[i], length[i]))
+			return false;
+		sg_set_page(&sg[i], phys_to_page(phys[i]), length[i], offset_in_page(phys[i]));
+	}
+	return true;
+}
+
+int bouncer_kernel_map_sg(int device, const uint64_t *phys, const uint32_t *length, int nents, int dir,
+	unsigned long attrs, uint64_t *dma, uint32_t *dma_length)
+{
+	struct scatterlist sg[BOUNCER_KERNEL_MAX_SG];
+	struct device *dev = device_at(device);
+	if (!dev || !valid_dma_direction(dir) || !fill_sg(sg, phys, length, nents))
+		return 0;
+	int mapped = (int)dma_map_sg_attrs(dev, sg, nents, dir, attrs);
+	for (int i = 0; i < nents; i++) {
+		dma[i] = mapped ? sg_dma_address(&sg[i]) : DMA_MAPPING_ERROR;
+		dma_length[i] = mapped ? sg_dma_len(&sg[i]) : 0;
+		if (mapped)
+			note_slot(dev, dma[i]);
+		bouncer_record(BOUNCER_KERNEL_EV_MAP, 0, phys[i], dma[i], length[i], NULL);
+	}
+	return mapped;
+}
+
+void bouncer_kernel_unmap_sg(int device, const uint64_t *phys, const uint32_t *length, const uint64_t *dma,
+	const uint32_t *dma_length, int nents, int dir, unsigned long attrs)
+{
+	struct scatterlist sg[BOUNCER_KERNEL_MAX_SG];
+	struct device *dev = device_at(device);
+	if (!dev || !valid_dma_direction(dir) || !fill_sg(sg, phys, length, nents))
+		return;
+	for (int i = 0; i < nents; i++) {
+		sg[i].dma_address = dma[i];
+		sg[i].dma_length = dma_length[i];
+		bouncer_record(BOUNCER_KERNEL_EV_UNMAP, 0, phys[i], dma[i], dma_length[i], NULL);
+	}
+	dma_unmap_sg_attrs(dev, sg, nents, dir, attrs);
+}
+
 bool bouncer_kernel_alloc_coherent(int device, uint64_t size, bool atomic, uint64_t *phys, uint64_t *dma)
 {
 	struct device *dev = device_at(device);

@@ -19,6 +19,13 @@ uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int
 void bouncer_kernel_unmap_single(int device, uint64_t dma, uint64_t size, int dir, unsigned long attrs) { }
 void bouncer_kernel_sync_single_for_cpu(int device, uint64_t dma, uint64_t size, int dir) { }
 void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t size, int dir) { }
+int bouncer_kernel_map_sg(int device, const uint64_t *phys, const uint32_t *length, int nents, int dir,
+	unsigned long attrs, uint64_t *dma, uint32_t *dma_length)
+{
+	return 0;
+}
+void bouncer_kernel_unmap_sg(int device, const uint64_t *phys, const uint32_t *length, const uint64_t *dma,
+	const uint32_t *dma_length, int nents, int dir, unsigned long attrs) { }
 uint64_t bouncer_kernel_alloc_buffer(uint32_t pages, uint32_t highest_zone) { return BOUNCER_KERNEL_DMA_MAPPING_ERROR; }
 void bouncer_kernel_free_buffer(uint64_t phys, uint32_t pages) { }
 bool bouncer_kernel_alloc_coherent(int device, uint64_t size, bool atomic, uint64_t *phys, uint64_t *dma)

@@ -131,6 +131,15 @@ void bouncer_kernel_unmap_single(int device, uint64_t dma, uint64_t size, int di
 void bouncer_kernel_sync_single_for_cpu(int device, uint64_t dma, uint64_t size, int dir);
 void bouncer_kernel_sync_single_for_device(int device, uint64_t dma, uint64_t size, int dir);
 
+/* dma_map_sg_attrs / dma_unmap_sg_attrs over up to BOUNCER_KERNEL_MAX_SG segments given as
+ * (phys, length): each segment's DMA address and length come back in dma/dma_length; the
+ * result is what dma_map_sg_attrs returns (0: failed). Unmap takes the segments as mapped. */
+#define BOUNCER_KERNEL_MAX_SG 64u
+int bouncer_kernel_map_sg(int device, const uint64_t *phys, const uint32_t *length, int nents, int dir,
+	unsigned long attrs, uint64_t *dma, uint32_t *dma_length);
+void bouncer_kernel_unmap_sg(int device, const uint64_t *phys, const uint32_t *length, const uint64_t *dma,
+	const uint32_t *dma_length, int nents, int dir, unsigned long attrs);
+
 /* A driver's buffer: whole pages from the page allocator (zone 0-2 as the highest allowed). */
 uint64_t bouncer_kernel_alloc_buffer(uint32_t pages, uint32_t highest_zone);
 void bouncer_kernel_free_buffer(uint64_t phys, uint32_t pages);

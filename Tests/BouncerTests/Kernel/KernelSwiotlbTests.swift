@@ -164,3 +164,27 @@ extension KernelTests {
         }
     }
 }
+
+extension KernelTests {
+    /// `dma_map_sg_attrs` through dma-direct: each segment bounced on its own.
+    @Suite struct Scatterlist {
+        @Test func eachSegmentIsBouncedIntoItsOwnSlotsAndUnmapCopiesEachBack() throws {
+            let g = try KernelGuest(platform: .tdx)
+            let dev = try g.addDevice()
+            let buffer = try #require(g.allocBuffer(pages: 2))
+            let pool = try #require(g.defaultPool)
+            #expect(g.write(phys: buffer, [1, 2, 3, 4]))
+            #expect(g.write(phys: buffer + 4096, [5, 6, 7, 8]))
+            let segments = [KernelGuest.Segment(phys: buffer, length: 4), KernelGuest.Segment(phys: buffer + 4096, length: 4)]
+            let mapped = try #require(g.mapSg(device: dev, segments, .bidirectional))
+            #expect(mapped.map(\.dmaLength) == [4, 4])
+            #expect(mapped.allSatisfy { $0.dma >= pool.start && $0.dma < pool.end })
+            #expect(mapped[0].dma != mapped[1].dma)
+            #expect(g.deviceRead(device: dev, dma: mapped[1].dma, count: 4) == [5, 6, 7, 8])
+            #expect(g.deviceWrite(device: dev, dma: mapped[0].dma, [9, 9]))
+            g.unmapSg(device: dev, mapped, .bidirectional)
+            #expect(g.read(phys: buffer, count: 4) == [9, 9, 3, 4])
+            #expect(g.read(phys: buffer + 4096, count: 4) == [5, 6, 7, 8])
+        }
+    }
+}
