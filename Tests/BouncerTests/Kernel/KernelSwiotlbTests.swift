@@ -188,3 +188,48 @@ extension KernelTests {
         }
     }
 }
+
+extension KernelTests {
+    /// How dma-direct and swiotlb place and translate a mapping for a device's constraints.
+    @Suite struct DeviceConstraints {
+        /// `swiotlb_align_offset`: with `min_align_mask` (NVMe's 4 KiB), the slot address keeps
+        /// the buffer's offset below the mask; without one the data starts at the slot's start.
+        @Test func minAlignMaskKeepsTheOffsetWithinThePage() throws {
+            let g = try KernelGuest(platform: .tdx)
+            var nvme = KernelDeviceConfig()
+            nvme.minAlignMask = 0xFFF
+            let dev = try g.addDevice(nvme)
+            let buffer = try #require(g.allocBuffer(pages: 1))
+            let dma = try #require(g.mapSingle(device: dev, phys: buffer + 0x923, size: 64, .toDevice))
+            #expect(dma & 0xFFF == 0x923)
+            let plain = try g.addDevice()
+            let other = try #require(g.mapSingle(device: plain, phys: buffer + 0x923, size: 64, .toDevice))
+            #expect(other & 0x7FF == 0)
+        }
+
+        /// `phys_to_dma` through the device's `dma_range_map`, and `dma_to_phys` back on unmap.
+        @Test func aRangeMapOffsetsTheDmaAddressAndUnmapFindsTheSlot() throws {
+            let g = try KernelGuest(platform: .tdx)
+            var bridged = KernelDeviceConfig()
+            bridged.range = (cpuStart: 0, dmaStart: 0x80_0000_0000, size: 1 << 36)
+            let dev = try g.addDevice(bridged)
+            let pool = try #require(g.defaultPool)
+            let buffer = try #require(g.allocBuffer(pages: 1))
+            #expect(g.write(phys: buffer, [7, 7, 7, 7]))
+            let dma = try #require(g.mapSingle(device: dev, phys: buffer, size: 4, .bidirectional))
+            #expect(dma >= pool.start + 0x80_0000_0000 && dma < pool.end + 0x80_0000_0000)
+            #expect(g.deviceWrite(device: dev, dma: dma, [1, 2]))
+            g.unmapSingle(device: dev, dma: dma, size: 4, .bidirectional)
+            #expect(g.read(phys: buffer, count: 4) == [1, 2, 7, 7])
+        }
+
+        /// A mapping longer than one 128-slot segment (256 KiB) cannot be bounced.
+        @Test func aMappingLargerThanASegmentFails() throws {
+            let g = try KernelGuest(platform: .tdx)
+            let dev = try g.addDevice()
+            let buffer = try #require(g.allocBuffer(pages: 80))
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 80 * 4096, .toDevice) == nil)
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 64 * 4096, .toDevice) != nil)
+        }
+    }
+}
