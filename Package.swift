@@ -1,9 +1,63 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 // Dependencies point one way: Policy <- Model <- {Transports, Oracle} <- Runner <- {Fuzz, Minimizer, Prover} <- CLI;
 // SMT (the Z3 layer) knows nothing of Bouncer.
 // The model knows nothing of Z3 or libFuzzer.
+//
+// The real kernel/dma (Sources/CKernelDMA, docs/KERNEL.md): compiled from the Linux tree in
+// BOUNCER_KERNEL_SRC, else from .kernel/linux-6.12 (scripts/kernel-src extracts it). Without a
+// usable tree the target builds a stub whose bouncer_kernel_status() says why. Nothing of the
+// kernel is committed. scripts/kernel-src checks the same files and version.
+let kernelShimVersion = "6.12"
+let kernelNeededFiles = [
+    "Makefile", "kernel/dma/swiotlb.c", "kernel/dma/direct.c", "kernel/dma/direct.h", "kernel/dma/pool.c",
+    "kernel/dma/mapping.c", "include/linux/swiotlb.h", "include/linux/dma-direct.h", "include/linux/dma-map-ops.h",
+    "include/linux/dma-mapping.h", "include/linux/dma-direction.h", "include/linux/iommu-helper.h",
+]
+
+/// The tree to build from, or why there is none.
+func kernelTree() -> (path: String?, reason: String) {
+    let given = Context.environment["BOUNCER_KERNEL_SRC"].flatMap { $0.isEmpty ? nil : $0 }
+    let path = given ?? Context.packageDirectory + "/.kernel/linux-" + kernelShimVersion
+    let fm = FileManager.default
+    guard fm.fileExists(atPath: path + "/kernel/dma") else {
+        return (nil, given == nil
+            ? "no kernel tree at \(path) (scripts/kernel-src extracts Debian's linux-source-\(kernelShimVersion) there)"
+            : "no kernel/dma in BOUNCER_KERNEL_SRC=\(path)")
+    }
+    let missing = kernelNeededFiles.filter { !fm.fileExists(atPath: path + "/" + $0) }
+    guard missing.isEmpty else { return (nil, "the kernel tree at \(path) lacks \(missing.joined(separator: " "))") }
+    var version = "unknown"
+    if let makefile = try? String(contentsOfFile: path + "/Makefile", encoding: .utf8) {
+        var fields: [String: String] = [:]
+        for line in makefile.split(separator: "\n").prefix(10) {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        if let v = fields["VERSION"], let p = fields["PATCHLEVEL"] { version = v + "." + p }
+    }
+    guard version == kernelShimVersion else {
+        return (nil, "the kernel tree at \(path) is Linux \(version); the shim covers the kernel/dma API of Linux \(kernelShimVersion)")
+    }
+    return (path, "")
+}
+
+let kernel = kernelTree()
+let kernelCSettings: [CSetting] =
+    [.headerSearchPath("shim")]
+    + (kernel.path.map { path in
+        [
+            .define("BOUNCER_KERNEL_TREE"),
+            .define("BOUNCER_KERNEL_TREE_PATH", to: "\"\(path)\""),
+            .define("BOUNCER_KERNEL_VERSION", to: "\"\(kernelShimVersion)\""),
+            // The tree's root, so that shim/linux/dma-*.h can include include/linux/dma-*.h and the
+            // wrappers kernel/dma/*.c; nothing else of the tree is on the include path.
+            .unsafeFlags(["-I", path, "-std=gnu11", "-fno-strict-aliasing", "-Wno-pointer-sign"]),
+        ]
+    } ?? [.define("BOUNCER_KERNEL_STUB_REASON", to: "\"\(kernel.reason)\"")])
+
 let package = Package(
     name: "Bouncer",
     platforms: [.macOS(.v13)],
@@ -47,6 +101,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The real kernel/dma, compiled from a kernel tree against the shim (docs/KERNEL.md).
+        .target(name: "CKernelDMA", cSettings: kernelCSettings),
+        // Boots the real code and drives it; depends on the model's types, never the reverse.
+        .target(name: "BouncerKernel", dependencies: ["CKernelDMA", "BouncerModel"]),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
@@ -55,6 +113,9 @@ let package = Package(
         .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-virtio"),
         .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-passthrough"),
         .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-system"),
-        .testTarget(name: "BouncerTests", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI"], path: "Tests/BouncerTests"),
+        .testTarget(
+            name: "BouncerTests",
+            dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel"],
+            path: "Tests/BouncerTests"),
     ]
 )

@@ -1,0 +1,5 @@
+/* kernel/dma/mapping.c of the kernel tree, compiled unmodified against the shim. */
+#ifdef BOUNCER_KERNEL_TREE
+#include "bouncer_shim.h"
+#include <kernel/dma/mapping.c>
+#endif

@@ -1,0 +1,2 @@
+/* From the kernel tree: see bouncer_shim.h. */
+#include <include/linux/iommu-helper.h>
