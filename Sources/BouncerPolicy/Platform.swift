@@ -74,7 +74,7 @@ public struct PlatformTerms<D: PolicyDomain> {
         self.init(
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
-            restrictedVirtioMemoryAccess: d.constant(p.confidential && p.restrictedVirtioMemoryAccess))
+            restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)))
     }
 }
 
