@@ -27,6 +27,16 @@ extension PolicyDomain {
             usable: or(not(b.swiotlbStrict), or(converted, not(p.confidential))))
     }
 
+    /// `rmem_swiotlb_device_init()`: a restricted-dma-pool is converted whatever the guest; on a
+    /// guest that is not confidential the conversion has nothing to do and the pool is encrypted,
+    /// otherwise it is recorded as `swiotlbPoolConverted` says.
+    @inlinable public func swiotlbRestrictedPoolConverted(
+        _ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>
+    ) -> PoolState<Self> {
+        let state = swiotlbPoolConverted(p, converted: or(converted, not(p.confidential)), b)
+        return PoolState(decrypted: and(state.decrypted, p.confidential), usable: state.usable)
+    }
+
     /// `swiotlb_tbl_map_single()` and `swiotlb_alloc()` with d5fd03cdd6c0: a pool serves a request
     /// only if it is usable and its recorded state is the one the request wants; before, any pool.
     @inlinable public func swiotlbPoolServes(_ pool: PoolState<Self>, wantShared: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {

@@ -72,10 +72,16 @@ struct PolicyQuery {
     var breaksSafeHostInputByInbound: Term { z.not(d.vmbusParsesPrivateCopy(b)) }
     var breaksSafeHostInputByUsedLength: Term { z.and(usedAccepted, d.lessThan(postedLength, usedLength)) }
 
-    /// The pages' real state in the pool a bounce lands in, the atomic pool, the restricted pool.
+    /// The pages' real state in the pool a bounce lands in, the atomic pool, the restricted pool:
+    /// decrypted, encrypted, or neither.
     var bouncePoolDecrypted: Term { pools.bounce.decrypted }
     var atomicPoolDecrypted: Term { pools.atomic.decrypted }
     var restrictedPoolDecrypted: Term { pools.restricted.decrypted }
+    var bouncePoolEncrypted: Term { pools.bounce.encrypted }
+    var atomicPoolEncrypted: Term { pools.atomic.encrypted }
+    var restrictedPoolEncrypted: Term { pools.restricted.encrypted }
+    /// The pool's pages are in the state the request wants.
+    func inState(decrypted: Term, encrypted: Term, wantShared: Term) -> Term { z.ite(wantShared, decrypted, encrypted) }
     var direct: Term { z.and(z.not(map.fail), z.not(map.bounce)) }
     /// swiotlb finds a pool for the bounce (`swiotlbPoolServes` and the rest, `SymbolicPools`).
     var bouncePoolServes: Term { pools.bounce.serves }
@@ -99,27 +105,29 @@ struct PolicyQuery {
     }
 
     /// CONF-TRUSTED broken: a trusted device's private memory mapped, bounced or allocated through
-    /// decrypted memory.
+    /// memory that is not encrypted.
     var breaksConfTrusted: Term {
         let mapped = z.and(z.not(req.ccShared), z.or([
-            z.and(bounced, bouncePoolDecrypted),
+            z.and(bounced, z.not(bouncePoolEncrypted)),
             z.and([direct, z.not(req.mmio), z.not(d.dmaAddressIsEncrypted(p, map.dmaAddress))]),
         ]))
         let allocated = z.or([
             alloc.decrypt,
-            z.and([alloc.fromAtomicPool, atomicAccepted, atomicPoolDecrypted]),
-            z.and([alloc.fromRestrictedPool, restrictedAccepted, restrictedPoolDecrypted]),
+            z.and([alloc.fromAtomicPool, atomicAccepted, z.not(atomicPoolEncrypted)]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(restrictedPoolEncrypted)]),
         ])
         return z.and([p.confidential, dev.trusted, z.or(mapped, allocated)])
     }
 
-    /// CONF-POOL broken: a pool serves a request for the other encryption state.
+    /// CONF-POOL broken: a pool serves a request for another encryption state than its pages'.
     var breaksConfPool: Term {
         let want = d.swiotlbWantsShared(p, dev.terms, b, req.terms)
         return z.and(p.confidential, z.or([
-            z.and([map.bounce, bouncePoolServes, z.not(d.same(bouncePoolDecrypted, want))]),
-            z.and([alloc.fromAtomicPool, atomicAccepted, z.not(d.same(atomicPoolDecrypted, alloc.wantShared))]),
-            z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(d.same(restrictedPoolDecrypted, alloc.wantShared))]),
+            z.and([map.bounce, bouncePoolServes, z.not(inState(decrypted: bouncePoolDecrypted, encrypted: bouncePoolEncrypted, wantShared: want))]),
+            z.and([alloc.fromAtomicPool, atomicAccepted,
+                   z.not(inState(decrypted: atomicPoolDecrypted, encrypted: atomicPoolEncrypted, wantShared: alloc.wantShared))]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted,
+                   z.not(inState(decrypted: restrictedPoolDecrypted, encrypted: restrictedPoolEncrypted, wantShared: alloc.wantShared))]),
         ]))
     }
 

@@ -3,11 +3,13 @@ import BouncerPolicy
 import SMT
 
 /// A pool as a query sees it: what the kernel recorded (from the policy), whether it may serve
-/// the request at hand, and the state its pages are really in.
+/// the request at hand, and the state its pages are really in: all decrypted, all encrypted, or
+/// neither after a conversion the host failed partway (`ConversionFault`).
 struct SymbolicPool {
     var recorded: PoolState<Z3Domain>
     var serves: Term
     var decrypted: Term
+    var encrypted: Term
 }
 
 /// The pools one request may meet. What the kernel records of each pool and which pool serves
@@ -49,21 +51,20 @@ struct SymbolicPools {
         // is what it asked for, where there was anything to convert.
         let atomicRecorded = d.atomicPoolDecrypted(setUp, b)
         firstChunk = z.boolean("atomic_pool.first_chunk")
+        let atomicDecrypted = z.and(
+            d.atomicPoolExpandDecrypts(setUp, poolDecrypted: atomicRecorded, empty: firstChunk, b), setUpConfidential)
         atomic = SymbolicPool(
             recorded: PoolState(decrypted: atomicRecorded, usable: z.boolean(value: true)),
             serves: d.atomicPoolServes(poolDecrypted: atomicRecorded, wantShared: allocWantsShared, b),
-            decrypted: z.and(d.atomicPoolExpandDecrypts(setUp, poolDecrypted: atomicRecorded, empty: firstChunk, b), setUpConfidential))
+            decrypted: atomicDecrypted, encrypted: z.not(atomicDecrypted))
 
         // The boot pool: `swiotlb_update_mem_attributes()` runs again when pseries turns secure.
         let boot = d.swiotlbPoolConverted(p, converted: bootConverted, b)
-        // A restricted-dma-pool: `probeDevice` converts it; on a guest not yet confidential the
-        // conversion has nothing to do and the pool is recorded encrypted.
-        let restrictedState = d.swiotlbPoolConverted(setUp, converted: z.or(restrictedConverted, z.not(setUpConfidential)), b)
-        let restrictedRecorded = PoolState<Z3Domain>(
-            decrypted: z.and(restrictedState.decrypted, setUpConfidential), usable: restrictedState.usable)
+        // A restricted-dma-pool, converted when the first device that uses it is probed.
+        let restrictedRecorded = d.swiotlbRestrictedPoolConverted(setUp, converted: restrictedConverted, b)
         restricted = SymbolicPool(
             recorded: restrictedRecorded, serves: d.swiotlbPoolServes(restrictedRecorded, wantShared: bounceWantsShared, b),
-            decrypted: z.and(restrictedConverted, setUpConfidential))
+            decrypted: z.and(restrictedConverted, setUpConfidential), encrypted: z.not(setUpConfidential))
 
         // A dynamic pool asks for the boot pool's state when it was made (before UV_ESM the boot
         // pool had not been converted); a transient one, made now for this request, for the
@@ -80,9 +81,11 @@ struct SymbolicPools {
         let memServes = z.ite(
             inDynamic, d.swiotlbPoolServes(dynamicState, wantShared: bounceWantsShared, b),
             z.ite(inTransient, z.and(bootServes, z.implies(fromAtomic, atomicForTransient)), bootServes))
+        // A failed conversion of the boot pool leaves it neither; a new pool is what it asked for.
         let memDecrypted = z.ite(
             inDynamic, z.and(dynamic, setUpConfidential),
             z.ite(inTransient, z.ite(fromAtomic, atomic.decrypted, transient), bootConverted))
+        let memEncrypted = z.ite(z.or(inDynamic, inTransient), z.not(memDecrypted), z.boolean(value: false))
 
         // `swiotlbSearches`: the restricted pool for a device that has one, else the default mem.
         let searchesRestricted = d.swiotlbSearches(
@@ -92,7 +95,8 @@ struct SymbolicPools {
                 decrypted: z.ite(searchesRestricted, restrictedRecorded.decrypted, memRecorded),
                 usable: z.ite(searchesRestricted, restrictedRecorded.usable, z.boolean(value: true))),
             serves: z.ite(searchesRestricted, restricted.serves, memServes),
-            decrypted: z.ite(searchesRestricted, restricted.decrypted, memDecrypted))
+            decrypted: z.ite(searchesRestricted, restricted.decrypted, memDecrypted),
+            encrypted: z.ite(searchesRestricted, restricted.encrypted, memEncrypted))
     }
 
     /// The restricted pool serving a coherent allocation (`swiotlb_alloc()`), which wants
@@ -108,7 +112,7 @@ struct SymbolicPools {
             ("restricted pool set_memory_decrypted", ok(restrictedConverted)),
             ("bounce pool", m.boolean(inDynamic) ? "dynamic" : m.boolean(inTransient) ? "transient" : "boot (or restricted)"),
             ("bounce pool recorded", m.boolean(bounce.recorded.decrypted) ? "decrypted" : "encrypted"),
-            ("bounce pool pages", m.boolean(bounce.decrypted) ? "decrypted" : "encrypted"),
+            ("bounce pool pages", m.boolean(bounce.decrypted) ? "decrypted" : m.boolean(bounce.encrypted) ? "encrypted" : "unknown"),
             ("atomic pool recorded", m.boolean(atomic.recorded.decrypted) ? "decrypted" : "encrypted"),
             ("atomic pool pages", m.boolean(atomic.decrypted) ? "decrypted" : "encrypted"),
         ]

@@ -48,6 +48,8 @@ import Testing
                 d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
                 // Pools.
                 converted.decrypted, converted.usable,
+                d.swiotlbRestrictedPoolConverted(p, converted: f[11], b).decrypted,
+                d.swiotlbRestrictedPoolConverted(p, converted: f[11], b).usable,
                 d.swiotlbPoolServes(PoolState(decrypted: f[9], usable: f[12]), wantShared: f[4], b),
                 d.swiotlbNewPoolDecrypted(wantShared: f[4], b),
                 d.swiotlbSearches(dev, isDeviceRestrictedPool: f[13], isDefaultMemPool: f[14]),
