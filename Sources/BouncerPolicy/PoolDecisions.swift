@@ -101,7 +101,8 @@ extension PolicyDomain {
     }
 
     /// `dma_direct_free()` after `dma_set_encrypted()`: the pages go back to the page allocator
-    /// unless the re-encryption failed; then they are leaked, or (before the fix) freed anyway.
+    /// unless the re-encryption failed; then they are leaked (Hellwig's 2022 fix in
+    /// `dma_direct_free()`), or before it freed anyway.
     @inlinable public func dmaDirectFreeLeaks(
         reencrypt: Boolean, conversionFailed: Boolean, _ b: BehaviourTerms<Self>
     ) -> Boolean {
