@@ -3,6 +3,16 @@
 extension PolicyDomain {
     // MARK: VMBus
 
+    /// `vmbus_onoffer()` with the Confidential VMBus series: an offer with `co_external_memory`
+    /// but not `co_ring_buffer`, or with either flag on a connection that is not confidential
+    /// (`vmbus_is_confidential()`) or older than `VERSION_WIN10_V6_0`, is dropped.
+    @inlinable public func vmbusOfferValid(
+        coRingBuffer: Boolean, coExternalMemory: Boolean, confidentialConnection: Boolean
+    ) -> Boolean {
+        let flags = or(coRingBuffer, coExternalMemory)
+        return and(not(and(coExternalMemory, not(coRingBuffer))), not(and(flags, not(confidentialConnection))))
+    }
+
     /// `vmbus_device_register()` with seed 000: a device whose channel has `co_external_memory`
     /// DMAs straight into private memory, so the kernel accepts it as trusted and disables its
     /// swiotlb (`swiotlb_dev_disable()`). Under the old behaviour it is an ordinary VMBus device.

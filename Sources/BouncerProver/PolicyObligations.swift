@@ -26,7 +26,7 @@ struct PolicyQuery {
     let sync: SymbolicBounce
     /// The transports: what a virtio device offers, whether a VMBus channel has
     /// `co_external_memory`, a used length against the length posted.
-    let virtioVersion1, virtioAccessPlatform, virtioSwiotlbOffered, coExternalMemory: Term
+    let virtioVersion1, virtioAccessPlatform, virtioSwiotlbOffered, coExternalMemory, coRingBuffer, vmbusLegacyHost: Term
     let usedLength, postedLength: Term
 
     init(_ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ profile: Profile) {
@@ -51,26 +51,11 @@ struct PolicyQuery {
         virtioAccessPlatform = z.boolean("VIRTIO_F_ACCESS_PLATFORM")
         virtioSwiotlbOffered = z.boolean("VIRTIO_F_SWIOTLB offered")
         coExternalMemory = z.boolean("co_external_memory")
+        coRingBuffer = z.boolean("co_ring_buffer")
+        vmbusLegacyHost = z.boolean("host older than VERSION_WIN10_V6_0")
         usedLength = z.word("used.len")
         postedLength = z.word("posted length")
     }
-
-    var virtioSwiotlbRegion: Term { d.virtioNegotiatesSwiotlb(offered: virtioSwiotlbOffered, b) }
-    var virtioAccepted: Term {
-        d.virtioFeaturesOk(p, version1: virtioVersion1, accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion, b)
-    }
-    var virtioDmaApi: Term { d.vringUseDmaApi(accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion) }
-    var vmbusAccepted: Term { d.vmbusDeviceAccepted(coExternalMemory: coExternalMemory, b) }
-    var usedAccepted: Term { d.virtioUsedLengthAccepted(length: usedLength, bufferLength: postedLength, b) }
-
-    /// What the transports' decisions break: a virtio device driven by guest-physical address, a
-    /// `co_external_memory` device not accepted (so bounced), GPADL memory freed after a failed
-    /// conversion, a packet parsed in the ring, a used length consumed past the buffer.
-    var breaksConfBounceByVirtio: Term { z.and([p.confidential, virtioAccepted, z.not(virtioDmaApi)]) }
-    var breaksConfTrustedByVmbus: Term { z.and([p.confidential, coExternalMemory, z.not(vmbusAccepted)]) }
-    var breaksConfFreelistByGpadl: Term { z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b))) }
-    var breaksSafeHostInputByInbound: Term { z.not(d.vmbusParsesPrivateCopy(b)) }
-    var breaksSafeHostInputByUsedLength: Term { z.and(usedAccepted, d.lessThan(postedLength, usedLength)) }
 
     /// The pages' real state in the pool a bounce lands in, the atomic pool, the restricted pool:
     /// decrypted, encrypted, or neither.

@@ -59,6 +59,7 @@ import Testing
                 d.dmaDirectFreeLeaks(reencrypt: f[12], conversionFailed: f[13], b),
                 // Transports.
                 d.vmbusDeviceAccepted(coExternalMemory: f[15], b),
+                d.vmbusOfferValid(coRingBuffer: f[13], coExternalMemory: f[15], confidentialConnection: f[14]),
                 d.gpadlDecrypts(p, isRing: f[12], coRingBuffer: f[13], coExternalMemory: f[15]),
                 d.gpadlLeaksAfterFailure(b), d.vmbusParsesPrivateCopy(b), swiotlbRegion,
                 d.virtioFeaturesOk(p, version1: version1, accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion, b),
