@@ -23,23 +23,23 @@ extension System {
         atomicPoolExpand(atomicPools.count - 1)
     }
 
-    /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it (pool.c always
-    /// calls `set_memory_decrypted()`; the series only for a decrypted pool), add it to the pool.
-    /// A failed decryption leaks the chunk.
+    /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it when the policy
+    /// says so (`atomicPoolExpandDecrypts`), add it to the pool; the first chunk fixes the pool's
+    /// state (`atomicPoolDecrypted`). A failed decryption leaks the chunk.
     mutating func atomicPoolExpand(_ pool: Int) {
         let count = AtomicPool.chunkPages
         let zone = atomicPools[pool].zone
         guard let first = memory.findFreePages(count, highest: zone), GuestMemory.zone(ofPage: first) == zone else { return }
         let pages = first ..< first + count
         memory.setOwner(pages, .atomicPool(pool))
-        let assumeDecrypted = behaviours.atomicPoolSelection == .assumeDecrypted
         let wasEmpty = atomicPools[pool].chunks.isEmpty
-        let decrypt = assumeDecrypted || (wasEmpty ? platform.confidential : atomicPools[pool].decrypted)
+        let decrypt = d.atomicPoolExpandDecrypts(
+            platformTerms, poolDecrypted: atomicPools[pool].decrypted, empty: wasEmpty, behaviourTerms)
         if decrypt && !setMemoryDecrypted(pages) {
             disposeAfterFailedConversion(pages, leak: d.leakAfterDecryptFailure(behaviourTerms), reason: .decryptFailed)
             return
         }
-        if wasEmpty { atomicPools[pool].decrypted = assumeDecrypted || platform.confidential }
+        if wasEmpty { atomicPools[pool].decrypted = d.atomicPoolDecrypted(platformTerms, behaviourTerms) }
         atomicPools[pool].chunks.append((first, count, 0))
     }
 
@@ -58,9 +58,7 @@ extension System {
     /// accepts (strict selection) and whose memory fits the zone, zeroed on the way out.
     mutating func atomicPoolAlloc(pages: Int, zone: Zone, wantShared: Bool) -> (pool: Int, first: Int)? {
         for pool in Self.atomicPoolOrder[zone.rawValue] where pool < atomicPools.count {
-            guard d.poolAccepts(
-                poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared,
-                strict: behaviours.atomicPoolSelection == .strict),
+            guard d.atomicPoolServes(poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared, behaviourTerms),
                 atomicPools[pool].zone.rawValue <= zone.rawValue
             else { continue }
             for c in atomicPools[pool].chunks.indices {

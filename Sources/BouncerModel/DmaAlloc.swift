@@ -44,8 +44,10 @@ extension System {
                 freePages(range)
                 return nil
             }
-            if decision.decrypt && !setMemoryDecrypted(range) {
-                disposeAfterFailedConversion(range, leak: d.leakAfterDecryptFailure(b), reason: .decryptFailed)
+            let failed = decision.decrypt && !setMemoryDecrypted(range)
+            let fate = d.dmaDirectAllocFate(decrypt: decision.decrypt, conversionFailed: failed, b)
+            if !fate.handedOut {
+                disposeAfterFailedConversion(range, leak: fate.leaked, reason: .decryptFailed)
                 return nil
             }
             let (lo, hi) = GuestMemory.byteRange(ofPages: range)
@@ -77,12 +79,10 @@ extension System {
         case .atomicPool(let pool):
             atomicPoolFree(pool, pages: range)
         case .pages:
-            if c.shared && platform.confidential {
-                if setMemoryEncrypted(range) {
-                    freePages(range)
-                } else {
-                    disposeAfterFailedConversion(range, leak: d.leakAfterReencryptFailure(behaviourTerms), reason: .reencryptFailed)
-                }
+            let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: c.shared)
+            let failed = reencrypt && !setMemoryEncrypted(range)
+            if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
+                disposeAfterFailedConversion(range, leak: true, reason: .reencryptFailed)
             } else {
                 freePages(range)
             }
