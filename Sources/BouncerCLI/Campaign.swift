@@ -30,13 +30,16 @@ struct Campaign: ParsableCommand {
     var jobs = 2
 
     @Option(name: .long, parsing: .upToNextOption, help: "Targets (default: all).")
-    var targets: [String] = []
+    var targets: [FuzzTarget] = []
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
-    @Option(name: .long, help: "Platforms inputs may run on, comma-separated (BOUNCER_PLATFORMS; default all).")
-    var platforms: String?
+    @Option(name: .long, parsing: .upToNextOption, help: "Platforms inputs may run on (BOUNCER_PLATFORMS; default all).")
+    var platform: [PlatformKind] = []
+
+    /// The fuzz targets' `BOUNCER_PLATFORMS`, when platforms were chosen.
+    var platforms: String? { platform.isEmpty ? nil : platform.map(\.rawValue).joined(separator: ",") }
 
     @Option(name: .long, help: "Campaign directory: working corpus, findings, logs, reports.")
     var out = "campaign"
@@ -52,9 +55,6 @@ struct Campaign: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0, jobs > 0 else { throw ValidationError("--seconds and --jobs must be positive") }
-        for t in targets where FuzzTarget(name: t) == nil {
-            throw ValidationError("unknown target '\(t)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
-        }
     }
 
     func run() throws {
@@ -63,7 +63,7 @@ struct Campaign: ParsableCommand {
         guard files.fileExists(atPath: "Package.swift") else {
             throw CommandFailure(code: 2, message: "run bouncer campaign from the package directory (no Package.swift here)")
         }
-        let chosen = targets.isEmpty ? FuzzTarget.allCases : targets.compactMap(FuzzTarget.init(name:))
+        let chosen = targets.isEmpty ? FuzzTarget.allCases : targets
         guard try execute("scripts/fuzz-build", []) == 0 else {
             throw CommandFailure(code: 2, message: "the release fuzzer build failed")
         }

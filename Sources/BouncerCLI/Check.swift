@@ -20,8 +20,8 @@ struct Check: ParsableCommand {
             reproduces); 2: an obligation unknown, usage or internal error.
             """)
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     @Option(name: .long, help: "Time budget in seconds.")
     var seconds: Double = 10
@@ -33,7 +33,7 @@ struct Check: ParsableCommand {
     var length = 200
 
     @Option(name: .long, parsing: .upToNextOption, help: "Platforms to run (default: all).")
-    var platform: [String] = []
+    var platform: [PlatformKind] = []
 
     @Option(name: .long, help: "Directory for reproducers.")
     var out = "reproducers"
@@ -46,16 +46,12 @@ struct Check: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0, length > 0 else { throw ValidationError("--seconds and --length must be positive") }
-        for p in platform where PlatformKind(rawValue: p) == nil {
-            throw ValidationError(
-                "unknown platform '\(p)'; expected one of: \(PlatformKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
     }
 
     func run() throws {
         let profile = try resolveProfile(profile)
         let corpusViolations = try replayCorpus(profile)
-        let platforms = platform.isEmpty ? PlatformKind.allCases : platform.compactMap(PlatformKind.init(rawValue:))
+        let platforms = platform.isEmpty ? PlatformKind.allCases : platform
         var rows = platforms.map { Row(platform: $0) }
         var reproducers: [String] = []
         var firstKnown = [String?](repeating: nil, count: KnownFindings.all.count)

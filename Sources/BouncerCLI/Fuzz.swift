@@ -19,8 +19,11 @@ struct Fuzz: ParsableCommand {
         // `cargo fuzz run TARGET [CORPUS...] --jobs N` reads the same way.
         aliases: ["run"])
 
-    @Argument(help: "Fuzz target: \(FuzzTarget.allCases.map(\.name).joined(separator: ", ")).")
-    var target: String
+    @Argument(help: "Fuzz target.")
+    var target: FuzzTarget?
+
+    @Flag(name: .long, help: "List the fuzz targets and stop.")
+    var list = false
 
     @Option(name: .customLong("corpus"), help: "A corpus directory (repeatable); new inputs go into the first (default: .fuzz/TARGET, with Corpus/TARGET).")
     var corpora: [String] = []
@@ -28,8 +31,8 @@ struct Fuzz: ParsableCommand {
     @Option(name: .long, help: "Fork-mode jobs (libFuzzer -fork=N).")
     var jobs = 1
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     @Option(name: .long, help: "Directory for reproducers and crash artifacts.")
     var out = "reproducers"
@@ -44,14 +47,16 @@ struct Fuzz: ParsableCommand {
     var libFuzzerArguments: [String] = []
 
     func validate() throws {
-        guard FuzzTarget(name: target) != nil else {
-            throw ValidationError("unknown target '\(target)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
-        }
+        guard list || target != nil else { throw ValidationError("give a fuzz target, or --list") }
         if let maxLen, maxLen <= 0 { throw ValidationError("--max-len must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
     }
 
     func run() throws {
+        guard let target = target?.name else {
+            for t in FuzzTarget.allCases { print(t.name) }
+            return
+        }
         _ = try resolveProfile(profile)
         let files = FileManager.default
         guard files.fileExists(atPath: "Package.swift") else {

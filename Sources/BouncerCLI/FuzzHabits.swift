@@ -2,15 +2,6 @@ import ArgumentParser
 import BouncerRunner
 import Foundation
 
-/// `bouncer list`: the fuzz targets and what each drives, as `cargo fuzz list` prints them.
-struct ListTargets: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the fuzz targets.")
-
-    func run() {
-        for target in FuzzTarget.allCases { print(target.name) }
-    }
-}
-
 /// `bouncer build`: the release fuzzer build every fuzzing command uses (`scripts/fuzz-build`).
 struct BuildTargets: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +28,7 @@ struct CorpusMinimize: ParsableCommand {
         abstract: "Minimise a fuzz target's corpus to the inputs that keep its coverage.",
         discussion: """
             Runs fuzz-TARGET with libFuzzer's -merge=1 from the corpus into a new directory, keeps \
-            every seed `bouncer corpus` writes (CI checks them), and only then swaps the new \
+            every seed `bouncer seeds` writes (CI checks them), and only then swaps the new \
             directory in; the old one is kept as DIR.before-cmin until the swap succeeded. Exit 0 \
             when done, 2 on usage or build errors (the corpus is then untouched).
             """)
@@ -95,8 +86,8 @@ struct TestCaseMinimize: ParsableCommand {
     @Argument(help: "The violating input.")
     var file: String
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     func validate() throws { try checkTarget(target) }
 

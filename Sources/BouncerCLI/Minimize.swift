@@ -19,8 +19,8 @@ struct Minimize: ParsableCommand {
     @Option(name: .long, help: "The fuzz target the input is for.")
     var target: String
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     @Option(name: .long, help: "Test name (a Swift identifier); derived from the invariant, profile and platform by default.")
     var name: String?

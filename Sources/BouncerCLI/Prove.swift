@@ -14,8 +14,8 @@ struct Prove: ParsableCommand {
             (a timeout is never reported as proved).
             """)
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     @Option(name: .long, parsing: .upToNextOption, help: "Only these obligation IDs.")
     var only: [String] = []

@@ -18,8 +18,8 @@ struct RandomTester: ParsableCommand {
     @Argument(help: "Fuzz target whose decoding to use.")
     var target: String
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 1

@@ -14,8 +14,8 @@ struct Replay: ParsableCommand {
     @Argument(help: "Scenario files in Bouncer's byte format.")
     var files: [String]
 
-    @Option(name: .long, help: "Profile: a built-in name or a profile file.")
-    var profile = "linux-upstream"
+    @OptionGroup var profileOption: ProfileOption
+    var profile: String { profileOption.profile }
 
     @Option(
         name: .long,

@@ -2,9 +2,9 @@ import ArgumentParser
 import BouncerPolicy
 import BouncerRunner
 
-struct CorpusCommand: ParsableCommand {
+struct Seeds: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "corpus",
+        commandName: "seeds",
         abstract: "Write the seed corpus: the hand-written scenarios, encoded, one file each.",
         discussion: """
             Writes DIR/TARGET/NAME.bounce for every fuzz target, and DIR/TARGET.dict: a libFuzzer \
@@ -38,7 +38,7 @@ struct CorpusCommand: ParsableCommand {
     /// Every distinct operation of the target's seeds, encoded, one dictionary entry each.
     func dictionary(_ target: FuzzTarget) -> String {
         var seen = Set<[UInt8]>()
-        var lines = ["# libFuzzer dictionary for fuzz-\(target.name), written by `bouncer corpus`: one entry per seed operation."]
+        var lines = ["# libFuzzer dictionary for fuzz-\(target.name), written by `bouncer seeds`: one entry per seed operation."]
         for (_, scenario) in SeedScenarios.seeds(for: target) {
             for op in scenario.operations {
                 let bytes = Array(ScenarioCodec.encode(Scenario(platform: scenario.platform, operations: [op]), target: target).dropFirst(2))
