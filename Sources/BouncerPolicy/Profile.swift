@@ -66,9 +66,15 @@ public struct Profile: Hashable, Sendable {
                 commits: "fixed by d5fd03cdd6c0, ad8d2326d264", breaks: "CONF-POOL"
             ) { $0.swiotlbPoolSelection = .assumeDecrypted },
             derive(
-                "cve-2024-35814", "swiotlb_bounce() copies a partial sync without clamping it to the slot",
+                "swiotlb-partial-sync", "swiotlb_bounce() copies a partial sync without clamping it to the slot",
                 commits: "fixed by 868c9ddc182b, e8068f2d756d", breaks: "SAFE-HOSTINPUT"
             ) { $0.swiotlbBounceBounds = .unchecked },
+            derive(
+                "cve-2024-35814",
+                "swiotlb_search_pool_area() tests alignment only against an original address, so swiotlb_alloc() hands out a page that begins in another holder's slot",
+                commits: "fixed by 04867a7a3332 (stable 6.6.24, 6.7.12, 6.8.3), with 823353b7cf0e; broken since 0eee5ae10256, bbb73a103fbb (6.3)",
+                breaks: "CONF-STALE"
+            ) { $0.swiotlbSlotAlignment = .origAddrOnly },
             derive(
                 "hv-gpadl-free-2024",
                 "VMBus frees ring, GPADL and netvsc buffers although re-encryption failed or the host kept the GPADL",

@@ -71,8 +71,8 @@ import Testing
     }
 
     /// A 4000-byte sync from offset 100 of a 512-byte mapping: clamped to the 412 bytes left, or,
-    /// before 868c9ddc182b (`cve-2024-35814`), copied as asked.
-    @Test(arguments: [("linux-upstream", UInt64(412)), ("cve-2024-35814", 4000)])
+    /// before 868c9ddc182b (`swiotlb-partial-sync`), copied as asked.
+    @Test(arguments: [("linux-upstream", UInt64(412)), ("swiotlb-partial-sync", 4000)])
     func aPartialSyncIsClampedToTheMappingOnlyOnceTheOverflowChecksExist(_ name: String, _ copied: UInt64) {
         var s = system(.tdx, profile(name))
         let (_, m) = mapFilledBuffer(&s, .fromDevice)
