@@ -9,7 +9,7 @@ import Testing
     /// The hand-written minimal sequence of each catalogue profile (InvariantTests), by length.
     static let handWritten: [String: Int] = [
         "cve-2022-0854": 6, "swiotlb-sync-bidi-2022": 7, "cve-2024-35939": 3,
-        "dma-direct-reencrypt-2022": 4, "swiotlb-pool-state-2026": 4, "swiotlb-partial-sync": 4,
+        "dma-direct-reencrypt-2022": 4, "swiotlb-pool-state-2026": 4, "swiotlb-partial-sync": 4, "cve-2024-35814": 4,
         // The transports (VmbusTests, VirtioTests).
         "hv-gpadl-free-2024": 4, "virtio-used-len": 4, "cvmbus-swiotlb": 4, "virtio-no-access-platform": 1,
     ]
