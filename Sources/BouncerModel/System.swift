@@ -41,7 +41,7 @@ public struct System: Sendable {
 
     /// Boots a guest: `swiotlb_init` places the default pool low in ZONE_DMA32 and
     /// `mem_encrypt_init` decrypts it (`swiotlb_update_mem_attributes`); `dma_atomic_pool_init`
-    /// creates the three atomic pools.
+    /// creates the three atomic pools where the kernel has them (`CONFIG_DMA_COHERENT_POOL`).
     public init(platform kind: PlatformKind, behaviours: Behaviours) {
         self.behaviours = behaviours
         platform = Platform(kind)
@@ -54,7 +54,7 @@ public struct System: Sendable {
         mappings.reserveCapacity(32)
         let pool = createSwiotlbPool(kind: .defaultPool, slots: SwiotlbPool.defaultSlots, zone: .dma32)!
         swiotlbUpdateMemAttributes(pool)
-        for zone in Zone.allCases { dmaAtomicPoolInit(zone) }
+        if platform.config.coherentPool { for zone in Zone.allCases { dmaAtomicPoolInit(zone) } }
         events.removeAll(keepingCapacity: true)
     }
 

@@ -36,6 +36,8 @@ public struct Platform: Hashable, Sendable {
     /// `mem_encrypt_setup_arch()` installs it for SEV, SNP and TDX guests, s390 `pv_init()` for
     /// protected guests. arm64 realms, pKVM guests and pseries secure VMs install nothing.
     public var restrictedVirtioMemoryAccess: Bool
+    /// The platform's kernel configuration (issue 16 item 2).
+    public var config: KernelConfig
 
     /// `vmbus_is_confidential()`: a paravisor offers Confidential VMBus to confidential TDX and
     /// SEV-SNP guests (CPUID 0x40000082).
@@ -55,6 +57,27 @@ public struct Platform: Hashable, Sendable {
         pageTableClearsForShared = kind == .sevSnp
         conversionKeepsContents = kind == .pkvm || kind == .s390Pv || kind == .nonConfidential
         restrictedVirtioMemoryAccess = [.tdx, .sevSnp, .sevSnpVtom, .s390Pv].contains(kind)
+        config = KernelConfig(kind)
+    }
+}
+
+/// What an architecture's kernel is built with and what its conversions allow, where that
+/// changes the DMA layer.
+public struct KernelConfig: Hashable, Sendable {
+    /// `CONFIG_DMA_COHERENT_POOL`: the atomic pools exist (kernel/dma/pool.c is built). x86's
+    /// `AMD_MEM_ENCRYPT` selects it (distribution x86 kernels, TDX guests included, have it) and
+    /// `DMA_DIRECT_REMAP` does (arm64: CCA realms, pKVM). s390 selects neither: no
+    /// `dma_atomic_pool_init()`, and `dma_direct_alloc_from_pool()` fails a non-blocking
+    /// allocation that needs shared memory (as does `swiotlb_alloc_tlb()`).
+    public var coherentPool: Bool
+    /// The host can make `set_memory_decrypted()` / `set_memory_encrypted()` fail. On s390 PV
+    /// they loop over `uv_set_shared()` / `uv_remove_shared()`, Ultravisor calls whose result is
+    /// ignored, and return 0 (arch/s390/mm/init.c): no host move makes them fail.
+    public var hostFailsConversions: Bool
+
+    public init(_ kind: PlatformKind) {
+        coherentPool = kind != .s390Pv
+        hostFailsConversions = kind != .s390Pv
     }
 }
 
