@@ -45,6 +45,8 @@ public struct System: Sendable {
     public init(platform kind: PlatformKind, behaviours: Behaviours) {
         self.behaviours = behaviours
         platform = Platform(kind)
+        platform.confidential = d.confidentialAtBoot(
+            PlatformTerms(d, platform), entersSecureModeLate: kind == .pseriesSvm, BehaviourTerms(d, behaviours))
         // Copies of a booted system keep these capacities, so a fuzz input's first objects do
         // not grow the arrays one reallocation at a time.
         events.reserveCapacity(16)
@@ -266,9 +268,10 @@ public struct System: Sendable {
 }
 
 extension System {
-    /// A pseries guest turns itself into a secure VM at runtime (`prom_init` → UV_ESM, seed 003):
-    /// all memory becomes secure, then `swiotlb_update_mem_attributes()` shares the default pool.
-    /// Pools and devices set up before the transition stay as they were.
+    /// A pseries guest booted as a normal one (`pseries-secure-mode = runtime`, seed 003) turns
+    /// itself into a secure VM (UV_ESM): all memory becomes secure, then
+    /// `swiotlb_update_mem_attributes()` shares the default pool. Pools and devices set up before
+    /// the transition stay as they were. In mainline this happens in `prom_init`, before boot.
     public mutating func enterSecureMode() {
         guard platform.kind == .pseriesSvm, !platform.confidential else { return }
         platform.confidential = true

@@ -42,6 +42,11 @@ public struct Behaviours: Hashable, Sendable {
     /// an original address, so `swiotlb_alloc()` (no original) gets any slot, and `swiotlb_alloc()`
     /// hands out the page of an unaligned slot (no refusal before 823353b7cf0e).
     public var swiotlbSlotAlignment: SlotAlignment = .allocAlignMask
+    /// When a pseries guest becomes a secure VM: in `prom_init` (`enter_secure_mode()`, UV_ESM),
+    /// before the kernel proper runs, so `cc_platform_has()` is true from boot (6a9c930bd775,
+    /// "powerpc/prom_init: Add the ESM call to prom_init", 2019), or as seed 003's scenario had it,
+    /// at runtime after devices were set up as for a normal guest (the `enterSecureMode` operation).
+    public var pseriesSecureMode: SecureModeEntry = .promInit
 
     // Transports
 
@@ -80,6 +85,7 @@ public enum SyncForDevice: String, CaseIterable, Sendable { case toDeviceOnly = 
 public enum BounceBounds: String, CaseIterable, Sendable { case clamped, unchecked }
 public enum ConversionFailure: String, CaseIterable, Sendable { case leak, free }
 public enum MapSgFailure: String, CaseIterable, Sendable { case unmapMapped = "unmap-mapped", abandonMapped = "abandon-mapped" }
+public enum SecureModeEntry: String, CaseIterable, Sendable { case promInit = "prom-init", runtime }
 public enum SlotAlignment: String, CaseIterable, Sendable { case allocAlignMask = "alloc-align-mask", origAddrOnly = "orig-addr-only" }
 public enum ExternalMemory: String, CaseIterable, Sendable { case accepted, bounced }
 public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = "in-place" }
@@ -122,6 +128,7 @@ extension Behaviours {
         .field("reencrypt-failure", \.reencryptFailure),
         .field("map-sg-failure", \.mapSgFailure),
         .field("swiotlb-slot-alignment", \.swiotlbSlotAlignment),
+        .field("pseries-secure-mode", \.pseriesSecureMode),
         .field("gpadl-release-failure", \.gpadlReleaseFailure),
         .field("vmbus-external-memory", \.vmbusExternalMemory),
         .field("vmbus-inbound", \.vmbusInbound),
@@ -150,6 +157,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var usedLenChecked: D.Boolean
     public var virtioSwiotlb: D.Boolean
     public var slotAlignmentChecked: D.Boolean
+    public var secureFromBoot: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -157,8 +165,9 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
-        slotAlignmentChecked: D.Boolean
+        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean
     ) {
+        self.secureFromBoot = secureFromBoot
         self.slotAlignmentChecked = slotAlignmentChecked
         self.leakGpadlOnFailure = leakGpadlOnFailure
         self.externalMemoryAccepted = externalMemoryAccepted
@@ -196,6 +205,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             accessPlatformRequired: d.constant(b.virtioAccessPlatform == .required),
             usedLenChecked: d.constant(b.virtioUsedLen == .checked),
             virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion),
-            slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask))
+            slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
+            secureFromBoot: d.constant(b.pseriesSecureMode == .promInit))
     }
 }

@@ -13,8 +13,9 @@ public enum PlatformKind: String, CaseIterable, Sendable {
 /// A platform as dma-direct sees it.
 public struct Platform: Hashable, Sendable {
     public var kind: PlatformKind
-    /// `cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)` right now. pseries starts as a normal guest and
-    /// becomes a secure VM at runtime (seed 003).
+    /// `cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)` right now. A pseries secure VM is one from
+    /// boot (`prom_init` calls UV_ESM before the kernel proper); `confidentialAtBoot` lets a
+    /// profile boot it as a normal guest that turns secure at runtime (seed 003).
     public var confidential: Bool
     /// Bits `dma_addr_unencrypted()` sets: arm64 CCA's `PROT_NS_SHARED`, the top IPA bit.
     public var dmaSharedMask: UInt64
@@ -45,7 +46,7 @@ public struct Platform: Hashable, Sendable {
 
     public init(_ kind: PlatformKind) {
         self.kind = kind
-        confidential = kind != .nonConfidential && kind != .pseriesSvm
+        confidential = kind != .nonConfidential
         dmaSharedMask = kind == .cca ? 1 << 47 : 0
         dmaEncryptedMask = kind == .sevSnp ? 1 << 51 : 0
         switch kind {
@@ -102,6 +103,18 @@ public struct PlatformTerms<D: PolicyDomain> {
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
             restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)))
+    }
+}
+
+extension PolicyDomain {
+    /// `cc_platform_has()` when the kernel proper starts. On pseries `prom_init` has already
+    /// switched to secure mode (`enter_secure_mode()`), so a secure VM is confidential from boot;
+    /// seed 003's scenario (`pseries-secure-mode = runtime`) boots it as a normal guest instead,
+    /// to turn secure later (`enterSecureMode`).
+    @inlinable public func confidentialAtBoot(
+        _ p: PlatformTerms<Self>, entersSecureModeLate: Boolean, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        and(p.confidential, or(not(entersSecureModeLate), b.secureFromBoot))
     }
 }
 

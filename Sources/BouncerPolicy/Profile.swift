@@ -46,6 +46,12 @@ public struct Profile: Hashable, Sendable {
             linuxUpstream,
             swiotlbForce,
             derive(
+                "pseries-late-secure-seed003",
+                "seed 003: a pseries guest boots as a normal guest and turns into a secure VM at runtime, with devices already set up",
+                commits: "seed 003 (RFC 'Virtio uses DMA API for all devices', 2018); mainline enters secure mode in prom_init",
+                breaks: nil
+            ) { $0.pseriesSecureMode = .runtime },
+            derive(
                 "cve-2022-0854", "swiotlb does not fill the slot on a FROM_DEVICE map",
                 commits: "fixed by ddbd89deb7d3, final form 901c7280ca0d", breaks: "CONF-STALE"
             ) { $0.swiotlbCopyOnMap = .toDeviceOnly },

@@ -1,6 +1,7 @@
 import BouncerModel
 import BouncerOracle
 import BouncerPolicy
+import BouncerRunner
 import SMT
 
 /// swiotlb's slot bookkeeping on one small pool, proved by induction: eight slots, up to three
@@ -231,12 +232,27 @@ struct SlotInduction {
     }
 }
 
+extension SlotInduction {
+    /// The refutation's shape in the concrete model: a one-slot bounce on a restricted-dma-pool
+    /// leaves the search index at slot 1, then `dma_alloc_coherent()` of a page asks
+    /// `swiotlb_alloc()` for two slots. Kept only if it replays (`replaying`).
+    static let pageAfterOneSlot = Scenario(platform: .tdx, operations: [
+        .probeDevice(DeviceConfig(restrictedPool: true)),
+        .kmalloc(size: 64, zone: .normal),
+        .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .toDevice, skipCpuSync: false),
+        .allocCoherent(device: 0, size: 4096, blocking: true),
+    ])
+}
+
 extension Obligation {
     static let slotInduction = Obligation(
         id: "SWIOTLB-NO-OVERLAP",
         statement: "Free counts always equal free run lengths and every holder is handed only the slots it holds, so no sequence of slot allocations (the profile's search, streaming mappings and swiotlb_alloc) and releases, of any length, gives two live holders a slot (eight-slot pool, by induction).",
         protects: .confStale
     ) { profile, options throws(SMTError) in
-        try SlotInduction.check(options, behaviours: profile.behaviours)
+        let outcome = try SlotInduction.check(options, behaviours: profile.behaviours)
+        guard case .refuted(var c) = outcome else { return outcome }
+        c.scenario = replaying(.confStale, profile, [SlotInduction.pageAfterOneSlot])
+        return .refuted(c)
     }
 }

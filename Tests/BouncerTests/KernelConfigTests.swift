@@ -54,4 +54,24 @@ import Testing
         let s390 = Runner.run(Scenario(platform: .s390Pv, operations: ops), profile: profile("cve-2024-35939"))
         #expect(s390.violations.isEmpty, "\(s390.violations)")
     }
+
+    /// pseries enters secure mode in `prom_init` (6a9c930bd775): confidential from boot, and the
+    /// runtime transition happens only under seed 003's profile.
+    @Test func pseriesIsSecureFromBootUnlessTheProfileTurnsItSecureLater() {
+        var upstream = System(platform: .pseriesSvm, behaviours: Behaviours())
+        #expect(upstream.platform.confidential)
+        #expect(upstream.swiotlbPools[0].decrypted)
+        #expect(upstream.atomicPools.allSatisfy { $0.decrypted })
+        let late = profile("pseries-late-secure-seed003")
+        var seed003 = System(platform: .pseriesSvm, behaviours: late.behaviours)
+        #expect(!seed003.platform.confidential)
+        seed003.enterSecureMode()
+        #expect(seed003.platform.confidential)
+        #expect(!seed003.atomicPools.contains { $0.decrypted })
+        upstream.enterSecureMode()
+        #expect(upstream.platform.confidential)
+        let trace = run([.enterSecureMode], on: .pseriesSvm).trace
+        #expect(trace.last?.hasSuffix("-- skipped") == true, "\(trace)")
+        #expect(run([.enterSecureMode], on: .pseriesSvm, late).trace.last?.hasSuffix("-- skipped") == false)
+    }
 }

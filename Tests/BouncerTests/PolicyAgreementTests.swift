@@ -66,7 +66,7 @@ import Testing
                 d.vringUseDmaApi(accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion),
                 d.virtioUsedLengthAccepted(length: w[9], bufferLength: w[4], b),
                 d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
-                d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b),
+                d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),

@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func aSharedRequestIsNeverServedByAPoolRecordedEncrypted() {
-        var s = System(platform: .pseriesSvm, behaviours: Behaviours())
+        var s = System(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
         s.probeDevice(untrusted)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.enterSecureMode()
@@ -127,7 +127,9 @@ import Testing
     }
 
     @Test func beforeTheSeriesAPoolWhoseDecryptionFailedWasStillUsed() {
-        var s = System(platform: .pseriesSvm, behaviours: profile("swiotlb-pool-state-2026").behaviours)
+        var behaviours = profile("swiotlb-pool-state-2026").behaviours
+        behaviours.pseriesSecureMode = .runtime
+        var s = System(platform: .pseriesSvm, behaviours: behaviours)
         s.probeDevice(untrusted)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.enterSecureMode()
