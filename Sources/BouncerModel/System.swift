@@ -43,9 +43,16 @@ public struct System: Sendable {
     /// `mem_encrypt_init` decrypts it (`swiotlb_update_mem_attributes`); `dma_atomic_pool_init`
     /// creates the three atomic pools where the kernel has them (`CONFIG_DMA_COHERENT_POOL`).
     public init(platform kind: PlatformKind, behaviours: Behaviours) {
+        self.init(Platform(kind), behaviours: behaviours)
+    }
+
+    /// Boots on a platform as given: a test may hand the model a deliberately wrong one (its DMA
+    /// encoding, say) to see the oracle, which has its own, report it.
+    init(_ platform: Platform, behaviours: Behaviours) {
+        let kind = platform.kind
         self.behaviours = behaviours
-        platform = Platform(kind)
-        platform.confidential = d.confidentialAtBoot(
+        self.platform = platform
+        self.platform.confidential = d.confidentialAtBoot(
             PlatformTerms(d, platform), entersSecureModeLate: kind == .pseriesSvm, BehaviourTerms(d, behaviours))
         // Copies of a booted system keep these capacities, so a fuzz input's first objects do
         // not grow the arrays one reallocation at a time.
