@@ -16,15 +16,22 @@ extension System {
         let source: CoherentSource
         let shared: Bool
         if decision.fromRestrictedPool, let pool = devices[device].restrictedPool {
-            // swiotlb_alloc(): order-aligned slots with no original buffer behind them.
+            // swiotlb_alloc(): slots aligned to the allocation's order (cbf53074a528) with no
+            // original buffer behind them; it hands out the page the first slot is in, after
+            // refusing a slot that does not start a page (823353b7cf0e) where the policy says so.
+            let size = UInt64(pages) << 12
             guard swiotlbPoolAccepts(pool, wantShared: decision.wantShared),
                 let slot = swiotlbPools[pool].search(
-                    orig: 0, allocSize: UInt64(pages) << 12, allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1,
-                    minAlignMask: 0)
+                    b, orig: 0, allocSize: size, allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1, minAlignMask: 0)
             else { return nil }
-            swiotlbPools[pool].allocate(at: slot, allocSize: UInt64(pages) << 12, offsetLow: 0)
+            swiotlbPools[pool].allocate(at: slot, allocSize: size, offsetLow: 0)
+            let tlb = swiotlbPools[pool].start + UInt64(slot) << IOTLB.shift
+            phys = d.swiotlbAllocPage(tlbAddress: tlb)
+            if phys != tlb && d.swiotlbAllocRefusesUnaligned(b) {
+                _ = swiotlbPools[pool].release(slotIndex: slot, offsetLow: 0)
+                return nil
+            }
             for i in slot ..< slot + pages * 2 { swiotlbPools[pool].slots[i].coherent = Int32(handle) }
-            phys = swiotlbPools[pool].start + UInt64(slot) << IOTLB.shift
             source = .restrictedPool(pool)
             shared = swiotlbPools[pool].decrypted
             let lo = GuestMemory.byteIndex(ofPhys: phys)!
@@ -75,6 +82,7 @@ extension System {
         let range = first ..< first + c.pages
         switch c.source {
         case .restrictedPool(let pool):
+            // swiotlb_free() releases the slots at the page's address (`swiotlb_release_slots()`).
             _ = swiotlbPools[pool].release(slotIndex: Int((c.phys - swiotlbPools[pool].start) >> IOTLB.shift), offsetLow: 0)
         case .atomicPool(let pool):
             atomicPoolFree(pool, pages: range)

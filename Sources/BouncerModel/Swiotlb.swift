@@ -56,7 +56,7 @@ extension System {
         for pool in swiotlbPools.indices
         where swiotlbSearches(device, pool) && swiotlbPoolAccepts(pool, wantShared: wantShared) {
             if let slot = swiotlbPools[pool].search(
-                orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+                behaviourTerms, orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
             {
                 swiotlbPools[pool].allocate(
                     at: slot, allocSize: allocSize,
@@ -72,7 +72,7 @@ extension System {
         guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared)
         else { return nil }
         guard let slot = swiotlbPools[pool].search(
-            orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+            behaviourTerms, orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
         else {
             // swiotlb_dyn_free(): a transient pool that cannot hold the request goes at once.
             swiotlbFreeTransient(pool)

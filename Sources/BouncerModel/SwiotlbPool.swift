@@ -83,13 +83,15 @@ public struct SwiotlbPool: Sendable {
 
     /// `swiotlb_search_pool_area()` over the pool's single area: the first run of `nslots` free
     /// slots whose start satisfies the alignment masks, searching from `index` in strides.
-    func search(orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, minAlignMask: UInt64) -> Int? {
+    func search(
+        _ b: BehaviourTerms<ConcreteDomain>, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, minAlignMask: UInt64
+    ) -> Int? {
         let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
         let nslabs = slots.count
         guard nslots > 0, nslots <= nslabs - used, nslots <= IOTLB.segmentSlots else { return nil }
         let (alignMask, iotlbAlignMask) = d.swiotlbSearchMasks(
-            allocAlignMask: allocAlignMask, minAlignMask: minAlignMask, allocSize: allocSize)
+            b, allocAlignMask: allocAlignMask, minAlignMask: minAlignMask, allocSize: allocSize)
         let stride = Int(max(alignMask, iotlbAlignMask) >> IOTLB.shift) + 1
         // wrap_area_index(): the search wraps to the start of the area, not modulo.
         func wrap(_ i: Int) -> Int { i >= nslabs ? 0 : i }

@@ -41,10 +41,19 @@ public struct System: Sendable {
 
     /// Boots a guest: `swiotlb_init` places the default pool low in ZONE_DMA32 and
     /// `mem_encrypt_init` decrypts it (`swiotlb_update_mem_attributes`); `dma_atomic_pool_init`
-    /// creates the three atomic pools.
+    /// creates the three atomic pools where the kernel has them (`CONFIG_DMA_COHERENT_POOL`).
     public init(platform kind: PlatformKind, behaviours: Behaviours) {
+        self.init(Platform(kind), behaviours: behaviours)
+    }
+
+    /// Boots on a platform as given: a test may hand the model a deliberately wrong one (its DMA
+    /// encoding, say) to see the oracle, which has its own, report it.
+    init(_ platform: Platform, behaviours: Behaviours) {
+        let kind = platform.kind
         self.behaviours = behaviours
-        platform = Platform(kind)
+        self.platform = platform
+        self.platform.confidential = d.confidentialAtBoot(
+            PlatformTerms(d, platform), entersSecureModeLate: kind == .pseriesSvm, BehaviourTerms(d, behaviours))
         // Copies of a booted system keep these capacities, so a fuzz input's first objects do
         // not grow the arrays one reallocation at a time.
         events.reserveCapacity(16)
@@ -54,7 +63,7 @@ public struct System: Sendable {
         mappings.reserveCapacity(32)
         let pool = createSwiotlbPool(kind: .defaultPool, slots: SwiotlbPool.defaultSlots, zone: .dma32)!
         swiotlbUpdateMemAttributes(pool)
-        for zone in Zone.allCases { dmaAtomicPoolInit(zone) }
+        if platform.config.coherentPool { for zone in Zone.allCases { dmaAtomicPoolInit(zone) } }
         events.removeAll(keepingCapacity: true)
     }
 
@@ -266,9 +275,10 @@ public struct System: Sendable {
 }
 
 extension System {
-    /// A pseries guest turns itself into a secure VM at runtime (`prom_init` → UV_ESM, seed 003):
-    /// all memory becomes secure, then `swiotlb_update_mem_attributes()` shares the default pool.
-    /// Pools and devices set up before the transition stay as they were.
+    /// A pseries guest booted as a normal one (`pseries-secure-mode = runtime`, seed 003) turns
+    /// itself into a secure VM (UV_ESM): all memory becomes secure, then
+    /// `swiotlb_update_mem_attributes()` shares the default pool. Pools and devices set up before
+    /// the transition stay as they were. In mainline this happens in `prom_init`, before boot.
     public mutating func enterSecureMode() {
         guard platform.kind == .pseriesSvm, !platform.confidential else { return }
         platform.confidential = true

@@ -50,14 +50,38 @@ enum ConfidentialityChecks {
         }
     }
 
+    /// Where the handed-out address leads, by the oracle's own `AddressEncoding`.
+    static func resolve(_ s: System, _ h: Handout) -> (shared: Bool, phys: UInt64) {
+        let encoding = AddressEncoding(s.platform.kind)
+        return (encoding.namesSharedAlias(h.dma), encoding.phys(h.dma, rangeOffset: s.devices[h.device].config.dmaRangeOffset))
+    }
+
+    /// A handed-out address must lead into guest memory: outside it the device reaches whatever
+    /// the host put there, and the driver's buffer is not what it gets.
+    static func outsideMemory(_ s: System, _ h: Handout, phys: UInt64, size: UInt32, _ invariant: InvariantID, _ step: Int) -> Violation? {
+        var at = phys & ~(GuestMemory.pageSize - 1)
+        let end = phys &+ UInt64(size)
+        while at < end {
+            if GuestMemory.page(ofPhys: at) == nil {
+                return Violation(
+                    invariant: invariant, site: h.site, step: step, location: h.location(s),
+                    detail: "resolves to \(hex(max(at, phys))), outside guest memory")
+            }
+            at += GuestMemory.pageSize
+        }
+        return nil
+    }
+
     static func untrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int) -> Violation? {
-        if !s.dmaAddressIsUnencrypted(h.dma) {
+        let target = resolve(s, h)
+        if !target.shared {
             return Violation(
                 invariant: .confBounce, site: h.site, step: step, location: h.location(s),
                 detail: "an untrusted device was given the encrypted (private) alias of guest memory")
         }
+        if let v = outsideMemory(s, h, phys: target.phys, size: size, .confBounce, step) { return v }
         var violation: Violation?
-        forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
+        forEachPage(target.phys, UInt64(size)) { page in
             if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.states[page]
             let owner = s.memory.owners[page]
@@ -77,8 +101,10 @@ enum ConfidentialityChecks {
     }
 
     static func trustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int) -> Violation? {
+        let phys = resolve(s, h).phys
+        if let v = outsideMemory(s, h, phys: phys, size: size, .confTrusted, step) { return v }
         var violation: Violation?
-        forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
+        forEachPage(phys, UInt64(size)) { page in
             if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.states[page]
             guard state != .encrypted else { return true }

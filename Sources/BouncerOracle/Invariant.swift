@@ -55,6 +55,8 @@ public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringC
     case privateBytes
     /// What a freed or unmapped object held was not released.
     case release
+    /// A holder of swiotlb memory was handed bytes of a slot it does not hold.
+    case slotShared
 
     public var description: String {
         switch self {
@@ -70,6 +72,7 @@ public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringC
         case .freedPage: "page freed"
         case .privateBytes: "private bytes on a visible page"
         case .release: "release"
+        case .slotShared: "swiotlb slot not held"
         }
     }
 }

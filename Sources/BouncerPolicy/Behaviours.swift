@@ -36,6 +36,17 @@ public struct Behaviours: Hashable, Sendable {
     /// `dma_direct_map_sg()` unmaps the entries it already mapped when a later one fails, or
     /// abandons them.
     public var mapSgFailure: MapSgFailure = .unmapMapped
+    /// `swiotlb_search_pool_area()`: the allocation's alignment is tested on every slot and the
+    /// device's `min_align_mask` apart from it (04867a7a3332, the fix for CVE-2024-35814), or, as
+    /// 0eee5ae10256 and bbb73a103fbb left it, both are folded into one mask tested only against
+    /// an original address, so `swiotlb_alloc()` (no original) gets any slot, and `swiotlb_alloc()`
+    /// hands out the page of an unaligned slot (no refusal before 823353b7cf0e).
+    public var swiotlbSlotAlignment: SlotAlignment = .allocAlignMask
+    /// When a pseries guest becomes a secure VM: in `prom_init` (`enter_secure_mode()`, UV_ESM),
+    /// before the kernel proper runs, so `cc_platform_has()` is true from boot (6a9c930bd775,
+    /// "powerpc/prom_init: Add the ESM call to prom_init", 2019), or as seed 003's scenario had it,
+    /// at runtime after devices were set up as for a normal guest (the `enterSecureMode` operation).
+    public var pseriesSecureMode: SecureModeEntry = .promInit
 
     // Transports
 
@@ -74,6 +85,8 @@ public enum SyncForDevice: String, CaseIterable, Sendable { case toDeviceOnly = 
 public enum BounceBounds: String, CaseIterable, Sendable { case clamped, unchecked }
 public enum ConversionFailure: String, CaseIterable, Sendable { case leak, free }
 public enum MapSgFailure: String, CaseIterable, Sendable { case unmapMapped = "unmap-mapped", abandonMapped = "abandon-mapped" }
+public enum SecureModeEntry: String, CaseIterable, Sendable { case promInit = "prom-init", runtime }
+public enum SlotAlignment: String, CaseIterable, Sendable { case allocAlignMask = "alloc-align-mask", origAddrOnly = "orig-addr-only" }
 public enum ExternalMemory: String, CaseIterable, Sendable { case accepted, bounced }
 public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = "in-place" }
 public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
@@ -114,6 +127,8 @@ extension Behaviours {
         .field("decrypt-failure", \.decryptFailure),
         .field("reencrypt-failure", \.reencryptFailure),
         .field("map-sg-failure", \.mapSgFailure),
+        .field("swiotlb-slot-alignment", \.swiotlbSlotAlignment),
+        .field("pseries-secure-mode", \.pseriesSecureMode),
         .field("gpadl-release-failure", \.gpadlReleaseFailure),
         .field("vmbus-external-memory", \.vmbusExternalMemory),
         .field("vmbus-inbound", \.vmbusInbound),
@@ -141,14 +156,19 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var accessPlatformRequired: D.Boolean
     public var usedLenChecked: D.Boolean
     public var virtioSwiotlb: D.Boolean
+    public var slotAlignmentChecked: D.Boolean
+    public var secureFromBoot: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
         copyOnMapAllDirections: D.Boolean, syncForDeviceAllDirections: D.Boolean, bounceClamped: D.Boolean,
         leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
-        accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean
+        accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
+        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean
     ) {
+        self.secureFromBoot = secureFromBoot
+        self.slotAlignmentChecked = slotAlignmentChecked
         self.leakGpadlOnFailure = leakGpadlOnFailure
         self.externalMemoryAccepted = externalMemoryAccepted
         self.inboundCopied = inboundCopied
@@ -184,6 +204,8 @@ public struct BehaviourTerms<D: PolicyDomain> {
             inboundCopied: d.constant(b.vmbusInbound == .copy),
             accessPlatformRequired: d.constant(b.virtioAccessPlatform == .required),
             usedLenChecked: d.constant(b.virtioUsedLen == .checked),
-            virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion))
+            virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion),
+            slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
+            secureFromBoot: d.constant(b.pseriesSecureMode == .promInit))
     }
 }

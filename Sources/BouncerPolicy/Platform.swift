@@ -13,8 +13,9 @@ public enum PlatformKind: String, CaseIterable, Sendable {
 /// A platform as dma-direct sees it.
 public struct Platform: Hashable, Sendable {
     public var kind: PlatformKind
-    /// `cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)` right now. pseries starts as a normal guest and
-    /// becomes a secure VM at runtime (seed 003).
+    /// `cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)` right now. A pseries secure VM is one from
+    /// boot (`prom_init` calls UV_ESM before the kernel proper); `confidentialAtBoot` lets a
+    /// profile boot it as a normal guest that turns secure at runtime (seed 003).
     public var confidential: Bool
     /// Bits `dma_addr_unencrypted()` sets: arm64 CCA's `PROT_NS_SHARED`, the top IPA bit.
     public var dmaSharedMask: UInt64
@@ -36,6 +37,8 @@ public struct Platform: Hashable, Sendable {
     /// `mem_encrypt_setup_arch()` installs it for SEV, SNP and TDX guests, s390 `pv_init()` for
     /// protected guests. arm64 realms, pKVM guests and pseries secure VMs install nothing.
     public var restrictedVirtioMemoryAccess: Bool
+    /// The platform's kernel configuration (issue 16 item 2).
+    public var config: KernelConfig
 
     /// `vmbus_is_confidential()`: a paravisor offers Confidential VMBus to confidential TDX and
     /// SEV-SNP guests (CPUID 0x40000082).
@@ -43,7 +46,7 @@ public struct Platform: Hashable, Sendable {
 
     public init(_ kind: PlatformKind) {
         self.kind = kind
-        confidential = kind != .nonConfidential && kind != .pseriesSvm
+        confidential = kind != .nonConfidential
         dmaSharedMask = kind == .cca ? 1 << 47 : 0
         dmaEncryptedMask = kind == .sevSnp ? 1 << 51 : 0
         switch kind {
@@ -55,6 +58,27 @@ public struct Platform: Hashable, Sendable {
         pageTableClearsForShared = kind == .sevSnp
         conversionKeepsContents = kind == .pkvm || kind == .s390Pv || kind == .nonConfidential
         restrictedVirtioMemoryAccess = [.tdx, .sevSnp, .sevSnpVtom, .s390Pv].contains(kind)
+        config = KernelConfig(kind)
+    }
+}
+
+/// What an architecture's kernel is built with and what its conversions allow, where that
+/// changes the DMA layer.
+public struct KernelConfig: Hashable, Sendable {
+    /// `CONFIG_DMA_COHERENT_POOL`: the atomic pools exist (kernel/dma/pool.c is built). x86's
+    /// `AMD_MEM_ENCRYPT` selects it (distribution x86 kernels, TDX guests included, have it) and
+    /// `DMA_DIRECT_REMAP` does (arm64: CCA realms, pKVM). s390 selects neither: no
+    /// `dma_atomic_pool_init()`, and `dma_direct_alloc_from_pool()` fails a non-blocking
+    /// allocation that needs shared memory (as does `swiotlb_alloc_tlb()`).
+    public var coherentPool: Bool
+    /// The host can make `set_memory_decrypted()` / `set_memory_encrypted()` fail. On s390 PV
+    /// they loop over `uv_set_shared()` / `uv_remove_shared()`, Ultravisor calls whose result is
+    /// ignored, and return 0 (arch/s390/mm/init.c): no host move makes them fail.
+    public var hostFailsConversions: Bool
+
+    public init(_ kind: PlatformKind) {
+        coherentPool = kind != .s390Pv
+        hostFailsConversions = kind != .s390Pv
     }
 }
 
@@ -79,6 +103,18 @@ public struct PlatformTerms<D: PolicyDomain> {
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
             restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)))
+    }
+}
+
+extension PolicyDomain {
+    /// `cc_platform_has()` when the kernel proper starts. On pseries `prom_init` has already
+    /// switched to secure mode (`enter_secure_mode()`), so a secure VM is confidential from boot;
+    /// seed 003's scenario (`pseries-secure-mode = runtime`) boots it as a normal guest instead,
+    /// to turn secure later (`enterSecureMode`).
+    @inlinable public func confidentialAtBoot(
+        _ p: PlatformTerms<Self>, entersSecureModeLate: Boolean, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        and(p.confidential, or(not(entersSecureModeLate), b.secureFromBoot))
     }
 }
 

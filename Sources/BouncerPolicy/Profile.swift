@@ -46,6 +46,12 @@ public struct Profile: Hashable, Sendable {
             linuxUpstream,
             swiotlbForce,
             derive(
+                "pseries-late-secure-seed003",
+                "seed 003: a pseries guest boots as a normal guest and turns into a secure VM at runtime, with devices already set up",
+                commits: "seed 003 (RFC 'Virtio uses DMA API for all devices', 2018); mainline enters secure mode in prom_init",
+                breaks: nil
+            ) { $0.pseriesSecureMode = .runtime },
+            derive(
                 "cve-2022-0854", "swiotlb does not fill the slot on a FROM_DEVICE map",
                 commits: "fixed by ddbd89deb7d3, final form 901c7280ca0d", breaks: "CONF-STALE"
             ) { $0.swiotlbCopyOnMap = .toDeviceOnly },
@@ -66,9 +72,15 @@ public struct Profile: Hashable, Sendable {
                 commits: "fixed by d5fd03cdd6c0, ad8d2326d264", breaks: "CONF-POOL"
             ) { $0.swiotlbPoolSelection = .assumeDecrypted },
             derive(
-                "cve-2024-35814", "swiotlb_bounce() copies a partial sync without clamping it to the slot",
+                "swiotlb-partial-sync", "swiotlb_bounce() copies a partial sync without clamping it to the slot",
                 commits: "fixed by 868c9ddc182b, e8068f2d756d", breaks: "SAFE-HOSTINPUT"
             ) { $0.swiotlbBounceBounds = .unchecked },
+            derive(
+                "cve-2024-35814",
+                "swiotlb_search_pool_area() tests alignment only against an original address, so swiotlb_alloc() hands out a page that begins in another holder's slot",
+                commits: "fixed by 04867a7a3332 (stable 6.6.24, 6.7.12, 6.8.3), with 823353b7cf0e; broken since 0eee5ae10256, bbb73a103fbb (6.3)",
+                breaks: "CONF-STALE"
+            ) { $0.swiotlbSlotAlignment = .origAddrOnly },
             derive(
                 "hv-gpadl-free-2024",
                 "VMBus frees ring, GPADL and netvsc buffers although re-encryption failed or the host kept the GPADL",

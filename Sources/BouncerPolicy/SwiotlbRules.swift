@@ -78,17 +78,35 @@ extension PolicyDomain {
         shiftRight(add(bytes, constant(IOTLB.slotSize - 1)), IOTLB.shift)
     }
 
-    /// `swiotlb_search_pool_area()`'s masks: the slot alignment the allocation needs (at least a
-    /// slot, a page for a page or more when nothing else is asked) and the `min_align_mask`
-    /// bits above a slot that the slot address must share with the original address.
+    /// `swiotlb_search_pool_area()`'s masks: the slot alignment the allocation needs and the
+    /// `min_align_mask` bits above it that the slot address must share with the original address.
+    /// Since 04867a7a3332 (CVE-2024-35814) the allocation's alignment is its own mask (at least a
+    /// slot; a page for a page or more when nothing else is asked), tested on every slot. Before
+    /// it (0eee5ae10256, bbb73a103fbb) `alloc_align_mask`, `min_align_mask` and the page bits of a
+    /// large request were folded into the second mask alone, which `swiotlbSlotSuitable` tests only
+    /// against an original address, so the first mask is a slot's and holds for every slot.
     @inlinable public func swiotlbSearchMasks(
-        allocAlignMask: Word, minAlignMask: Word, allocSize: Word
+        _ b: BehaviourTerms<Self>, allocAlignMask: Word, minAlignMask: Word, allocSize: Word
     ) -> (alignMask: Word, iotlbAlignMask: Word) {
         let pageMask = constant(UInt64(4095))
-        let widen = and(and(isZero(allocAlignMask), isZero(minAlignMask)), not(lessThan(allocSize, constant(UInt64(4096)))))
-        let align = bitOr(select(widen, pageMask, allocAlignMask), constant(IOTLB.slotSize - 1))
-        return (align, bitAnd(minAlignMask, bitNot(align)))
+        let slotMask = constant(IOTLB.slotSize - 1)
+        let pageOrMore = not(lessThan(allocSize, constant(UInt64(4096))))
+        let widen = and(and(isZero(allocAlignMask), isZero(minAlignMask)), pageOrMore)
+        let align = bitOr(select(widen, pageMask, allocAlignMask), slotMask)
+        let folded = bitAnd(
+            bitOr(bitOr(minAlignMask, allocAlignMask), select(pageOrMore, pageMask, constant(UInt64(0)))), bitNot(slotMask))
+        return (
+            select(b.slotAlignmentChecked, align, slotMask),
+            select(b.slotAlignmentChecked, bitAnd(minAlignMask, bitNot(align)), folded))
     }
+
+    /// `swiotlb_alloc()`: a slot run that does not start on a page is released and the allocation
+    /// fails (823353b7cf0e); before it the page holding the first slot was handed out.
+    @inlinable public func swiotlbAllocRefusesUnaligned(_ b: BehaviourTerms<Self>) -> Boolean { b.slotAlignmentChecked }
+
+    /// `swiotlb_alloc()` returns `pfn_to_page(PFN_DOWN(tlb_addr))`: the page the first slot is in,
+    /// which is the slot itself only when the slot starts a page.
+    @inlinable public func swiotlbAllocPage(tlbAddress: Word) -> Word { bitAnd(tlbAddress, bitNot(constant(UInt64(4095)))) }
 
     /// `swiotlb_search_pool_area()`: whether a run of slots starting at `slotAddress` may hold an
     /// allocation for `orig` (before looking at free counts).

@@ -33,7 +33,7 @@ struct SymbolicBounce {
         // swiotlb_tbl_map_single() with alloc_align_mask 0, as dma-direct calls it.
         offset = d.swiotlbAlignOffset(minAlignMask: minAlignMask, alignMask: z.word(value: 0), address: orig)
         allocSize = z.add(mappingSize, offset)
-        let masks = d.swiotlbSearchMasks(allocAlignMask: z.word(value: 0), minAlignMask: minAlignMask, allocSize: allocSize)
+        let masks = d.swiotlbSearchMasks(b, allocAlignMask: z.word(value: 0), minAlignMask: minAlignMask, allocSize: allocSize)
         solver.assert(d.swiotlbSlotSuitable(slotAddress: slotStart, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask))
         tlb = d.swiotlbTlbAddress(poolStart: slotStart, index: z.word(value: 0), offset: offset)
         syncAddress = z.add(tlb, syncOffset)
@@ -136,7 +136,7 @@ extension Obligation {
                     z.unsignedLess(slotStart, z.word(value: 1 << 40)),
                 ]))
                 let layout = d.swiotlbMapLayout(orig: orig, mappingSize: mappingSize, minAlignMask: minAlign, allocAlignMask: allocAlign)
-                let masks = d.swiotlbSearchMasks(allocAlignMask: allocAlign, minAlignMask: minAlign, allocSize: layout.allocSize)
+                let masks = d.swiotlbSearchMasks(BehaviourTerms(d, profile.behaviours), allocAlignMask: allocAlign, minAlignMask: minAlign, allocSize: layout.allocSize)
                 solver.assert(d.swiotlbSlotSuitable(slotAddress: slotStart, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask))
                 let tlb = d.swiotlbTlbAddress(poolStart: slotStart, index: layout.padSlots, offset: layout.offsetInSlot)
                 let end = z.add(slotStart, d.shiftLeft(d.swiotlbSlotCount(layout.allocSize), IOTLB.shift))

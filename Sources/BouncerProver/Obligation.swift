@@ -43,12 +43,9 @@ public enum Outcome: Sendable {
     case unknown(String)
 }
 
-/// The platforms a policy obligation ranges over. pseries is taken after it turned secure.
-public let provedPlatforms: [Platform] = PlatformKind.allCases.map {
-    var p = Platform($0)
-    if $0 == .pseriesSvm { p.confidential = true }
-    return p
-}
+/// The platforms a policy obligation ranges over. pseries is secure from boot (`prom_init`); under
+/// `pseries-secure-mode = runtime` it is taken after it turned secure.
+public let provedPlatforms: [Platform] = PlatformKind.allCases.map { Platform($0) }
 
 /// Checks `violation` on every platform: unsatisfiable everywhere is a proof; the first model is
 /// a refutation; otherwise unknown.

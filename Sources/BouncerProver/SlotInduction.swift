@@ -1,13 +1,19 @@
+import BouncerModel
 import BouncerOracle
 import BouncerPolicy
+import BouncerRunner
 import SMT
 
 /// swiotlb's slot bookkeeping on one small pool, proved by induction: eight slots, up to three
 /// live allocations; a step allocates one to three slots wherever the search would accept them
-/// (`list[s] >= nslots`, any such `s`, so the real search order is covered) or releases a live
-/// allocation. The free-count updates follow the kernel's loops with the policy's own step rules
-/// (`swiotlbCountsBackward`, `swiotlbReleaseCarry`). Property: live allocations never overlap
-/// and stay inside the pool, after any number of steps.
+/// (`list[s] >= nslots` and the profile's `swiotlbSlotSuitable`, any such `s`, so the real search
+/// order is covered) or releases a live allocation. An allocation is a streaming mapping (any
+/// original address and `min_align_mask`) or a `swiotlb_alloc()` of a page (no original, the
+/// page's alignment), which hands out the page its first slot is in (`swiotlbAllocPage`) unless
+/// the profile refuses an unaligned slot. The free-count updates follow the kernel's loops with
+/// the policy's own step rules (`swiotlbCountsBackward`, `swiotlbReleaseCarry`). Property: live
+/// allocations never overlap and stay inside the pool, and every holder is handed only slots it
+/// holds, after any number of steps.
 struct SlotInduction {
     /// The free-count step rules the kernel's loops use; the policy's by default. A test can
     /// pass broken ones to see the proof fail.
@@ -26,14 +32,19 @@ struct SlotInduction {
         var live: [Term]
         var start: [Term]
         var count: [Term]
+        /// The first slot of what the holder was handed: the start, or the page's first slot.
+        var hold: [Term]
     }
 
     let d: Z3Domain
     let z: Context
     var rules = Rules()
+    /// The profile's behaviours, for the search's alignment decision.
+    let b: BehaviourTerms<Z3Domain>
 
-    /// Slot indices and counts fit in a byte; the step rules are the same at any width.
-    static let bits: UInt32 = 8
+    /// Slot addresses of the eight slots (index << `IO_TLB_SHIFT`, pool at 0, page-aligned as the
+    /// kernel's are) and the search's masks fit in 16 bits; the step rules are the same at any width.
+    static let bits: UInt32 = 16
 
     func w(_ v: Int) -> Term { z.word(value: UInt64(v), bits: Self.bits) }
 
@@ -43,7 +54,31 @@ struct SlotInduction {
             list: (0 ..< Self.slots).map { w(Self.slots - $0) },
             live: Array(repeating: z.boolean(value: false), count: Self.allocations),
             start: Array(repeating: w(0), count: Self.allocations),
-            count: Array(repeating: w(0), count: Self.allocations))
+            count: Array(repeating: w(0), count: Self.allocations),
+            hold: Array(repeating: w(0), count: Self.allocations))
+    }
+
+    /// What one allocation asks the search for.
+    struct Request {
+        /// `swiotlb_alloc()` of one page, rather than a streaming mapping.
+        var page: Term
+        var orig: Term
+        var minAlignMask: Term
+    }
+
+    /// `swiotlb_search_pool_area()` accepts `start` for the request (the profile's masks), and
+    /// what the holder is handed begins at `hold`; false when `swiotlb_alloc()` refuses the slot.
+    func searched(_ r: Request, start: Term, n: Term) -> (accepts: Term, hold: Term) {
+        let address = d.shiftLeft(start, IOTLB.shift)
+        let orig = z.ite(r.page, w(0), r.orig)
+        let masks = d.swiotlbSearchMasks(
+            b, allocAlignMask: z.ite(r.page, w(4095), w(0)), minAlignMask: z.ite(r.page, w(0), r.minAlignMask),
+            allocSize: d.shiftLeft(n, IOTLB.shift))
+        let suitable = d.swiotlbSlotSuitable(
+            slotAddress: address, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask)
+        let page = d.swiotlbAllocPage(tlbAddress: address)
+        let refused = z.and([r.page, z.not(z.equal(page, address)), d.swiotlbAllocRefusesUnaligned(b)])
+        return (z.and(suitable, z.not(refused)), z.ite(r.page, d.shiftRight(page, IOTLB.shift), start))
     }
 
     /// `list[index]` for a symbolic index (0 past the end).
@@ -61,9 +96,13 @@ struct SlotInduction {
     }
 
     /// `swiotlb_area_find_slots()` for allocation `k`: `n` slots at `start`.
-    func allocate(_ s: State, _ k: Int, start: Term, n: Term, when go: Term) -> (State, Term) {
+    func allocate(_ s: State, _ k: Int, _ r: Request, start: Term, n: Term, when go: Term) -> (State, Term) {
         var next = s
-        let ok = z.and([go, z.not(s.live[k]), z.unsignedLess(start, w(Self.slots)), z.unsignedLessOrEqual(n, list(s, at: start))])
+        let search = searched(r, start: start, n: n)
+        let ok = z.and([
+            go, z.not(s.live[k]), z.unsignedLess(start, w(Self.slots)), z.unsignedLessOrEqual(n, list(s, at: start)),
+            search.accepts,
+        ])
         for i in 0 ..< Self.slots {
             let inRun = z.and(z.unsignedLessOrEqual(start, w(i)), z.unsignedLess(w(i), z.add(start, n)))
             let counted = z.subtract(start, w(i))
@@ -72,6 +111,7 @@ struct SlotInduction {
         next.live[k] = z.or(s.live[k], ok)
         next.start[k] = z.ite(ok, start, s.start[k])
         next.count[k] = z.ite(ok, n, s.count[k])
+        next.hold[k] = z.ite(ok, search.hold, s.hold[k])
         return (next, ok)
     }
 
@@ -93,14 +133,17 @@ struct SlotInduction {
     func select(_ c: Term, _ a: State, _ b: State) -> State {
         State(
             list: zip(a.list, b.list).map { z.ite(c, $0, $1) }, live: zip(a.live, b.live).map { z.ite(c, $0, $1) },
-            start: zip(a.start, b.start).map { z.ite(c, $0, $1) }, count: zip(a.count, b.count).map { z.ite(c, $0, $1) })
+            start: zip(a.start, b.start).map { z.ite(c, $0, $1) }, count: zip(a.count, b.count).map { z.ite(c, $0, $1) },
+            hold: zip(a.hold, b.hold).map { z.ite(c, $0, $1) })
     }
 
-    /// Two live allocations overlap, or one leaves the pool.
+    /// Two live allocations overlap, one leaves the pool, or a holder was handed a slot it does
+    /// not hold.
     func broken(_ s: State) -> Term {
         var bad: [Term] = []
         for a in 0 ..< Self.allocations {
             bad.append(z.and(s.live[a], z.unsignedLess(w(Self.slots), z.add(s.start[a], s.count[a]))))
+            bad.append(z.and(s.live[a], z.not(z.equal(s.hold[a], s.start[a]))))
             for b in a + 1 ..< Self.allocations {
                 let disjoint = z.or(
                     z.unsignedLessOrEqual(z.add(s.start[a], s.count[a]), s.start[b]),
@@ -138,21 +181,29 @@ struct SlotInduction {
     /// Induction, in one query: from any state satisfying the invariant, any allocation the
     /// search accepts (`list[start] >= nslots`) or any release leads to a state satisfying it.
     /// The initial pool satisfies it, so it holds after every sequence, of any length.
-    static func check(_ options: ProofOptions, rules: Rules = Rules()) throws(SMTError) -> Outcome {
+    static func check(_ options: ProofOptions, behaviours: Behaviours = Behaviours(), rules: Rules = Rules()) throws(SMTError) -> Outcome {
         let z = Context()
-        let bmc = SlotInduction(d: Z3Domain(z, bits: bits), z: z, rules: rules)
+        let d = Z3Domain(z, bits: bits)
+        let bmc = SlotInduction(d: d, z: z, rules: rules, b: BehaviourTerms(d, behaviours))
         let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds, logic: "QF_BV")
         let before = State(
             list: (0 ..< slots).map { z.word("list.\($0)", bits: bits) },
             live: (0 ..< allocations).map { z.boolean("live.\($0)") },
             start: (0 ..< allocations).map { z.word("start.\($0)", bits: bits) },
-            count: (0 ..< allocations).map { z.word("count.\($0)", bits: bits) })
+            count: (0 ..< allocations).map { z.word("count.\($0)", bits: bits) },
+            hold: (0 ..< allocations).map { z.word("hold.\($0)", bits: bits) })
         let op = z.word("op", bits: bits), start = z.word("start", bits: bits), n = z.word("nslots", bits: bits)
+        let request = Request(page: z.boolean("swiotlb_alloc"), orig: z.word("orig_addr", bits: bits), minAlignMask: z.word("min_align_mask", bits: bits))
         solver.assert(z.unsignedLess(op, bmc.w(2 * allocations)))
         solver.assert(z.and(z.unsignedLessOrEqual(bmc.w(1), n), z.unsignedLessOrEqual(n, bmc.w(3))))
+        // A streaming mapping has an original address and a `min_align_mask` (a low bit mask); a
+        // `swiotlb_alloc()` of one page takes two slots.
+        solver.assert(z.implies(request.page, z.equal(n, bmc.w(2))))
+        solver.assert(z.not(z.equal(request.orig, bmc.w(0))))
+        solver.assert(z.equal(z.bitAnd(request.minAlignMask, z.add(request.minAlignMask, bmc.w(1))), bmc.w(0)))
         var after = before
         for k in 0 ..< allocations {
-            after = bmc.select(z.equal(op, bmc.w(k)), bmc.allocate(before, k, start: start, n: n, when: z.boolean(value: true)).0, after)
+            after = bmc.select(z.equal(op, bmc.w(k)), bmc.allocate(before, k, request, start: start, n: n, when: z.boolean(value: true)).0, after)
             after = bmc.select(z.equal(op, bmc.w(allocations + k)), bmc.release(before, k, when: z.boolean(value: true)), after)
         }
         // Base case, then the inductive step.
@@ -170,21 +221,38 @@ struct SlotInduction {
             let o = Int(m.word(op))
             var lines = [("free counts before", before.list.map { "\(m.word($0))" }.joined(separator: " "))]
             lines += (0 ..< allocations).compactMap { k in
-                m.boolean(before.live[k]) ? ("allocation \(k)", "\(m.word(before.count[k])) slots at \(m.word(before.start[k]))") : nil
+                m.boolean(before.live[k]) ? ("allocation \(k)", "\(m.word(before.count[k])) slots at \(m.word(before.start[k])), handed slot \(m.word(before.hold[k])) on") : nil
             }
-            lines.append(("step", o < allocations ? "allocate \(m.word(n)) slots at \(m.word(start))" : "release allocation \(o - allocations)"))
+            let what = m.boolean(request.page) ? "swiotlb_alloc of a page" : "a mapping of orig_addr \(hex(m.word(request.orig))), min_align_mask \(hex(m.word(request.minAlignMask)))"
+            lines.append(("step", o < allocations ? "allocate \(m.word(n)) slots at \(m.word(start)) for \(what)" : "release allocation \(o - allocations)"))
+            if o < allocations { lines.append(("handed from slot", "\(m.word(after.hold[o]))")) }
             lines.append(("free counts after", after.list.map { "\(m.word($0))" }.joined(separator: " ")))
             return .refuted(Counterexample(platform: nil, values: lines, scenario: nil))
         }
     }
 }
 
+extension SlotInduction {
+    /// The refutation's shape in the concrete model: a one-slot bounce on a restricted-dma-pool
+    /// leaves the search index at slot 1, then `dma_alloc_coherent()` of a page asks
+    /// `swiotlb_alloc()` for two slots. Kept only if it replays (`replaying`).
+    static let pageAfterOneSlot = Scenario(platform: .tdx, operations: [
+        .probeDevice(DeviceConfig(restrictedPool: true)),
+        .kmalloc(size: 64, zone: .normal),
+        .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .toDevice, skipCpuSync: false),
+        .allocCoherent(device: 0, size: 4096, blocking: true),
+    ])
+}
+
 extension Obligation {
     static let slotInduction = Obligation(
         id: "SWIOTLB-NO-OVERLAP",
-        statement: "Free counts always equal free run lengths, so no sequence of slot allocations and releases, of any length, gives two live mappings a slot (eight-slot pool, by induction).",
+        statement: "Free counts always equal free run lengths and every holder is handed only the slots it holds, so no sequence of slot allocations (the profile's search, streaming mappings and swiotlb_alloc) and releases, of any length, gives two live holders a slot (eight-slot pool, by induction).",
         protects: .confStale
-    ) { _, options throws(SMTError) in
-        try SlotInduction.check(options)
+    ) { profile, options throws(SMTError) in
+        let outcome = try SlotInduction.check(options, behaviours: profile.behaviours)
+        guard case .refuted(var c) = outcome else { return outcome }
+        c.scenario = replaying(.confStale, profile, [SlotInduction.pageAfterOneSlot])
+        return .refuted(c)
     }
 }

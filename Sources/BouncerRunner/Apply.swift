@@ -202,7 +202,7 @@ extension System {
             guard m < mappings.count else { return .skipped }
             return deviceWrite(m, offset: offset, size: size) > 0 ? .done : .skipped
         case .failNextConversion(let k):
-            guard platform.confidential else { return .skipped }
+            guard platform.confidential, platform.config.hostFailsConversions else { return .skipped }
             armConversionFault(ConversionFault(afterPages: k))
             return .done
         }

@@ -56,17 +56,29 @@ public enum KnownFindings {
     public static let all: [KnownFinding] = [
         KnownFinding(
             id: "share-in-place-stale-page",
-            summary: "dma_direct_alloc() and atomic_pool_expand() call set_memory_decrypted() before zeroing the pages; "
+            summary: "dma_direct_alloc() calls set_memory_decrypted() before zeroing the pages; "
                 + "where conversion shares in place the host reads what a freed allocation left there",
             invariant: .confPrivate, platforms: [.pkvm, .s390Pv], site: .conversionInPlace,
-            // Every step that allocates through those two: dma_alloc_coherent() itself, the atomic
-            // pools' workqueue, and the transports whose rings and queues are coherent memory.
-            operations: [.allocCoherent, .runDeferredWork, .virtioProbe, .nvmeProbe],
+            // Every step that allocates fresh pages for shared coherent memory: dma_alloc_coherent()
+            // itself and the transports whose rings and queues are coherent memory (both blocking).
+            operations: [.allocCoherent, .virtioProbe, .nvmeProbe],
             regression: "Corpus/regressions/dma/linux-upstream--confPrivate_sharedInPlaceStalePage_s390Pv.bounce",
             target: .dma,
             test: "Tests/BouncerTests/Regressions/confPrivate_sharedInPlaceStalePage_s390Pv.swift",
-            fix: "zero the pages before set_memory_decrypted() (or allocate them with __GFP_ZERO) in dma_direct_alloc(), "
-                + "atomic_pool_expand() and the dynamic swiotlb pools; init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
+            fix: "zero the pages before set_memory_decrypted() (or allocate them with __GFP_ZERO) in dma_direct_alloc(); "
+                + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
+        KnownFinding(
+            id: "share-in-place-atomic-pool",
+            summary: "atomic_pool_expand() calls set_memory_decrypted() on a new chunk before anything zeroes it; on pKVM "
+                + "the host reads what a freed allocation left there. s390 has no atomic pools (no CONFIG_DMA_COHERENT_POOL)",
+            invariant: .confPrivate, platforms: [.pkvm], site: .conversionInPlace,
+            // The atomic pools' workqueue (atomic_pool_work_fn()) is the only expansion after boot.
+            operations: [.runDeferredWork],
+            regression: "Corpus/regressions/dma/linux-upstream--confPrivate_atomicPoolSharedInPlace_pkvm.bounce",
+            target: .dma,
+            test: "Tests/BouncerTests/Regressions/confPrivate_atomicPoolSharedInPlace_pkvm.swift",
+            fix: "zero the chunk before set_memory_decrypted() in atomic_pool_expand() (or allocate it with __GFP_ZERO); "
+                + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
         KnownFinding(
             id: "virtio-without-access-platform",
             summary: "virtio_features_ok() accepts a device without VIRTIO_F_ACCESS_PLATFORM where the platform installs no "

@@ -9,7 +9,7 @@ import Testing
     /// The hand-written minimal sequence of each catalogue profile (InvariantTests), by length.
     static let handWritten: [String: Int] = [
         "cve-2022-0854": 6, "swiotlb-sync-bidi-2022": 7, "cve-2024-35939": 3,
-        "dma-direct-reencrypt-2022": 4, "swiotlb-pool-state-2026": 4, "cve-2024-35814": 4,
+        "dma-direct-reencrypt-2022": 4, "swiotlb-pool-state-2026": 4, "swiotlb-partial-sync": 4, "cve-2024-35814": 4,
         // The transports (VmbusTests, VirtioTests).
         "hv-gpadl-free-2024": 4, "virtio-used-len": 4, "cvmbus-swiotlb": 4, "virtio-no-access-platform": 1,
     ]
@@ -46,7 +46,7 @@ import Testing
             .mapBuffer(device: 0, buffer: 1, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
             .syncForCpu(mapping: 0, offset: 0, size: 2000),
         ]
-        let outcome = try #require(Minimizer.minimize(Scenario(platform: .tdx, operations: ops), profile: profile("cve-2024-35814")))
+        let outcome = try #require(Minimizer.minimize(Scenario(platform: .tdx, operations: ops), profile: profile("swiotlb-partial-sync")))
         #expect(outcome.minimal.operations == [
             .probeDevice(DeviceConfig()),
             .kmalloc(size: 1, zone: .normal),

@@ -38,12 +38,15 @@ import Testing
     }
 
     @Test func aSharedRequestNeverGetsAPoolRecordedEncrypted() {
-        // pseries: the pools were made before the guest turned secure, so they are encrypted.
-        var s = System(platform: .pseriesSvm, behaviours: Behaviours())
+        // pseries turning secure at runtime (seed 003): the pools were made before, so they are
+        // encrypted.
+        var s = System(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
         s.probeDevice(untrusted)
         s.enterSecureMode()
         #expect(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false) == nil)
-        var old = System(platform: .pseriesSvm, behaviours: profile("linux-swiotlb-force").behaviours)
+        var oldBehaviours = profile("linux-swiotlb-force").behaviours
+        oldBehaviours.pseriesSecureMode = .runtime
+        var old = System(platform: .pseriesSvm, behaviours: oldBehaviours)
         old.probeDevice(untrusted)
         old.enterSecureMode()
         let c = old.dmaAllocCoherent(device: 0, size: 4096, blocking: false)!

@@ -71,8 +71,8 @@ import Testing
     }
 
     /// A 4000-byte sync from offset 100 of a 512-byte mapping: clamped to the 412 bytes left, or,
-    /// before 868c9ddc182b (`cve-2024-35814`), copied as asked.
-    @Test(arguments: [("linux-upstream", UInt64(412)), ("cve-2024-35814", 4000)])
+    /// before 868c9ddc182b (`swiotlb-partial-sync`), copied as asked.
+    @Test(arguments: [("linux-upstream", UInt64(412)), ("swiotlb-partial-sync", 4000)])
     func aPartialSyncIsClampedToTheMappingOnlyOnceTheOverflowChecksExist(_ name: String, _ copied: UInt64) {
         var s = system(.tdx, profile(name))
         let (_, m) = mapFilledBuffer(&s, .fromDevice)
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func aSharedRequestIsNeverServedByAPoolRecordedEncrypted() {
-        var s = System(platform: .pseriesSvm, behaviours: Behaviours())
+        var s = System(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
         s.probeDevice(untrusted)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.enterSecureMode()
@@ -127,7 +127,9 @@ import Testing
     }
 
     @Test func beforeTheSeriesAPoolWhoseDecryptionFailedWasStillUsed() {
-        var s = System(platform: .pseriesSvm, behaviours: profile("swiotlb-pool-state-2026").behaviours)
+        var behaviours = profile("swiotlb-pool-state-2026").behaviours
+        behaviours.pseriesSecureMode = .runtime
+        var s = System(platform: .pseriesSvm, behaviours: behaviours)
         s.probeDevice(untrusted)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.enterSecureMode()

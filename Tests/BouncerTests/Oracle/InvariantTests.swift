@@ -49,7 +49,7 @@ import Testing
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
         ]),
         // A partial sync with a host-supplied length is not clamped to the mapping.
-        Case(invariant: .safeHostInput, platform: .tdx, wrong: profile("cve-2024-35814"), ops: [
+        Case(invariant: .safeHostInput, platform: .tdx, wrong: profile("swiotlb-partial-sync"), ops: [
             .probeDevice(untrusted),
             .kmalloc(size: 2048, zone: .normal),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),

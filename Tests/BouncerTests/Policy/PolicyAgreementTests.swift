@@ -32,7 +32,7 @@ import Testing
         let alloc = d.dmaDirectAlloc(p, dev, b, blocking: f[10])
         let window = d.swiotlbBounceWindow(
             b, minAlignMask: w[6], tlbAddress: w[5], slotOrigAddress: w[7], slotAllocSize: w[8], size: w[9])
-        let masks = d.swiotlbSearchMasks(allocAlignMask: w[10], minAlignMask: w[6], allocSize: w[4])
+        let masks = d.swiotlbSearchMasks(b, allocAlignMask: w[10], minAlignMask: w[6], allocSize: w[4])
         let layout = d.swiotlbMapLayout(orig: w[3], mappingSize: w[4], minAlignMask: w[6], allocAlignMask: w[10])
         return (
             [
@@ -66,7 +66,7 @@ import Testing
                 d.vringUseDmaApi(accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion),
                 d.virtioUsedLengthAccepted(length: w[9], bufferLength: w[4], b),
                 d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
-                d.swiotlbActive(dev),
+                d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),
@@ -77,7 +77,7 @@ import Testing
                 d.swiotlbSlotOrigAddress(orig: w[3], slot: w[11]),
                 d.swiotlbTlbAddress(poolStart: w[5], index: w[11], offset: w[6]),
                 d.minNotZero(w[0], w[1]),
-                layout.offset, layout.allocSize, layout.padSlots, layout.offsetInSlot, d.swiotlbSlotCount(w[4]),
+                layout.offset, layout.allocSize, layout.padSlots, layout.offsetInSlot, d.swiotlbSlotCount(w[4]), d.swiotlbAllocPage(tlbAddress: w[5]),
                 d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]),
                 d.physToDmaDirect(p, dev, w[3], shared: f[4]),
             ])

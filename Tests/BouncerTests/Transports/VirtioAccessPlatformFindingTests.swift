@@ -14,7 +14,7 @@ import BouncerTransports
             let v = run([.virtioProbe(transport: .pci, features: .version1)], on: platform).firstViolation
             #expect(v?.invariant == .confBounce, "\(platform)")
         }
-        let pseries = run([.enterSecureMode, .virtioProbe(transport: .pci, features: .version1)], on: .pseriesSvm)
+        let pseries = run([.virtioProbe(transport: .pci, features: .version1)], on: .pseriesSvm)
         #expect(pseries.firstViolation?.invariant == .confBounce)
     }
 
@@ -27,7 +27,9 @@ import BouncerTransports
     /// Seed 003: a device the firmware used before the transition is removed first; the
     /// transition waits for it.
     @Test func secureModeWaitsForLiveVirtqueues() {
-        let r = run([.virtioProbe(transport: .pci, features: .version1), .enterSecureMode], on: .pseriesSvm)
+        let r = run(
+            [.virtioProbe(transport: .pci, features: .version1), .enterSecureMode], on: .pseriesSvm,
+            profile("pseries-late-secure-seed003"))
         #expect(r.trace.last?.contains("skipped") == true)
     }
 }

@@ -1,0 +1,41 @@
+import BouncerModel
+import BouncerPolicy
+
+/// Slots never shared: every byte of swiotlb memory a holder is handed (a bounced mapping's
+/// buffer, a coherent allocation from a restricted-dma-pool) lies in slots that holder alone
+/// holds. `swiotlb_alloc()` hands out the page its first slot is in; when the search returned a
+/// slot that does not start a page (CVE-2024-35814, fixed by 04867a7a3332) the page reaches into
+/// a slot someone else holds, or will. The runtime form of SWIOTLB-NO-OVERLAP, so the fuzzers see
+/// what the proof sees.
+enum SlotChecks {
+    static func check(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+        guard case let .handedOut(_, _, _, mapping, coherent) = event else { return nil }
+        let pool: Int, lo: UInt64, hi: UInt64
+        if let m = mapping, let p = s.mappings[m].bouncePool, s.mappings[m].live {
+            (pool, lo, hi) = (p, s.mappings[m].tlbAddress, s.mappings[m].tlbAddress + UInt64(s.mappings[m].size))
+        } else if let c = coherent, case .restrictedPool(let p) = s.coherent[c].source, s.coherent[c].live {
+            (pool, lo, hi) = (p, s.coherent[c].phys, s.coherent[c].phys + UInt64(s.coherent[c].pages) << GuestMemory.pageShift)
+        } else {
+            return nil
+        }
+        let p = s.swiotlbPools[pool]
+        guard hi > lo else { return nil }
+        let first = lo < p.start ? -1 : Int((lo - p.start) >> IOTLB.shift)
+        let last = hi - 1 < p.start ? -1 : Int((hi - 1 - p.start) >> IOTLB.shift)
+        for slot in first ... max(first, last) {
+            let held = slot >= 0 && slot < p.slots.count
+                && (mapping.map { p.slots[slot].mapping == Int32($0) } ?? false
+                    || coherent.map { p.slots[slot].coherent == Int32($0) } ?? false)
+            if held { continue }
+            let holder = slot < 0 || slot >= p.slots.count ? "outside the pool"
+                : p.slots[slot].mapping >= 0 ? "held by mapping \(p.slots[slot].mapping)"
+                : p.slots[slot].coherent >= 0 ? "held by coherent allocation \(p.slots[slot].coherent)" : "free"
+            let who = mapping.map { "mapping \($0)" } ?? "coherent allocation \(coherent!)"
+            return Violation(
+                invariant: .confStale, site: .slotShared, step: step,
+                location: "swiotlb pool \(pool) (\(p.kind)), slot \(slot)",
+                detail: "\(who) is handed \(hex(lo))..\(hex(hi)), which reaches this slot, \(holder)")
+        }
+        return nil
+    }
+}
