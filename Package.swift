@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "BouncerCLI",
             dependencies: [
-                "BouncerRunner", "BouncerProver", "BouncerMinimizer",
+                "BouncerRunner", "BouncerProver", "BouncerMinimizer", "BouncerKernelDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +105,9 @@ let package = Package(
         .target(name: "CKernelDMA", cSettings: kernelCSettings),
         // Boots the real code and drives it; depends on the model's types, never the reverse.
         .target(name: "BouncerKernel", dependencies: ["CKernelDMA", "BouncerModel"]),
+        // The model and the real kernel code side by side: MODEL-DIVERGENCE, and the oracle on the
+        // kernel's own outcomes (docs/KERNEL.md). The model never depends on it.
+        .target(name: "BouncerKernelDiff", dependencies: ["BouncerRunner", "BouncerKernel"]),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
@@ -115,7 +118,7 @@ let package = Package(
         .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-system"),
         .testTarget(
             name: "BouncerTests",
-            dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel"],
+            dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel", "BouncerKernelDiff"],
             path: "Tests/BouncerTests"),
     ]
 )

@@ -65,7 +65,8 @@ extension System {
                 return (pool, slot)
             }
         }
-        guard devices[device].restrictedPool == nil, allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
+        guard d.swiotlbGrowsWhenFull(behaviourTerms), devices[device].restrictedPool == nil,
+            allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
             let defaultPool = swiotlbPools.firstIndex(where: { $0.kind == .defaultPool }),
             swiotlbPoolAccepts(defaultPool, wantShared: wantShared)
         else { return nil }

@@ -36,6 +36,10 @@ public struct Behaviours: Hashable, Sendable {
     /// `dma_direct_map_sg()` unmaps the entries it already mapped when a later one fails, or
     /// abandons them.
     public var mapSgFailure: MapSgFailure = .unmapMapped
+    /// `CONFIG_SWIOTLB_DYNAMIC` (6.6: 79636caad361, 1aaa736815eb): when every pool is full,
+    /// `swiotlb_find_slots()` makes a transient pool for the request and schedules
+    /// `swiotlb_dyn_alloc()`, or (the option off, as in Debian's 6.12 config) the mapping fails.
+    public var swiotlbDynamic: SwiotlbDynamic = .enabled
 
     // Transports
 
@@ -68,6 +72,7 @@ public struct Behaviours: Hashable, Sendable {
 
 public enum CCBounce: String, CaseIterable, Sendable { case ccSharedAttr = "cc-shared-attr", swiotlbForce = "swiotlb-force" }
 public enum TrustedDevices: String, CaseIterable, Sendable { case exempt, bounced }
+public enum SwiotlbDynamic: String, CaseIterable, Sendable { case enabled, disabled }
 public enum PoolSelection: String, CaseIterable, Sendable { case strict, assumeDecrypted = "assume-decrypted" }
 public enum CopyOnMap: String, CaseIterable, Sendable { case allDirections = "all-directions", toDeviceOnly = "to-device-only" }
 public enum SyncForDevice: String, CaseIterable, Sendable { case toDeviceOnly = "to-device-only", allDirections = "all-directions" }
@@ -114,6 +119,7 @@ extension Behaviours {
         .field("decrypt-failure", \.decryptFailure),
         .field("reencrypt-failure", \.reencryptFailure),
         .field("map-sg-failure", \.mapSgFailure),
+        .field("swiotlb-dynamic", \.swiotlbDynamic),
         .field("gpadl-release-failure", \.gpadlReleaseFailure),
         .field("vmbus-external-memory", \.vmbusExternalMemory),
         .field("vmbus-inbound", \.vmbusInbound),
@@ -141,14 +147,17 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var accessPlatformRequired: D.Boolean
     public var usedLenChecked: D.Boolean
     public var virtioSwiotlb: D.Boolean
+    public var swiotlbDynamic: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
         copyOnMapAllDirections: D.Boolean, syncForDeviceAllDirections: D.Boolean, bounceClamped: D.Boolean,
         leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
-        accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean
+        accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
+        swiotlbDynamic: D.Boolean
     ) {
+        self.swiotlbDynamic = swiotlbDynamic
         self.leakGpadlOnFailure = leakGpadlOnFailure
         self.externalMemoryAccepted = externalMemoryAccepted
         self.inboundCopied = inboundCopied
@@ -184,6 +193,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             inboundCopied: d.constant(b.vmbusInbound == .copy),
             accessPlatformRequired: d.constant(b.virtioAccessPlatform == .required),
             usedLenChecked: d.constant(b.virtioUsedLen == .checked),
-            virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion))
+            virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion),
+            swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled))
     }
 }
