@@ -10,9 +10,10 @@ struct FieldCode: Sendable {
     var shift: UInt8 = 0
     var width: UInt8 = 0
     var map: Map = .raw
-    /// The modulo, the minimum, the field a race repeats, or the most handles a list holds.
+    /// The modulo, the minimum, the field a race repeats, the most handles a list holds, or the
+    /// address of a table's values (a buffer made once with the descriptions and never freed, so
+    /// the code stays a small plain value for the decoder's loop).
     var param: UInt64 = 0
-    var table: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     var tableCount: UInt8 = 0
     /// The common (read, map) pairs as one case, so the decoder takes one branch per field.
     enum Fast: UInt8, Sendable { case u8, u16, u8Flag, u8Modulo, u16Modulo, u16Minimum, bits, bitsModulo, other }
@@ -47,11 +48,12 @@ struct FieldCode: Sendable {
             map = .modulo
             param = UInt64(names.count)
         case .table(let values):
-            precondition((1 ... 4).contains(values.count), "a field table holds one to four values")
+            precondition((1 ... 255).contains(values.count), "a field table holds one to 255 values")
             map = .table
             tableCount = UInt8(values.count)
-            let v = values + Array(repeating: 0, count: 4 - values.count)
-            table = (v[0], v[1], v[2], v[3])
+            let table = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: values.count)
+            _ = table.initialize(from: values)
+            param = UInt64(UInt(bitPattern: table.baseAddress))
         case .maskBits: map = .maskBits
         }
         if case .rewrite(let of) = field.role { param = UInt64(of) }
@@ -68,14 +70,7 @@ struct FieldCode: Sendable {
         }
     }
 
-    func tableValue(_ i: Int) -> UInt64 {
-        switch i {
-        case 0: table.0
-        case 1: table.1
-        case 2: table.2
-        default: table.3
-        }
-    }
+    func tableValue(_ i: Int) -> UInt64 { UnsafePointer<UInt64>(bitPattern: UInt(param))![i] }
 
     /// The value a raw wire value stands for.
     func value(_ raw: UInt64) -> UInt64 {

@@ -1,0 +1,169 @@
+import BouncerModel
+
+/// CONF-BOUNCE, CONF-TRUSTED, CONF-POOL, CONF-PRIVATE and CONF-FREELIST: what a device is handed,
+/// what a pool serves, and where undisclosed guest bytes may sit.
+enum ConfidentialityChecks {
+    /// The event checks of the family; `releasedPages` are the pages the step freed or leaked.
+    static func check(_ event: Event, _ s: System, _ step: Int, _ releasedPages: [Range<Int>]) -> Violation? {
+        guard s.platform.confidential else { return nil }
+        switch event {
+        case let .handedOut(device, dma, size, mapping, coherent):
+            let what = Handout(device: device, dma: dma, mapping: mapping, coherent: coherent)
+            return s.devices[device].config.trusted
+                ? trustedHandout(s, what, size: size, releasedPages, step) : untrustedHandout(s, what, size: size, releasedPages, step)
+        case let .poolServed(pool, phys, size, wantShared):
+            var violation: Violation?
+            forEachPage(phys, size) { page in
+                let state = s.memory.states[page]
+                guard state != (wantShared ? .decrypted : .encrypted) else { return true }
+                violation = Violation(
+                    invariant: .confPool, site: .poolServed, step: step, location: "\(pool), page \(pageName(page))",
+                    detail: "served a request for \(wantShared ? "shared" : "private") memory from a \(state) page")
+                return false
+            }
+            return violation
+        case let .conversionExposed(byteIndex, tag):
+            return Violation(
+                invariant: .confPrivate, site: .conversionInPlace, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
+                detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))",
+                page: Int(byteIndex >> 12))
+        default:
+            return nil
+        }
+    }
+
+    /// A DMA address handed to a device; named in words only when something is wrong.
+    struct Handout {
+        var device: Int
+        var dma: UInt64
+        var mapping: Int?
+        var coherent: Int?
+
+        /// Which way the address reached the device: a mapping, a coherent allocation, or written
+        /// by a transport outside the DMA API.
+        var site: ViolationSite { mapping != nil ? .mappingHandout : coherent != nil ? .coherentHandout : .transportHandout }
+
+        func location(_ s: System) -> String {
+            let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "address written by the transport"
+            let trust = s.devices[device].config.trusted ? " (trusted)" : ""
+            return "device \(device)\(trust), \(what), dma \(hex(dma))"
+        }
+    }
+
+    static func untrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int) -> Violation? {
+        if !s.dmaAddressIsUnencrypted(h.dma) {
+            return Violation(
+                invariant: .confBounce, site: h.site, step: step, location: h.location(s),
+                detail: "an untrusted device was given the encrypted (private) alias of guest memory")
+        }
+        var violation: Violation?
+        forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
+            if releasedThisStep(page, releasedPages) { return true }
+            let state = s.memory.states[page]
+            let owner = s.memory.owners[page]
+            let onPurpose: Bool = switch owner {
+            case .atomicPool, .swiotlbPool: true
+            case .coherent(let c): s.coherent[c].shared
+            case .block(let b): s.blocks[b].shared
+            default: false
+            }
+            guard state != .decrypted || !onPurpose else { return true }
+            violation = Violation(
+                invariant: .confBounce, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
+                detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose")
+            return false
+        }
+        return violation
+    }
+
+    static func trustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int) -> Violation? {
+        var violation: Violation?
+        forEachPage(s.dmaToPhys(h.device, h.dma), UInt64(size)) { page in
+            if releasedThisStep(page, releasedPages) { return true }
+            let state = s.memory.states[page]
+            guard state != .encrypted else { return true }
+            violation = Violation(
+                invariant: .confTrusted, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
+                detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owners[page])")
+            return false
+        }
+        return violation
+    }
+
+    /// A page a transport handed out and released again within the same step (an open that
+    /// failed halfway): the state after the step no longer says what the device was given, and
+    /// the release itself is checked (CONF-FREELIST).
+    static func releasedThisStep(_ page: Int, _ releasedPages: [Range<Int>]) -> Bool {
+        releasedPages.contains { $0.contains(page) }
+    }
+
+    /// CONF-FREELIST: a page that goes back to the page allocator must be private.
+    static func freedPage(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+        guard case let .freed(pages) = event else { return nil }
+        for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
+            return Violation(
+                invariant: .confFreelist, site: .freedPage, step: step, location: "page \(pageName(page))",
+                detail: "\(s.memory.states[page] == .unknown ? "an unknown" : "a shared") page was put back on the free list")
+        }
+        return nil
+    }
+
+    /// CONF-PRIVATE, step by step: an undisclosed guest byte can only reach a host-visible page
+    /// when the CPU writes it there, a bounce copies it there, or the page itself is converted,
+    /// so only those bytes are looked at.
+    static func privateBytesTouched(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+        let lo: UInt32, hi: UInt32
+        switch event {
+        case let .cpuWrote(a, b): (lo, hi) = (a, b)
+        case let .converted(pages):
+            // Where conversion shares in place, `conversionExposed` already reported the bytes.
+            guard !s.platform.conversionKeepsContents else { return nil }
+            (lo, hi) = GuestMemory.byteRange(ofPages: pages)
+        case let .bounced(_, toDevice, tlb, orig, size):
+            guard let start = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) else { return nil }
+            (lo, hi) = (start, start &+ UInt32(truncatingIfNeeded: min(size, 1 << 30)))
+        default: return nil
+        }
+        return undisclosedOnVisiblePage(s, lo, hi, step)
+    }
+
+    static func undisclosedOnVisiblePage(_ s: System, _ lo: UInt32, _ hi: UInt32, _ step: Int) -> Violation? {
+        var violation: Violation?
+        s.memory.contents.forEachRun(lo, hi) { a, b, tag in
+            guard tag.isUndisclosedGuest else { return true }
+            var page = Int(a >> 12)
+            while page <= Int((b - 1) >> 12) {
+                if s.memory.hostVisible(page: page, confidential: true) {
+                    let at = max(a, UInt32(page) << 12)
+                    violation = Violation(
+                        invariant: .confPrivate, site: .privateBytes, step: step,
+                        location: "page \(pageName(page)) (\(s.memory.states[page]), \(s.memory.owners[page]))",
+                        detail: "holds \(tag) at \(hex(GuestMemory.phys(ofByteIndex: at)))", page: page)
+                    return false
+                }
+                page += 1
+            }
+            return true
+        }
+        return violation
+    }
+
+    /// CONF-PRIVATE over all of memory: no undisclosed guest byte on a page the host can see.
+    static func privateBytes(_ s: System, _ step: Int) -> Violation? {
+        guard s.platform.confidential else { return nil }
+        return undisclosedOnVisiblePage(s, 0, s.memory.contents.size, step)
+    }
+}
+
+/// Calls `body` with each page `[phys, phys + size)` touches that is guest RAM, until it says stop.
+func forEachPage(_ phys: UInt64, _ size: UInt64, _ body: (Int) -> Bool) {
+    guard size > 0 else { return }
+    var at = phys & ~(GuestMemory.pageSize - 1)
+    let end = phys &+ size
+    while at < end {
+        if let page = GuestMemory.page(ofPhys: at), !body(page) { return }
+        at += GuestMemory.pageSize
+    }
+}
+
+func pageName(_ page: Int) -> String { "\(page) (\(hex(GuestMemory.phys(ofPage: page))))" }
