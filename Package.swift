@@ -68,6 +68,7 @@ let package = Package(
         .executable(name: "fuzz-virtio", targets: ["fuzz-virtio"]),
         .executable(name: "fuzz-passthrough", targets: ["fuzz-passthrough"]),
         .executable(name: "fuzz-system", targets: ["fuzz-system"]),
+        .executable(name: "fuzz-kernel", targets: ["fuzz-kernel"]),
         .library(name: "BouncerRunner", targets: ["BouncerRunner"]),
         .library(name: "BouncerMinimizer", targets: ["BouncerMinimizer"]),
     ],
@@ -108,6 +109,8 @@ let package = Package(
         // The model and the real kernel code side by side: MODEL-DIVERGENCE, and the oracle on the
         // kernel's own outcomes (docs/KERNEL.md). The model never depends on it.
         .target(name: "BouncerKernelDiff", dependencies: ["BouncerRunner", "BouncerKernel"]),
+        // fuzz-kernel's harness: the differential runner per input from a restored snapshot.
+        .target(name: "BouncerKernelFuzz", dependencies: ["BouncerKernelDiff", "BouncerFuzz"]),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
@@ -116,6 +119,7 @@ let package = Package(
         .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-virtio"),
         .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-passthrough"),
         .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-system"),
+        .executableTarget(name: "fuzz-kernel", dependencies: ["BouncerKernelFuzz"], path: "FuzzTargets/fuzz-kernel"),
         .testTarget(
             name: "BouncerTests",
             dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel", "BouncerKernelDiff"],

@@ -119,7 +119,8 @@ extension KernelDiffRun {
             let got = g.allocCoherent(device: kernel.devices[device], size: Int(max(size, 1)), atomic: !blocking)
             let c = before.coherent
             let made = c < s.coherent.count
-            kernel.coherent.append(got.map { .init(device: device, size: Int(max(size, 1)), phys: $0.phys, dma: $0.dma, live: true) })
+            // Indexed by the model's coherent handles, which only a made allocation takes.
+            if made { kernel.coherent.append(got.map { .init(device: device, size: Int(max(size, 1)), phys: $0.phys, dma: $0.dma, live: true) }) }
             if made != (got != nil) {
                 throw divergence(.outcome, "coherent \(c)", model: made ? "allocated" : "failed", kernel: got != nil ? "allocated" : "failed")
             }

@@ -26,8 +26,7 @@ extension System {
     /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it (pool.c always
     /// calls `set_memory_decrypted()`; the series only for a decrypted pool), add it to the pool.
     /// A failed decryption leaks the chunk.
-    mutating func atomicPoolExpand(_ pool: Int) {
-        let count = AtomicPool.chunkPages
+    mutating func atomicPoolExpand(_ pool: Int, pages count: Int = AtomicPool.chunkPages) {
         let zone = atomicPools[pool].zone
         guard let first = memory.findFreePages(count, highest: zone), GuestMemory.zone(ofPage: first) == zone else { return }
         let pages = first ..< first + count
@@ -43,10 +42,12 @@ extension System {
         atomicPools[pool].chunks.append((first, count, 0))
     }
 
-    /// `atomic_pool_work_fn()`: top up every pool that has fallen below half a chunk.
+    /// `atomic_pool_work_fn()` → `atomic_pool_resize()`: every pool with less free than its boot
+    /// size (`atomic_pool_size`, one chunk) grows by its whole size, `get_order()` pages (v6.12
+    /// kernel/dma/pool.c; a chunk's bitmap holds 64 pages, which caps the growth here).
     mutating func atomicPoolWork() {
-        for pool in atomicPools.indices where atomicPools[pool].freePages < AtomicPool.chunkPages / 2 {
-            atomicPoolExpand(pool)
+        for pool in atomicPools.indices where atomicPools[pool].freePages < AtomicPool.chunkPages {
+            atomicPoolExpand(pool, pages: min(max(atomicPools[pool].totalPages, 1).nextPowerOfTwo, 64))
         }
     }
 

@@ -36,16 +36,19 @@ extension System {
             source = .atomicPool(pool)
             shared = atomicPools[pool].decrypted
         } else {
-            guard let first = allocPages(pages, highest: zone, owner: .coherent(handle)) else { return nil }
+            // __dma_direct_alloc_pages(): alloc_pages() of get_order(size), so a power of two of
+            // pages, of which the first `pages` are decrypted and zeroed (v6.12 kernel/dma/direct.c).
+            let order = pages.nextPowerOfTwo
+            guard let first = allocPages(order, highest: zone, owner: .coherent(handle)) else { return nil }
             let range = first ..< first + pages
             // dma_coherent_ok() before anything is converted.
             let lastDma = d.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: first + pages - 1) + 4095, shared: decision.decrypt)
             guard lastDma <= limit else {
-                freePages(range)
+                freePages(first ..< first + order)
                 return nil
             }
             if decision.decrypt && !setMemoryDecrypted(range) {
-                disposeAfterFailedConversion(range, leak: d.leakAfterDecryptFailure(b), reason: .decryptFailed)
+                disposeAfterFailedConversion(first ..< first + order, leak: d.leakAfterDecryptFailure(b), reason: .decryptFailed)
                 return nil
             }
             let (lo, hi) = GuestMemory.byteRange(ofPages: range)
@@ -77,14 +80,16 @@ extension System {
         case .atomicPool(let pool):
             atomicPoolFree(pool, pages: range)
         case .pages:
+            // __dma_direct_free_pages() gives back the whole get_order() block.
+            let block = first ..< first + c.pages.nextPowerOfTwo
             if c.shared && platform.confidential {
                 if setMemoryEncrypted(range) {
-                    freePages(range)
+                    freePages(block)
                 } else {
-                    disposeAfterFailedConversion(range, leak: d.leakAfterReencryptFailure(behaviourTerms), reason: .reencryptFailed)
+                    disposeAfterFailedConversion(block, leak: d.leakAfterReencryptFailure(behaviourTerms), reason: .reencryptFailed)
                 }
             } else {
-                freePages(range)
+                freePages(block)
             }
         }
     }
