@@ -44,7 +44,7 @@ struct KernelDiffCommand: ParsableCommand {
                 paths.append(f)
             }
         }
-        var divergent = 0, outside = 0, comparedSteps = 0, kernelFindings = 0
+        var divergent = 0, known = 0, outside = 0, comparedSteps = 0, kernelFindings = 0
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
                 FileHandle.standardError.write(Data("bouncer kernel-diff: \(path): cannot read\n".utf8))
@@ -61,6 +61,9 @@ struct KernelDiffCommand: ParsableCommand {
             if let d = report.divergence {
                 divergent += 1
                 print("\(path): \(d)")
+            } else if let o = report.outOfScope, let id = o.reason.known {
+                known += 1
+                print("\(path): known divergence \(id) at step \(o.step) (not fatal; KnownDivergences.swift): \(o.reason)")
             } else if let o = report.outOfScope, report.compared == 0 {
                 outside += 1
                 if verbose { print("\(path): not compared (\(o.reason))") }
@@ -69,7 +72,7 @@ struct KernelDiffCommand: ParsableCommand {
                 print("\(path): agrees over \(report.compared) steps (\(report.modelOnly) model only)\(tail)")
             }
         }
-        print("kernel-diff: \(paths.count) inputs, \(divergent) divergent, \(outside) not comparable, \(comparedSteps) steps compared, \(kernelFindings) with a kernel-side violation; profile \(profile.name); \(KernelGuest.status)")
+        print("kernel-diff: \(paths.count) inputs, \(divergent) divergent, \(known) known divergences, \(outside) not comparable, \(comparedSteps) steps compared, \(kernelFindings) with a kernel-side violation; profile \(profile.name); \(KernelGuest.status)")
         if divergent > 0 { throw ExitCode(1) }
     }
 }

@@ -79,6 +79,10 @@ public struct KernelDiffRun {
         do {
             bounce = try translate(op, outcome, before)
         } catch let d as Divergence {
+            if let known = KnownDivergence.matching(op, d) {
+                outOfScope = (step, OutOfScope(reason: "known divergence \(known.id): \(known.summary)", known: known.id))
+                return StepResult(divergence: nil, modelViolations: modelViolations, kernelViolations: [])
+            }
             divergence = d
         } catch let o as OutOfScope {
             outOfScope = (step, o)

@@ -72,5 +72,11 @@ struct KernelSide {
 /// Why the rest of an input cannot be compared.
 public struct OutOfScope: Error, Hashable, Sendable, CustomStringConvertible {
     public var reason: String
+    /// The known divergence that stopped the comparison, if that is why.
+    public var known: String?
+    public init(reason: String, known: String? = nil) {
+        self.reason = reason
+        self.known = known
+    }
     public var description: String { reason }
 }

@@ -26,6 +26,8 @@ struct KernelHarness {
     var executions = 0
     var passedOver = 0
     var agreed = [Int](repeating: 0, count: InvariantID.allCases.count)
+    /// Inputs that met each known divergence (`KnownDivergence.all`).
+    var knownMet = [Int](repeating: 0, count: KnownDivergence.all.count)
 
     /// Runs one input; the first divergence, if any, and the violations both sides agreed on.
     mutating func run(_ bytes: UnsafeRawBufferPointer) -> (divergence: Divergence?, agreed: [Violation])? {
@@ -52,7 +54,10 @@ struct KernelHarness {
             if let d = r.divergence { return (d, both) }
             for v in r.modelViolations { modelSeen.insert(v.invariant) }
             for v in r.kernelViolations where kernelSeen.insert(v.invariant).inserted && modelSeen.contains(v.invariant) { both.append(v) }
-            if run.outOfScope != nil { break }
+            if let o = run.outOfScope {
+                if let id = o.reason.known, let i = KnownDivergence.all.firstIndex(where: { $0.id == id }) { knownMet[i] += 1 }
+                break
+            }
         }
         return (run.finish(), both)
     }
@@ -82,6 +87,11 @@ public func bouncerKernelFuzzInitialize() -> Int32 {
     startNanoseconds = monotonicNanoseconds()
     atexit {
         guard let h = harness else { return }
+        let known = KnownDivergence.all.indices.filter { h.knownMet[$0] > 0 }
+        if !known.isEmpty {
+            report("==bouncer== known divergences (not fatal): "
+                + known.map { "\(KnownDivergence.all[$0].id) in \(h.knownMet[$0]) inputs" }.joined(separator: ", ") + "\n")
+        }
         let met = InvariantID.allCases.indices.filter { h.agreed[$0] > 0 }
         if !met.isEmpty {
             report("==bouncer== kernel and model agree on (not fatal): "
@@ -157,6 +167,7 @@ public func bouncerKernelFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<Un
             }
         }
     }
-    report("fuzz-kernel: \(files) inputs, \(h.executions) compared, \(h.passedOver) passed over (platform), \(divergent) divergences, \(agreedInputs) with a violation both sides agree on; profile \(h.profile.name)\n")
+    let known = h.knownMet.reduce(0, +)
+    report("fuzz-kernel: \(files) inputs, \(h.executions) compared, \(h.passedOver) passed over (platform), \(divergent) divergences, \(known) known divergences, \(agreedInputs) with a violation both sides agree on; profile \(h.profile.name)\n")
     return divergent == 0 ? 0 : 1
 }

@@ -57,19 +57,24 @@ extension System {
 
     /// `dma_alloc_from_pool()`: the first pool in `dma_guess_pool()` order whose state the request
     /// accepts (strict selection) and whose memory fits the zone, zeroed on the way out.
-    mutating func atomicPoolAlloc(pages: Int, zone: Zone, wantShared: Bool) -> (pool: Int, first: Int)? {
+    /// `fits` is the caller's `phys_addr_ok` (dma-direct's `dma_coherent_ok()`): a pool whose first
+    /// fit the device cannot reach gives it back, and the next pool is tried.
+    mutating func atomicPoolAlloc(
+        pages: Int, zone: Zone, wantShared: Bool, fits: (Int) -> Bool = { _ in true }
+    ) -> (pool: Int, first: Int)? {
         for pool in Self.atomicPoolOrder[zone.rawValue] where pool < atomicPools.count {
             guard d.poolAccepts(
                 poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared,
                 strict: behaviours.atomicPoolSelection == .strict),
                 atomicPools[pool].zone.rawValue <= zone.rawValue
             else { continue }
-            for c in atomicPools[pool].chunks.indices {
+            search: for c in atomicPools[pool].chunks.indices {
                 let chunk = atomicPools[pool].chunks[c]
                 let want: UInt64 = pages >= 64 ? ~0 : (1 << UInt64(pages)) - 1
                 var start = 0
                 while start + pages <= chunk.count {
                     if chunk.used & (want << UInt64(start)) == 0 {
+                        guard fits(chunk.first + start) else { break search }
                         atomicPools[pool].chunks[c].used |= want << UInt64(start)
                         let first = chunk.first + start
                         let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)

@@ -1,0 +1,31 @@
+import BouncerModel
+import BouncerRunner
+
+/// A difference between the model and the real 6.12 code that is understood and left, with why,
+/// and the reproducer that shows it (`Corpus/kernel-divergences/ID.bounce`, replayed by
+/// `bouncer kernel-diff`). A run that meets one stops comparing there (the two sides no longer
+/// start from the same state) and says which; it is not a new `MODEL-DIVERGENCE`.
+public struct KnownDivergence: Sendable {
+    public var id: String
+    public var summary: String
+    /// Why the model is not changed to match.
+    public var why: String
+    let matches: @Sendable (Operation, Divergence) -> Bool
+
+    public static let all: [KnownDivergence] = [
+        KnownDivergence(
+            id: "mask-below-zone-dma",
+            summary: "dma_set_mask() refuses a mask narrower than ZONE_DMA (24 bits; dma_direct_supported()); the model probes the device",
+            why: "a probe that fails would take no device handle, which changes what every later device handle in existing "
+                + "inputs names (the byte format's compatibility rule 1); the model should refuse the mask in a new kind (issue 16)",
+            matches: { op, d in
+                guard case .probeDevice(let c) = op else { return false }
+                return d.observable == .outcome && c.dmaMaskBits < 24
+            }),
+    ]
+
+    /// The known divergence this is, if any.
+    public static func matching(_ op: Operation, _ d: Divergence) -> KnownDivergence? {
+        all.first { $0.matches(op, d) }
+    }
+}
