@@ -25,8 +25,8 @@ public struct KernelDiffRun {
     public private(set) var compared = 0
     public private(set) var modelOnly = 0
     var states: [UInt8] = [], held: [UInt8] = []
-    /// The operation being compared, in the kernel's words.
-    var rendered = ""
+    /// The operation being compared (rendered in the kernel's words only for a divergence).
+    var current: Operation = .runDeferredWork
     /// Verdicts are compared at the first step either side breaks an invariant, as a run stops there.
     var verdictsCompared = false
 
@@ -60,7 +60,7 @@ public struct KernelDiffRun {
 
     public mutating func run(_ op: Operation) -> StepResult {
         defer { step += 1 }
-        rendered = op.described.render(op.fields)
+        current = op
         let counterpart = KernelCounterpart.of(op.kind)
         if outOfScope == nil, case .outOfScope(let why) = counterpart { outOfScope = (step, OutOfScope(reason: why)) }
         guard outOfScope == nil else {
@@ -108,7 +108,9 @@ public struct KernelDiffRun {
         guard outOfScope == nil else { return nil }
         kernel.guest.pageTable(states: &states, held: &held)
         let s = runner.system
-        for page in 0 ..< GuestMemory.pageCount where states[page] != 0 && s.memory.states[page] != .encrypted {
+        // Shared pages only: what the host got back of a page whose conversion failed (unknown)
+        // is the platform's choice, which neither side models from the hardware.
+        for page in 0 ..< GuestMemory.pageCount where states[page] == 1 && s.memory.states[page] == .decrypted {
             let phys = GuestMemory.phys(ofPage: page)
             if let d = compareBytes(.hostVisibleBytes, phys: phys, count: 4096, kernelBytes: kernel.guest.read(phys: phys, count: 4096)) {
                 return d
@@ -120,7 +122,7 @@ public struct KernelDiffRun {
     // MARK: comparisons
 
     func divergence(_ what: Observable, _ location: String, model: String, kernel: String) -> Divergence {
-        Divergence(step: step, operation: rendered, observable: what, location: location, model: model, kernel: kernel)
+        Divergence(step: step, operation: current.described.render(current.fields), observable: what, location: location, model: model, kernel: kernel)
     }
 
     mutating func comparePages() -> Divergence? {

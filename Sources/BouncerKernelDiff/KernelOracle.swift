@@ -44,9 +44,10 @@ struct KernelOracle {
         let confidential = platform.confidential
         func state(_ phys: UInt64) -> UInt8? { GuestMemory.page(ofPhys: phys).map { states[$0] } }
         func modelDevice(_ k: Int) -> DeviceConfig? { kernelDevice.firstIndex(of: k).map { devices[$0] } }
-        // The guest gives the mapped bytes to an untrusted device before swiotlb copies them.
+        // The guest gives the bytes it asks to map to an untrusted device before swiotlb copies
+        // them, whether or not the mapping then succeeds (as the model discloses them).
         for event in events {
-            if case let .map(device, phys, _?, size) = event, let config = modelDevice(device), !config.trusted,
+            if case let .map(device, phys, _, size) = event, let config = modelDevice(device), !config.trusted,
                 let lo = GuestMemory.byteIndex(ofPhys: phys)
             {
                 contents.disclose(lo, lo + UInt32(size))

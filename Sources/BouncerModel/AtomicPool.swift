@@ -26,9 +26,17 @@ extension System {
     /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it (pool.c always
     /// calls `set_memory_decrypted()`; the series only for a decrypted pool), add it to the pool.
     /// A failed decryption leaks the chunk.
-    mutating func atomicPoolExpand(_ pool: Int, pages count: Int = AtomicPool.chunkPages) {
+    /// Like the kernel, it halves the block until alloc_pages() finds one, in the pool's zone or
+    /// the zones below it (the zonelist fallback).
+    mutating func atomicPoolExpand(_ pool: Int, pages requested: Int = AtomicPool.chunkPages) {
         let zone = atomicPools[pool].zone
-        guard let first = memory.findFreePages(count, highest: zone), GuestMemory.zone(ofPage: first) == zone else { return }
+        var count = requested
+        var found = memory.findFreePages(count, highest: zone)
+        while found == nil && count > 1 {
+            count /= 2
+            found = memory.findFreePages(count, highest: zone)
+        }
+        guard let first = found else { return }
         let pages = first ..< first + count
         memory.setOwner(pages, .atomicPool(pool))
         let assumeDecrypted = behaviours.atomicPoolSelection == .assumeDecrypted
@@ -68,7 +76,8 @@ extension System {
                 strict: behaviours.atomicPoolSelection == .strict),
                 atomicPools[pool].zone.rawValue <= zone.rawValue
             else { continue }
-            search: for c in atomicPools[pool].chunks.indices {
+            // gen_pool_alloc() walks the chunk list newest first (gen_pool_add_virt adds at the head).
+            search: for c in atomicPools[pool].chunks.indices.reversed() {
                 let chunk = atomicPools[pool].chunks[c]
                 let want: UInt64 = pages >= 64 ? ~0 : (1 << UInt64(pages)) - 1
                 var start = 0
@@ -76,6 +85,8 @@ extension System {
                     if chunk.used & (want << UInt64(start)) == 0 {
                         guard fits(chunk.first + start) else { break search }
                         atomicPools[pool].chunks[c].used |= want << UInt64(start)
+                        // __dma_alloc_from_pool() schedules the resize below the boot size.
+                        if atomicPools[pool].freePages < AtomicPool.chunkPages { atomicPoolWorkPending = true }
                         let first = chunk.first + start
                         let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)
                         memory.contents.fill(lo, hi, .zero)
@@ -84,7 +95,9 @@ extension System {
                             size: UInt64(pages) << GuestMemory.pageShift, wantShared: wantShared))
                         return (pool, first)
                     }
-                    start += 1
+                    // gen_pool_first_fit_order_align(): starts at multiples of the request's
+                    // size rounded up to a power of two, from the chunk's start.
+                    start += pages.nextPowerOfTwo
                 }
             }
         }
@@ -112,7 +125,10 @@ extension System {
 
     /// Runs deferred work, as the workqueue eventually would: pool top-ups and swiotlb growth.
     public mutating func runDeferredWork() {
-        atomicPoolWork()
+        if atomicPoolWorkPending {
+            atomicPoolWorkPending = false
+            atomicPoolWork()
+        }
         if swiotlbGrowPending { swiotlbDynAlloc() }
     }
 }
