@@ -16,6 +16,13 @@ extension KernelGuest {
     /// it back without booting; valid until the next `KernelGuest` boots.
     @discardableResult public func saveSnapshot() -> Bool { bouncer_kernel_snapshot_save() }
 
+    /// Whether the arena page was written since the last save or restore (every page without one).
+    public func dirtyPages() -> [Bool] {
+        var bits = [UInt64](repeating: 0, count: (GuestMemory.pageCount + 63) / 64)
+        bits.withUnsafeMutableBufferPointer { bouncer_kernel_dirty_pages($0.baseAddress) }
+        return (0 ..< GuestMemory.pageCount).map { bits[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+    }
+
     /// Back to the state of the last `saveSnapshot()`, with the event record cleared.
     @discardableResult public func restoreSnapshot() -> Bool { bouncer_kernel_snapshot_restore() }
 }

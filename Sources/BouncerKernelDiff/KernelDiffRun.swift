@@ -27,6 +27,8 @@ public struct KernelDiffRun {
     var states: [UInt8] = [], held: [UInt8] = []
     /// The operation being compared (rendered in the kernel's words only for a divergence).
     var current: Operation = .runDeferredWork
+    /// Pages the model wrote in this run (bytes copied, written, converted), for `finish()`.
+    var modelWrote = [Bool](repeating: false, count: GuestMemory.pageCount)
     /// Verdicts are compared at the first step either side breaks an invariant, as a run stops there.
     var verdictsCompared = false
 
@@ -69,6 +71,7 @@ public struct KernelDiffRun {
         let before = Counts(runner.system)
         kernel.guest.clearEvents()
         let modelViolations = runner.run(op)
+        noteModelWrites(runner.system)
         let outcome = runner.lastOutcome
         guard outcome != .skipped, counterpart.runsOnKernel else {
             if outcome != .skipped { modelOnly += 1; kernel.noteAbsent(runner.system, before) }
@@ -79,10 +82,6 @@ public struct KernelDiffRun {
         do {
             bounce = try translate(op, outcome, before)
         } catch let d as Divergence {
-            if let known = KnownDivergence.matching(op, d) {
-                outOfScope = (step, OutOfScope(reason: "known divergence \(known.id): \(known.summary)", known: known.id))
-                return StepResult(divergence: nil, modelViolations: modelViolations, kernelViolations: [])
-            }
             divergence = d
         } catch let o as OutOfScope {
             outOfScope = (step, o)
@@ -100,6 +99,11 @@ public struct KernelDiffRun {
             verdictsCompared = true
             if divergence == nil { divergence = compareVerdicts(modelViolations, kernelViolations) }
         }
+        if let d = divergence, let known = KnownDivergence.matching(op, d) {
+            // Understood and left: the two sides no longer start alike, so the rest is not compared.
+            outOfScope = (step, OutOfScope(reason: "known divergence \(known.id): \(known.summary)", known: known.id))
+            divergence = nil
+        }
         return StepResult(divergence: divergence, modelViolations: modelViolations, kernelViolations: kernelViolations, kernelEvents: events)
     }
 
@@ -109,14 +113,40 @@ public struct KernelDiffRun {
         kernel.guest.pageTable(states: &states, held: &held)
         let s = runner.system
         // Shared pages only: what the host got back of a page whose conversion failed (unknown)
-        // is the platform's choice, which neither side models from the hardware.
-        for page in 0 ..< GuestMemory.pageCount where states[page] == 1 && s.memory.states[page] == .decrypted {
+        // is the platform's choice, which neither side models from the hardware. Pages neither
+        // side wrote in this run hold what both booted with.
+        let kernelWrote = kernel.guest.dirtyPages()
+        for page in 0 ..< GuestMemory.pageCount where states[page] == 1 && s.memory.states[page] == .decrypted
+            && (kernelWrote[page] || modelWrote[page])
+        {
             let phys = GuestMemory.phys(ofPage: page)
             if let d = compareBytes(.hostVisibleBytes, phys: phys, count: 4096, kernelBytes: kernel.guest.read(phys: phys, count: 4096)) {
                 return d
             }
         }
         return nil
+    }
+
+    mutating func noteModelWrites(_ s: System) {
+        func mark(_ lo: UInt32, _ hi: UInt32) {
+            guard hi > lo else { return }
+            for p in Int(lo >> 12) ... Int((hi - 1) >> 12) where p < modelWrote.count { modelWrote[p] = true }
+        }
+        for e in s.events {
+            switch e {
+            case let .cpuWrote(lo, hi), let .hostWrote(lo, hi, _): mark(lo, hi)
+            case let .bounced(_, toDevice, tlb, orig, size):
+                if let lo = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
+            case let .converted(pages), let .freed(pages), let .leaked(pages, _):
+                for p in pages { modelWrote[p] = true }
+            case let .poolServed(_, phys, size, _):
+                if let lo = GuestMemory.byteIndex(ofPhys: phys) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
+            case .handedOut(_, let dma, let size, _, _):
+                // A coherent allocation's pages are zeroed on the way out.
+                if let lo = GuestMemory.byteIndex(ofPhys: dma & 0xFFFF_FFFF_FFFF) { mark(lo, lo &+ size) }
+            default: break
+            }
+        }
     }
 
     // MARK: comparisons

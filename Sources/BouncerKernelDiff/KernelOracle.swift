@@ -46,11 +46,20 @@ struct KernelOracle {
         func modelDevice(_ k: Int) -> DeviceConfig? { kernelDevice.firstIndex(of: k).map { devices[$0] } }
         // The guest gives the bytes it asks to map to an untrusted device before swiotlb copies
         // them, whether or not the mapping then succeeds (as the model discloses them).
+        // A sync for an untrusted device gives it the bytes swiotlb copies into the slot.
+        var handing = false
         for event in events {
-            if case let .map(device, phys, _, size) = event, let config = modelDevice(device), !config.trusted,
-                let lo = GuestMemory.byteIndex(ofPhys: phys)
-            {
-                contents.disclose(lo, lo + UInt32(size))
+            if case let .map(device, phys, _, size) = event, let config = modelDevice(device), !config.trusted {
+                handing = true
+                if let lo = GuestMemory.byteIndex(ofPhys: phys) { contents.disclose(lo, lo + UInt32(size)) }
+            }
+            if case let .syncForDevice(device, _, _, _) = event, let config = modelDevice(device), !config.trusted { handing = true }
+        }
+        if handing {
+            for event in events {
+                if case let .copy(_?, from?, length) = event, let lo = GuestMemory.byteIndex(ofPhys: from) {
+                    contents.disclose(lo, lo + UInt32(length))
+                }
             }
         }
         for event in events {
@@ -74,9 +83,11 @@ struct KernelOracle {
                 }
             case let .fill(phys, _, length):
                 wrote(phys: phys, count: length, .zero)
-            case let .decrypted(phys, _, converted, _), let .encrypted(phys, _, converted, _):
-                // x86 conversions other than in place leave the converted pages reading as zeros.
-                if !platform.conversionKeepsContents { wrote(phys: phys, count: converted << 12, .zero) }
+            case let .decrypted(phys, pages, converted, result), let .encrypted(phys, pages, converted, result):
+                // x86 conversions other than in place leave the converted pages, and the one the
+                // host failed, reading as zeros.
+                let touched = result == 0 ? converted : min(converted + 1, pages)
+                if !platform.conversionKeepsContents { wrote(phys: phys, count: touched << 12, .zero) }
             case let .map(device, _, dma?, size):
                 guard confidential, let config = modelDevice(device) else { break }
                 judgeHandout(device, config, dma: dma, size: size, states, step, &found)

@@ -141,15 +141,18 @@ extension KernelDiffRun {
                 for m in list.entries { kernel.maps[m].live = false }
             }
             let inLists = Set(kernel.scatterlists.compactMap { $0 }.flatMap(\.entries))
+            var unmapped: [KernelSide.Map] = []
             for m in kernel.maps.indices where kernel.maps[m].live && kernel.maps[m].device == device && !inLists.contains(m) {
                 let k = kernel.maps[m]
                 g.unmapSingle(device: kernel.devices[device], dma: k.dma!, size: k.size, k.direction)
                 kernel.maps[m].live = false
-                try compareCpuView(k)
+                unmapped.append(k)
             }
             for c in kernel.coherent.indices where kernel.coherent[c]?.live == true && kernel.coherent[c]!.device == device {
                 try freeCoherent(c)
             }
+            // Compared once the whole remove() ran, as the model's step did.
+            for k in unmapped { try compareCpuView(k) }
         case .runDeferredWork:
             g.runWork()
         case .failNextConversion(let k):
@@ -222,8 +225,15 @@ extension KernelDiffRun {
 
     /// The device's bytes, through the kernel's own DMA address for the mapping.
     mutating func mirrorDeviceWrite(_ s: System, _ m: Int) throws {
-        guard m < kernel.maps.count, !kernel.maps[m].absent, let dma = kernel.maps[m].dma else { return }
+        guard m < kernel.maps.count, !kernel.maps[m].absent else { return }
         let k = kernel.maps[m]
+        guard let dma = k.dma else {
+            if s.events.contains(where: { if case .hostWrote = $0 { true } else { false } }) {
+                throw divergence(.deviceBytes, "mapping \(m)", model: "the device wrote through \(hex(s.mappings[m].dma))",
+                    kernel: "no address was returned")
+            }
+            return
+        }
         let base = s.dmaToPhys(k.device, s.mappings[m].dma)
         for event in s.events {
             guard case let .hostWrote(lo, hi, tag) = event else { continue }

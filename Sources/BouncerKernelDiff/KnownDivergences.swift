@@ -23,6 +23,20 @@ public struct KnownDivergence: Sendable {
                 guard case .probeDevice = op else { return false }
                 return d.observable == .outcome && d.kernel == "dma_set_mask refused the mask"
             }),
+        KnownDivergence(
+            id: "failed-sg-handout",
+            summary: "dma_map_sg() fails after mapping its first entries: the model records those entries as handed out "
+                + "to the device (its oracle judges them, and the device may later write through them); the driver never "
+                + "receives an address",
+            why: "the oracle's hand-out check is the model's to change (issue 16: findings that reach no device are "
+                + "contract breaks at most); the kernel side judges what the driver was given",
+            matches: { op, d in
+                switch op {
+                case .mapSg: d.observable == .verdict && d.kernel == "clean"
+                case .deviceWrite: d.observable == .deviceBytes && d.kernel == "no address was returned"
+                default: false
+                }
+            }),
     ]
 
     /// The known divergence this is, if any.

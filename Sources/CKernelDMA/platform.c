@@ -51,6 +51,12 @@ static int set_memory_enc_dec(unsigned long addr, int numpages, bool enc)
 		if (bouncer_conversion_budget == 0) {
 			bouncer_conversion_budget = -1;
 			bouncer_page_state[p] = BOUNCER_KERNEL_PAGE_UNKNOWN;
+			/* Whichever way the host left it, the page reads as zeros unless the platform
+			 * converts in place (BouncerModel zeroes a failed page the same way). */
+			if (!bouncer_platform.conversion_keeps_contents) {
+				bouncer_arena_touch(bouncer_arena + ((size_t)p << PAGE_SHIFT), PAGE_SIZE);
+				memset(bouncer_arena + ((size_t)p << PAGE_SHIFT), 0, PAGE_SIZE);
+			}
 			bouncer_warn(__FILE__, __LINE__, "CPA VMM failure to convert memory");
 			bouncer_record(kind, -EIO, bouncer_phys_of_page(first), (u64)numpages, (u64)converted, NULL);
 			return -EIO;

@@ -43,6 +43,11 @@ void bouncer_arena_touch(const void *dst, size_t len)
 		dirty[p >> 6] |= 1ULL << (p & 63);
 }
 
+void bouncer_kernel_dirty_pages(uint64_t *bits)
+{
+	memcpy(bits, dirty, sizeof(dirty));
+}
+
 static void release(void)
 {
 	free(saved.data);

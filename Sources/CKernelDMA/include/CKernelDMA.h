@@ -180,6 +180,9 @@ void bouncer_kernel_page_table(uint8_t *state, uint8_t *held);
  * (or a build without kernel code). */
 bool bouncer_kernel_snapshot_save(void);
 bool bouncer_kernel_snapshot_restore(void);
+/* Arena pages written since the last save or restore: one bit per page, in
+ * (BOUNCER_KERNEL_PAGE_COUNT + 63) / 64 words. */
+void bouncer_kernel_dirty_pages(uint64_t *bits);
 
 /* The event record since boot or the last clear. */
 const struct bouncer_kernel_event *bouncer_kernel_events(size_t *count);
