@@ -22,12 +22,12 @@ enum ByteImage {
         guard let lo = GuestMemory.byteIndex(ofPhys: phys), let last = GuestMemory.byteIndex(ofPhys: phys + UInt64(count) - 1),
             last == lo + UInt32(count) - 1
         else { return nil }
-        var out = [UInt8](repeating: 0, count: count)
-        s.memory.contents.forEachRun(lo, lo + UInt32(count)) { a, b, tag in
-            let v = byte(tag)
-            for i in Int(a - lo) ..< Int(b - lo) { out[i] = v }
-            return true
+        return [UInt8](unsafeUninitializedCapacity: count) { out, n in
+            s.memory.contents.forEachRun(lo, lo + UInt32(count)) { a, b, tag in
+                UnsafeMutableBufferPointer(rebasing: out[Int(a - lo) ..< Int(b - lo)]).initialize(repeating: byte(tag))
+                return true
+            }
+            n = count
         }
-        return out
     }
 }

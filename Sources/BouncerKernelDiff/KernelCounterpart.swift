@@ -21,6 +21,52 @@ public enum KernelCounterpart: Equatable, Sendable {
         }
     }
 
+    /// The operation's kind, by its case: `Operation.kind` searches the descriptions, which costs
+    /// more than a fuzz step can spend.
+    public static func kind(_ op: Operation) -> OperationKind {
+        switch op {
+        case .probeDevice: .probeDevice
+        case .kmalloc: .kmalloc
+        case .kfree: .kfree
+        case .cpuWrite: .cpuWrite
+        case .mapBuffer: .mapBuffer
+        case .mapCoherent: .mapCoherent
+        case .mapResource: .mapResource
+        case .unmap: .unmap
+        case .syncForCpu: .syncForCpu
+        case .syncForDevice: .syncForDevice
+        case .mapSg: .mapSg
+        case .unmapSg: .unmapSg
+        case .syncSgForCpu: .syncSgForCpu
+        case .syncSgForDevice: .syncSgForDevice
+        case .allocCoherent: .allocCoherent
+        case .freeCoherent: .freeCoherent
+        case .cpuWriteCoherent: .cpuWriteCoherent
+        case .unbind: .unbind
+        case .runDeferredWork: .runDeferredWork
+        case .enterSecureMode: .enterSecureMode
+        case .hostWrite: .hostWrite
+        case .deviceWrite: .deviceWrite
+        case .failNextConversion: .failNextConversion
+        case .vmbusOffer: .vmbusOffer
+        case .vmbusOpen: .vmbusOpen
+        case .vmbusSend: .vmbusSend
+        case .vmbusClose: .vmbusClose
+        case .vmbusHostCompletion: .vmbusHostCompletion
+        case .netvscHostReceive: .netvscHostReceive
+        case .vmbusRescind: .vmbusRescind
+        case .hostFailNextGpadl: .hostFailNextGpadl
+        case .virtioProbe: .virtioProbe
+        case .virtioAddBuffer: .virtioAddBuffer
+        case .virtioHostUsed: .virtioHostUsed
+        case .virtioReset: .virtioReset
+        case .nvmeProbe: .nvmeProbe
+        case .nvmeSubmit: .nvmeSubmit
+        case .nvmeHostComplete: .nvmeHostComplete
+        case .nvmeRemove: .nvmeRemove
+        }
+    }
+
     /// The counterpart of every DMA-layer kind (the `dma` target's table); the transports have none.
     public static func of(_ kind: OperationKind) -> KernelCounterpart {
         switch kind {

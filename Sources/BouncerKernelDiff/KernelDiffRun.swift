@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BouncerKernel
 import BouncerModel
 import BouncerOracle
@@ -63,7 +66,8 @@ public struct KernelDiffRun {
     public mutating func run(_ op: Operation) -> StepResult {
         defer { step += 1 }
         current = op
-        let counterpart = KernelCounterpart.of(op.kind)
+        let kind = KernelCounterpart.kind(op)
+        let counterpart = KernelCounterpart.of(kind)
         if outOfScope == nil, case .outOfScope(let why) = counterpart { outOfScope = (step, OutOfScope(reason: why)) }
         guard outOfScope == nil else {
             return StepResult(divergence: nil, modelViolations: runner.run(op), kernelViolations: [])
@@ -80,7 +84,7 @@ public struct KernelDiffRun {
         var bounce: (orig: UInt64, slot: UInt64, size: UInt64)?
         var divergence: Divergence?
         do {
-            bounce = try translate(op, outcome, before)
+            bounce = try translate(op, kind, outcome, before)
         } catch let d as Divergence {
             divergence = d
         } catch let o as OutOfScope {
@@ -157,14 +161,18 @@ public struct KernelDiffRun {
 
     mutating func comparePages() -> Divergence? {
         let s = runner.system
+        let statesAgree = s.memory.states.withUnsafeBytes { a in
+            states.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, GuestMemory.pageCount) == 0 }
+        }
         for page in 0 ..< GuestMemory.pageCount {
             let m = s.memory.states[page].rawValue
-            if m != states[page] {
+            if !statesAgree, m != states[page] {
                 let names = ["private", "shared", "unknown"]
                 return divergence(.pageState, "page \(page) (\(hex(GuestMemory.phys(ofPage: page))))",
                     model: names[Int(m)], kernel: names[Int(min(states[page], 2))])
             }
-            let modelHeld = s.memory.owners[page] != .free
+            let modelHeld: Bool
+            if case .free = s.memory.owners[page] { modelHeld = false } else { modelHeld = true }
             if modelHeld != (held[page] != 0) {
                 return divergence(.pageHeld, "page \(page) (\(hex(GuestMemory.phys(ofPage: page))))",
                     model: modelHeld ? "held by \(s.memory.owners[page])" : "free", kernel: held[page] != 0 ? "held" : "free")
@@ -180,7 +188,11 @@ public struct KernelDiffRun {
             return model == nil && kernelBytes == nil ? nil
                 : divergence(what, "\(hex(phys))+\(count)", model: model == nil ? "not RAM" : "readable", kernel: kernelBytes == nil ? "not RAM" : "readable")
         }
-        guard let i = (0 ..< count).first(where: { model[$0] != kernelBytes[$0] }) else { return nil }
+        let same = model.count == kernelBytes.count && model.withUnsafeBytes { a in
+            kernelBytes.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, count) == 0 }
+        }
+        if same { return nil }
+        let i = model.indices.first { model[$0] != kernelBytes[$0] } ?? 0
         let tag = GuestMemory.byteIndex(ofPhys: phys + UInt64(i)).map { runner.system.memory.contents.tag(at: $0) }
         return divergence(what, "byte \(i) of \(hex(phys))+\(count)",
             model: "\(hex(UInt64(model[i])))\(tag.map { " (\($0))" } ?? "")", kernel: hex(UInt64(kernelBytes[i])))

@@ -27,6 +27,7 @@ struct KernelOracle {
     mutating func wrote(phys: UInt64, count: Int, _ tag: Provenance) {
         guard count > 0, let lo = GuestMemory.byteIndex(ofPhys: phys) else { return }
         contents.fill(lo, lo + UInt32(count), tag)
+        touch(lo, count)
     }
 
     /// `phys_to_dma` undone the x86 way: the SEV C-bit (`sme_me_mask`) and the device's one
@@ -66,6 +67,7 @@ struct KernelOracle {
             switch event {
             case let .copy(to, from, length):
                 if let to, let dst = GuestMemory.byteIndex(ofPhys: to) {
+                    touch(dst, length)
                     if let from, let src = GuestMemory.byteIndex(ofPhys: from) {
                         contents.copy(from: src, to: dst, count: UInt32(length))
                     } else {
@@ -116,7 +118,20 @@ struct KernelOracle {
             }
         }
         if confidential, let v = undisclosedOnVisiblePage(states, step) { found.append(v) }
+        touched = [Bool](repeating: false, count: GuestMemory.pageCount)
+        previous = states
         return found
+    }
+
+    /// Pages whose bytes may have changed since the last check (copies, fills, conversions,
+    /// writes), and the page states then: an undisclosed byte reaches a visible page only by a
+    /// write to it or by its conversion, so only those pages are looked at.
+    var touched = [Bool](repeating: true, count: GuestMemory.pageCount)
+    var previous: [UInt8] = []
+
+    mutating func touch(_ lo: UInt32, _ count: Int) {
+        guard count > 0 else { return }
+        for p in Int(lo >> 12) ... Int((lo + UInt32(count) - 1) >> 12) where p < touched.count { touched[p] = true }
     }
 
     func judgeHandout(
@@ -146,7 +161,8 @@ struct KernelOracle {
     }
 
     func undisclosedOnVisiblePage(_ states: [UInt8], _ step: Int) -> Violation? {
-        for page in 0 ..< GuestMemory.pageCount where states[page] != 0 {
+        for page in 0 ..< GuestMemory.pageCount
+        where states[page] != 0 && (touched[page] || previous.count != states.count || previous[page] != states[page]) {
             let lo = UInt32(page) << 12
             if let (at, tag) = contents.firstUndisclosedGuest(lo, lo + 4096) {
                 return Violation(

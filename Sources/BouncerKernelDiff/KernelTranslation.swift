@@ -10,7 +10,7 @@ import BouncerRunner
 /// returned. Throws the first `Divergence`, or `OutOfScope`.
 extension KernelDiffRun {
     /// Returns the bounce (original, slot, size) the step's copies must stay inside, if any.
-    mutating func translate(_ op: Operation, _ outcome: StepOutcome, _ before: Counts) throws -> (orig: UInt64, slot: UInt64, size: UInt64)? {
+    mutating func translate(_ op: Operation, _ kind: OperationKind, _ outcome: StepOutcome, _ before: Counts) throws -> (orig: UInt64, slot: UInt64, size: UInt64)? {
         let s = runner.system
         let g = kernel.guest
         switch op {
@@ -45,7 +45,7 @@ extension KernelDiffRun {
             let buffer = s.buffers[b]
             if buffer.slabClass == nil { g.freeBuffer(phys: buffer.phys, pages: Int((UInt64(buffer.size) + 4095) >> 12)) }
         case .cpuWrite, .cpuWriteCoherent, .hostWrite:
-            try mirrorWrites(s, op.isHostMove)
+            try mirrorWrites(s, kind == .hostWrite)
         case .deviceWrite(let m, _, _):
             try mirrorDeviceWrite(s, m)
         case .mapBuffer, .mapCoherent:
@@ -158,7 +158,7 @@ extension KernelDiffRun {
         case .failNextConversion(let k):
             g.failConversion(afterPages: k)
         default:
-            throw OutOfScope(reason: "\(op.kind.name) has no kernel counterpart")
+            throw OutOfScope(reason: "\(kind.name) has no kernel counterpart")
         }
         return nil
     }

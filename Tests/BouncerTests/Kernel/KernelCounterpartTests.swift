@@ -47,3 +47,12 @@ import Testing
         }
     }
 }
+
+extension KernelCounterpartTests {
+    /// The fast kind lookup the runner uses agrees with the descriptions for every kind.
+    @Test func theRunnersKindLookupAgreesWithTheDescriptions() {
+        for (_, scenario) in SeedScenarios.dma + SeedScenarios.vmbus + SeedScenarios.virtio + SeedScenarios.passthrough {
+            for op in scenario.operations { #expect(KernelCounterpart.kind(op) == op.kind) }
+        }
+    }
+}
