@@ -197,7 +197,11 @@ extension KernelDiffRun {
     /// What the device reads through the kernel's DMA address, against what the model says sits
     /// at the model's address for it (the same address while the two agree).
     func compareDeviceView(_ k: KernelSide.Map, dma: UInt64) throws {
-        let kernelBytes = kernel.guest.deviceRead(device: kernel.devices[k.device], dma: dma, count: k.size)
+        // The host's view of the bus address: the encryption bit and the dma-ranges offset
+        // removed (the kernel's dma_to_phys() translates before it clears the C-bit, which
+        // fails for an encrypted address above a dma-ranges region).
+        let hostPhys = oracle.dmaToPhys(dma, rangeOffset: runner.system.devices[k.device].config.dmaRangeOffset)
+        let kernelBytes = kernel.guest.read(phys: hostPhys, count: k.size)
         let phys = runner.system.dmaToPhys(k.device, dma)
         if let d = compareBytes(.deviceBytes, phys: phys, count: k.size, kernelBytes: kernelBytes) { throw d }
     }
@@ -240,12 +244,11 @@ extension KernelDiffRun {
             let phys = GuestMemory.phys(ofByteIndex: lo)
             let bytes = [UInt8](repeating: ByteImage.byte(tag), count: Int(hi - lo))
             let at = dma &+ (phys &- base)
-            if !kernel.guest.deviceWrite(device: kernel.devices[k.device], dma: at, bytes) {
+            let hostPhys = oracle.dmaToPhys(at, rangeOffset: s.devices[k.device].config.dmaRangeOffset)
+            if !kernel.guest.write(phys: hostPhys, bytes) {
                 throw divergence(.deviceBytes, "mapping \(m) at \(hex(at))", model: "written", kernel: "not RAM")
             }
-            if let p = GuestMemory.byteIndex(ofPhys: oracle.dmaToPhys(at, rangeOffset: s.devices[k.device].config.dmaRangeOffset)) {
-                oracle.contents.fill(p, p + UInt32(bytes.count), tag)
-            }
+            if let p = GuestMemory.byteIndex(ofPhys: hostPhys) { oracle.contents.fill(p, p + UInt32(bytes.count), tag) }
         }
     }
 }
