@@ -58,6 +58,14 @@ let kernelCSettings: [CSetting] =
         ]
     } ?? [.define("BOUNCER_KERNEL_STUB_REASON", to: "\"\(kernel.reason)\"")])
 
+// Each Swift target lists every Bouncer module below it, not only its neighbours. SwiftPM reruns
+// a module's compile only when the .swiftmodule of a dependency *listed* for it changes, while an
+// optimised build inlines and specialises the policy's @inlinable generic code into every module
+// that calls it. With only neighbours listed, a change to BouncerPolicy recompiled BouncerModel,
+// whose own .swiftmodule came out identical, and nothing above it: the prover kept the old policy
+// and `bouncer prove` answered for code that no longer existed (issue 17, item 6).
+// scripts/check-package-deps keeps the lists closed; scripts/check-incremental-build shows a policy
+// change reaching the prover through an incremental release build.
 let package = Package(
     name: "Bouncer",
     platforms: [.macOS(.v13)],
@@ -79,38 +87,52 @@ let package = Package(
         .target(name: "BouncerPolicy"),
         .target(name: "BouncerModel", dependencies: ["BouncerPolicy"]),
         // VMBus, virtio and PCI passthrough drivers over the DMA layer, and the host's moves on them.
-        .target(name: "BouncerTransports", dependencies: ["BouncerModel"]),
-        .target(name: "BouncerOracle", dependencies: ["BouncerModel"]),
-        .target(name: "BouncerRunner", dependencies: ["BouncerOracle", "BouncerTransports"]),
+        .target(name: "BouncerTransports", dependencies: ["BouncerModel", "BouncerPolicy"]),
+        .target(name: "BouncerOracle", dependencies: ["BouncerModel", "BouncerPolicy"]),
+        .target(name: "BouncerRunner", dependencies: ["BouncerOracle", "BouncerTransports", "BouncerModel", "BouncerPolicy"]),
         // Fuzz harnesses: libFuzzer entry points and corpus replay; no Foundation.
-        .target(name: "BouncerFuzz", dependencies: ["BouncerRunner", "BouncerTransports", "BouncerCrashState"]),
+        .target(
+            name: "BouncerFuzz",
+            dependencies: ["BouncerRunner", "BouncerOracle", "BouncerTransports", "BouncerModel", "BouncerPolicy", "BouncerCrashState"]),
         // One aborting C function per invariant, so a fuzzer crash's first frames name it.
         .target(name: "BouncerCrashState"),
         // The C side every fuzz target shares: LLVMFuzzerInitialize and the entry-point macro.
-        .target(name: "BouncerFuzzEntry", dependencies: ["BouncerFuzz"]),
+        .target(name: "BouncerFuzzEntry", dependencies: ["BouncerFuzz", "BouncerCrashState"]),
         // Shrinks counterexamples and writes them as regression tests.
-        .target(name: "BouncerMinimizer", dependencies: ["BouncerRunner"]),
+        .target(
+            name: "BouncerMinimizer",
+            dependencies: ["BouncerRunner", "BouncerOracle", "BouncerTransports", "BouncerModel", "BouncerPolicy"]),
         // Z3 (Debian's libz3-dev) and a typed layer over it that owns reference counting.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
         .target(name: "SMT", dependencies: ["CZ3"]),
         // Proof obligations: the policy run over Z3 terms, bounded model checking, profile diffs.
-        .target(name: "BouncerProver", dependencies: ["SMT", "BouncerRunner", "BouncerTransports"]),
+        .target(
+            name: "BouncerProver",
+            dependencies: ["SMT", "BouncerRunner", "BouncerOracle", "BouncerTransports", "BouncerModel", "BouncerPolicy"]),
         .target(
             name: "BouncerCLI",
             dependencies: [
-                "BouncerRunner", "BouncerProver", "BouncerMinimizer", "BouncerKernelDiff",
+                "BouncerRunner", "BouncerProver", "BouncerMinimizer", "SMT", "BouncerOracle", "BouncerTransports",
+                "BouncerModel", "BouncerPolicy", "BouncerKernelDiff", "BouncerKernel", "CKernelDMA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The real kernel/dma, compiled from a kernel tree against the shim (docs/KERNEL.md).
         .target(name: "CKernelDMA", cSettings: kernelCSettings),
         // Boots the real code and drives it; depends on the model's types, never the reverse.
-        .target(name: "BouncerKernel", dependencies: ["CKernelDMA", "BouncerModel"]),
+        .target(name: "BouncerKernel", dependencies: ["CKernelDMA", "BouncerModel", "BouncerPolicy"]),
         // The model and the real kernel code side by side: MODEL-DIVERGENCE, and the oracle on the
         // kernel's own outcomes (docs/KERNEL.md). The model never depends on it.
-        .target(name: "BouncerKernelDiff", dependencies: ["BouncerRunner", "BouncerKernel"]),
+        .target(
+            name: "BouncerKernelDiff",
+            dependencies: ["BouncerRunner", "BouncerKernel", "BouncerOracle", "BouncerTransports", "BouncerModel", "BouncerPolicy", "CKernelDMA"]),
         // fuzz-kernel's harness: the differential runner per input from a restored snapshot.
-        .target(name: "BouncerKernelFuzz", dependencies: ["BouncerKernelDiff", "BouncerFuzz"]),
+        .target(
+            name: "BouncerKernelFuzz",
+            dependencies: [
+                "BouncerKernelDiff", "BouncerFuzz", "BouncerRunner", "BouncerKernel", "BouncerOracle", "BouncerTransports",
+                "BouncerModel", "BouncerPolicy", "CKernelDMA", "BouncerCrashState",
+            ]),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
@@ -122,7 +144,10 @@ let package = Package(
         .executableTarget(name: "fuzz-kernel", dependencies: ["BouncerKernelFuzz"], path: "FuzzTargets/fuzz-kernel"),
         .testTarget(
             name: "BouncerTests",
-            dependencies: ["BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel", "BouncerKernelDiff"],
+            dependencies: [
+                "BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel", "CKernelDMA", "SMT",
+                "BouncerOracle", "BouncerModel", "BouncerPolicy", "BouncerKernelDiff",
+            ],
             path: "Tests/BouncerTests"),
     ]
 )

@@ -23,11 +23,11 @@ extension System {
         atomicPoolExpand(atomicPools.count - 1)
     }
 
-    /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it (pool.c always
-    /// calls `set_memory_decrypted()`; the series only for a decrypted pool), add it to the pool.
-    /// A failed decryption leaks the chunk.
-    /// Like the kernel, it halves the block until alloc_pages() finds one, in the pool's zone or
-    /// the zones below it (the zonelist fallback).
+    /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it when the policy
+    /// says so (`atomicPoolExpandDecrypts`), add it to the pool; the first chunk fixes the pool's
+    /// state (`atomicPoolDecrypted`). A failed decryption leaks the chunk. Like the kernel, it
+    /// halves the block until alloc_pages() finds one, in the pool's zone or the zones below it
+    /// (the zonelist fallback).
     mutating func atomicPoolExpand(_ pool: Int, pages requested: Int = AtomicPool.chunkPages) {
         let zone = atomicPools[pool].zone
         var count = requested
@@ -39,14 +39,14 @@ extension System {
         guard let first = found else { return }
         let pages = first ..< first + count
         memory.setOwner(pages, .atomicPool(pool))
-        let assumeDecrypted = behaviours.atomicPoolSelection == .assumeDecrypted
         let wasEmpty = atomicPools[pool].chunks.isEmpty
-        let decrypt = assumeDecrypted || (wasEmpty ? platform.confidential : atomicPools[pool].decrypted)
+        let decrypt = d.atomicPoolExpandDecrypts(
+            platformTerms, poolDecrypted: atomicPools[pool].decrypted, empty: wasEmpty, behaviourTerms)
         if decrypt && !setMemoryDecrypted(pages) {
             disposeAfterFailedConversion(pages, leak: d.leakAfterDecryptFailure(behaviourTerms), reason: .decryptFailed)
             return
         }
-        if wasEmpty { atomicPools[pool].decrypted = assumeDecrypted || platform.confidential }
+        if wasEmpty { atomicPools[pool].decrypted = d.atomicPoolDecrypted(platformTerms, behaviourTerms) }
         atomicPools[pool].chunks.append((first, count, 0))
     }
 
@@ -71,9 +71,7 @@ extension System {
         pages: Int, zone: Zone, wantShared: Bool, fits: (Int) -> Bool = { _ in true }
     ) -> (pool: Int, first: Int)? {
         for pool in Self.atomicPoolOrder[zone.rawValue] where pool < atomicPools.count {
-            guard d.poolAccepts(
-                poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared,
-                strict: behaviours.atomicPoolSelection == .strict),
+            guard d.atomicPoolServes(poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared, behaviourTerms),
                 atomicPools[pool].zone.rawValue <= zone.rawValue
             else { continue }
             // gen_pool_alloc() walks the chunk list newest first (gen_pool_add_virt adds at the head).

@@ -65,8 +65,10 @@ extension System {
                 }
             }
             let range = first ..< first + pages
-            if decision.decrypt && !setMemoryDecrypted(range) {
-                disposeAfterFailedConversion(first ..< first + order, leak: d.leakAfterDecryptFailure(b), reason: .decryptFailed)
+            let failed = decision.decrypt && !setMemoryDecrypted(range)
+            let fate = d.dmaDirectAllocFate(decrypt: decision.decrypt, conversionFailed: failed, b)
+            if !fate.handedOut {
+                disposeAfterFailedConversion(first ..< first + order, leak: fate.leaked, reason: .decryptFailed)
                 return nil
             }
             let (lo, hi) = GuestMemory.byteRange(ofPages: range)
@@ -100,12 +102,10 @@ extension System {
         case .pages:
             // __dma_direct_free_pages() gives back the whole get_order() block.
             let block = first ..< first + c.pages.nextPowerOfTwo
-            if c.shared && platform.confidential {
-                if setMemoryEncrypted(range) {
-                    freePages(block)
-                } else {
-                    disposeAfterFailedConversion(block, leak: d.leakAfterReencryptFailure(behaviourTerms), reason: .reencryptFailed)
-                }
+            let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: c.shared)
+            let failed = reencrypt && !setMemoryEncrypted(range)
+            if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
+                disposeAfterFailedConversion(block, leak: true, reason: .reencryptFailed)
             } else {
                 freePages(block)
             }

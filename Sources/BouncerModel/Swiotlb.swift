@@ -21,31 +21,30 @@ extension System {
         recordPoolConversion(pool, ok: ok)
     }
 
-    /// Whether a device's `io_tlb_mem` searches this pool: its restricted pool alone, or the
-    /// default pool and the dynamic pools (`swiotlb_search_area` over `mem->pools`), in order.
+    /// Whether a device's `io_tlb_mem` searches this pool (`swiotlbSearches`): its restricted
+    /// pool alone, or the live default and dynamic pools (`swiotlb_search_area` over `mem->pools`).
     func swiotlbSearches(_ device: Int, _ pool: Int) -> Bool {
-        if let restricted = devices[device].restrictedPool { return pool == restricted }
         let p = swiotlbPools[pool]
-        return p.live && (p.kind == .defaultPool || p.kind == .dynamic)
+        return d.swiotlbSearches(
+            deviceTerms(device), isDeviceRestrictedPool: pool == devices[device].restrictedPool,
+            isDefaultMemPool: p.live && (p.kind == .defaultPool || p.kind == .dynamic))
     }
 
-    /// What the kernel records after trying to decrypt a pool: the series tracks the outcome and
-    /// retires a pool whose conversion failed; before it, every pool was taken to be decrypted.
+    /// Records what the policy (`swiotlbPoolConverted`) makes of a pool's conversion.
     mutating func recordPoolConversion(_ pool: Int, ok: Bool) {
-        if behaviours.swiotlbPoolSelection == .assumeDecrypted {
-            swiotlbPools[pool].decrypted = true
-        } else {
-            swiotlbPools[pool].decrypted = ok
-            swiotlbPools[pool].usable = ok || !platform.confidential
-        }
+        let state = d.swiotlbPoolConverted(platformTerms, converted: ok, behaviourTerms)
+        swiotlbPools[pool].decrypted = state.decrypted
+        swiotlbPools[pool].usable = state.usable
     }
 
-    /// Strict selection (`swiotlb_tbl_map_single` in the series): a usable pool whose recorded
-    /// state matches the request; before the series, any pool.
+    /// The pool as the policy sees it.
+    func swiotlbPoolState(_ pool: Int) -> PoolState<ConcreteDomain> {
+        PoolState(decrypted: swiotlbPools[pool].decrypted, usable: swiotlbPools[pool].usable)
+    }
+
+    /// Strict selection (`swiotlbPoolServes`).
     func swiotlbPoolAccepts(_ pool: Int, wantShared: Bool) -> Bool {
-        (swiotlbPools[pool].usable || behaviours.swiotlbPoolSelection == .assumeDecrypted) && d.poolAccepts(
-            poolDecrypted: swiotlbPools[pool].decrypted, wantShared: wantShared,
-            strict: behaviours.swiotlbPoolSelection == .strict)
+        d.swiotlbPoolServes(swiotlbPoolState(pool), wantShared: wantShared, behaviourTerms)
     }
 
     /// `swiotlb_find_slots()`: search the device's pools that may serve the request; when all are
@@ -65,7 +64,8 @@ extension System {
                 return (pool, slot)
             }
         }
-        guard d.swiotlbGrowsWhenFull(behaviourTerms), devices[device].restrictedPool == nil,
+        guard d.swiotlbGrowsWhenFull(behaviourTerms),
+            d.swiotlbSearches(deviceTerms(device), isDeviceRestrictedPool: false, isDefaultMemPool: true),
             allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
             let defaultPool = swiotlbPools.firstIndex(where: { $0.kind == .defaultPool }),
             swiotlbPoolAccepts(defaultPool, wantShared: wantShared)
@@ -102,7 +102,7 @@ extension System {
         } else {
             guard let first = allocPages(pages, highest: zone, owner: .swiotlbPool(index)) else { return nil }
             swiotlbPools.append(SwiotlbPool(kind: .transient, firstPage: first, slotCount: slots))
-            let decrypt = behaviours.swiotlbPoolSelection == .assumeDecrypted || wantShared
+            let decrypt = d.swiotlbNewPoolDecrypted(wantShared: wantShared, behaviourTerms)
             if decrypt && !swiotlbDecryptNewPool(index) { return nil }
             swiotlbPools[index].decrypted = decrypt
         }
@@ -133,9 +133,9 @@ extension System {
         swiotlbGrowPending = false
         guard let pool = createSwiotlbPool(kind: .dynamic, slots: SwiotlbPool.dynamicSlots, zone: .dma32) else { return }
         let wantShared = swiotlbPools.first { $0.kind == .defaultPool }?.decrypted ?? false
-        let decrypt = platform.confidential && (behaviours.swiotlbPoolSelection == .assumeDecrypted || wantShared)
+        let decrypt = d.swiotlbNewPoolDecrypted(wantShared: wantShared, behaviourTerms)
         if decrypt && !swiotlbDecryptNewPool(pool) { return }
-        swiotlbPools[pool].decrypted = decrypt || behaviours.swiotlbPoolSelection == .assumeDecrypted
+        swiotlbPools[pool].decrypted = decrypt
     }
 
     /// Frees a transient pool after its mapping is gone (`swiotlb_del_transient` →

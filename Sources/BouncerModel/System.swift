@@ -106,10 +106,11 @@ public struct System: Sendable {
             if let existing = swiotlbPools.firstIndex(where: { $0.kind == .restricted }) {
                 devices[index].restrictedPool = existing
             } else if let pool = createSwiotlbPool(kind: .restricted, slots: SwiotlbPool.restrictedSlots, zone: .dma32) {
-                // rmem_swiotlb_device_init decrypts unconditionally; the series records the outcome.
+                // rmem_swiotlb_device_init decrypts unconditionally; the policy says what is recorded.
                 let ok = setMemoryDecrypted(swiotlbPools[pool].pages)
-                recordPoolConversion(pool, ok: ok || !platform.confidential)
-                if !platform.confidential { swiotlbPools[pool].decrypted = false }
+                let state = d.swiotlbRestrictedPoolConverted(platformTerms, converted: ok, behaviourTerms)
+                swiotlbPools[pool].decrypted = state.decrypted
+                swiotlbPools[pool].usable = state.usable
                 devices[index].restrictedPool = pool
             }
         }

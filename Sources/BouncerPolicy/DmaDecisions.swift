@@ -17,18 +17,15 @@ public struct MapDecision<D: PolicyDomain> {
     }
 }
 
-/// What `swiotlb_map()` decides once a pool has been chosen.
+/// What `swiotlb_map()` decides once a pool has been chosen (by `swiotlbPoolServes`).
 public struct SwiotlbMapDecision<D: PolicyDomain> {
-    /// `swiotlb_tbl_map_single()` may use this pool for the request.
-    public var poolAccepted: D.Boolean
     /// The DMA address is encoded unencrypted (the pool's state, or always in the old kernel).
     public var sharedEncoding: D.Boolean
     /// The returned address passes `dma_capable()`; if not, the slot is released and the map fails.
     public var capable: D.Boolean
     public var dmaAddress: D.Word
 
-    @inlinable init(poolAccepted: D.Boolean, sharedEncoding: D.Boolean, capable: D.Boolean, dmaAddress: D.Word) {
-        self.poolAccepted = poolAccepted
+    @inlinable init(sharedEncoding: D.Boolean, capable: D.Boolean, dmaAddress: D.Word) {
         self.sharedEncoding = sharedEncoding
         self.capable = capable
         self.dmaAddress = dmaAddress
@@ -134,18 +131,16 @@ extension PolicyDomain {
         or(not(strict), same(poolDecrypted, wantShared))
     }
 
-    /// `swiotlb_map()`: pick the encoding from the pool (series) or always unencrypted (before),
-    /// and check the bounce address with `dma_capable()`.
+    /// `swiotlb_map()`: the encoding from the pool's recorded state (series) or always
+    /// unencrypted (before), and the bounce address checked with `dma_capable()`.
     @inlinable public func swiotlbMap(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>,
         poolDecrypted: Boolean, tlbAddress: Word, size: Word
     ) -> SwiotlbMapDecision<Self> {
-        let accepted = poolAccepts(
-            poolDecrypted: poolDecrypted, wantShared: swiotlbWantsShared(p, dev, b, r), strict: b.swiotlbStrict)
         let shared = select(b.swiotlbStrict, poolDecrypted, constant(true))
         let address = physToDmaDirect(p, dev, tlbAddress, shared: shared)
         let capable = dmaCapable(p, dev, b, address: address, size: size, ccShared: shared)
-        return SwiotlbMapDecision(poolAccepted: accepted, sharedEncoding: shared, capable: capable, dmaAddress: address)
+        return SwiotlbMapDecision(sharedEncoding: shared, capable: capable, dmaAddress: address)
     }
 
     /// `dma_direct_alloc()`: atomic requests for shared memory come from the atomic pools, a

@@ -37,6 +37,10 @@ public struct Platform: Hashable, Sendable {
     /// protected guests. arm64 realms, pKVM guests and pseries secure VMs install nothing.
     public var restrictedVirtioMemoryAccess: Bool
 
+    /// `vmbus_is_confidential()`: a paravisor offers Confidential VMBus to confidential TDX and
+    /// SEV-SNP guests (CPUID 0x40000082).
+    public var confidentialVmbus: Bool { confidential && [.tdx, .sevSnp, .sevSnpVtom].contains(kind) }
+
     public init(_ kind: PlatformKind) {
         self.kind = kind
         confidential = kind != .nonConfidential && kind != .pseriesSvm
@@ -74,7 +78,7 @@ public struct PlatformTerms<D: PolicyDomain> {
         self.init(
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
-            restrictedVirtioMemoryAccess: d.constant(p.confidential && p.restrictedVirtioMemoryAccess))
+            restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)))
     }
 }
 

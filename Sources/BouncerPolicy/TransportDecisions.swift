@@ -3,6 +3,16 @@
 extension PolicyDomain {
     // MARK: VMBus
 
+    /// `vmbus_onoffer()` with the Confidential VMBus series: an offer with `co_external_memory`
+    /// but not `co_ring_buffer`, or with either flag on a connection that is not confidential
+    /// (`vmbus_is_confidential()`) or older than `VERSION_WIN10_V6_0`, is dropped.
+    @inlinable public func vmbusOfferValid(
+        coRingBuffer: Boolean, coExternalMemory: Boolean, confidentialConnection: Boolean
+    ) -> Boolean {
+        let flags = or(coRingBuffer, coExternalMemory)
+        return and(not(and(coExternalMemory, not(coRingBuffer))), not(and(flags, not(confidentialConnection))))
+    }
+
     /// `vmbus_device_register()` with seed 000: a device whose channel has `co_external_memory`
     /// DMAs straight into private memory, so the kernel accepts it as trusted and disables its
     /// swiotlb (`swiotlb_dev_disable()`). Under the old behaviour it is an ordinary VMBus device.
@@ -28,15 +38,22 @@ extension PolicyDomain {
 
     // MARK: virtio
 
+    /// `virtio_dev_probe()` negotiates the proposed `VIRTIO_F_SWIOTLB` (seed 001) when the device
+    /// offers it and the driver's feature table has it, which only a kernel with the proposal
+    /// does: the device then brings its own bounce region.
+    @inlinable public func virtioNegotiatesSwiotlb(offered: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {
+        and(offered, b.virtioSwiotlb)
+    }
+
     /// `virtio_features_ok()`: with restricted memory access (`virtio_check_mem_acc_cb()`, set on
     /// x86 and s390 confidential guests) a device must offer `VIRTIO_F_VERSION_1` and
-    /// `VIRTIO_F_ACCESS_PLATFORM`; with the proposed `VIRTIO_F_SWIOTLB` a device that brings its own
-    /// bounce region is accepted without ACCESS_PLATFORM.
+    /// `VIRTIO_F_ACCESS_PLATFORM`; with a negotiated `VIRTIO_F_SWIOTLB` (`swiotlbRegion`,
+    /// `virtioNegotiatesSwiotlb`) a device is accepted without ACCESS_PLATFORM.
     @inlinable public func virtioFeaturesOk(
         _ p: PlatformTerms<Self>, version1: Boolean, accessPlatform: Boolean, swiotlbRegion: Boolean,
         _ b: BehaviourTerms<Self>
     ) -> Boolean {
-        let platformOk = or(accessPlatform, and(b.virtioSwiotlb, swiotlbRegion))
+        let platformOk = or(accessPlatform, swiotlbRegion)
         return or(not(and(p.restrictedVirtioMemoryAccess, b.accessPlatformRequired)), and(version1, platformOk))
     }
 
@@ -44,10 +61,8 @@ extension PolicyDomain {
     /// quirk) goes through the DMA API; otherwise rings and buffers are given to it by guest
     /// physical address. A negotiated `VIRTIO_F_SWIOTLB` also uses the DMA API, with the device's
     /// bounce region as its pool.
-    @inlinable public func vringUseDmaApi(
-        accessPlatform: Boolean, swiotlbRegion: Boolean, _ b: BehaviourTerms<Self>
-    ) -> Boolean {
-        or(accessPlatform, and(b.virtioSwiotlb, swiotlbRegion))
+    @inlinable public func vringUseDmaApi(accessPlatform: Boolean, swiotlbRegion: Boolean) -> Boolean {
+        or(accessPlatform, swiotlbRegion)
     }
 
     /// The driver's check of a used length against the buffer it posted (`receive_small()`'s

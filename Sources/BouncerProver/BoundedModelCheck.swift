@@ -7,8 +7,10 @@ import SMT
 /// Bounded model checking of coherent allocations under a hostile host, on a small instance:
 /// three pages, one untrusted device on TDX, and per step one of "the host arms a conversion
 /// failure", `dma_alloc_coherent()` (one page, first fit) or `dma_free_coherent()` of a live
-/// allocation. The transitions take their decisions from the policy (`dmaDirectAlloc`,
-/// `leakAfterDecryptFailure`, `leakAfterReencryptFailure`); the property is CONF-FREELIST.
+/// allocation. The transitions take every decision from the policy functions the model's
+/// `dmaAllocCoherent` and `dmaFreeCoherent` run (`dmaDirectAlloc`, `dmaDirectAllocFate`,
+/// `dmaDirectFreeReencrypts`, `dmaDirectFreeLeaks`); what is written here is only what a
+/// conversion does to a page (an armed failure leaves it unknown). The property is CONF-FREELIST.
 /// A counterexample becomes operations and must replay to the same invariant in the model.
 struct FreelistBMC {
     static let pages = 3
@@ -28,18 +30,19 @@ struct FreelistBMC {
     let d: Z3Domain
     let z: Context
     let b: BehaviourTerms<Z3Domain>
+    let p: PlatformTerms<Z3Domain>
     let decrypt: Term
 
     init(_ d: Z3Domain, _ profile: Profile) {
         self.d = d
         z = d.z
         b = BehaviourTerms(d, profile.behaviours)
-        let platform = PlatformTerms(d, Platform(.tdx))
+        p = PlatformTerms(d, Platform(.tdx))
         let device = DeviceTerms<Z3Domain>(
             trusted: z.boolean(value: false), dmaMask: z.word(value: ~0), busDmaLimit: z.word(value: 0),
             dmaRangeOffset: z.word(value: 0), swiotlbDisabled: z.boolean(value: false),
             restrictedPool: z.boolean(value: false), forceBounce: z.boolean(value: false))
-        decrypt = d.dmaDirectAlloc(platform, device, b, blocking: z.boolean(value: true)).decrypt
+        decrypt = d.dmaDirectAlloc(p, device, b, blocking: z.boolean(value: true)).decrypt
     }
 
     func initial() -> State {
@@ -64,23 +67,26 @@ struct FreelistBMC {
             chosen.append(z.and(isAlloc, pick))
             taken = z.or(taken, pick)
         }
-        let allocFails = z.and(s.armed, decrypt)
+        // dma_direct_alloc: the pages are converted when the policy decrypts; an armed failure
+        // makes that conversion fail, and the policy says what becomes of the pages.
+        let allocFate = d.dmaDirectAllocFate(decrypt: decrypt, conversionFailed: s.armed, b)
+        let allocState = z.ite(decrypt, z.ite(allocFate.handedOut, w(Self.sharedState), w(Self.unknownState)), w(Self.privateState))
+        let allocOwner = z.ite(allocFate.handedOut, w(Self.allocated), z.ite(allocFate.leaked, w(Self.leaked), w(Self.free)))
         var consumed = z.boolean(value: false)
         for j in 0 ..< Self.pages {
             let freeing = z.and(z.equal(op, w(2 + UInt64(j))), z.equal(s.owner[j], w(Self.allocated)))
-            let freeFails = z.and(s.armed, decrypt)
-            // dma_direct_alloc: decrypt (which the host may fail) or keep private.
-            let allocState = z.ite(decrypt, z.ite(allocFails, w(Self.unknownState), w(Self.sharedState)), w(Self.privateState))
-            let allocOwner = z.ite(allocFails, z.ite(d.leakAfterDecryptFailure(b), w(Self.leaked), w(Self.free)), w(Self.allocated))
-            // dma_direct_free: re-encrypt (which the host may fail), then free or leak.
-            let freeState = z.ite(freeFails, w(Self.unknownState), w(Self.privateState))
-            let freeOwner = z.ite(freeFails, z.ite(d.leakAfterReencryptFailure(b), w(Self.leaked), w(Self.free)), w(Self.free))
+            // dma_direct_free: re-encrypt shared pages as the policy says (the host may fail it),
+            // then free or leak them as the policy says.
+            let reencrypt = d.dmaDirectFreeReencrypts(p, shared: z.equal(s.state[j], w(Self.sharedState)))
+            let freeState = z.ite(reencrypt, z.ite(s.armed, w(Self.unknownState), w(Self.privateState)), s.state[j])
+            let freeOwner = z.ite(
+                d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: s.armed, b), w(Self.leaked), w(Self.free))
             next.state[j] = z.ite(chosen[j], allocState, z.ite(freeing, freeState, s.state[j]))
             next.owner[j] = z.ite(chosen[j], allocOwner, z.ite(freeing, freeOwner, s.owner[j]))
-            next.handle[j] = z.ite(z.and(chosen[j], z.not(allocFails)), s.allocations, s.handle[j])
-            consumed = z.or(consumed, z.or(z.and(chosen[j], decrypt), z.and(freeing, decrypt)))
+            next.handle[j] = z.ite(z.and(chosen[j], allocFate.handedOut), s.allocations, s.handle[j])
+            consumed = z.or(consumed, z.or(z.and(chosen[j], decrypt), z.and(freeing, reencrypt)))
         }
-        let allocated = z.and(taken, z.and(isAlloc, z.not(allocFails)))
+        let allocated = z.and(taken, z.and(isAlloc, allocFate.handedOut))
         next.allocations = z.ite(allocated, z.add(s.allocations, w(1)), s.allocations)
         next.armed = z.ite(isArm, z.boolean(value: true), z.ite(consumed, z.boolean(value: false), s.armed))
         return next

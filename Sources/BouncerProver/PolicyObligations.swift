@@ -5,7 +5,8 @@ import BouncerRunner
 import SMT
 
 /// The decisions of one map and one coherent allocation, for an unknown device and request, on
-/// one platform, under one profile; pool states unknown too.
+/// one platform, under one profile; the pools as the policy records them after conversions the
+/// host decides (`SymbolicPools`).
 struct PolicyQuery {
     let d: Z3Domain
     let z: Context
@@ -14,7 +15,8 @@ struct PolicyQuery {
     let b: BehaviourTerms<Z3Domain>
     let dev: SymbolicDevice
     let req: SymbolicRequest
-    let swiotlbPoolDecrypted, atomicPoolDecrypted, restrictedPoolDecrypted, blocking: Term
+    let pools: SymbolicPools
+    let blocking: Term
     /// Which conversion the host failed, for the leak rules.
     let decryptFails: Term
     let map: MapDecision<Z3Domain>
@@ -24,7 +26,7 @@ struct PolicyQuery {
     let sync: SymbolicBounce
     /// The transports: what a virtio device offers, whether a VMBus channel has
     /// `co_external_memory`, a used length against the length posted.
-    let virtioVersion1, virtioAccessPlatform, virtioSwiotlbOffered, coExternalMemory: Term
+    let virtioVersion1, virtioAccessPlatform, virtioSwiotlbOffered, coExternalMemory, coRingBuffer, vmbusLegacyHost: Term
     let usedLength, postedLength: Term
 
     init(_ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ profile: Profile) {
@@ -35,51 +37,42 @@ struct PolicyQuery {
         b = BehaviourTerms(d, profile.behaviours)
         dev = SymbolicDevice(d, solver)
         req = SymbolicRequest(d, solver)
-        swiotlbPoolDecrypted = z.boolean("swiotlb_pool.decrypted")
-        atomicPoolDecrypted = z.boolean("atomic_pool.decrypted")
-        restrictedPoolDecrypted = z.boolean("restricted_pool.decrypted")
         blocking = z.boolean("gfpflags_allow_blocking")
         decryptFails = z.boolean("set_memory_decrypted.fails")
         map = d.dmaDirectMapPhys(p, dev.terms, b, req.terms, phys: req.phys, size: req.size)
-        // The pool swiotlb picks: the device's restricted pool if it has one.
-        let poolDecrypted = z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted)
-        bounce = d.swiotlbMap(p, dev.terms, b, req.terms, poolDecrypted: poolDecrypted, tlbAddress: req.phys, size: req.size)
         alloc = d.dmaDirectAlloc(p, dev.terms, b, blocking: blocking)
+        pools = SymbolicPools(
+            d, solver, platform, p, dev.terms, b, bounceWantsShared: d.swiotlbWantsShared(p, dev.terms, b, req.terms),
+            allocWantsShared: alloc.wantShared)
+        bounce = d.swiotlbMap(
+            p, dev.terms, b, req.terms, poolDecrypted: pools.bounce.recorded.decrypted, tlbAddress: req.phys, size: req.size)
         sync = SymbolicBounce(d, solver, b)
         virtioVersion1 = z.boolean("VIRTIO_F_VERSION_1")
         virtioAccessPlatform = z.boolean("VIRTIO_F_ACCESS_PLATFORM")
         virtioSwiotlbOffered = z.boolean("VIRTIO_F_SWIOTLB offered")
         coExternalMemory = z.boolean("co_external_memory")
+        coRingBuffer = z.boolean("co_ring_buffer")
+        vmbusLegacyHost = z.boolean("host older than VERSION_WIN10_V6_0")
         usedLength = z.word("used.len")
         postedLength = z.word("posted length")
     }
 
-    var virtioSwiotlbRegion: Term { z.and(virtioSwiotlbOffered, b.virtioSwiotlb) }
-    var virtioAccepted: Term {
-        d.virtioFeaturesOk(p, version1: virtioVersion1, accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion, b)
-    }
-    var virtioDmaApi: Term { d.vringUseDmaApi(accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion, b) }
-    var vmbusAccepted: Term { d.vmbusDeviceAccepted(coExternalMemory: coExternalMemory, b) }
-    var usedAccepted: Term { d.virtioUsedLengthAccepted(length: usedLength, bufferLength: postedLength, b) }
-
-    /// What the transports' decisions break: a virtio device driven by guest-physical address, a
-    /// `co_external_memory` device not accepted (so bounced), GPADL memory freed after a failed
-    /// conversion, a packet parsed in the ring, a used length consumed past the buffer.
-    var breaksConfBounceByVirtio: Term { z.and([p.confidential, virtioAccepted, z.not(virtioDmaApi)]) }
-    var breaksConfTrustedByVmbus: Term { z.and([p.confidential, coExternalMemory, z.not(vmbusAccepted)]) }
-    var breaksConfFreelistByGpadl: Term { z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b))) }
-    var breaksSafeHostInputByInbound: Term { z.not(d.vmbusParsesPrivateCopy(b)) }
-    var breaksSafeHostInputByUsedLength: Term { z.and(usedAccepted, d.lessThan(postedLength, usedLength)) }
-
-    var bouncePoolDecrypted: Term { z.ite(dev.restrictedPool, restrictedPoolDecrypted, swiotlbPoolDecrypted) }
+    /// The pages' real state in the pool a bounce lands in, the atomic pool, the restricted pool:
+    /// decrypted, encrypted, or neither.
+    var bouncePoolDecrypted: Term { pools.bounce.decrypted }
+    var atomicPoolDecrypted: Term { pools.atomic.decrypted }
+    var restrictedPoolDecrypted: Term { pools.restricted.decrypted }
+    var bouncePoolEncrypted: Term { pools.bounce.encrypted }
+    var atomicPoolEncrypted: Term { pools.atomic.encrypted }
+    var restrictedPoolEncrypted: Term { pools.restricted.encrypted }
+    /// The pool's pages are in the state the request wants.
+    func inState(decrypted: Term, encrypted: Term, wantShared: Term) -> Term { z.ite(wantShared, decrypted, encrypted) }
     var direct: Term { z.and(z.not(map.fail), z.not(map.bounce)) }
-    var bounced: Term { z.and([map.bounce, bounce.poolAccepted, bounce.capable]) }
-    var atomicAccepted: Term {
-        d.poolAccepts(poolDecrypted: atomicPoolDecrypted, wantShared: alloc.wantShared, strict: b.atomicStrict)
-    }
-    var restrictedAccepted: Term {
-        d.poolAccepts(poolDecrypted: restrictedPoolDecrypted, wantShared: alloc.wantShared, strict: b.swiotlbStrict)
-    }
+    /// swiotlb finds a pool for the bounce (`swiotlbPoolServes` and the rest, `SymbolicPools`).
+    var bouncePoolServes: Term { pools.bounce.serves }
+    var bounced: Term { z.and([map.bounce, bouncePoolServes, bounce.capable]) }
+    var atomicAccepted: Term { pools.atomic.serves }
+    var restrictedAccepted: Term { pools.restrictedServes(d, wantShared: alloc.wantShared, b) }
 
     /// CONF-BOUNCE broken: an untrusted device mapped directly to memory nobody shared, or bounced
     /// or allocated through memory that is not decrypted.
@@ -97,27 +90,29 @@ struct PolicyQuery {
     }
 
     /// CONF-TRUSTED broken: a trusted device's private memory mapped, bounced or allocated through
-    /// decrypted memory.
+    /// memory that is not encrypted.
     var breaksConfTrusted: Term {
         let mapped = z.and(z.not(req.ccShared), z.or([
-            z.and(bounced, bouncePoolDecrypted),
+            z.and(bounced, z.not(bouncePoolEncrypted)),
             z.and([direct, z.not(req.mmio), z.not(d.dmaAddressIsEncrypted(p, map.dmaAddress))]),
         ]))
         let allocated = z.or([
             alloc.decrypt,
-            z.and([alloc.fromAtomicPool, atomicAccepted, atomicPoolDecrypted]),
-            z.and([alloc.fromRestrictedPool, restrictedAccepted, restrictedPoolDecrypted]),
+            z.and([alloc.fromAtomicPool, atomicAccepted, z.not(atomicPoolEncrypted)]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(restrictedPoolEncrypted)]),
         ])
         return z.and([p.confidential, dev.trusted, z.or(mapped, allocated)])
     }
 
-    /// CONF-POOL broken: a pool serves a request for the other encryption state.
+    /// CONF-POOL broken: a pool serves a request for another encryption state than its pages'.
     var breaksConfPool: Term {
         let want = d.swiotlbWantsShared(p, dev.terms, b, req.terms)
         return z.and(p.confidential, z.or([
-            z.and([map.bounce, bounce.poolAccepted, z.not(d.same(bouncePoolDecrypted, want))]),
-            z.and([alloc.fromAtomicPool, atomicAccepted, z.not(d.same(atomicPoolDecrypted, alloc.wantShared))]),
-            z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(d.same(restrictedPoolDecrypted, alloc.wantShared))]),
+            z.and([map.bounce, bouncePoolServes, z.not(inState(decrypted: bouncePoolDecrypted, encrypted: bouncePoolEncrypted, wantShared: want))]),
+            z.and([alloc.fromAtomicPool, atomicAccepted,
+                   z.not(inState(decrypted: atomicPoolDecrypted, encrypted: atomicPoolEncrypted, wantShared: alloc.wantShared))]),
+            z.and([alloc.fromRestrictedPool, restrictedAccepted,
+                   z.not(inState(decrypted: restrictedPoolDecrypted, encrypted: restrictedPoolEncrypted, wantShared: alloc.wantShared))]),
         ]))
     }
 
@@ -146,9 +141,7 @@ struct PolicyQuery {
     }
 
     func describe(_ m: Model) -> [(String, String)] {
-        var v = dev.describe(m) + req.describe(m)
-        v.append(("swiotlb pool", m.boolean(bouncePoolDecrypted) ? "decrypted" : "encrypted"))
-        v.append(("atomic pool", m.boolean(atomicPoolDecrypted) ? "decrypted" : "encrypted"))
+        var v = dev.describe(m) + req.describe(m) + pools.describe(m)
         v.append(("dma_direct_map_phys", m.boolean(map.fail) ? "DMA_MAPPING_ERROR" : m.boolean(map.bounce) ? "swiotlb_map" : "direct, dma \(hex(m.word(map.dmaAddress)))"))
         v.append(("dma_direct_alloc", m.boolean(alloc.fromAtomicPool) ? "atomic pool" : m.boolean(alloc.fromRestrictedPool) ? "restricted pool" : m.boolean(alloc.decrypt) ? "pages, decrypted" : "pages, private"))
         return v

@@ -82,7 +82,12 @@ public enum ProfileDiff {
         var breaks: @Sendable (PolicyQuery) -> [(InvariantID, Term)]
 
         static let all: [Group] = [
+            // The DMA decisions that do not look at a pool, then those that do: apart, so that a
+            // class of the first names no pool's history.
             Group(features: { ProfileDiff.features($0) }, decisions: { ProfileDiff.decisions($0) }, breaks: { $0.breaks }),
+            Group(
+                features: { ProfileDiff.features($0) + ProfileDiff.poolFeatures($0) }, decisions: { ProfileDiff.poolDecisions($0) },
+                breaks: { $0.breaks }),
             Group(
                 features: { q in
                     [("virtio device offers VERSION_1", q.virtioVersion1), ("virtio device offers ACCESS_PLATFORM", q.virtioAccessPlatform),
@@ -196,30 +201,45 @@ public enum ProfileDiff {
             ("DMA_ATTR_CC_SHARED", q.req.ccShared), ("DMA_ATTR_MMIO", q.req.mmio),
             ("DMA_ATTR_SKIP_CPU_SYNC", q.req.skipCpuSync), ("device reads", q.req.deviceReads),
             ("device writes", q.req.deviceWrites), ("gfp may block", q.blocking),
-            ("swiotlb pool decrypted", q.swiotlbPoolDecrypted), ("atomic pool decrypted", q.atomicPoolDecrypted),
-            ("restricted pool decrypted", q.restrictedPoolDecrypted),
             ("encrypted address within the mask", fits(d.physToDma(q.p, q.dev.terms, q.req.phys))),
             ("unencrypted address within the mask", fits(d.physToDmaUnencrypted(q.p, q.dev.terms, q.req.phys))),
             ("the failed conversion is set_memory_decrypted", q.decryptFails),
         ]
     }
 
-    /// The decisions compared, each as a boolean.
+    /// The host's choices and the history that decide a pool's state (`SymbolicPools`).
+    static func poolFeatures(_ q: PolicyQuery) -> [(String, Term)] {
+        [("boot pool conversion worked", q.pools.bootConverted),
+         ("restricted pool conversion worked", q.pools.restrictedConverted), ("first atomic chunk", q.pools.firstChunk),
+         ("bounce in a dynamic pool", q.pools.inDynamic), ("bounce in a transient pool", q.pools.inTransient),
+         ("pools set up while confidential", q.pools.setUpConfidential)]
+    }
+
+    /// The decisions compared that look at no pool, each as a boolean.
     static func decisions(_ q: PolicyQuery) -> [(String, Term)] {
         let z = q.z, d = q.d
         return [
             ("force_dma_unencrypted", d.forceDmaUnencrypted(q.p, q.dev.terms, q.b)),
             ("dma_direct_map_phys fails", q.map.fail),
             ("dma_direct_map_phys bounces", q.map.bounce),
-            ("swiotlb takes the pool", z.and(q.map.bounce, q.bounce.poolAccepted)),
-            ("bounce address unencrypted", z.and(q.map.bounce, q.bounce.sharedEncoding)),
-            ("dma_direct_alloc from an atomic pool", z.and(q.alloc.fromAtomicPool, q.atomicAccepted)),
-            ("dma_direct_alloc from the restricted pool", z.and(q.alloc.fromRestrictedPool, q.restrictedAccepted)),
+            ("dma_direct_alloc from an atomic pool", q.alloc.fromAtomicPool),
+            ("dma_direct_alloc from the restricted pool", q.alloc.fromRestrictedPool),
             ("dma_direct_alloc decrypts", q.alloc.decrypt),
             ("slot filled at map", z.and(q.map.bounce, d.swiotlbCopiesOnMap(q.b, q.req.terms))),
             ("sync_for_device copies", z.and(q.map.bounce, d.swiotlbCopiesOnSyncForDevice(q.b, q.req.terms))),
             ("partial syncs clamped", q.b.bounceClamped),
             ("pages leaked after the failed conversion", z.ite(q.decryptFails, d.leakAfterDecryptFailure(q.b), d.leakAfterReencryptFailure(q.b))),
+        ]
+    }
+
+    /// The decisions compared that look at a pool's recorded state.
+    static func poolDecisions(_ q: PolicyQuery) -> [(String, Term)] {
+        let z = q.z
+        return [
+            ("swiotlb takes the pool", z.and(q.map.bounce, q.bouncePoolServes)),
+            ("bounce address unencrypted", z.and(q.map.bounce, q.bounce.sharedEncoding)),
+            ("an atomic pool serves dma_direct_alloc", z.and(q.alloc.fromAtomicPool, q.atomicAccepted)),
+            ("the restricted pool serves dma_direct_alloc", z.and(q.alloc.fromRestrictedPool, q.restrictedAccepted)),
         ]
     }
 }

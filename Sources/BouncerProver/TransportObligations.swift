@@ -99,6 +99,30 @@ extension Obligation {
 }
 
 extension PolicyQuery {
+    var virtioSwiotlbRegion: Term { d.virtioNegotiatesSwiotlb(offered: virtioSwiotlbOffered, b) }
+    var virtioAccepted: Term {
+        d.virtioFeaturesOk(p, version1: virtioVersion1, accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion, b)
+    }
+    var virtioDmaApi: Term { d.vringUseDmaApi(accessPlatform: virtioAccessPlatform, swiotlbRegion: virtioSwiotlbRegion) }
+    var vmbusAccepted: Term { d.vmbusDeviceAccepted(coExternalMemory: coExternalMemory, b) }
+    /// The offer makes a device at all (`vmbusOfferValid`), on any host version.
+    var vmbusOfferValid: Term {
+        d.vmbusOfferValid(
+            coRingBuffer: coRingBuffer, coExternalMemory: coExternalMemory,
+            confidentialConnection: z.and(z.boolean(value: platform.confidentialVmbus), z.not(vmbusLegacyHost)))
+    }
+
+    var usedAccepted: Term { d.virtioUsedLengthAccepted(length: usedLength, bufferLength: postedLength, b) }
+
+    /// What the transports' decisions break: a virtio device driven by guest-physical address, a
+    /// `co_external_memory` device not accepted (so bounced), GPADL memory freed after a failed
+    /// conversion, a packet parsed in the ring, a used length consumed past the buffer.
+    var breaksConfBounceByVirtio: Term { z.and([p.confidential, virtioAccepted, z.not(virtioDmaApi)]) }
+    var breaksConfTrustedByVmbus: Term { z.and([p.confidential, vmbusOfferValid, coExternalMemory, z.not(vmbusAccepted)]) }
+    var breaksConfFreelistByGpadl: Term { z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b))) }
+    var breaksSafeHostInputByInbound: Term { z.not(d.vmbusParsesPrivateCopy(b)) }
+    var breaksSafeHostInputByUsedLength: Term { z.and(usedAccepted, d.lessThan(postedLength, usedLength)) }
+
     /// The features a model's virtio device offers.
     func offeredFeatures(_ m: Model) -> VirtioFeatures {
         var f: VirtioFeatures = []

@@ -25,6 +25,10 @@ import Testing
         let r = MapRequestTerms<D>(ccShared: f[4], skipCpuSync: f[5], mmio: f[6], deviceReads: f[7], deviceWrites: f[8])
         let map = d.dmaDirectMapPhys(p, dev, b, r, phys: w[3], size: w[4])
         let bounce = d.swiotlbMap(p, dev, b, r, poolDecrypted: f[9], tlbAddress: w[5], size: w[4])
+        let converted = d.swiotlbPoolConverted(p, converted: f[11], b)
+        let allocFate = d.dmaDirectAllocFate(decrypt: f[12], conversionFailed: f[13], b)
+        let version1 = f[14], accessPlatform = f[15], swiotlbOffered = f[11]
+        let swiotlbRegion = d.virtioNegotiatesSwiotlb(offered: swiotlbOffered, b)
         let alloc = d.dmaDirectAlloc(p, dev, b, blocking: f[10])
         let window = d.swiotlbBounceWindow(
             b, minAlignMask: w[6], tlbAddress: w[5], slotOrigAddress: w[7], slotAllocSize: w[8], size: w[9])
@@ -34,7 +38,7 @@ import Testing
             [
                 d.forceDmaUnencrypted(p, dev, b), d.swiotlbForceBounce(p, dev, b),
                 d.dmaCapable(p, dev, b, address: w[3], size: w[4], ccShared: f[4]),
-                map.fail, map.bounce, bounce.poolAccepted, bounce.sharedEncoding, bounce.capable,
+                map.fail, map.bounce, bounce.sharedEncoding, bounce.capable,
                 alloc.fromAtomicPool, alloc.fromRestrictedPool, alloc.decrypt, alloc.wantShared,
                 d.swiotlbCopiesOnMap(b, r), d.swiotlbCopiesOnSyncForDevice(b, r), d.swiotlbCopiesOnSyncForCpu(r),
                 d.swiotlbCopiesOnUnmap(r), d.dmaAddressIsUnencrypted(p, w[3]), d.dmaAddressIsEncrypted(p, w[3]),
@@ -42,6 +46,27 @@ import Testing
                 d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b), d.unwindAfterMapSgFailure(b),
                 d.swiotlbWantsShared(p, dev, b, r), d.swiotlbCountsBackward(slot: w[11], list: w[8]),
                 d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
+                // Pools.
+                converted.decrypted, converted.usable,
+                d.swiotlbRestrictedPoolConverted(p, converted: f[11], b).decrypted,
+                d.swiotlbRestrictedPoolConverted(p, converted: f[11], b).usable,
+                d.swiotlbPoolServes(PoolState(decrypted: f[9], usable: f[12]), wantShared: f[4], b),
+                d.swiotlbNewPoolDecrypted(wantShared: f[4], b),
+                d.swiotlbSearches(dev, isDeviceRestrictedPool: f[13], isDefaultMemPool: f[14]),
+                d.atomicPoolDecrypted(p, b), d.atomicPoolExpandDecrypts(p, poolDecrypted: f[9], empty: f[10], b),
+                d.atomicPoolServes(poolDecrypted: f[9], wantShared: f[4], b),
+                allocFate.handedOut, allocFate.leaked, d.dmaDirectFreeReencrypts(p, shared: f[12]),
+                d.dmaDirectFreeLeaks(reencrypt: f[12], conversionFailed: f[13], b),
+                // Transports.
+                d.vmbusDeviceAccepted(coExternalMemory: f[15], b),
+                d.vmbusOfferValid(coRingBuffer: f[13], coExternalMemory: f[15], confidentialConnection: f[14]),
+                d.gpadlDecrypts(p, isRing: f[12], coRingBuffer: f[13], coExternalMemory: f[15]),
+                d.gpadlLeaksAfterFailure(b), d.vmbusParsesPrivateCopy(b), swiotlbRegion,
+                d.virtioFeaturesOk(p, version1: version1, accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion, b),
+                d.vringUseDmaApi(accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion),
+                d.virtioUsedLengthAccepted(length: w[9], bufferLength: w[4], b),
+                d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
+                d.swiotlbActive(dev),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),
@@ -78,8 +103,27 @@ import Testing
         return Inputs(
             platform: Platform(PlatformKind.allCases[Int.random(in: 0 ..< PlatformKind.allCases.count, using: &rng)]),
             behaviours: behaviours,
-            bools: (0 ..< 11).map { _ in Bool.random(using: &rng) },
+            bools: (0 ..< 16).map { _ in Bool.random(using: &rng) },
             words: (0 ..< 12).map { _ in word() })
+    }
+
+    /// Every decision the policy defines is one this test compares: each `public func` of the
+    /// policy's `PolicyDomain` extensions is called in `decisions`.
+    @Test func everyPolicyFunctionIsCompared() throws {
+        let test = String(decoding: readFile("Tests/BouncerTests/PolicyAgreementTests.swift") ?? [], as: UTF8.self)
+        let body = test.split(separator: "static func decisions")[1].split(separator: "static func randomInputs")[0]
+        var names: [Substring] = []
+        for file in try listDirectory("Sources/BouncerPolicy") where file.hasSuffix(".swift") {
+            let source = String(decoding: readFile("Sources/BouncerPolicy/" + file) ?? [], as: UTF8.self)
+            for part in source.split(separator: "extension PolicyDomain {").dropFirst() {
+                // The extension ends at the first closing brace in the first column.
+                for line in part.split(separator: "\n}")[0].split(separator: "\n") where line.contains("public func ") {
+                    names.append(line.split(separator: "public func ")[1].prefix { $0 != "(" && $0 != "<" })
+                }
+            }
+        }
+        #expect(names.count > 40, "\(names)")
+        for name in names { #expect(body.contains("." + name + "("), "\(name) is not compared") }
     }
 
     @Test func concreteAndZ3AgreeOnRandomConfigurations() {

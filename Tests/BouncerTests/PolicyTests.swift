@@ -103,4 +103,66 @@ import Testing
         #expect(w.origAddress == orig + 609)
         #expect(w.origAddress + w.size == orig + 954)
     }
+
+    @Test func aSwiotlbPoolWhoseConversionFailedIsRetiredUnderStrictSelectionAndTakenAsDecryptedBefore() {
+        let tdx = PlatformTerms(d, Platform(.tdx))
+        let strict = BehaviourTerms(d, Behaviours())
+        let failed = d.swiotlbPoolConverted(tdx, converted: false, strict)
+        #expect(!failed.decrypted && !failed.usable)
+        #expect(!d.swiotlbPoolServes(failed, wantShared: false, strict))
+        var old = Behaviours()
+        old.swiotlbPoolSelection = .assumeDecrypted
+        let assumed = d.swiotlbPoolConverted(tdx, converted: false, BehaviourTerms(d, old))
+        #expect(assumed.decrypted && d.swiotlbPoolServes(assumed, wantShared: true, BehaviourTerms(d, old)))
+        // A normal guest has nothing to convert: its restricted pool is encrypted and usable.
+        let normal = d.swiotlbRestrictedPoolConverted(PlatformTerms(d, Platform(.nonConfidential)), converted: true, strict)
+        #expect(!normal.decrypted && normal.usable)
+    }
+
+    @Test func aNewSwiotlbPoolIsDecryptedOnlyForSharedRequestsUnderStrictSelection() {
+        #expect(d.swiotlbNewPoolDecrypted(wantShared: true, BehaviourTerms(d, Behaviours())))
+        #expect(!d.swiotlbNewPoolDecrypted(wantShared: false, BehaviourTerms(d, Behaviours())))
+        var old = Behaviours()
+        old.swiotlbPoolSelection = .assumeDecrypted
+        #expect(d.swiotlbNewPoolDecrypted(wantShared: false, BehaviourTerms(d, old)))
+    }
+
+    @Test func aDeviceWithARestrictedPoolSearchesItAlone() {
+        let restricted = DeviceTerms<ConcreteDomain>(
+            trusted: false, dmaMask: ~0, busDmaLimit: 0, dmaRangeOffset: 0, swiotlbDisabled: false, restrictedPool: true,
+            forceBounce: false)
+        #expect(d.swiotlbSearches(restricted, isDeviceRestrictedPool: true, isDefaultMemPool: false))
+        #expect(!d.swiotlbSearches(restricted, isDeviceRestrictedPool: false, isDefaultMemPool: true))
+        #expect(d.swiotlbSearches(device(), isDeviceRestrictedPool: false, isDefaultMemPool: true))
+    }
+
+    @Test func anAtomicPoolTakesItsStateFromThePlatformWhenFirstFilledUnderStrictSelection() {
+        let strict = BehaviourTerms(d, Behaviours())
+        for kind in PlatformKind.allCases {
+            let p = PlatformTerms(d, Platform(kind))
+            #expect(d.atomicPoolDecrypted(p, strict) == Platform(kind).confidential)
+            #expect(d.atomicPoolExpandDecrypts(p, poolDecrypted: false, empty: false, strict) == false)
+        }
+        var old = Behaviours()
+        old.atomicPoolSelection = .assumeDecrypted
+        #expect(d.atomicPoolExpandDecrypts(PlatformTerms(d, Platform(.tdx)), poolDecrypted: false, empty: false, BehaviourTerms(d, old)))
+    }
+
+    @Test func dmaDirectFreeLeaksOnlyPagesWhoseReencryptionFailed() {
+        let b = BehaviourTerms(d, Behaviours())
+        #expect(d.dmaDirectFreeReencrypts(PlatformTerms(d, Platform(.tdx)), shared: true))
+        #expect(!d.dmaDirectFreeReencrypts(PlatformTerms(d, Platform(.nonConfidential)), shared: true))
+        #expect(d.dmaDirectFreeLeaks(reencrypt: true, conversionFailed: true, b))
+        #expect(!d.dmaDirectFreeLeaks(reencrypt: true, conversionFailed: false, b))
+        let fate = d.dmaDirectAllocFate(decrypt: true, conversionFailed: true, b)
+        #expect(!fate.handedOut && fate.leaked)
+    }
+
+    @Test func virtioNegotiatesSwiotlbOnlyInAKernelThatKnowsIt() {
+        #expect(!d.virtioNegotiatesSwiotlb(offered: true, BehaviourTerms(d, Behaviours())))
+        var seed001 = Behaviours()
+        seed001.virtioSwiotlb = .bounceRegion
+        #expect(d.virtioNegotiatesSwiotlb(offered: true, BehaviourTerms(d, seed001)))
+        #expect(!d.virtioNegotiatesSwiotlb(offered: false, BehaviourTerms(d, seed001)))
+    }
 }

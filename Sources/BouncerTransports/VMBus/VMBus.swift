@@ -2,11 +2,8 @@ import BouncerModel
 import BouncerPolicy
 
 extension Guest {
-    /// Whether this guest's VMBus connection is confidential (`vmbus_is_confidential()`): a
-    /// paravisor offers Confidential VMBus on TDX and SEV-SNP guests (CPUID 0x40000082).
-    var confidentialVmbus: Bool {
-        system.platform.confidential && [.tdx, .sevSnp, .sevSnpVtom].contains(system.platform.kind)
-    }
+    /// Whether this guest's VMBus connection is confidential (`Platform.confidentialVmbus`).
+    var confidentialVmbus: Bool { system.platform.confidentialVmbus }
 
     /// `vmbus_onoffer()` then `vmbus_device_register()`: an offer with `co_external_memory` but no
     /// `co_ring_buffer`, or with either flag when the connection is not confidential or older than
@@ -14,9 +11,9 @@ extension Guest {
     /// `co_external_memory` that device really is inside the trust boundary, and the kernel knows it
     /// only when the profile accepts it (seed 000). Returns the channel handle.
     public mutating func vmbusOffer(_ offer: VmbusOffer, legacyHost: Bool) -> Int {
-        let confidentialFlags = offer.coRingBuffer || offer.coExternalMemory
-        let valid = !(offer.coExternalMemory && !offer.coRingBuffer)
-            && !(confidentialFlags && (legacyHost || !confidentialVmbus))
+        let valid = d.vmbusOfferValid(
+            coRingBuffer: offer.coRingBuffer, coExternalMemory: offer.coExternalMemory,
+            confidentialConnection: confidentialVmbus && !legacyHost)
         let accepted = d.vmbusDeviceAccepted(coExternalMemory: offer.coExternalMemory, behaviourTerms)
         var device = -1
         if valid {

@@ -8,15 +8,13 @@ extension Guest {
     /// restricted pool is attached by the platform bus whatever the features say; a PCI device's
     /// `VIRTIO_F_SWIOTLB` region only once negotiated. Returns the virtio handle.
     public mutating func virtioProbe(transport: VirtioTransport, offered: VirtioFeatures) -> Int {
-        var driverFeatures: VirtioFeatures = [.version1, .accessPlatform]
-        if system.behaviours.virtioSwiotlb == .bounceRegion { driverFeatures.insert(.swiotlb) }
-        let negotiated = offered.intersection(driverFeatures)
-        let swiotlbRegion = negotiated.contains(.swiotlb)
+        var negotiated = offered.intersection([.version1, .accessPlatform])
+        let swiotlbRegion = d.virtioNegotiatesSwiotlb(offered: offered.contains(.swiotlb), behaviourTerms)
+        if swiotlbRegion { negotiated.insert(.swiotlb) }
         let ok = d.virtioFeaturesOk(
             platformTerms, version1: negotiated.contains(.version1), accessPlatform: negotiated.contains(.accessPlatform),
             swiotlbRegion: swiotlbRegion, behaviourTerms)
-        let useDmaApi = d.vringUseDmaApi(
-            accessPlatform: negotiated.contains(.accessPlatform), swiotlbRegion: swiotlbRegion, behaviourTerms)
+        let useDmaApi = d.vringUseDmaApi(accessPlatform: negotiated.contains(.accessPlatform), swiotlbRegion: swiotlbRegion)
         let device = system.probeDevice(DeviceConfig(
             dmaMaskBits: 64, restrictedPool: transport == .mmioRestricted || swiotlbRegion))
         system.markTransportDevice(device)

@@ -1,0 +1,111 @@
+/// What the kernel believes of a swiotlb pool after trying to decrypt it.
+public struct PoolState<D: PolicyDomain> {
+    /// The state recorded for the pool (the series' `unencrypted`), which selection and the DMA
+    /// address encoding go by.
+    public var decrypted: D.Boolean
+    /// The pool may serve requests: false once the kernel knows its conversion failed.
+    public var usable: D.Boolean
+
+    @inlinable public init(decrypted: D.Boolean, usable: D.Boolean) {
+        self.decrypted = decrypted
+        self.usable = usable
+    }
+}
+
+/// The pool decisions of swiotlb and the atomic pools, written once over any domain: the model
+/// runs them on its pools, the prover on pools whose conversions the host decides.
+extension PolicyDomain {
+    // MARK: swiotlb
+
+    /// `swiotlb_update_mem_attributes()` and `rmem_swiotlb_device_init()` after
+    /// `set_memory_decrypted()`: with "dma: swiotlb: handle set_memory_decrypted() failures" and
+    /// d5fd03cdd6c0 (series v5) the pool records the outcome and one whose conversion failed on
+    /// a confidential guest is retired; before, the pool is taken as decrypted whatever happened.
+    @inlinable public func swiotlbPoolConverted(_ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>) -> PoolState<Self> {
+        PoolState(
+            decrypted: select(b.swiotlbStrict, converted, constant(true)),
+            usable: or(not(b.swiotlbStrict), or(converted, not(p.confidential))))
+    }
+
+    /// `rmem_swiotlb_device_init()`: a restricted-dma-pool is converted whatever the guest; on a
+    /// guest that is not confidential the conversion has nothing to do and the pool is encrypted,
+    /// otherwise it is recorded as `swiotlbPoolConverted` says.
+    @inlinable public func swiotlbRestrictedPoolConverted(
+        _ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>
+    ) -> PoolState<Self> {
+        let state = swiotlbPoolConverted(p, converted: or(converted, not(p.confidential)), b)
+        return PoolState(decrypted: and(state.decrypted, p.confidential), usable: state.usable)
+    }
+
+    /// `swiotlb_tbl_map_single()` and `swiotlb_alloc()` with d5fd03cdd6c0: a pool serves a request
+    /// only if it is usable and its recorded state is the one the request wants; before, any pool.
+    @inlinable public func swiotlbPoolServes(_ pool: PoolState<Self>, wantShared: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {
+        and(or(pool.usable, not(b.swiotlbStrict)), poolAccepts(poolDecrypted: pool.decrypted, wantShared: wantShared, strict: b.swiotlbStrict))
+    }
+
+    /// `swiotlb_alloc_pool()` for a transient or dynamic pool (`swiotlb_dyn_alloc()` asks for the
+    /// default pool's state): with d5fd03cdd6c0 it is decrypted only when shared memory is wanted;
+    /// before, every new pool is decrypted. The pool records what it asked for: a failed
+    /// conversion means no pool at all.
+    @inlinable public func swiotlbNewPoolDecrypted(wantShared: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {
+        or(not(b.swiotlbStrict), wantShared)
+    }
+
+    /// `swiotlb_find_slots()` over `dev->dma_io_tlb_mem`: a device with a restricted-dma-pool
+    /// (`rmem_swiotlb_device_init()`) searches that pool alone; any other device the default
+    /// `io_tlb_mem`, whose pools are the boot pool and the dynamic and transient ones.
+    @inlinable public func swiotlbSearches(
+        _ dev: DeviceTerms<Self>, isDeviceRestrictedPool: Boolean, isDefaultMemPool: Boolean
+    ) -> Boolean {
+        select(dev.restrictedPool, isDeviceRestrictedPool, isDefaultMemPool)
+    }
+
+    // MARK: atomic pools
+
+    /// The state `dma_atomic_pool_init()` gives a pool when `atomic_pool_expand()` first fills
+    /// it: decrypted on a confidential guest with "dma-pool: track decrypted atomic pools and
+    /// select them via attrs" (series v5); before it, pool.c decrypts every chunk, so every pool
+    /// is taken as decrypted.
+    @inlinable public func atomicPoolDecrypted(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        or(not(b.atomicStrict), p.confidential)
+    }
+
+    /// `atomic_pool_expand()`: whether a new chunk is decrypted: the pool's recorded state (its
+    /// initial one when the pool is still empty) with the series, always before it.
+    @inlinable public func atomicPoolExpandDecrypts(
+        _ p: PlatformTerms<Self>, poolDecrypted: Boolean, empty: Boolean, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        select(empty, atomicPoolDecrypted(p, b), or(not(b.atomicStrict), poolDecrypted))
+    }
+
+    /// `dma_alloc_from_pool()` with the series: only a pool whose recorded state is the one the
+    /// request wants; before, the first pool of the zone.
+    @inlinable public func atomicPoolServes(poolDecrypted: Boolean, wantShared: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {
+        poolAccepts(poolDecrypted: poolDecrypted, wantShared: wantShared, strict: b.atomicStrict)
+    }
+
+    // MARK: coherent pages
+
+    /// `dma_direct_alloc()` after `dma_set_decrypted()`: the pages are handed out unless the
+    /// conversion failed; then they are leaked (b9fa16949d18) or, before it, freed.
+    @inlinable public func dmaDirectAllocFate(
+        decrypt: Boolean, conversionFailed: Boolean, _ b: BehaviourTerms<Self>
+    ) -> (handedOut: Boolean, leaked: Boolean) {
+        let failed = and(decrypt, conversionFailed)
+        return (not(failed), and(failed, leakAfterDecryptFailure(b)))
+    }
+
+    /// `dma_direct_free()`: pages that were decrypted are re-encrypted on a confidential guest.
+    @inlinable public func dmaDirectFreeReencrypts(_ p: PlatformTerms<Self>, shared: Boolean) -> Boolean {
+        and(shared, p.confidential)
+    }
+
+    /// `dma_direct_free()` after `dma_set_encrypted()`: the pages go back to the page allocator
+    /// unless the re-encryption failed; then they are leaked (Hellwig's 2022 fix in
+    /// `dma_direct_free()`), or before it freed anyway.
+    @inlinable public func dmaDirectFreeLeaks(
+        reencrypt: Boolean, conversionFailed: Boolean, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        and(and(reencrypt, conversionFailed), leakAfterReencryptFailure(b))
+    }
+}

@@ -1,0 +1,122 @@
+import BouncerModel
+import BouncerPolicy
+import SMT
+
+/// A pool as a query sees it: what the kernel recorded (from the policy), whether it may serve
+/// the request at hand, and the state its pages are really in: all decrypted, all encrypted, or
+/// neither after a conversion the host failed partway (`ConversionFault`).
+struct SymbolicPool {
+    var recorded: PoolState<Z3Domain>
+    var serves: Term
+    var decrypted: Term
+    var encrypted: Term
+}
+
+/// The pools one request may meet. What the kernel records of each pool and which pool serves
+/// which request come from the policy functions the model runs (`swiotlbPoolConverted`,
+/// `swiotlbNewPoolDecrypted`, `swiotlbPoolServes`, `swiotlbSearches`, `atomicPoolDecrypted`,
+/// `atomicPoolExpandDecrypts`, `atomicPoolServes`); only the host's choices and the history are
+/// unknown: whether each set-up conversion worked, which of the default `io_tlb_mem`'s pools the
+/// request lands in, and on pseries whether the pools were set up before the guest turned secure.
+struct SymbolicPools {
+    /// `set_memory_decrypted()` worked for the boot pool and for the restricted-dma-pool.
+    let bootConverted, restrictedConverted: Term
+    /// Whether the guest was confidential when the pools were set up: always on most platforms,
+    /// unknown on pseries (a pool made before UV_ESM stays as it was, `enterSecureMode`).
+    let setUpConfidential: Term
+    /// The bounce lands in a dynamic pool (`swiotlb_dyn_alloc()`) or a transient one made for it.
+    let inDynamic, inTransient: Term
+    /// The atomic pool's chunk was its first (`atomic_pool_expand()` from `dma_atomic_pool_init()`).
+    let firstChunk: Term
+    /// The swiotlb pool a bounce lands in, the device's restricted-dma-pool, the atomic pool.
+    let bounce, restricted, atomic: SymbolicPool
+
+    init(
+        _ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ p: PlatformTerms<Z3Domain>, _ dev: DeviceTerms<Z3Domain>,
+        _ b: BehaviourTerms<Z3Domain>, bounceWantsShared: Term, allocWantsShared: Term
+    ) {
+        let z = d.z
+        bootConverted = z.boolean("boot_pool.set_memory_decrypted_ok")
+        restrictedConverted = z.boolean("restricted_pool.set_memory_decrypted_ok")
+        inDynamic = z.boolean("bounce.in_dynamic_pool")
+        inTransient = z.boolean("bounce.in_transient_pool")
+        solver.assert(z.not(z.and(inDynamic, inTransient)))
+        setUpConfidential = platform.kind == .pseriesSvm ? z.boolean("pools.set_up_after_uv_esm") : p.confidential
+        // The platform as it was when the pools were set up.
+        let setUp = PlatformTerms<Z3Domain>(
+            confidential: setUpConfidential, dmaSharedMask: p.dmaSharedMask, dmaEncryptedMask: p.dmaEncryptedMask,
+            restrictedVirtioMemoryAccess: p.restrictedVirtioMemoryAccess)
+
+        // The atomic pool: its chunks are decrypted as the policy says or leaked, so their state
+        // is what it asked for, where there was anything to convert.
+        let atomicRecorded = d.atomicPoolDecrypted(setUp, b)
+        firstChunk = z.boolean("atomic_pool.first_chunk")
+        let atomicDecrypted = z.and(
+            d.atomicPoolExpandDecrypts(setUp, poolDecrypted: atomicRecorded, empty: firstChunk, b), setUpConfidential)
+        atomic = SymbolicPool(
+            recorded: PoolState(decrypted: atomicRecorded, usable: z.boolean(value: true)),
+            serves: d.atomicPoolServes(poolDecrypted: atomicRecorded, wantShared: allocWantsShared, b),
+            decrypted: atomicDecrypted, encrypted: z.not(atomicDecrypted))
+
+        // The boot pool: `swiotlb_update_mem_attributes()` runs again when pseries turns secure.
+        let boot = d.swiotlbPoolConverted(p, converted: bootConverted, b)
+        // A restricted-dma-pool, converted when the first device that uses it is probed.
+        let restrictedRecorded = d.swiotlbRestrictedPoolConverted(setUp, converted: restrictedConverted, b)
+        restricted = SymbolicPool(
+            recorded: restrictedRecorded, serves: d.swiotlbPoolServes(restrictedRecorded, wantShared: bounceWantsShared, b),
+            decrypted: z.and(restrictedConverted, setUpConfidential), encrypted: z.not(setUpConfidential))
+
+        // A dynamic pool asks for the boot pool's state when it was made (before UV_ESM the boot
+        // pool had not been converted); a transient one, made now for this request, for the
+        // request's, from the atomic pool when the device needs shared memory. Either is used
+        // only as made.
+        let bootAtSetUp = d.swiotlbPoolConverted(setUp, converted: z.and(bootConverted, setUpConfidential), b)
+        let dynamic = d.swiotlbNewPoolDecrypted(wantShared: bootAtSetUp.decrypted, b)
+        let dynamicState = PoolState<Z3Domain>(decrypted: dynamic, usable: z.boolean(value: true))
+        let fromAtomic = d.forceDmaUnencrypted(p, dev, b)
+        let transient = d.swiotlbNewPoolDecrypted(wantShared: bounceWantsShared, b)
+        let atomicForTransient = d.atomicPoolServes(poolDecrypted: atomicRecorded, wantShared: z.boolean(value: true), b)
+        let bootServes = d.swiotlbPoolServes(boot, wantShared: bounceWantsShared, b)
+        let memRecorded = z.ite(inDynamic, dynamic, z.ite(inTransient, z.ite(fromAtomic, atomicRecorded, transient), boot.decrypted))
+        let memServes = z.ite(
+            inDynamic, d.swiotlbPoolServes(dynamicState, wantShared: bounceWantsShared, b),
+            z.ite(inTransient, z.and(bootServes, z.implies(fromAtomic, atomicForTransient)), bootServes))
+        // A failed conversion of the boot pool leaves it neither; a new pool is what it asked for.
+        let memDecrypted = z.ite(
+            inDynamic, z.and(dynamic, setUpConfidential),
+            z.ite(inTransient, z.ite(fromAtomic, atomic.decrypted, transient), bootConverted))
+        let memEncrypted = z.ite(z.or(inDynamic, inTransient), z.not(memDecrypted), z.boolean(value: false))
+
+        // `swiotlbSearches`: the restricted pool for a device that has one, else the default mem.
+        let searchesRestricted = d.swiotlbSearches(
+            dev, isDeviceRestrictedPool: z.boolean(value: true), isDefaultMemPool: z.boolean(value: false))
+        bounce = SymbolicPool(
+            recorded: PoolState(
+                decrypted: z.ite(searchesRestricted, restrictedRecorded.decrypted, memRecorded),
+                usable: z.ite(searchesRestricted, restrictedRecorded.usable, z.boolean(value: true))),
+            serves: z.ite(searchesRestricted, restricted.serves, memServes),
+            decrypted: z.ite(searchesRestricted, restricted.decrypted, memDecrypted),
+            encrypted: z.ite(searchesRestricted, restricted.encrypted, memEncrypted))
+    }
+
+    /// The restricted pool serving a coherent allocation (`swiotlb_alloc()`), which wants
+    /// `wantShared`.
+    func restrictedServes(_ d: Z3Domain, wantShared: Term, _ b: BehaviourTerms<Z3Domain>) -> Term {
+        d.swiotlbPoolServes(restricted.recorded, wantShared: wantShared, b)
+    }
+
+    func describe(_ m: Model) -> [(String, String)] {
+        func ok(_ t: Term) -> String { m.boolean(t) ? "worked" : "failed" }
+        var v = [
+            ("boot pool set_memory_decrypted", ok(bootConverted)),
+            ("restricted pool set_memory_decrypted", ok(restrictedConverted)),
+            ("bounce pool", m.boolean(inDynamic) ? "dynamic" : m.boolean(inTransient) ? "transient" : "boot (or restricted)"),
+            ("bounce pool recorded", m.boolean(bounce.recorded.decrypted) ? "decrypted" : "encrypted"),
+            ("bounce pool pages", m.boolean(bounce.decrypted) ? "decrypted" : m.boolean(bounce.encrypted) ? "encrypted" : "unknown"),
+            ("atomic pool recorded", m.boolean(atomic.recorded.decrypted) ? "decrypted" : "encrypted"),
+            ("atomic pool pages", m.boolean(atomic.decrypted) ? "decrypted" : "encrypted"),
+        ]
+        if !m.boolean(setUpConfidential) { v.append(("pools set up", "before the guest turned secure")) }
+        return v
+    }
+}
