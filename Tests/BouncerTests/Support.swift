@@ -42,3 +42,11 @@ func guest(_ ops: [Operation], on platform: PlatformKind = .tdx, _ profile: Prof
     }
     return g
 }
+
+/// The package's root directory, from this file's own path (Tests/BouncerTests/Support.swift), so
+/// tests that read committed inputs work from any folder they live in.
+let packageRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()

@@ -9,11 +9,7 @@ import Testing
 /// finding's signature, rules that explain each invariant, and URIs that stay valid whatever the
 /// campaign directory is called.
 @Suite struct CampaignSarifTests {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(4)  // Tests/BouncerTests/CLI/CampaignSarifTests.swift
-        return parts.joined(separator: "/")
-    }()
+    static let root = packageRoot
     static let tests = "Tests/BouncerTests/Regressions"
 
     /// The committed linux-upstream regression input for `invariant`, and its signature.

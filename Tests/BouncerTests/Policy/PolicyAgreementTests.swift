@@ -111,11 +111,11 @@ import Testing
     /// Every decision the policy defines is one this test compares: each `public func` of the
     /// policy's `PolicyDomain` extensions is called in `decisions`.
     @Test func everyPolicyFunctionIsCompared() throws {
-        let test = String(decoding: readFile("Tests/BouncerTests/PolicyAgreementTests.swift") ?? [], as: UTF8.self)
+        let test = String(decoding: readFile("\(packageRoot)/Tests/BouncerTests/Policy/PolicyAgreementTests.swift") ?? [], as: UTF8.self)
         let body = test.split(separator: "static func decisions")[1].split(separator: "static func randomInputs")[0]
         var names: [Substring] = []
-        for file in try listDirectory("Sources/BouncerPolicy") where file.hasSuffix(".swift") {
-            let source = String(decoding: readFile("Sources/BouncerPolicy/" + file) ?? [], as: UTF8.self)
+        for file in try listDirectory("\(packageRoot)/Sources/BouncerPolicy") where file.hasSuffix(".swift") {
+            let source = String(decoding: readFile("\(packageRoot)/Sources/BouncerPolicy/" + file) ?? [], as: UTF8.self)
             for part in source.split(separator: "extension PolicyDomain {").dropFirst() {
                 // The extension ends at the first closing brace in the first column.
                 for line in part.split(separator: "\n}")[0].split(separator: "\n") where line.contains("public func ") {

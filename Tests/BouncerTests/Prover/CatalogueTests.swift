@@ -8,11 +8,7 @@ import Testing
 /// in `Corpus/regressions/<target>/`, decoded as its fuzz target decodes it, breaks the invariant
 /// docs/DESIGN.md section 11 names, and `bouncer prove` refutes an obligation guarding that invariant.
 @Suite struct CatalogueTests {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/BouncerTests/CatalogueTests.swift
-        return parts.joined(separator: "/")
-    }()
+    static let root = packageRoot
 
     /// The recorded counterexample of a profile and the target whose format it is in.
     static func recorded(_ profile: Profile) -> (FuzzTarget, [UInt8])? {
