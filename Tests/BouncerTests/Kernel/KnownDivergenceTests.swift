@@ -11,7 +11,7 @@ extension KernelTests {
     @Suite struct KnownDivergences {
         @Test(arguments: KnownDivergence.all.map(\.id))
         func theReproducerShowsTheKnownDivergence(_ id: String) throws {
-            let path = "\(CatalogueTests.root)/Corpus/kernel-divergences/\(id).bounce"
+            let path = "\(packageRoot)/Corpus/kernel-divergences/\(id).bounce"
             let bytes = try #require(FileManager.default.contents(atPath: path), "no reproducer at \(path)")
             let report = try KernelDiff.run(ScenarioCodec.decode([UInt8](bytes), target: .dma))
             #expect(report.divergence == nil)
