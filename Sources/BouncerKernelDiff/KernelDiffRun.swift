@@ -145,9 +145,9 @@ public struct KernelDiffRun {
                 for p in pages { modelWrote[p] = true }
             case let .poolServed(_, phys, size, _):
                 if let lo = GuestMemory.byteIndex(ofPhys: phys) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
-            case .handedOut(_, let dma, let size, _, _):
+            case .handedOut(_, _, let size, _, let c?):
                 // A coherent allocation's pages are zeroed on the way out.
-                if let lo = GuestMemory.byteIndex(ofPhys: dma & 0xFFFF_FFFF_FFFF) { mark(lo, lo &+ size) }
+                if let lo = GuestMemory.byteIndex(ofPhys: s.coherent[c].phys) { mark(lo, lo &+ size) }
             default: break
             }
         }
