@@ -279,11 +279,11 @@ struct Campaign: ParsableCommand {
                         testName = RegressionTest.defaultName(outcome, profile: profile) + "_\(k)"
                         k += 1
                     }
-                    let test = RegressionTest(outcome, profile: profile, name: testName, source: "the campaign in `\(out)`")
+                    let input = "\(corpus)/regressions/\(target.name)/\(profile.name)--\(testName).bounce"
+                    let test = RegressionTest(
+                        outcome, profile: profile, name: testName, source: "a campaign", input: input, target: target)
                     try writeFileAtomically(Array(test.source.utf8), to: "\(tests)/\(testName).swift")
-                    try writeFileAtomically(
-                        ScenarioCodec.encode(outcome.minimal, target: target),
-                        to: "\(corpus)/regressions/\(target.name)/\(profile.name)--\(testName).bounce")
+                    try writeFileAtomically(ScenarioCodec.encode(outcome.minimal, target: target), to: input)
                     finding.test = "\(tests)/\(testName).swift"
                 }
                 findings.append(finding)

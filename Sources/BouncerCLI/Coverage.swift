@@ -12,6 +12,12 @@ struct Coverage: ParsableCommand {
             show) with the toolchain's llvm-profdata and llvm-cov. Run from the package directory.
             """)
 
+    @Argument(help: "Fuzz target (default: every target), as `cargo fuzz coverage TARGET [CORPUS]`.")
+    var positionalTarget: String?
+
+    @Argument(help: "Corpus directory to replay (default: Corpus/TARGET and .fuzz/TARGET).")
+    var corpus: String?
+
     @Option(name: .long, help: "Fuzz target (default: every target).")
     var target: String?
 
@@ -19,7 +25,9 @@ struct Coverage: ParsableCommand {
     var out = "coverage"
 
     func validate() throws {
-        if let target, FuzzTarget(name: target) == nil {
+        if target != nil, positionalTarget != nil { throw ValidationError("give the target once: TARGET or --target") }
+        if corpus != nil, target == nil, positionalTarget == nil { throw ValidationError("a CORPUS needs a TARGET") }
+        if let target = target ?? positionalTarget, FuzzTarget(name: target) == nil {
             throw ValidationError("unknown target '\(target)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
         }
     }
@@ -30,7 +38,8 @@ struct Coverage: ParsableCommand {
             throw CommandFailure(code: 2, message: "run bouncer coverage from the package directory (no Package.swift here)")
         }
         let tools = try toolchainDirectory()
-        let targets = target.map { [FuzzTarget(name: $0)!] } ?? FuzzTarget.allCases
+        let targets = (target ?? positionalTarget).map { [FuzzTarget(name: $0)!] } ?? FuzzTarget.allCases
+        if let corpus, !files.fileExists(atPath: corpus) { throw CommandFailure(code: 2, message: "\(corpus): no such corpus") }
         try files.createDirectory(atPath: out, withIntermediateDirectories: true)
         for target in targets {
             let product = "fuzz-\(target.name)"
@@ -40,8 +49,8 @@ struct Coverage: ParsableCommand {
             let profiles = ".build-cov/profiles/\(target.name)"
             try? files.removeItem(atPath: profiles)
             try files.createDirectory(atPath: profiles, withIntermediateDirectories: true)
-            var inputs = ["Corpus/\(target.name)"]
-            if files.fileExists(atPath: ".fuzz/\(target.name)") { inputs.append(".fuzz/\(target.name)") }
+            var inputs = [corpus ?? "Corpus/\(target.name)"]
+            if corpus == nil, files.fileExists(atPath: ".fuzz/\(target.name)") { inputs.append(".fuzz/\(target.name)") }
             var environment = ProcessInfo.processInfo.environment
             environment["LLVM_PROFILE_FILE"] = "\(profiles)/%p.profraw"
             // Exit 1 (a corpus input that breaks an invariant) still leaves its coverage.

@@ -14,7 +14,10 @@ struct BouncerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bouncer",
         abstract: "Fuzz and prove the confidentiality of the Linux guest DMA path in confidential VMs.",
-        subcommands: [Check.self, Prove.self, Diff.self, Fuzz.self, Campaign.self, Coverage.self, Minimize.self, Replay.self, Profiles.self, CorpusCommand.self, RandomTester.self, KernelDiffCommand.self],
+        subcommands: [
+            Check.self, Prove.self, Diff.self, Fuzz.self, Campaign.self, Coverage.self, Minimize.self, Replay.self, Profiles.self,
+            CorpusCommand.self, RandomTester.self, ListTargets.self, BuildTargets.self, CorpusMinimize.self, TestCaseMinimize.self, KernelDiffCommand.self,
+        ],
         defaultSubcommand: Check.self)
 
     static func runToExitCode(_ arguments: [String]) -> Int32 {

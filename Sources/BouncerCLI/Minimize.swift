@@ -54,9 +54,12 @@ struct Minimize: ParsableCommand {
             throw CommandFailure(code: 2, message: "internal error: the minimal scenario does not survive the byte format")
         }
         let testName = name ?? RegressionTest.defaultName(outcome, profile: profile)
-        let test = RegressionTest(outcome, profile: profile, name: testName, source: "`\(file)`")
         let testPath = "\(tests)/\(testName).swift"
         let inputPath = "\(corpus)/regressions/\(target.name)/\(profile.name)--\(testName).bounce"
+        // A path outside the package says nothing once that file is gone: name the input by its
+        // file name then.
+        let from = file.hasPrefix("/") || file.hasPrefix("..") ? "a reproducer, \((file as NSString).lastPathComponent)" : "`\(file)`"
+        let test = RegressionTest(outcome, profile: profile, name: testName, source: from, input: inputPath, target: target)
         try writeFileAtomically(Array(test.source.utf8), to: testPath)
         try writeFileAtomically(ScenarioCodec.encode(outcome.minimal, target: target), to: inputPath)
         print("\(outcome.violation.invariant.rawValue): \(outcome.original.operations.count) -> \(outcome.minimal.operations.count) operations, \(outcome.runs) runs, \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")

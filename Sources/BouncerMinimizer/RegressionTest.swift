@@ -19,7 +19,9 @@ public struct RegressionTest: Sendable {
     /// The test. Against a profile that is meant to be correct (no known bug), the finding is
     /// open: the test asserts the fixed behaviour inside `withKnownIssue`, so the suite stays
     /// green while the bug is there and turns red once it is fixed.
-    public init(_ outcome: Minimizer.Outcome, profile: Profile, name: String, source: String) {
+    /// `source` says where the counterexample came from; `input` is the committed regression
+    /// input beside the test, from which the header's command writes the test again.
+    public init(_ outcome: Minimizer.Outcome, profile: Profile, name: String, source: String, input: String, target: FuzzTarget) {
         self.name = name
         let v = outcome.violation
         let open = profile.breaks == nil
@@ -37,8 +39,9 @@ public struct RegressionTest: Sendable {
         lines.append("import BouncerTransports")
         lines.append("import Testing")
         lines.append("")
-        lines.append("/// Regression (written by `bouncer minimize`): \(v.invariant.rawValue) under `\(profile.name)` on \(outcome.minimal.platform.rawValue),")
-        lines.append("/// from \(source), minimised from \(outcome.original.operations.count) to \(outcome.minimal.operations.count) operations.")
+        lines.append("/// Regression: \(v.invariant.rawValue) under `\(profile.name)` on \(outcome.minimal.platform.rawValue), minimised from")
+        lines.append("/// \(outcome.original.operations.count) to \(outcome.minimal.operations.count) operations (from \(source)). Written again by")
+        lines.append("/// `bouncer minimize \(input) --target \(target.name) --profile \(profile.name) --name \(name)`.")
         lines.append("/// \(v.invariant.statement)")
         lines.append("/// Found: \(v.location): \(v.detail)")
         if open {

@@ -118,20 +118,18 @@ extension System {
         case let .mapBuffer(device, b, offset, size, direction, skip):
             guard device < devices.count, liveBuffer(b) else { return .skipped }
             let buffer = buffers[b]
-            let offset = offset % buffer.size
-            let size = max(1, min(size, buffer.size - offset))
+            let slice = ByteSlice(offset: offset, size: size, within: buffer.size)
             return dmaMapPhys(
-                device: device, phys: buffer.phys + UInt64(offset), size: size, direction: direction,
+                device: device, phys: buffer.phys + UInt64(slice.offset), size: slice.size, direction: direction,
                 attrs: skip ? .skipCpuSync : []
             ).map(StepOutcome.created) ?? .failed
         case let .mapCoherent(c, offset, size, direction):
             guard c < coherent.count, coherent[c].live else { return .skipped }
             let device = coherent[c].device
             let bytes = UInt32(coherent[c].pages) << 12
-            let offset = offset % bytes
-            let size = max(1, min(size, bytes - offset))
+            let slice = ByteSlice(offset: offset, size: size, within: bytes)
             return dmaMapPhys(
-                device: device, phys: coherent[c].phys + UInt64(offset), size: size, direction: direction,
+                device: device, phys: coherent[c].phys + UInt64(slice.offset), size: slice.size, direction: direction,
                 attrs: coherent[c].shared ? .ccShared : []
             ).map(StepOutcome.created) ?? .failed
         case let .mapResource(device, size):

@@ -44,8 +44,8 @@ extension Guest {
             let tag = nvme[n].commands.firstIndex(where: { $0 == nil })
         else { return false }
         let b = system.buffers[buffer]
-        let offset = offset % b.size
-        let size = max(1, min(size, b.size - offset))
+        let slice = ByteSlice(offset: offset, size: size, within: b.size)
+        let offset = slice.offset, size = slice.size
         guard let mapping = system.dmaMapPhys(
             device: nvme[n].device, phys: b.phys + UInt64(offset), size: size,
             direction: deviceWrites ? .fromDevice : .toDevice, attrs: [])

@@ -18,8 +18,8 @@ extension Guest {
             buffer < system.buffers.count, system.buffers[buffer].live
         else { return false }
         let b = system.buffers[buffer]
-        let offset = offset % b.size
-        let size = max(1, min(size, b.size - offset))
+        let slice = ByteSlice(offset: offset, size: size, within: b.size)
+        let offset = slice.offset, size = slice.size
         let isNetvsc = channels[ch].offer.deviceClass == .netvsc
         if isNetvsc, size <= Self.sendSectionSize, let send = channels[ch].sendBuffer {
             // The CPU copies the packet into a send-buffer section the host reads: given on purpose.

@@ -59,8 +59,8 @@ extension Guest {
             let head = queue.heads.firstIndex(where: { $0 == nil })
         else { return false }
         let b = system.buffers[buffer]
-        let offset = offset % b.size
-        let size = max(1, min(size, b.size - offset))
+        let slice = ByteSlice(offset: offset, size: size, within: b.size)
+        let offset = slice.offset, size = slice.size
         let phys = b.phys + UInt64(offset)
         let device = virtio[v].device
         var mapping: Int?

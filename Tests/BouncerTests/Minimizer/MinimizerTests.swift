@@ -65,7 +65,7 @@ import Testing
     @Test func aRegressionTestAgainstABuggyProfileAssertsTheViolation() throws {
         let c = InvariantTests.cases.first { $0.invariant == .confStale }!
         let outcome = try #require(Minimizer.minimize(Scenario(platform: c.platform, operations: c.ops), profile: c.wrong))
-        let test = RegressionTest(outcome, profile: c.wrong, name: "t", source: "a test")
+        let test = RegressionTest(outcome, profile: c.wrong, name: "t", source: "a test", input: "Corpus/regressions/dma/t.bounce", target: .dma)
         #expect(test.source.contains("#expect(result.firstViolation?.invariant == .confStale"))
         #expect(!test.source.contains("withKnownIssue"))
         for op in outcome.minimal.operations { #expect(test.source.contains(op.description)) }
@@ -73,7 +73,7 @@ import Testing
 
     @Test func aRegressionTestAgainstACorrectProfileIsAKnownIssue() throws {
         let outcome = try #require(Minimizer.minimize(Scenario(platform: .s390Pv, operations: ShareInPlaceFindingTests().ops), profile: .linuxUpstream))
-        let test = RegressionTest(outcome, profile: .linuxUpstream, name: "t", source: "a test")
+        let test = RegressionTest(outcome, profile: .linuxUpstream, name: "t", source: "a test", input: "Corpus/regressions/dma/t.bounce", target: .dma)
         #expect(test.source.contains("withKnownIssue("))
         #expect(test.source.contains("#expect(result.violations.isEmpty"))
     }

@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-FREELIST under `cve-2024-35939` on tdx,
-/// from `/tmp/long/cve-2024-35939.bounce`, minimised from 315 to 3 operations.
+/// Regression: CONF-FREELIST under `cve-2024-35939` on tdx, minimised from
+/// 3 to 3 operations (from `Corpus/regressions/dma/cve-2024-35939--confFreelist_cve202435939_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/cve-2024-35939--confFreelist_cve202435939_tdx.bounce --target dma --profile cve-2024-35939 --name confFreelist_cve202435939_tdx`.
 /// No shared or unknown page is ever on the free list.
 /// Found: page 208 (0x100010000): an unknown page was put back on the free list
 @Test func confFreelist_cve202435939_tdx() throws {

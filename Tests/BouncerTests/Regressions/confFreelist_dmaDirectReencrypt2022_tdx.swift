@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-FREELIST under `dma-direct-reencrypt-2022` on tdx,
-/// from `/tmp/long/dma-direct-reencrypt-2022.bounce`, minimised from 824 to 4 operations.
+/// Regression: CONF-FREELIST under `dma-direct-reencrypt-2022` on tdx, minimised from
+/// 4 to 4 operations (from `Corpus/regressions/dma/dma-direct-reencrypt-2022--confFreelist_dmaDirectReencrypt2022_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/dma-direct-reencrypt-2022--confFreelist_dmaDirectReencrypt2022_tdx.bounce --target dma --profile dma-direct-reencrypt-2022 --name confFreelist_dmaDirectReencrypt2022_tdx`.
 /// No shared or unknown page is ever on the free list.
 /// Found: page 208 (0x100010000): an unknown page was put back on the free list
 @Test func confFreelist_dmaDirectReencrypt2022_tdx() throws {

@@ -5,8 +5,9 @@ import BouncerRunner
 import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-FREELIST under `hv-gpadl-free-2024` on tdx,
-/// from `/tmp/find/hv-gpadl-free-2024/out/crash-ac26459b32abbf74cc9d6248da7ee64df0a19af3`, minimised from 4 to 3 operations.
+/// Regression: CONF-FREELIST under `hv-gpadl-free-2024` on tdx, minimised from
+/// 3 to 3 operations (from `Corpus/regressions/vmbus/hv-gpadl-free-2024--confFreelist_hvGpadlFree2024_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/vmbus/hv-gpadl-free-2024--confFreelist_hvGpadlFree2024_tdx.bounce --target vmbus --profile hv-gpadl-free-2024 --name confFreelist_hvGpadlFree2024_tdx`.
 /// No shared or unknown page is ever on the free list.
 /// Found: page 208 (0x100010000): an unknown page was put back on the free list
 @Test func confFreelist_hvGpadlFree2024_tdx() throws {

@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-POOL under `swiotlb-pool-state-2026` on tdx,
-/// from `/tmp/long/swiotlb-pool-state-2026.bounce`, minimised from 353 to 2 operations.
+/// Regression: CONF-POOL under `swiotlb-pool-state-2026` on tdx, minimised from
+/// 2 to 2 operations (from `Corpus/regressions/dma/swiotlb-pool-state-2026--confPool_swiotlbPoolState2026_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/swiotlb-pool-state-2026--confPool_swiotlbPoolState2026_tdx.bounce --target dma --profile swiotlb-pool-state-2026 --name confPool_swiotlbPoolState2026_tdx`.
 /// A pool's encryption state matches every request it serves.
 /// Found: swiotlb pool 1, page 112 (0x40050000): served a request for private memory from a shared page
 @Test func confPool_swiotlbPoolState2026_tdx() throws {

@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-PRIVATE under `linux-upstream` on s390-pv,
-/// from `reproducers/linux-upstream-CONF-PRIVATE-s390-pv-seed95.bounce`, minimised from 79 to 5 operations.
+/// Regression: CONF-PRIVATE under `linux-upstream` on s390-pv, minimised from
+/// 5 to 5 operations (from `Corpus/regressions/dma/linux-upstream--confPrivate_sharedInPlaceStalePage_s390Pv.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/linux-upstream--confPrivate_sharedInPlaceStalePage_s390Pv.bounce --target dma --profile linux-upstream --name confPrivate_sharedInPlaceStalePage_s390Pv`.
 /// No undisclosed guest byte ever sits in a host-visible page.
 /// Found: page 112 (0x40050000): set_memory_decrypted shared the page in place while it held guest allocation #1 (undisclosed) at 0x40050000
 /// An open finding against a profile believed correct: once the kernel (model) is fixed the

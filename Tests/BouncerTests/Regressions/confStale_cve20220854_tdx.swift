@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-STALE under `cve-2022-0854` on tdx,
-/// from `/tmp/long/cve-2022-0854.bounce`, minimised from 338 to 5 operations.
+/// Regression: CONF-STALE under `cve-2022-0854` on tdx, minimised from
+/// 5 to 5 operations (from `Corpus/regressions/dma/cve-2022-0854--confStale_cve20220854_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/cve-2022-0854--confStale_cve20220854_tdx.bounce --target dma --profile cve-2022-0854 --name confStale_cve20220854_tdx`.
 /// No byte flows through a bounce slot into a buffer it does not belong to.
 /// Found: mapping 0 (DMA_FROM_DEVICE), byte 0 of 0x100010000: the CPU reads zero where it should read guest allocation #1 (disclosed)
 @Test func confStale_cve20220854_tdx() throws {

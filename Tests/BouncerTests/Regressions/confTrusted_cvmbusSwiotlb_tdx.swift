@@ -5,8 +5,9 @@ import BouncerRunner
 import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-TRUSTED under `cvmbus-swiotlb` on tdx,
-/// from `/tmp/find/cvmbus-swiotlb/out/crash-3166d280cfd26f2338e7a6a38d2baae99d2bf8a1`, minimised from 58 to 4 operations.
+/// Regression: CONF-TRUSTED under `cvmbus-swiotlb` on tdx, minimised from
+/// 4 to 4 operations (from `Corpus/regressions/vmbus/cvmbus-swiotlb--confTrusted_cvmbusSwiotlb_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/vmbus/cvmbus-swiotlb--confTrusted_cvmbusSwiotlb_tdx.bounce --target vmbus --profile cvmbus-swiotlb --name confTrusted_cvmbusSwiotlb_tdx`.
 /// A trusted device's DMA never goes through a decrypted bounce buffer or pool.
 /// Found: device 0 (trusted), mapping 0, dma 0x40000000, page 32 (0x40000000): a trusted device's DMA goes through a shared page held by swiotlb pool 0
 @Test func confTrusted_cvmbusSwiotlb_tdx() throws {

@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): DATA-INTEGRITY under `swiotlb-sync-bidi-2022` on tdx,
-/// from `/tmp/long/swiotlb-sync-bidi-2022.bounce`, minimised from 1303 to 6 operations.
+/// Regression: DATA-INTEGRITY under `swiotlb-sync-bidi-2022` on tdx, minimised from
+/// 6 to 6 operations (from `Corpus/regressions/dma/swiotlb-sync-bidi-2022--dataIntegrity_swiotlbSyncBidi2022_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/swiotlb-sync-bidi-2022--dataIntegrity_swiotlbSyncBidi2022_tdx.bounce --target dma --profile swiotlb-sync-bidi-2022 --name dataIntegrity_swiotlbSyncBidi2022_tdx`.
 /// After a transfer the guest reads what the device wrote, and its own bytes elsewhere.
 /// Found: mapping 0 (DMA_FROM_DEVICE), byte 0 of 0x100010000: the CPU reads zero where it should read host write #1
 @Test func dataIntegrity_swiotlbSyncBidi2022_tdx() throws {

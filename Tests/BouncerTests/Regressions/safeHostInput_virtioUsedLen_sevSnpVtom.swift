@@ -5,8 +5,9 @@ import BouncerRunner
 import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): SAFE-HOSTINPUT under `virtio-used-len` on sev-snp-vtom,
-/// from `/tmp/find/virtio-used-len/out/crash-ff4456dbdd84c1f0a4f6df44d0a572be5e2334f5`, minimised from 15 to 4 operations.
+/// Regression: SAFE-HOSTINPUT under `virtio-used-len` on sev-snp-vtom, minimised from
+/// 4 to 4 operations (from `Corpus/regressions/virtio/virtio-used-len--safeHostInput_virtioUsedLen_sevSnpVtom.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/virtio/virtio-used-len--safeHostInput_virtioUsedLen_sevSnpVtom.bounce --target virtio --profile virtio-used-len --name safeHostInput_virtioUsedLen_sevSnpVtom`.
 /// No host-controlled value makes the guest copy out of bounds.
 /// Found: virtqueue_get_buf (used element), object 0x100010000+1: the driver copied 2 bytes at 0x100010000, outside its object, with a length or offset the host chose
 @Test func safeHostInput_virtioUsedLen_sevSnpVtom() throws {
