@@ -44,5 +44,5 @@ for dir in FuzzTargets/fuzz-*/; do
   cp "Corpus/$name.dict" "$OUT/$target.dict"
   rm -f "$OUT/${target}_seed_corpus.zip"
   zip -q -j "$OUT/${target}_seed_corpus.zip" Corpus/"$name"/*.bounce
-  printf '[libfuzzer]\nmax_len = 1024\nlen_control = 0\ndict = %s.dict\n' "$target" >"$OUT/$target.options"
+  { grep -v '^#' FuzzTargets/libfuzzer.options; printf 'dict = %s.dict\n' "$target"; } >"$OUT/$target.options"
 done

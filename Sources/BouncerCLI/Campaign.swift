@@ -113,9 +113,9 @@ struct Campaign: ParsableCommand {
         let working = "\(out)/corpus/\(target.name)", findings = "\(out)/findings/\(target.name)"
         for dir in [working, findings, "\(out)/logs"] { try files.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var arguments = [
-            "-fork=\(jobs)", "-ignore_crashes=1", "-max_total_time=\(seconds)", "-max_len=1024",
+            "-fork=\(jobs)", "-ignore_crashes=1", "-max_total_time=\(seconds)",
             "-artifact_prefix=\(try paths.path(findings))/", "-print_final_stats=1",
-        ] + libFuzzerDefaults + [try paths.path(working)]
+        ] + (try libFuzzerDefaults()) + [try paths.path(working)]
         if files.fileExists(atPath: "\(corpus)/\(target.name).dict") {
             arguments.insert("-dict=\(try paths.path(corpus))/\(target.name).dict", at: 0)
         }
@@ -198,7 +198,7 @@ struct Campaign: ParsableCommand {
         let before = (try? FileManager.default.contentsOfDirectory(atPath: seeds).count) ?? 0
         let status = try execute(
             ".build-fuzz/release/fuzz-\(target.name)",
-            ["-merge=1", "-max_len=1024", "-artifact_prefix=\(try paths.path("\(out)/findings/\(target.name)"))/", seeds, working],
+            ["-merge=1"] + (try libFuzzerDefaults()).filter { $0.hasPrefix("-max_len=") } + ["-artifact_prefix=\(try paths.path("\(out)/findings/\(target.name)"))/", seeds, working],
             environment: environment, quiet: "\(out)/logs/\(target.name)-merge.log")
         let after = (try? FileManager.default.contentsOfDirectory(atPath: seeds).count) ?? 0
         print("[\(target.name)] merge: \(after - before) new inputs into \(seeds)\(status == 0 ? "" : " (merge exited \(status); see the log)")")

@@ -34,8 +34,8 @@ struct Fuzz: ParsableCommand {
     @Option(name: .long, help: "Directory for reproducers and crash artifacts.")
     var out = "reproducers"
 
-    @Option(name: .long, help: "Largest input in bytes.")
-    var maxLen = 1024
+    @Option(name: .long, help: "Largest input in bytes (default: FuzzTargets/libfuzzer.options).")
+    var maxLen: Int?
 
     @Flag(name: .long, help: "Stop on known findings too (BOUNCER_STRICT=1).")
     var strict = false
@@ -47,7 +47,7 @@ struct Fuzz: ParsableCommand {
         guard FuzzTarget(name: target) != nil else {
             throw ValidationError("unknown target '\(target)'; targets: \(FuzzTarget.allCases.map(\.name).joined(separator: ", "))")
         }
-        guard maxLen > 0 else { throw ValidationError("--max-len must be positive") }
+        if let maxLen, maxLen <= 0 { throw ValidationError("--max-len must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
     }
 
@@ -63,10 +63,9 @@ struct Fuzz: ParsableCommand {
         let working = corpora.first ?? ".fuzz/\(target)"
         try files.createDirectory(atPath: working, withIntermediateDirectories: true)
         try files.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var arguments = ["-max_len=\(maxLen)", "-artifact_prefix=\(out)/", "-print_final_stats=1"]
-        for flag in libFuzzerDefaults where !libFuzzerArguments.contains(where: { $0.hasPrefix(flag.prefix { $0 != "=" }) }) {
-            arguments.append(flag)
-        }
+        let given = libFuzzerArguments + (maxLen.map { ["-max_len=\($0)"] } ?? [])
+        var arguments = flags(try libFuzzerDefaults(), overriddenBy: given) + (maxLen.map { ["-max_len=\($0)"] } ?? [])
+        arguments += ["-artifact_prefix=\(out)/", "-print_final_stats=1"]
         if files.fileExists(atPath: "Corpus/\(target).dict"), !libFuzzerArguments.contains(where: { $0.hasPrefix("-dict=") }) {
             arguments.append("-dict=Corpus/\(target).dict")
         }

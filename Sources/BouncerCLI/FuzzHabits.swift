@@ -63,7 +63,7 @@ struct CorpusMinimize: ParsableCommand {
         try files.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         let before = try files.contentsOfDirectory(atPath: dir).count
         let status = try execute(
-            ".build-fuzz/release/fuzz-\(target)", ["-merge=1", "-max_len=1024", fresh, dir], quiet: "\(fresh).log")
+            ".build-fuzz/release/fuzz-\(target)", ["-merge=1"] + (try libFuzzerDefaults()).filter { $0.hasPrefix("-max_len=") } + [fresh, dir], quiet: "\(fresh).log")
         guard status == 0 else {
             try? files.removeItem(atPath: fresh)
             throw CommandFailure(code: 2, message: "the merge failed (exit \(status); see \(fresh).log); \(dir) is untouched")

@@ -57,10 +57,22 @@ func execute(_ program: String, _ arguments: [String], environment: [String: Str
     return process.terminationStatus
 }
 
-/// libFuzzer flags every Bouncer fuzzing run starts with. `-len_control=0`: inputs may use the
-/// whole `-max_len` from the start instead of growing from a few bytes. An operation takes about
-/// five bytes, so the default ramp spends the first seconds on inputs too short to hold a
-/// scenario. Measured with `scripts/time-to-detect` (five seeds, from an empty corpus), it found 6
-/// of the 10 catalogue bugs sooner, `swiotlb-sync-bidi-2022` in a median 10 s rather than 19 s,
-/// and the other four within a quarter of a second of the default.
-let libFuzzerDefaults = ["-len_control=0"]
+/// The libFuzzer flags every Bouncer fuzzing run starts with, from `FuzzTargets/libfuzzer.options`
+/// (the one place they are written; scripts and ClusterFuzzLite read it too), as `-key=value`.
+func libFuzzerDefaults() throws -> [String] {
+    let path = "FuzzTargets/libfuzzer.options"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw CommandFailure(code: 2, message: "\(path): cannot read the libFuzzer options (run from the package directory)")
+    }
+    return text.split(separator: "\n").compactMap { line in
+        let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !line.hasPrefix("#"), !line.hasPrefix("[") else { return nil }
+        return "-\(parts[0])=\(parts[1])"
+    }
+}
+
+/// `flags` without those whose name one of `overrides` gives again (`-max_len=...`).
+func flags(_ flags: [String], overriddenBy overrides: [String]) -> [String] {
+    let name = { (flag: String) in flag.prefix { $0 != "=" } }
+    return flags.filter { flag in !overrides.contains { name($0) == name(flag) } }
+}

@@ -28,9 +28,18 @@ import Testing
         let scenario = ScenarioCodec.decode(bytes, target: target)
         #expect(Runner.run(scenario, profile: profile).firstViolation?.invariant.rawValue == profile.breaks)
         #expect(Runner.run(scenario, profile: .linuxUpstream).violations.isEmpty)
+        // One prover run per profile for the whole catalogue: an obligation guarding the
+        // invariant is refuted, and its counterexample, where it has one, replays in the model.
         let refuted = Prover.run(profile, options: ProofOptions()).filter {
             if case .refuted = $0.outcome { $0.obligation.protects.rawValue == profile.breaks } else { false }
         }
         #expect(!refuted.isEmpty, "no obligation guarding \(profile.breaks!) is refuted")
+        var replayed = 0
+        for r in refuted {
+            guard case .refuted(let c) = r.outcome, let scenario = c.scenario else { continue }
+            #expect(Runner.run(scenario, profile: profile).firstViolation?.invariant.rawValue == profile.breaks, "\(r.obligation.id)")
+            replayed += 1
+        }
+        #expect(replayed > 0, "no refutation of \(profile.name) came with a scenario that replays")
     }
 }

@@ -16,25 +16,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Profile.builtIn.filter { $0.breaks != nil })
-    func everyCatalogueProfileIsRefutedWithItsInvariant(_ profile: Profile) {
-        let results = Prover.run(profile, options: ProofOptions())
-        let refuted = results.filter { if case .refuted = $0.outcome { true } else { false } }
-        #expect(refuted.contains { $0.obligation.protects.rawValue == profile.breaks }, "\(refuted.map(\.obligation.id))")
-        for r in refuted where r.obligation.protects.rawValue == profile.breaks {
-            guard case .refuted(let c) = r.outcome, let scenario = c.scenario else { continue }
-            #expect(Runner.run(scenario, profile: profile).firstViolation?.invariant.rawValue == profile.breaks)
-        }
-    }
-
-    @Test func theCounterexampleOfEveryCatalogueProfileReplaysForAtLeastOneObligation() {
-        for profile in Profile.builtIn where profile.breaks != nil {
-            let replayable = Prover.run(profile, options: ProofOptions()).contains {
-                if case .refuted(let c) = $0.outcome, c.scenario != nil { true } else { false }
-            }
-            #expect(replayable, "\(profile.name)")
-        }
-    }
+    // Every catalogue profile's refutation, and its replay, is checked once, in CatalogueTests.
 
     @Test func theBoundedModelCheckFindsTheShortestFreelistBreak() {
         let r = Prover.run(profile("cve-2024-35939"), options: ProofOptions(depth: 6), only: ["BMC-FREELIST"])
