@@ -76,6 +76,7 @@ let package = Package(
         .executable(name: "fuzz-virtio", targets: ["fuzz-virtio"]),
         .executable(name: "fuzz-passthrough", targets: ["fuzz-passthrough"]),
         .executable(name: "fuzz-system", targets: ["fuzz-system"]),
+        .executable(name: "fuzz-kernel", targets: ["fuzz-kernel"]),
         .library(name: "BouncerRunner", targets: ["BouncerRunner"]),
         .library(name: "BouncerMinimizer", targets: ["BouncerMinimizer"]),
     ],
@@ -112,7 +113,7 @@ let package = Package(
             name: "BouncerCLI",
             dependencies: [
                 "BouncerRunner", "BouncerProver", "BouncerMinimizer", "SMT", "BouncerOracle", "BouncerTransports",
-                "BouncerModel", "BouncerPolicy",
+                "BouncerModel", "BouncerPolicy", "BouncerKernelDiff", "BouncerKernel", "CKernelDMA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -120,6 +121,18 @@ let package = Package(
         .target(name: "CKernelDMA", cSettings: kernelCSettings),
         // Boots the real code and drives it; depends on the model's types, never the reverse.
         .target(name: "BouncerKernel", dependencies: ["CKernelDMA", "BouncerModel", "BouncerPolicy"]),
+        // The model and the real kernel code side by side: MODEL-DIVERGENCE, and the oracle on the
+        // kernel's own outcomes (docs/KERNEL.md). The model never depends on it.
+        .target(
+            name: "BouncerKernelDiff",
+            dependencies: ["BouncerRunner", "BouncerKernel", "BouncerOracle", "BouncerTransports", "BouncerModel", "BouncerPolicy", "CKernelDMA"]),
+        // fuzz-kernel's harness: the differential runner per input from a restored snapshot.
+        .target(
+            name: "BouncerKernelFuzz",
+            dependencies: [
+                "BouncerKernelDiff", "BouncerFuzz", "BouncerRunner", "BouncerKernel", "BouncerOracle", "BouncerTransports",
+                "BouncerModel", "BouncerPolicy", "CKernelDMA", "BouncerCrashState",
+            ]),
         // A C main module: its weak `main` runs the CLI, and in a fuzzer build libFuzzer's
         // strong `main` takes over, so the whole package links under both fuzzer flags.
         .executableTarget(name: "bouncer", dependencies: ["BouncerCLI"]),
@@ -128,11 +141,12 @@ let package = Package(
         .executableTarget(name: "fuzz-virtio", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-virtio"),
         .executableTarget(name: "fuzz-passthrough", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-passthrough"),
         .executableTarget(name: "fuzz-system", dependencies: ["BouncerFuzzEntry"], path: "FuzzTargets/fuzz-system"),
+        .executableTarget(name: "fuzz-kernel", dependencies: ["BouncerKernelFuzz"], path: "FuzzTargets/fuzz-kernel"),
         .testTarget(
             name: "BouncerTests",
             dependencies: [
                 "BouncerRunner", "BouncerTransports", "BouncerProver", "BouncerMinimizer", "BouncerCLI", "BouncerKernel", "CKernelDMA", "SMT",
-                "BouncerOracle", "BouncerModel", "BouncerPolicy",
+                "BouncerOracle", "BouncerModel", "BouncerPolicy", "BouncerKernelDiff",
             ],
             path: "Tests/BouncerTests"),
     ]

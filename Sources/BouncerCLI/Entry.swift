@@ -16,7 +16,7 @@ struct BouncerCommand: ParsableCommand {
         abstract: "Fuzz and prove the confidentiality of the Linux guest DMA path in confidential VMs.",
         subcommands: [
             Check.self, Prove.self, Diff.self, Fuzz.self, Campaign.self, Coverage.self, Minimize.self, Replay.self, Profiles.self,
-            Seeds.self, RandomTester.self, BuildTargets.self, CorpusMinimize.self, TestCaseMinimize.self,
+            Seeds.self, RandomTester.self, BuildTargets.self, CorpusMinimize.self, TestCaseMinimize.self, KernelDiffCommand.self,
         ],
         defaultSubcommand: Check.self)
 

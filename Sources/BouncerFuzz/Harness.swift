@@ -13,7 +13,7 @@ import BouncerRunner
 /// clear message before any input runs.
 nonisolated(unsafe) private var cachedProfile: Profile?
 
-func harnessProfile() -> Profile {
+public func harnessProfile() -> Profile {
     if let cachedProfile { return cachedProfile }
     let profile: Profile
     if let raw = getenv("BOUNCER_PROFILE"), raw.pointee != 0 {
@@ -40,7 +40,7 @@ func harnessProfile() -> Profile {
 /// Inputs for other platforms are passed over, not rewritten, so every artifact replays as it is.
 nonisolated(unsafe) private var cachedPlatforms: [Bool]?
 
-func harnessPlatforms() -> [Bool] {
+public func harnessPlatforms() -> [Bool] {
     if let cachedPlatforms { return cachedPlatforms }
     var allowed = [Bool](repeating: true, count: PlatformKind.allCases.count)
     if let raw = getenv("BOUNCER_PLATFORMS"), raw.pointee != 0 {
@@ -122,7 +122,7 @@ public func bouncerFuzzInitialize() -> Int32 {
 nonisolated(unsafe) private var executions = 0
 nonisolated(unsafe) private var startNanoseconds: UInt64 = 0
 
-func monotonicNanoseconds() -> UInt64 {
+public func monotonicNanoseconds() -> UInt64 {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
@@ -230,7 +230,7 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
 
 /// Writes to standard error with `write(2)`: unbuffered, so nothing is lost when the process
 /// aborts right after.
-func report(_ text: String) {
+public func report(_ text: String) {
     var text = text
     text.withUTF8 { buffer in
         var done = 0
@@ -242,12 +242,12 @@ func report(_ text: String) {
     }
 }
 
-func fail(_ message: String) -> Never {
+public func fail(_ message: String) -> Never {
     report("bouncer: \(message)\n")
     exit(2)
 }
 
-func readWholeFile(_ path: String) -> [UInt8]? {
+public func readWholeFile(_ path: String) -> [UInt8]? {
     guard let f = fopen(path, "rb") else { return nil }
     defer { fclose(f) }
     var out: [UInt8] = []
@@ -261,7 +261,7 @@ func readWholeFile(_ path: String) -> [UInt8]? {
 }
 
 /// A file, or the regular files of a directory in name order (deterministic replay).
-func filesUnder(_ path: String) -> [String]? {
+public func filesUnder(_ path: String) -> [String]? {
     var st = stat()
     guard stat(path, &st) == 0 else { return nil }
     if st.st_mode & S_IFMT != S_IFDIR { return [path] }
@@ -285,7 +285,7 @@ func writeReproducer(_ target: FuzzTarget, _ v: Violation, _ bytes: UnsafeRawBuf
 }
 
 /// Writes the input under `BOUNCER_REPRODUCER_DIR` as `<name>-<hash>.bounce`; returns the path.
-func writeInput(_ bytes: UnsafeRawBufferPointer, name: String) -> String {
+public func writeInput(_ bytes: UnsafeRawBufferPointer, name: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
     let dir = getenv("BOUNCER_REPRODUCER_DIR").map { String(cString: $0) } ?? "."

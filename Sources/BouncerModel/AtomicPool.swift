@@ -25,11 +25,18 @@ extension System {
 
     /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it when the policy
     /// says so (`atomicPoolExpandDecrypts`), add it to the pool; the first chunk fixes the pool's
-    /// state (`atomicPoolDecrypted`). A failed decryption leaks the chunk.
-    mutating func atomicPoolExpand(_ pool: Int) {
-        let count = AtomicPool.chunkPages
+    /// state (`atomicPoolDecrypted`). A failed decryption leaks the chunk. Like the kernel, it
+    /// halves the block until alloc_pages() finds one, in the pool's zone or the zones below it
+    /// (the zonelist fallback).
+    mutating func atomicPoolExpand(_ pool: Int, pages requested: Int = AtomicPool.chunkPages) {
         let zone = atomicPools[pool].zone
-        guard let first = memory.findFreePages(count, highest: zone), GuestMemory.zone(ofPage: first) == zone else { return }
+        var count = requested
+        var found = memory.findFreePages(count, highest: zone)
+        while found == nil && count > 1 {
+            count /= 2
+            found = memory.findFreePages(count, highest: zone)
+        }
+        guard let first = found else { return }
         let pages = first ..< first + count
         memory.setOwner(pages, .atomicPool(pool))
         let wasEmpty = atomicPools[pool].chunks.isEmpty
@@ -43,10 +50,12 @@ extension System {
         atomicPools[pool].chunks.append((first, count, 0))
     }
 
-    /// `atomic_pool_work_fn()`: top up every pool that has fallen below half a chunk.
+    /// `atomic_pool_work_fn()` → `atomic_pool_resize()`: every pool with less free than its boot
+    /// size (`atomic_pool_size`, one chunk) grows by its whole size, `get_order()` pages (v6.12
+    /// kernel/dma/pool.c; a chunk's bitmap holds 64 pages, which caps the growth here).
     mutating func atomicPoolWork() {
-        for pool in atomicPools.indices where atomicPools[pool].freePages < AtomicPool.chunkPages / 2 {
-            atomicPoolExpand(pool)
+        for pool in atomicPools.indices where atomicPools[pool].freePages < AtomicPool.chunkPages {
+            atomicPoolExpand(pool, pages: min(max(atomicPools[pool].totalPages, 1).nextPowerOfTwo, 64))
         }
     }
 
@@ -56,18 +65,26 @@ extension System {
 
     /// `dma_alloc_from_pool()`: the first pool in `dma_guess_pool()` order whose state the request
     /// accepts (strict selection) and whose memory fits the zone, zeroed on the way out.
-    mutating func atomicPoolAlloc(pages: Int, zone: Zone, wantShared: Bool) -> (pool: Int, first: Int)? {
+    /// `fits` is the caller's `phys_addr_ok` (dma-direct's `dma_coherent_ok()`): a pool whose first
+    /// fit the device cannot reach gives it back, and the next pool is tried.
+    mutating func atomicPoolAlloc(
+        pages: Int, zone: Zone, wantShared: Bool, fits: (Int) -> Bool = { _ in true }
+    ) -> (pool: Int, first: Int)? {
         for pool in Self.atomicPoolOrder[zone.rawValue] where pool < atomicPools.count {
             guard d.atomicPoolServes(poolDecrypted: atomicPools[pool].decrypted, wantShared: wantShared, behaviourTerms),
                 atomicPools[pool].zone.rawValue <= zone.rawValue
             else { continue }
-            for c in atomicPools[pool].chunks.indices {
+            // gen_pool_alloc() walks the chunk list newest first (gen_pool_add_virt adds at the head).
+            search: for c in atomicPools[pool].chunks.indices.reversed() {
                 let chunk = atomicPools[pool].chunks[c]
                 let want: UInt64 = pages >= 64 ? ~0 : (1 << UInt64(pages)) - 1
                 var start = 0
                 while start + pages <= chunk.count {
                     if chunk.used & (want << UInt64(start)) == 0 {
+                        guard fits(chunk.first + start) else { break search }
                         atomicPools[pool].chunks[c].used |= want << UInt64(start)
+                        // __dma_alloc_from_pool() schedules the resize below the boot size.
+                        if atomicPools[pool].freePages < AtomicPool.chunkPages { atomicPoolWorkPending = true }
                         let first = chunk.first + start
                         let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)
                         memory.contents.fill(lo, hi, .zero)
@@ -76,7 +93,9 @@ extension System {
                             size: UInt64(pages) << GuestMemory.pageShift, wantShared: wantShared))
                         return (pool, first)
                     }
-                    start += 1
+                    // gen_pool_first_fit_order_align(): starts at multiples of the request's
+                    // size rounded up to a power of two, from the chunk's start.
+                    start += pages.nextPowerOfTwo
                 }
             }
         }
@@ -104,7 +123,10 @@ extension System {
 
     /// Runs deferred work, as the workqueue eventually would: pool top-ups and swiotlb growth.
     public mutating func runDeferredWork() {
-        atomicPoolWork()
+        if atomicPoolWorkPending {
+            atomicPoolWorkPending = false
+            atomicPoolWork()
+        }
         if swiotlbGrowPending { swiotlbDynAlloc() }
     }
 }

@@ -38,23 +38,44 @@ extension System {
             memory.contents.fill(lo, lo + UInt32(pages) << 12, .zero)
             events.append(.poolServed(.swiotlb(pool), phys: phys, size: UInt64(pages) << 12, wantShared: decision.wantShared))
         } else if decision.fromAtomicPool {
-            guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true) else { return nil }
+            // dma_direct_alloc_from_pool(): each pool's first fit must pass dma_coherent_ok().
+            let domain = d
+            let fits = { (first: Int) in
+                domain.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: first + pages - 1) + 4095, shared: true) <= limit
+            }
+            guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true, fits: fits) else { return nil }
             phys = GuestMemory.phys(ofPage: first)
             source = .atomicPool(pool)
             shared = atomicPools[pool].decrypted
         } else {
-            guard let first = allocPages(pages, highest: zone, owner: .coherent(handle)) else { return nil }
-            let range = first ..< first + pages
-            // dma_coherent_ok() before anything is converted.
-            let lastDma = d.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: first + pages - 1) + 4095, shared: decision.decrypt)
-            guard lastDma <= limit else {
-                freePages(range)
-                return nil
+            // __dma_direct_alloc_pages(): alloc_pages() of get_order(size), so a power of two of
+            // pages, of which the first `pages` are decrypted and zeroed (v6.12 kernel/dma/direct.c).
+            let order = pages.nextPowerOfTwo
+            // dma_coherent_ok() before anything is converted; a block the device cannot reach goes
+            // back and the allocation is retried from ZONE_DMA32, then ZONE_DMA.
+            var zone = zone
+            var first = 0
+            while true {
+                guard let f = allocPages(order, highest: zone, owner: .coherent(handle)) else { return nil }
+                let lastDma = d.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: f + pages - 1) + 4095, shared: decision.decrypt)
+                if lastDma <= limit {
+                    first = f
+                    break
+                }
+                freePages(f ..< f + order)
+                if zone == .normal && limit < ~0 {
+                    zone = .dma32
+                } else if zone != .dma {
+                    zone = .dma
+                } else {
+                    return nil
+                }
             }
+            let range = first ..< first + pages
             let failed = decision.decrypt && !setMemoryDecrypted(range)
             let fate = d.dmaDirectAllocFate(decrypt: decision.decrypt, conversionFailed: failed, b)
             if !fate.handedOut {
-                disposeAfterFailedConversion(range, leak: fate.leaked, reason: .decryptFailed)
+                disposeAfterFailedConversion(first ..< first + order, leak: fate.leaked, reason: .decryptFailed)
                 return nil
             }
             let (lo, hi) = GuestMemory.byteRange(ofPages: range)
@@ -87,12 +108,14 @@ extension System {
         case .atomicPool(let pool):
             atomicPoolFree(pool, pages: range)
         case .pages:
+            // __dma_direct_free_pages() gives back the whole get_order() block.
+            let block = first ..< first + c.pages.nextPowerOfTwo
             let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: c.shared)
             let failed = reencrypt && !setMemoryEncrypted(range)
             if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
-                disposeAfterFailedConversion(range, leak: true, reason: .reencryptFailed)
+                disposeAfterFailedConversion(block, leak: true, reason: .reencryptFailed)
             } else {
-                freePages(range)
+                freePages(block)
             }
         }
     }

@@ -64,7 +64,9 @@ extension System {
                 return (pool, slot)
             }
         }
-        guard d.swiotlbSearches(deviceTerms(device), isDeviceRestrictedPool: false, isDefaultMemPool: true), allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
+        guard d.swiotlbGrowsWhenFull(behaviourTerms),
+            d.swiotlbSearches(deviceTerms(device), isDeviceRestrictedPool: false, isDefaultMemPool: true),
+            allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
             let defaultPool = swiotlbPools.firstIndex(where: { $0.kind == .defaultPool }),
             swiotlbPoolAccepts(defaultPool, wantShared: wantShared)
         else { return nil }

@@ -33,6 +33,8 @@ public struct System: Sendable {
     public internal(set) var conversionFault: ConversionFault?
     /// `swiotlb_dyn_alloc` work was scheduled and has not run yet.
     public internal(set) var swiotlbGrowPending = false
+    /// `atomic_pool_work` is queued: an allocation left a pool below its boot size.
+    public internal(set) var atomicPoolWorkPending = false
     var slab = Slab()
     var nextAllocation: UInt32 = 1
     var nextHostWrite: UInt32 = 1

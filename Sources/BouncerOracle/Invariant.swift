@@ -91,4 +91,14 @@ public struct Violation: Sendable, CustomStringConvertible, Equatable {
     public var page: Int? = nil
 
     public var description: String { "\(invariant.rawValue) at step \(step): \(location): \(detail)" }
+
+    /// For checkers outside this module (the kernel side of the differential runner).
+    public init(invariant: InvariantID, site: ViolationSite, step: Int, location: String, detail: String, page: Int? = nil) {
+        self.invariant = invariant
+        self.site = site
+        self.step = step
+        self.location = location
+        self.detail = detail
+        self.page = page
+    }
 }

@@ -47,6 +47,10 @@ public struct Behaviours: Hashable, Sendable {
     /// "powerpc/prom_init: Add the ESM call to prom_init", 2019), or as seed 003's scenario had it,
     /// at runtime after devices were set up as for a normal guest (the `enterSecureMode` operation).
     public var pseriesSecureMode: SecureModeEntry = .promInit
+    /// `CONFIG_SWIOTLB_DYNAMIC` (6.6: 79636caad361, 1aaa736815eb): when every pool is full,
+    /// `swiotlb_find_slots()` makes a transient pool for the request and schedules
+    /// `swiotlb_dyn_alloc()`, or (the option off, as in Debian's 6.12 config) the mapping fails.
+    public var swiotlbDynamic: SwiotlbDynamic = .enabled
 
     // Transports
 
@@ -79,6 +83,7 @@ public struct Behaviours: Hashable, Sendable {
 
 public enum CCBounce: String, CaseIterable, Sendable { case ccSharedAttr = "cc-shared-attr", swiotlbForce = "swiotlb-force" }
 public enum TrustedDevices: String, CaseIterable, Sendable { case exempt, bounced }
+public enum SwiotlbDynamic: String, CaseIterable, Sendable { case enabled, disabled }
 public enum PoolSelection: String, CaseIterable, Sendable { case strict, assumeDecrypted = "assume-decrypted" }
 public enum CopyOnMap: String, CaseIterable, Sendable { case allDirections = "all-directions", toDeviceOnly = "to-device-only" }
 public enum SyncForDevice: String, CaseIterable, Sendable { case toDeviceOnly = "to-device-only", allDirections = "all-directions" }
@@ -129,6 +134,7 @@ extension Behaviours {
         .field("map-sg-failure", \.mapSgFailure),
         .field("swiotlb-slot-alignment", \.swiotlbSlotAlignment),
         .field("pseries-secure-mode", \.pseriesSecureMode),
+        .field("swiotlb-dynamic", \.swiotlbDynamic),
         .field("gpadl-release-failure", \.gpadlReleaseFailure),
         .field("vmbus-external-memory", \.vmbusExternalMemory),
         .field("vmbus-inbound", \.vmbusInbound),
@@ -158,6 +164,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var virtioSwiotlb: D.Boolean
     public var slotAlignmentChecked: D.Boolean
     public var secureFromBoot: D.Boolean
+    public var swiotlbDynamic: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -165,10 +172,11 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
-        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean
+        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean
     ) {
         self.secureFromBoot = secureFromBoot
         self.slotAlignmentChecked = slotAlignmentChecked
+        self.swiotlbDynamic = swiotlbDynamic
         self.leakGpadlOnFailure = leakGpadlOnFailure
         self.externalMemoryAccepted = externalMemoryAccepted
         self.inboundCopied = inboundCopied
@@ -206,6 +214,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             usedLenChecked: d.constant(b.virtioUsedLen == .checked),
             virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion),
             slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
-            secureFromBoot: d.constant(b.pseriesSecureMode == .promInit))
+            secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
+            swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled))
     }
 }

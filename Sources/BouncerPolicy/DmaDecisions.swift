@@ -97,14 +97,15 @@ extension PolicyDomain {
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>,
         _ r: MapRequestTerms<Self>, phys: Word, size: Word
     ) -> MapDecision<Self> {
-        let forcedAll = and(swiotlbForceBounce(p, dev, b), not(r.ccShared))
+        let ccShared = ccSharedAttribute(b, r)
+        let forcedAll = and(swiotlbForceBounce(p, dev, b), not(ccShared))
         let forced = and(forcedAll, not(r.mmio))
         let address = select(
-            r.mmio, phys, physToDmaDirect(p, dev, phys, shared: r.ccShared))
+            r.mmio, phys, physToDmaDirect(p, dev, phys, shared: ccShared))
         let capable = select(
             r.mmio,
             lessOrEqual(subtract(add(address, size), constant(1 as UInt64)), minNotZero(dev.dmaMask, dev.busDmaLimit)),
-            dmaCapable(p, dev, b, address: address, size: size, ccShared: r.ccShared))
+            dmaCapable(p, dev, b, address: address, size: size, ccShared: ccShared))
         let canBounce = and(swiotlbActive(dev), not(r.mmio))
         let bounce = or(forced, and(not(capable), canBounce))
         let fail = or(and(forcedAll, r.mmio), and(not(forcedAll), and(not(capable), not(canBounce))))
@@ -115,7 +116,14 @@ extension PolicyDomain {
     @inlinable public func swiotlbWantsShared(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>
     ) -> Boolean {
-        or(forceDmaUnencrypted(p, dev, b), r.ccShared)
+        or(forceDmaUnencrypted(p, dev, b), ccSharedAttribute(b, r))
+    }
+
+    /// `DMA_ATTR_CC_SHARED` as dma-direct sees it: the attribute exists only with the 2026 series;
+    /// before it (6.12's `SWIOTLB_FORCE` era) a caller has no way to say its memory is shared, and
+    /// the mapping is an ordinary one (checked against v6.12 kernel/dma/direct.h).
+    @inlinable public func ccSharedAttribute(_ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>) -> Boolean {
+        and(b.ccSharedAttr, r.ccShared)
     }
 
     /// Strict pool selection: a pool serves a request only if its encryption state matches.

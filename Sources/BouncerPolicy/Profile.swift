@@ -42,9 +42,23 @@ public struct Profile: Hashable, Sendable {
             $0.swiotlbPoolSelection = .assumeDecrypted
             $0.atomicPoolSelection = .assumeDecrypted
         }
+        // Checked against Debian's 6.12 tree (.kernel/linux-6.12, 6.12.117): x86
+        // pci_swiotlb_detect() sets SWIOTLB_FORCE on an encrypted guest, so every mapping of every
+        // device is bounced (no device_cc_accepted()); neither io_tlb_pool nor pool.c records a
+        // decryption state (d5fd03cdd6c0 is later); swiotlb_tbl_map_single() fills the slot for
+        // every direction (901c7280ca0d), __swiotlb_sync_single_for_device() only for TO_DEVICE and
+        // BIDIRECTIONAL (bddac7c1e02b), swiotlb_bounce() clamps to alloc_size (868c9ddc182b,
+        // e8068f2d756d), dma_direct_alloc() leaks on a failed decryption (b9fa16949d18) and
+        // dma_direct_free() on a failed re-encryption, dma_direct_map_sg() unmaps what it mapped;
+        // Debian's config leaves CONFIG_SWIOTLB_DYNAMIC off.
+        let linux612 = derive(
+            "linux-6.12", "Linux 6.12 (Debian config): SWIOTLB_FORCE era, pools assumed decrypted, no dynamic swiotlb",
+            commits: "v6.12 (Debian 6.12.117); CONFIG_SWIOTLB_DYNAMIC off", breaks: nil, from: swiotlbForce
+        ) { $0.swiotlbDynamic = .disabled }
         return [
             linuxUpstream,
             swiotlbForce,
+            linux612,
             derive(
                 "pseries-late-secure-seed003",
                 "seed 003: a pseries guest boots as a normal guest and turns into a secure VM at runtime, with devices already set up",

@@ -150,6 +150,10 @@ extension PolicyDomain {
         return BounceWindow(origAddress: orig, size: select(b.bounceClamped, clamped, size))
     }
 
+    /// `swiotlb_find_slots()` with every pool full: with `CONFIG_SWIOTLB_DYNAMIC` a transient pool
+    /// for this request and `swiotlb_dyn_alloc()` scheduled; without it the mapping fails.
+    @inlinable public func swiotlbGrowsWhenFull(_ b: BehaviourTerms<Self>) -> Boolean { b.swiotlbDynamic }
+
     /// `swiotlb_tbl_map_single()` fills the slot from the original buffer.
     @inlinable public func swiotlbCopiesOnMap(_ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>) -> Boolean {
         or(b.copyOnMapAllDirections, and(r.deviceReads, not(r.skipCpuSync)))

@@ -23,6 +23,8 @@ public struct Runner: Sendable {
     public private(set) var step = 0
     let tracing: Bool
     public private(set) var trace: [String] = []
+    /// What the last operation did (the differential runner mirrors only what the model ran).
+    public private(set) var lastOutcome: StepOutcome = .skipped
 
     public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
         self.init(booted: Guest(platform: platform, behaviours: profile.behaviours), tracing: tracing)
@@ -39,6 +41,7 @@ public struct Runner: Sendable {
     public mutating func run(_ op: Operation) -> [Violation] {
         guest.beginStep()
         let outcome = guest.apply(op)
+        lastOutcome = outcome
         let violations = oracle.check(guest.system, step: step)
         if tracing { trace.append(TraceLine.render(step: step, op, outcome, guest.system)) }
         step += 1

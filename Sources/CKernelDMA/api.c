@@ -14,9 +14,11 @@ struct bouncer_device_slot {
 	struct bus_dma_region ranges[2];
 };
 
+#include "bouncer_state_begin.h"
 static struct bouncer_device_slot devices[BOUNCER_KERNEL_MAX_DEVICES];
 static int device_count;
 static bool booted;
+#include "bouncer_state_end.h"
 
 bool bouncer_kernel_available(void) { return true; }
 
@@ -36,6 +38,7 @@ int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform)
 	bouncer_swiotlb_reset();
 	bouncer_pool_reset();
 	bouncer_work_reset();
+	bouncer_snapshot_forget();
 	bouncer_arena_reset(platform);
 	memset(devices, 0, sizeof(devices));
 	device_count = 0;

@@ -14,6 +14,7 @@ static const unsigned zone_pages[BOUNCER_KERNEL_ZONES] = { 32, 160, 128 };
 static const unsigned zone_first[BOUNCER_KERNEL_ZONES] = { 0, 32, 192 };
 
 uint8_t bouncer_arena[BOUNCER_KERNEL_PAGE_COUNT * BOUNCER_KERNEL_PAGE_SIZE] __attribute__((aligned(4096)));
+#include "bouncer_state_begin.h"
 static struct page pages[BOUNCER_KERNEL_PAGE_COUNT];
 static bool page_used[BOUNCER_KERNEL_PAGE_COUNT];
 uint8_t bouncer_page_state[BOUNCER_KERNEL_PAGE_COUNT];
@@ -21,6 +22,7 @@ uint8_t bouncer_page_state[BOUNCER_KERNEL_PAGE_COUNT];
 struct bouncer_kernel_platform bouncer_platform;
 int bouncer_current_device = -1;
 int64_t bouncer_conversion_budget = -1;
+#include "bouncer_state_end.h"
 
 static struct bouncer_kernel_event events[BOUNCER_KERNEL_MAX_EVENTS];
 static size_t event_count, events_dropped;
@@ -159,8 +161,10 @@ static struct page *take_pages(unsigned count, unsigned highest, bool zero)
 		return NULL;
 	for (unsigned p = (unsigned)first; p < (unsigned)first + count; p++)
 		page_used[p] = true;
-	if (zero)
+	if (zero) {
+		bouncer_arena_touch(bouncer_arena + ((size_t)first << PAGE_SHIFT), (size_t)count << PAGE_SHIFT);
 		memset(bouncer_arena + ((size_t)first << PAGE_SHIFT), 0, (size_t)count << PAGE_SHIFT);
+	}
 	bouncer_record(BOUNCER_KERNEL_EV_PAGES_ALLOC, 0, bouncer_phys_of_page((unsigned)first), count, highest, NULL);
 	return &pages[first];
 }
@@ -217,6 +221,14 @@ bool bouncer_kernel_page_free(uint64_t phys)
 {
 	int page = bouncer_page_of_phys(phys);
 	return page >= 0 && !page_used[page];
+}
+
+void bouncer_kernel_page_table(uint8_t *state, uint8_t *held)
+{
+	for (unsigned p = 0; p < BOUNCER_KERNEL_PAGE_COUNT; p++) {
+		state[p] = bouncer_page_state[p];
+		held[p] = page_used[p];
+	}
 }
 
 int bouncer_kernel_page_state(uint64_t phys)

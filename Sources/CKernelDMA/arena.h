@@ -30,4 +30,14 @@ int bouncer_pool_init(char *coherent_pool);
 /* Work queued by schedule_work and not yet run. */
 void bouncer_work_reset(void);
 
+/* snapshot.c: arena bytes about to be written since the last save (or restore), and a boot
+ * that makes a saved snapshot meaningless. */
+void bouncer_arena_touch(const void *dst, size_t len);
+void bouncer_snapshot_forget(void);
+/* The heap blocks a booted guest's kernel state points to (swiotlb's slot and area arrays, the
+ * atomic pools' gen_pools): up to `max`, as pointer and size. */
+int bouncer_swiotlb_heap(void **block, size_t *size, int max);
+int bouncer_pool_heap(void **block, size_t *size, int max);
+size_t bouncer_gen_pool_bytes(void);
+
 #endif

@@ -30,6 +30,8 @@ unsigned long gen_pool_first_fit_order_align(unsigned long *map, unsigned long s
 	bouncer_unmodelled("a gen_pool algorithm called directly");
 }
 
+size_t bouncer_gen_pool_bytes(void) { return sizeof(struct gen_pool); }
+
 struct gen_pool *gen_pool_create(int min_alloc_order, int nid)
 {
 	struct gen_pool *pool = calloc(1, sizeof(*pool));

@@ -1,5 +1,7 @@
 /* kernel/dma/mapping.c of the kernel tree, compiled unmodified against the shim. */
 #ifdef BOUNCER_KERNEL_TREE
 #include "bouncer_shim.h"
+#include "bouncer_state_begin.h"
 #include <kernel/dma/mapping.c>
+#include "bouncer_state_end.h"
 #endif

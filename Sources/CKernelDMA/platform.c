@@ -42,11 +42,21 @@ static int set_memory_enc_dec(unsigned long addr, int numpages, bool enc)
 	unsigned first = (unsigned)(((const uint8_t *)virt - bouncer_arena) >> PAGE_SHIFT);
 	if (numpages < 0 || first + (unsigned)numpages > BOUNCER_KERNEL_PAGE_COUNT)
 		bouncer_bug(__FILE__, __LINE__, "set_memory_{en,de}crypted past the end of guest memory");
+	/* The host fails this call: after the pages it allows, but never past the call's last page
+	 * (BouncerModel's ConversionFault does the same). */
+	if (bouncer_conversion_budget >= numpages && numpages > 0)
+		bouncer_conversion_budget = numpages - 1;
 	for (; converted < numpages; converted++) {
 		unsigned p = first + (unsigned)converted;
 		if (bouncer_conversion_budget == 0) {
 			bouncer_conversion_budget = -1;
 			bouncer_page_state[p] = BOUNCER_KERNEL_PAGE_UNKNOWN;
+			/* Whichever way the host left it, the page reads as zeros unless the platform
+			 * converts in place (BouncerModel zeroes a failed page the same way). */
+			if (!bouncer_platform.conversion_keeps_contents) {
+				bouncer_arena_touch(bouncer_arena + ((size_t)p << PAGE_SHIFT), PAGE_SIZE);
+				memset(bouncer_arena + ((size_t)p << PAGE_SHIFT), 0, PAGE_SIZE);
+			}
 			bouncer_warn(__FILE__, __LINE__, "CPA VMM failure to convert memory");
 			bouncer_record(kind, -EIO, bouncer_phys_of_page(first), (u64)numpages, (u64)converted, NULL);
 			return -EIO;
@@ -54,8 +64,10 @@ static int set_memory_enc_dec(unsigned long addr, int numpages, bool enc)
 		if (bouncer_conversion_budget > 0)
 			bouncer_conversion_budget--;
 		bouncer_page_state[p] = enc ? BOUNCER_KERNEL_PAGE_PRIVATE : BOUNCER_KERNEL_PAGE_SHARED;
-		if (!bouncer_platform.conversion_keeps_contents)
+		if (!bouncer_platform.conversion_keeps_contents) {
+			bouncer_arena_touch(bouncer_arena + ((size_t)p << PAGE_SHIFT), PAGE_SIZE);
 			memset(bouncer_arena + ((size_t)p << PAGE_SHIFT), 0, PAGE_SIZE);
+		}
 	}
 	bouncer_record(kind, 0, bouncer_phys_of_page(first), (u64)numpages, (u64)converted, NULL);
 	return 0;
@@ -71,6 +83,7 @@ void *bouncer_memcpy(void *dst, const void *src, size_t len)
 	if (len && (bouncer_in_arena(dst) || bouncer_in_arena(src)))
 		bouncer_record(BOUNCER_KERNEL_EV_COPY, 0, bouncer_in_arena(dst) ? bouncer_phys_of_virt(dst) : ~0ULL,
 			bouncer_in_arena(src) ? bouncer_phys_of_virt(src) : ~0ULL, len, NULL);
+	bouncer_arena_touch(dst, len);
 	return memcpy(dst, src, len);
 }
 
@@ -78,6 +91,7 @@ void *bouncer_memset(void *dst, int byte, size_t len)
 {
 	if (len && bouncer_in_arena(dst))
 		bouncer_record(BOUNCER_KERNEL_EV_FILL, 0, bouncer_phys_of_virt(dst), (u8)byte, len, NULL);
+	bouncer_arena_touch(dst, len);
 	return memset(dst, byte, len);
 }
 
@@ -94,8 +108,10 @@ _Noreturn void bouncer_bug(const char *file, int line, const char *what)
 
 /* schedule_work: queued once until it runs, as a work item that is already pending is not
  * queued again. */
+#include "bouncer_state_begin.h"
 static struct work_struct *pending_work[8];
 static unsigned pending_count;
+#include "bouncer_state_end.h"
 
 bool bouncer_schedule_work(struct work_struct *work)
 {
@@ -137,6 +153,7 @@ bool bouncer_kernel_write(uint64_t phys, const void *in, uint64_t len)
 {
 	if (!bouncer_phys_range_valid(phys, len))
 		return false;
+	bouncer_arena_touch(bouncer_phys_to_virt(phys), len);
 	memcpy(bouncer_phys_to_virt(phys), in, len);
 	return true;
 }

@@ -50,5 +50,9 @@ const struct bouncer_kernel_event *bouncer_kernel_events(size_t *count)
 	return 0;
 }
 size_t bouncer_kernel_events_dropped(void) { return 0; }
+void bouncer_kernel_page_table(uint8_t *state, uint8_t *held) { }
+bool bouncer_kernel_snapshot_save(void) { return false; }
+bool bouncer_kernel_snapshot_restore(void) { return false; }
+void bouncer_kernel_dirty_pages(uint64_t *bits) { for (unsigned i = 0; i < (BOUNCER_KERNEL_PAGE_COUNT + 63) / 64; i++) bits[i] = ~0ULL; }
 void bouncer_kernel_clear_events(void) { }
 #endif

@@ -2,7 +2,9 @@
  * shim's hooks into its file-static state (boot parameters, reset between guests). */
 #ifdef BOUNCER_KERNEL_TREE
 #include "bouncer_shim.h"
+#include "bouncer_state_begin.h"
 #include <kernel/dma/swiotlb.c>
+#include "bouncer_state_end.h"
 
 /* Back to the state of a kernel that has not booted: swiotlb.c's file-static variables as their
  * initialisers leave them. */
@@ -15,6 +17,22 @@ void bouncer_swiotlb_reset(void)
 	swiotlb_force_disable = false;
 	default_nslabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
 	default_nareas = 0;
+}
+
+int bouncer_swiotlb_heap(void **block, size_t *size, int max)
+{
+	struct io_tlb_pool *pool = &io_tlb_default_mem.defpool;
+	int n = 0;
+
+	if (pool->slots && n < max) {
+		block[n] = pool->slots;
+		size[n++] = pool->nslabs * sizeof(*pool->slots);
+	}
+	if (pool->areas && n < max) {
+		block[n] = pool->areas;
+		size[n++] = pool->nareas * sizeof(*pool->areas);
+	}
+	return n;
 }
 
 /* The "swiotlb=" early parameter, parsed by swiotlb.c's own handler. */

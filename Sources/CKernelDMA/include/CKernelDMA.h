@@ -117,8 +117,9 @@ const char *bouncer_kernel_status(void);
  * mem_encrypt_init (swiotlb_update_mem_attributes). 0, or a negative errno. */
 int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform);
 
-/* The host fails the next set_memory_{de,en}crypted after `pages` more pages convert
- * (-1: never). One failure, then conversions succeed again. */
+/* The host fails the next set_memory_{de,en}crypted call after `pages` of its pages convert,
+ * at its last page at the latest (-1: never), as BouncerModel's ConversionFault. One failure,
+ * then conversions succeed again. */
 void bouncer_kernel_fail_conversion_after(int64_t pages);
 
 /* device_initialize + swiotlb_dev_init + the driver's dma_set_mask; returns the device index
@@ -167,6 +168,21 @@ bool bouncer_kernel_page_free(uint64_t phys);
 
 /* The default swiotlb pool: start, end (exclusive), slots. false before boot made one. */
 bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_t *nslabs, bool *force_bounce);
+
+/* Every page's state (enum bouncer_kernel_page_state) and whether someone holds it (1) or the
+ * page allocator has it (0), BOUNCER_KERNEL_PAGE_COUNT entries each, in arena page order. */
+void bouncer_kernel_page_table(uint8_t *state, uint8_t *held);
+
+/* A booted guest kept and brought back, so a fuzz target runs each input from the same state
+ * without booting again: the kernel files' and the shim's writable static state (two linker
+ * sections), the heap blocks it points to, and the arena pages written since (tracked per page).
+ * Save after boot and device set-up; restore is valid until the next boot. false: nothing saved
+ * (or a build without kernel code). */
+bool bouncer_kernel_snapshot_save(void);
+bool bouncer_kernel_snapshot_restore(void);
+/* Arena pages written since the last save or restore: one bit per page, in
+ * (BOUNCER_KERNEL_PAGE_COUNT + 63) / 64 words. */
+void bouncer_kernel_dirty_pages(uint64_t *bits);
 
 /* The event record since boot or the last clear. */
 const struct bouncer_kernel_event *bouncer_kernel_events(size_t *count);

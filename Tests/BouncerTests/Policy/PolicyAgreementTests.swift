@@ -44,7 +44,8 @@ import Testing
                 d.swiotlbCopiesOnUnmap(r), d.dmaAddressIsUnencrypted(p, w[3]), d.dmaAddressIsEncrypted(p, w[3]),
                 d.swiotlbSlotSuitable(slotAddress: w[5], orig: w[3], alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask),
                 d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b), d.unwindAfterMapSgFailure(b),
-                d.swiotlbWantsShared(p, dev, b, r), d.swiotlbCountsBackward(slot: w[11], list: w[8]),
+                d.swiotlbWantsShared(p, dev, b, r), d.ccSharedAttribute(b, r), d.swiotlbGrowsWhenFull(b),
+                d.swiotlbCountsBackward(slot: w[11], list: w[8]),
                 d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
                 // Pools.
                 converted.decrypted, converted.usable,
