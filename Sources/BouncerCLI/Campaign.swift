@@ -202,6 +202,12 @@ struct Campaign: ParsableCommand {
             environment: environment, quiet: "\(out)/logs/\(target.name)-merge.log")
         let after = (try? FileManager.default.contentsOfDirectory(atPath: seeds).count) ?? 0
         print("[\(target.name)] merge: \(after - before) new inputs into \(seeds)\(status == 0 ? "" : " (merge exited \(status); see the log)")")
+        // The committed corpus keeps only what a minimisation keeps, so campaigns do not grow it
+        // without end.
+        if status == 0, after > before {
+            let (merged, kept) = try minimizeCorpus(target, seeds)
+            print("[\(target.name)] cmin: \(merged) -> \(kept) inputs in \(seeds)")
+        }
     }
 
     // MARK: findings

@@ -43,34 +43,42 @@ struct CorpusMinimize: ParsableCommand {
 
     func run() throws {
         try requirePackageDirectory("cmin")
-        let files = FileManager.default
-        let dir = corpus ?? "Corpus/\(target)"
-        guard files.fileExists(atPath: dir) else { throw CommandFailure(code: 2, message: "\(dir): no such corpus directory") }
         guard try execute("scripts/fuzz-build", ["--product", "fuzz-\(target)"]) == 0 else {
             throw CommandFailure(code: 2, message: "the fuzzer build of fuzz-\(target) failed")
         }
-        let fresh = "\(dir).cmin", old = "\(dir).before-cmin"
-        try? files.removeItem(atPath: fresh)
-        try files.createDirectory(atPath: fresh, withIntermediateDirectories: true)
-        let before = try files.contentsOfDirectory(atPath: dir).count
-        let status = try execute(
-            ".build-fuzz/release/fuzz-\(target)", ["-merge=1"] + (try libFuzzerDefaults()).filter { $0.hasPrefix("-max_len=") } + [fresh, dir], quiet: "\(fresh).log")
-        guard status == 0 else {
-            try? files.removeItem(atPath: fresh)
-            throw CommandFailure(code: 2, message: "the merge failed (exit \(status); see \(fresh).log); \(dir) is untouched")
-        }
-        // The generator's seeds stay under their own names.
-        let seeds = FuzzTarget(name: target).map { SeedScenarios.seeds(for: $0).map { "\($0.name).bounce" } } ?? []
-        for seed in seeds where files.fileExists(atPath: "\(dir)/\(seed)") && !files.fileExists(atPath: "\(fresh)/\(seed)") {
-            try files.copyItem(atPath: "\(dir)/\(seed)", toPath: "\(fresh)/\(seed)")
-        }
-        try? files.removeItem(atPath: old)
-        try files.moveItem(atPath: dir, toPath: old)
-        try files.moveItem(atPath: fresh, toPath: dir)
-        try files.removeItem(atPath: old)
-        try? files.removeItem(atPath: "\(fresh).log")
-        print("cmin \(target): \(before) -> \(try files.contentsOfDirectory(atPath: dir).count) inputs in \(dir)")
+        let dir = corpus ?? "Corpus/\(target)"
+        let (before, after) = try minimizeCorpus(FuzzTarget(name: target)!, dir)
+        print("cmin \(target): \(before) -> \(after) inputs in \(dir)")
     }
+}
+
+/// Shrinks `dir` to the inputs that keep fuzz-TARGET's coverage (libFuzzer `-merge=1` into a
+/// fresh directory), keeps the generator's seeds under their own names, and swaps the result in
+/// only once the merge succeeded. Returns the input counts before and after. Needs the release
+/// fuzzer build.
+func minimizeCorpus(_ target: FuzzTarget, _ dir: String) throws -> (Int, Int) {
+    let files = FileManager.default
+    guard files.fileExists(atPath: dir) else { throw CommandFailure(code: 2, message: "\(dir): no such corpus directory") }
+    let fresh = "\(dir).cmin", old = "\(dir).before-cmin"
+    try? files.removeItem(atPath: fresh)
+    try files.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+    let before = try files.contentsOfDirectory(atPath: dir).count
+    let maxLen = (try libFuzzerDefaults()).filter { $0.hasPrefix("-max_len=") }
+    let status = try execute(".build-fuzz/release/fuzz-\(target.name)", ["-merge=1"] + maxLen + [fresh, dir], quiet: "\(fresh).log")
+    guard status == 0 else {
+        try? files.removeItem(atPath: fresh)
+        throw CommandFailure(code: 2, message: "the merge failed (exit \(status); see \(fresh).log); \(dir) is untouched")
+    }
+    for seed in SeedScenarios.seeds(for: target).map({ "\($0.name).bounce" })
+    where files.fileExists(atPath: "\(dir)/\(seed)") && !files.fileExists(atPath: "\(fresh)/\(seed)") {
+        try files.copyItem(atPath: "\(dir)/\(seed)", toPath: "\(fresh)/\(seed)")
+    }
+    try? files.removeItem(atPath: old)
+    try files.moveItem(atPath: dir, toPath: old)
+    try files.moveItem(atPath: fresh, toPath: dir)
+    try files.removeItem(atPath: old)
+    try? files.removeItem(atPath: "\(fresh).log")
+    return (before, try files.contentsOfDirectory(atPath: dir).count)
 }
 
 /// `bouncer tmin TARGET FILE`: `cargo fuzz tmin`'s word order for `bouncer minimize`, which
