@@ -3,7 +3,7 @@ import BouncerPolicy
 import BouncerRunner
 
 /// The campaign's report as one self-contained HTML page (no script, no external asset): per
-/// target the figures and charts of features, corpus size and exec/s over time from libFuzzer's
+/// target the figures and charts of features, corpus size and executions over time from libFuzzer's
 /// status lines, then the findings with their minimised reproducers and traces, known findings in
 /// a section of their own. Rendering is pure; `Campaign.writeHTMLReport` gathers the reproducers.
 struct CampaignHTML {
@@ -34,7 +34,7 @@ struct CampaignHTML {
             "</head>",
             "<body>",
             "<h1>Bouncer campaign: profile \(escapeHTML(report.profile))</h1>",
-            "<p>\(report.seconds) s budget, \(report.jobs) fork-mode jobs per target. Charts: one point per libFuzzer status line.</p>",
+            "<p>\(report.seconds) s budget, \(report.jobs) fork-mode jobs per target. Charts: one point per libFuzzer status line (fork mode prints one as each job ends).</p>",
         ]
         page += summary()
         for target in report.targets { page += section(target) }
@@ -77,7 +77,9 @@ struct CampaignHTML {
         let charts = [
             SVGChart(title: "features", xLabel: "seconds", yLabel: "features", points: zip(time, s.series.map { Double($0.features) }).map { ($0, $1) }, colour: "#1f5fa8"),
             SVGChart(title: "corpus size", xLabel: "seconds", yLabel: "inputs", points: zip(time, s.series.map { Double($0.corpus) }).map { ($0, $1) }, colour: "#2e7d32"),
-            SVGChart(title: "exec/s", xLabel: "seconds", yLabel: "exec/s", points: zip(time, s.series.map { Double($0.execPerSecond) }).map { ($0, $1) }, colour: "#a0522d"),
+            // Executions rather than libFuzzer's exec/s: fork mode's figure counts from the start,
+            // initial merge included (0 for the first seconds of a large corpus); the slope here is exec/s.
+            SVGChart(title: "executions (slope: exec/s)", xLabel: "seconds", yLabel: "executions", points: zip(time, s.series.map { Double($0.executions) }).map { ($0, $1) }, colour: "#a0522d"),
         ]
         html.append("<div class=\"charts\">")
         html += charts.map { $0.render() }
@@ -107,7 +109,11 @@ struct CampaignHTML {
         if let r = reproducers.indices.contains(i) ? reproducers[i] : nil {
             let what = r.minimised ? "Minimised reproducer" : "Reproducer (not minimised)"
             html.append("<h4>\(what): \(r.operations) operations, \(r.bytes.count) bytes, <code>\(escapeHTML(r.source))</code></h4>")
-            html.append("<pre class=\"bytes\">\(Self.hex(r.bytes))</pre>")
+            if r.minimised && r.bytes.count <= 256 {
+                html.append("<pre class=\"bytes\">\(Self.hex(r.bytes))</pre>")
+            } else {
+                html.append("<details><summary>bytes</summary><pre class=\"bytes\">\(Self.hex(r.bytes))</pre></details>")
+            }
             html.append("<details\(r.minimised ? " open" : "")><summary>Trace (<code>bouncer replay --trace</code>), \(r.trace.count) steps</summary>")
             html.append("<pre class=\"trace\">\(r.trace.map(escapeHTML).joined(separator: "\n"))</pre>")
             html.append("</details>")
@@ -133,7 +139,7 @@ struct CampaignHTML {
         .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd;background:#fff}\
         .chart .grid{stroke:#e5e5e5}.chart .axis{stroke:#555}.chart .tick{font-size:11px;fill:#444}.chart .axis-label{font-size:11px;fill:#444}.chart .chart-title{font-size:13px;font-weight:600}\
         .finding{border:1px solid #ccc;border-left:5px solid #b3261e;padding:8px 12px;margin:12px 0}.finding.known{border-left-color:#8a6d00}.finding.old{border-left-color:#666}\
-        .status{font-weight:normal;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}dt{color:#555}dd{margin:0}\
+        .status{font-weight:normal;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}dt{color:#555}dd{margin:0;overflow-wrap:anywhere}\
         pre{background:#f6f6f6;padding:6px 8px;overflow-x:auto;font-size:12px;margin:4px 0}
         """
 }

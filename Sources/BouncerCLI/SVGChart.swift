@@ -8,8 +8,8 @@ struct SVGChart {
     /// (x, y) in the data's units, in x order.
     var points: [(x: Double, y: Double)]
     var colour = "#1f5fa8"
-    var width = 380.0
-    var height = 230.0
+    var width = 350.0
+    var height = 220.0
 
     /// Margins: room for the title above, the tick labels left and below.
     private let left = 58.0, right = 14.0, top = 30.0, bottom = 42.0

@@ -75,11 +75,11 @@ import Testing
 
     @Test func chartsDrawTheSeries() throws {
         let page = Self.page()
-        // Three charts (features, corpus, exec/s), each a line through the three samples.
+        // Three charts (features, corpus, executions), each a line through the three samples.
         let lines = page.split(separator: "\n").filter { $0.hasPrefix("<polyline points=") }
         #expect(lines.count == 3)
         for line in lines { #expect(line.split(separator: " ").filter { $0.contains(",") }.count == 3) }
-        for figure in ["1204", "1630", "1899", "40", "77", "102"] {
+        for figure in ["1204", "1630", "1899", "40", "77", "102", "9120", "31k", "88.4k"] {
             #expect(page.contains(": \(figure)</title></circle>"), "sample \(figure) not drawn")
         }
         // Time runs left to right, features upwards: x grows and y (SVG, downwards) shrinks.
