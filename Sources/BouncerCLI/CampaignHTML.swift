@@ -14,8 +14,11 @@ struct CampaignHTML {
         /// regression input).
         var source: String
         var minimised: Bool
+        /// The bytes are the known finding's committed regression input, not this run's.
+        var committed = false
         var bytes: [UInt8]
         var operations: Int
+        /// One line per step, then the verdict, as `bouncer replay --trace` prints them.
         var trace: [String]
     }
 
@@ -46,7 +49,10 @@ struct CampaignHTML {
         page.append("<h2 id=\"known\">Known findings</h2>")
         page.append("<p>Open findings the project records (README, Findings): counted, not fatal unless <code>--strict</code>.</p>")
         if known.isEmpty { page.append("<p>None met.</p>") }
-        for i in known { page += finding(i) }
+        let ids = known.reduce(into: [String]()) { ids, i in
+            if let id = report.findings[i].knownFinding, !ids.contains(id) { ids.append(id) }
+        }
+        for id in ids { page += knownFinding(id, known.filter { report.findings[$0].knownFinding == id }) }
         page += ["</body>", "</html>"]
         return page.joined(separator: "\n") + "\n"
     }
@@ -87,11 +93,12 @@ struct CampaignHTML {
         return html
     }
 
+    /// A finding that is not a known one: what broke, where, and its reproducer.
     func finding(_ i: Int) -> [String] {
         let f = report.findings[i]
-        let status = f.knownFinding.map { "known finding \($0)" } ?? (f.new ? "new" : "has a regression test")
+        let status = f.new ? "new" : "has a regression test"
         var html = [
-            "<section class=\"finding \(f.known ? "known" : f.new ? "new" : "old")\">",
+            "<section class=\"finding \(f.new ? "new" : "old")\">",
             "<h3>\(escapeHTML(f.invariant.rawValue)) <span class=\"status\">\(escapeHTML(status))</span></h3>",
             "<p>\(escapeHTML(f.detail))</p>",
             "<dl>",
@@ -101,26 +108,55 @@ struct CampaignHTML {
             "<dt>fuzzer input</dt><dd><code>\(escapeHTML(f.input))</code></dd>",
         ]
         if let test = f.test { html.append("<dt>test</dt><dd><code>\(escapeHTML(test))</code></dd>") }
-        if let id = f.knownFinding, let record = KnownFindings.all.first(where: { $0.id == id }) {
-            html.append("<dt>what it is</dt><dd>\(escapeHTML(record.summary))</dd>")
-            html.append("<dt>the fix</dt><dd>\(escapeHTML(record.fix))</dd>")
-        }
         html.append("</dl>")
+        html += reproducer(i)
+        html.append("</section>")
+        return html
+    }
+
+    /// A known finding once, with every target and platform the fuzzers met it on; its
+    /// committed regression input and trace once.
+    func knownFinding(_ id: String, _ met: [Int]) -> [String] {
+        let first = report.findings[met[0]]
+        var html = [
+            "<section class=\"finding known\">",
+            "<h3>\(escapeHTML(first.invariant.rawValue)) <span class=\"status\">known finding \(escapeHTML(id))</span></h3>",
+        ]
+        if let record = KnownFindings.all.first(where: { $0.id == id }) {
+            html += ["<dl>", "<dt>what it is</dt><dd>\(escapeHTML(record.summary))</dd>",
+                     "<dt>the fix</dt><dd>\(escapeHTML(record.fix))</dd>",
+                     "<dt>test</dt><dd><code>\(escapeHTML(record.test))</code></dd>", "</dl>"]
+        }
+        html.append("<table class=\"met\">")
+        html.append("<thead><tr><th>target</th><th>platform</th><th>first violation</th><th>fuzzer input</th></tr></thead>")
+        html.append("<tbody>")
+        for i in met {
+            let f = report.findings[i]
+            html.append("<tr><td>fuzz-\(escapeHTML(f.target))</td><td>\(escapeHTML(f.platform))</td><td>\(escapeHTML(f.detail))</td><td><code>\(escapeHTML(f.input))</code></td></tr>")
+        }
+        html += ["</tbody>", "</table>"]
+        html += reproducer(met[0])
+        html.append("</section>")
+        return html
+    }
+
+    /// The finding's input as hex and its trace; long or unminimised ones folded.
+    func reproducer(_ i: Int) -> [String] {
+        var html: [String] = []
         if let r = reproducers.indices.contains(i) ? reproducers[i] : nil {
-            let what = r.minimised ? "Minimised reproducer" : "Reproducer (not minimised)"
+            let what = r.committed ? "The known finding's committed regression input" : r.minimised ? "Minimised reproducer" : "Reproducer (not minimised)"
             html.append("<h4>\(what): \(r.operations) operations, \(r.bytes.count) bytes, <code>\(escapeHTML(r.source))</code></h4>")
             if r.minimised && r.bytes.count <= 256 {
                 html.append("<pre class=\"bytes\">\(Self.hex(r.bytes))</pre>")
             } else {
                 html.append("<details><summary>bytes</summary><pre class=\"bytes\">\(Self.hex(r.bytes))</pre></details>")
             }
-            html.append("<details\(r.minimised ? " open" : "")><summary>Trace (<code>bouncer replay --trace</code>), \(r.trace.count) steps</summary>")
+            html.append("<details\(r.minimised ? " open" : "")><summary>Trace (<code>bouncer replay --trace</code>), \(r.operations) operations</summary>")
             html.append("<pre class=\"trace\">\(r.trace.map(escapeHTML).joined(separator: "\n"))</pre>")
             html.append("</details>")
         } else {
             html.append("<p>The reproducer could not be read.</p>")
         }
-        html.append("</section>")
         return html
     }
 
@@ -140,7 +176,7 @@ struct CampaignHTML {
         .chart .grid{stroke:#e5e5e5}.chart .axis{stroke:#555}.chart .tick{font-size:11px;fill:#444}.chart .axis-label{font-size:11px;fill:#444}.chart .chart-title{font-size:13px;font-weight:600}\
         .finding{border:1px solid #ccc;border-left:5px solid #b3261e;padding:8px 12px;margin:12px 0}.finding.known{border-left-color:#8a6d00}.finding.old{border-left-color:#666}\
         .status{font-weight:normal;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}dt{color:#555}dd{margin:0;overflow-wrap:anywhere}\
-        pre{background:#f6f6f6;padding:6px 8px;overflow-x:auto;font-size:12px;margin:4px 0}
+        pre{background:#f6f6f6;padding:6px 8px;overflow-x:auto;font-size:12px;margin:4px 0}pre.trace{white-space:pre-wrap;overflow-wrap:anywhere}table.met{margin:6px 0;font-size:13px}table.met td{vertical-align:top}
         """
 }
 
@@ -160,8 +196,8 @@ extension Campaign {
         if f.known, let record = KnownFindings.all.first(where: { $0.id == f.knownFinding }),
            let bytes = try? readInput(record.regression) {
             let scenario = ScenarioCodec.decode(bytes, target: record.target)
-            let run = Runner.runPastKnown(scenario, profile: profile, strict: strict, tracing: true)
-            return .init(source: record.regression, minimised: true, bytes: bytes, operations: scenario.operations.count, trace: run.trace)
+            return .init(source: record.regression, minimised: true, committed: true, bytes: bytes, operations: scenario.operations.count,
+                         trace: replayTrace(scenario, profile: profile))
         }
         guard let target = FuzzTarget(name: f.target), let bytes = try? readInput(f.input) else { return nil }
         var scenario = ScenarioCodec.decode(bytes, target: target), shown = bytes, minimised = false
@@ -171,7 +207,19 @@ extension Campaign {
             shown = ScenarioCodec.encode(outcome.minimal, target: target)
             minimised = true
         }
+        return .init(source: f.input, minimised: minimised, bytes: shown, operations: scenario.operations.count,
+                     trace: replayTrace(scenario, profile: profile))
+    }
+
+    /// The steps and the verdict lines `bouncer replay --trace` prints for a scenario.
+    func replayTrace(_ scenario: Scenario, profile: Profile) -> [String] {
         let run = Runner.runPastKnown(scenario, profile: profile, strict: strict, tracing: true)
-        return .init(source: f.input, minimised: minimised, bytes: shown, operations: scenario.operations.count, trace: run.trace)
+        var lines = run.trace
+        for k in run.known.indices where run.known.first[k] != run.new {
+            lines.append("KNOWN \(KnownFindings.all[k].id): \(run.known.first[k]!)")
+        }
+        if let v = run.new { lines.append("VIOLATION \(v)") }
+        if run.new == nil { lines.append(run.known.mask == 0 ? "clean after \(run.steps) steps" : "no new violation after \(run.steps) steps") }
+        return lines
     }
 }

@@ -92,10 +92,11 @@ import Testing
         let page = Self.page()
         let known = try #require(page.range(of: "<h2 id=\"known\">"))
         let new = try #require(page.range(of: "page &lt;script&gt;"))
-        let stale = try #require(page.range(of: "<p>stale page</p>"))
+        let stale = try #require(page.range(of: "<td>stale page</td>"))
         #expect(new.lowerBound < known.lowerBound && known.lowerBound < stale.lowerBound)
         #expect(page.contains("<pre class=\"bytes\">00 ab 10</pre>"))
         #expect(page.contains("The reproducer could not be read."))
+        #expect(page.contains("known finding share-in-place-stale-page"))
     }
 
     @Test func ticksAreRound() {
