@@ -15,7 +15,8 @@ struct Campaign: ParsableCommand {
             are merged into Corpus/TARGET (libFuzzer -merge=1 keeps only those that add coverage), \
             every finding is minimised, de-duplicated by invariant and operation signature \
             (against this run and Corpus/regressions/), and each new one is written as a \
-            regression test; DIR/report.md, report.json and report.sarif say what happened. \
+            regression test; DIR/report.md, report.html (charts, reproducers, traces), report.json and \
+            report.sarif say what happened. \
             Known findings (README, Findings) do not stop the fuzzers; they are counted in their \
             own column and listed as known. \
             SIGINT or SIGTERM stops the fuzzer and still merges and reports; the working corpus and \
@@ -86,7 +87,7 @@ struct Campaign: ParsableCommand {
         let fresh = findings.filter(\.new)
         let known = findings.filter(\.known)
         print("\ncampaign: \(stats.map { "\($0.target) \($0.executions) execs, cov \($0.coverage), corpus \($0.corpusSize)" }.joined(separator: "; "))")
-        print("campaign: \(findings.count) distinct findings, \(fresh.count) new, \(known.count) known\(known.isEmpty ? "" : " (\(Set(known.compactMap(\.knownFinding)).sorted().joined(separator: ", ")); \(strict ? "fatal with --strict" : "not fatal"))"); reports in \(out)/report.{md,json,sarif}")
+        print("campaign: \(findings.count) distinct findings, \(fresh.count) new, \(known.count) known\(known.isEmpty ? "" : " (\(Set(known.compactMap(\.knownFinding)).sorted().joined(separator: ", ")); \(strict ? "fatal with --strict" : "not fatal"))"); reports in \(out)/report.{md,html,json,sarif}")
         if !fresh.isEmpty || strict && !known.isEmpty { throw ExitCode(1) }
     }
 
@@ -104,6 +105,8 @@ struct Campaign: ParsableCommand {
         /// Fuzzing processes that met a known finding (each keeps its first input per finding).
         var knownInputs = 0
         var stopped = false
+        /// Every fork-mode status line, for the HTML report's charts.
+        var series: [StatusSample] = []
     }
 
     /// One target under fork mode; its status lines are shown as they come and kept in a log.
@@ -183,6 +186,7 @@ struct Campaign: ParsableCommand {
         if let i = words.firstIndex(where: { $0 == "oom/timeout/crash:" }), i + 1 < words.count {
             stats.crashes = Int(words[i + 1].split(separator: "/").last ?? "") ?? stats.crashes
         }
+        stats.sample(seconds: value(after: "time:"), execPerSecond: value(after: "exec/s:"))
         return true
     }
 
@@ -313,6 +317,7 @@ struct Campaign: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeFileAtomically(Array(try encoder.encode(report)), to: "\(out)/report.json")
+        try writeHTMLReport(report, profile: profile)
         var md = ["# Bouncer campaign: profile \(profile.name)", "",
                   "\(seconds) s budget, \(jobs) fork-mode jobs per target.", "",
                   "| target | seconds | executions | exec/s | coverage | features | corpus | crashes | known findings met | stopped early |",
