@@ -24,7 +24,7 @@ struct Diff: ParsableCommand {
     var timeout: Double = 20
 
     @Option(name: .long, help: "Classes to enumerate per platform and group of decisions before cutting the explanation.")
-    var limit = 32
+    var limit = 8
 
     func validate() throws {
         guard timeout > 0, limit > 0 else { throw ValidationError("--timeout and --limit must be positive") }
