@@ -16,10 +16,14 @@ public enum ProfileDiff {
         public var newBreaks: [InvariantID]
     }
 
+    /// The classes found. The enumeration only explains the verdict (`verdict`), so stopping it
+    /// early leaves the verdict standing.
     public struct Result: Sendable {
         public var classes: [DifferenceClass]
-        /// Set when the enumeration stopped early (class limit) or Z3 answered unknown.
-        public var incomplete: String?
+        /// The platforms where the class limit cut the enumeration.
+        public var cut: [PlatformKind] = []
+        /// Set when Z3 answered unknown during the enumeration.
+        public var undecided: String?
     }
 
     /// Enumerates the difference classes with blocking clauses, platform by platform; platforms
@@ -29,7 +33,7 @@ public enum ProfileDiff {
         limitPerPlatform: Int = 32
     ) throws(SMTError) -> Result {
         let chosen = provedPlatforms.filter { platforms.contains($0.kind) }
-        nonisolated(unsafe) var outcomes = [Swift.Result<([DifferenceClass], String?), SMTError>?](repeating: nil, count: chosen.count)
+        nonisolated(unsafe) var outcomes = [Swift.Result<Result, SMTError>?](repeating: nil, count: chosen.count)
         outcomes.withUnsafeMutableBufferPointer { slots in
             nonisolated(unsafe) let slots = slots
             DispatchQueue.concurrentPerform(iterations: chosen.count) { i in
@@ -40,89 +44,113 @@ public enum ProfileDiff {
                 }
             }
         }
-        var all: [DifferenceClass] = []
-        var incomplete: String?
+        var all = Result(classes: [])
         for outcome in outcomes {
             switch outcome! {
             case .failure(let error): throw error
-            case .success(let (found, note)):
-                all += found
-                if let note { incomplete = note }
+            case .success(let found):
+                all.classes += found.classes
+                all.cut += found.cut
+                all.undecided = found.undecided ?? all.undecided
             }
         }
-        return Result(classes: all, incomplete: incomplete)
+        return all
     }
 
     /// The difference classes on one platform, group by group.
     static func classes(
         old: Profile, new: Profile, on platform: Platform, options: ProofOptions, limit limitPerPlatform: Int
-    ) throws(SMTError) -> ([DifferenceClass], String?) {
-        var classes: [DifferenceClass] = []
-        var incomplete: String?
+    ) throws(SMTError) -> Result {
+        var result = Result(classes: [])
         let z = Context()
         let d = Z3Domain(z)
         let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds)
         let a = PolicyQuery(d, solver, platform, old)
         let b = PolicyQuery(d, solver, platform, new)
+        // What each side can break in each part at all, once per part (the DMA groups share one).
+        var breakable: [String: (old: [(InvariantID, Term)], new: [(InvariantID, Term)])] = [:]
+        for part in Part.all {
+            breakable[part.name] = (try ProfileDiff.breakable(part.breaks(a), solver), try ProfileDiff.breakable(part.breaks(b), solver))
+        }
         for group in Group.all {
             solver.push()
             defer { solver.pop() }
-            let (found, note) = try enumerate(group, a, b, solver, platform, limit: limitPerPlatform)
-            classes += found
-            if let note { incomplete = note }
+            let found = try enumerate(group, a, b, solver, platform, breakable: breakable[group.part.name]!, limit: limitPerPlatform)
+            result.classes += found.classes
+            if !found.cut.isEmpty, !result.cut.contains(platform.kind) { result.cut.append(platform.kind) }
+            result.undecided = found.undecided ?? result.undecided
         }
-        return (classes, incomplete)
+        return result
     }
 
-    /// Decisions that share no unknowns with the rest (the DMA layer; each transport), compared
-    /// apart so that a class names only the features its own decisions depend on.
+    /// Decisions of one part (`Part`: the DMA layer, each transport), compared apart so that a
+    /// class names only the features its own decisions depend on.
     struct Group: Sendable {
         var features: @Sendable (PolicyQuery) -> [(String, Term)]
         var decisions: @Sendable (PolicyQuery) -> [(String, Term)]
-        var breaks: @Sendable (PolicyQuery) -> [(InvariantID, Term)]
+        var part: Part
 
         static let all: [Group] = [
             // The DMA decisions that do not look at a pool, then those that do: apart, so that a
             // class of the first names no pool's history.
-            Group(features: { ProfileDiff.features($0) }, decisions: { ProfileDiff.decisions($0) }, breaks: { $0.breaks }),
+            Group(features: { ProfileDiff.features($0) }, decisions: { ProfileDiff.decisions($0) }, part: .dma),
+            Group(features: Part.dma.features, decisions: { ProfileDiff.poolDecisions($0) }, part: .dma),
             Group(
-                features: { ProfileDiff.features($0) + ProfileDiff.poolFeatures($0) }, decisions: { ProfileDiff.poolDecisions($0) },
-                breaks: { $0.breaks }),
-            Group(
-                features: { q in
-                    [("virtio device offers VERSION_1", q.virtioVersion1), ("virtio device offers ACCESS_PLATFORM", q.virtioAccessPlatform),
-                     ("virtio device offers SWIOTLB", q.virtioSwiotlbOffered)]
-                },
+                features: Part.virtio.features,
                 decisions: { q in
                     [("virtio_features_ok accepts", q.virtioAccepted), ("vring_use_dma_api", q.z.and(q.virtioAccepted, q.virtioDmaApi))]
                 },
-                breaks: { q in [(.confBounce, q.breaksConfBounceByVirtio)] }),
+                part: .virtio),
             Group(
-                features: { q in [("VMBus channel has co_external_memory", q.coExternalMemory)] },
+                features: Part.vmbusOffer.features,
                 decisions: { q in [("co_external_memory device accepted", q.z.and(q.coExternalMemory, q.vmbusAccepted))] },
-                breaks: { q in [(.confTrusted, q.breaksConfTrustedByVmbus)] }),
+                part: .vmbusOffer),
             Group(
-                features: { _ in [] },
+                features: Part.vmbusBuffers.features,
                 decisions: { q in
                     [("GPADL leaked after a failed conversion", q.d.gpadlLeaksAfterFailure(q.b)),
                      ("inbound packet parsed from a private copy", q.d.vmbusParsesPrivateCopy(q.b))]
                 },
-                breaks: { q in [(.confFreelist, q.breaksConfFreelistByGpadl), (.safeHostInput, q.breaksSafeHostInputByInbound)] }),
-            Group(
-                features: { q in [("used.len beyond the posted length", q.d.lessThan(q.postedLength, q.usedLength))] },
-                decisions: { q in [("driver consumes the used length", q.usedAccepted)] },
-                breaks: { q in [(.safeHostInput, q.breaksSafeHostInputByUsedLength)] }),
+                part: .vmbusBuffers),
+            Group(features: Part.virtioUsed.features, decisions: { q in [("driver consumes the used length", q.usedAccepted)] }, part: .virtioUsed),
         ]
+    }
+
+    /// The predicates of `candidates` that some configuration satisfies (an unknown counts as
+    /// satisfiable): an invariant a side never breaks on this platform breaks in none of its
+    /// classes. Asks for any of the rest at once and drops those the model breaks, so that a side
+    /// that breaks nothing costs one check.
+    static func breakable(_ candidates: [(InvariantID, Term)], _ solver: Solver) throws(SMTError) -> [(InvariantID, Term)] {
+        let z = solver.context
+        var out: [(InvariantID, Term)] = [], rest = candidates
+        while !rest.isEmpty {
+            solver.push()
+            solver.assert(z.or(rest.map(\.1)))
+            let r = try solver.check()
+            solver.pop()
+            switch r {
+            case .unsatisfiable: return out
+            case .unknown: return out + rest
+            case .satisfiable(let m):
+                let hit = rest.filter { m.boolean($0.1) }
+                if hit.isEmpty { return out + rest }
+                out += hit
+                rest = rest.filter { !m.boolean($0.1) }
+            }
+        }
+        return out
     }
 
     /// Enumerates one group's difference classes with blocking clauses, generalised with unsat
     /// cores, and what each side breaks in each.
     static func enumerate(
-        _ group: Group, _ a: PolicyQuery, _ b: PolicyQuery, _ solver: Solver, _ platform: Platform, limit: Int
-    ) throws(SMTError) -> ([DifferenceClass], String?) {
+        _ group: Group, _ a: PolicyQuery, _ b: PolicyQuery, _ solver: Solver, _ platform: Platform,
+        breakable: (old: [(InvariantID, Term)], new: [(InvariantID, Term)]), limit: Int
+    ) throws(SMTError) -> Result {
         let z = a.z, d = a.d
         var classes: [DifferenceClass] = []
-        var incomplete: String?
+        var cut: [PlatformKind] = []
+        var undecided: String?
         // Each feature gets a proxy boolean, so that a class can be assumed and its unsat core read.
         let features = group.features(a).enumerated().map { k, feature in
             let proxy = z.boolean("feature\(k)")
@@ -131,31 +159,18 @@ public enum ProfileDiff {
         }
         let decisions = zip(group.decisions(a), group.decisions(b)).map { ($0.0, $0.1, $1.1) }
         let differ = z.or(decisions.map { z.not(d.same($0.1, $0.2)) })
-        // An invariant a side never breaks on this platform breaks in none of its classes.
-        func breakable(_ q: PolicyQuery) throws(SMTError) -> [(InvariantID, Term)] {
-            var out: [(InvariantID, Term)] = []
-            for (invariant, predicate) in group.breaks(q) {
-                solver.push()
-                solver.assert(predicate)
-                let r = try solver.check()
-                solver.pop()
-                if case .unsatisfiable = r { continue }
-                out.append((invariant, predicate))
-            }
-            return out
-        }
-        let oldBreakable = try breakable(a), newBreakable = try breakable(b)
+        let (oldBreakable, newBreakable) = breakable
         while true {
             solver.push()
             solver.assert(differ)
             let result = try solver.check()
             solver.pop()
             guard case .satisfiable(let m) = result else {
-                if case .unknown(let reason) = result { incomplete = "\(platform.kind.rawValue): \(reason)" }
+                if case .unknown(let reason) = result { undecided = "\(platform.kind.rawValue): \(reason)" }
                 break
             }
             if classes.count == limit {
-                incomplete = "\(platform.kind.rawValue): stopped after \(limit) classes"
+                cut = [platform.kind]
                 break
             }
             // The model's literals; the unsat core of "these literals and no difference" keeps
@@ -187,7 +202,7 @@ public enum ProfileDiff {
                 oldBreaks: try breaks(oldBreakable), newBreaks: try breaks(newBreakable)))
             solver.assert(z.not(condition))
         }
-        return (classes, incomplete)
+        return Result(classes: classes, cut: cut, undecided: undecided)
     }
 
     /// The features that define a class of configurations.
