@@ -183,50 +183,63 @@ func keepFirstKnown(_ target: FuzzTarget, _ bytes: UnsafeRawBufferPointer) {
 public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
     let target = FuzzTarget(rawValue: rawTarget) ?? .dma
     let name = target.name
-    var paths: [String] = []
-    for i in 1 ..< Int(argc) {
-        let arg = String(cString: argv[i]!)
-        if arg.hasPrefix("-") { continue }
-        paths.append(arg)
-    }
-    if paths.isEmpty {
-        report("usage: fuzz-\(name) FILE-OR-DIRECTORY...\nThis is a normal build: it replays inputs. Build with -Xswiftc -sanitize=fuzzer to fuzz.\n")
-        return 2
-    }
     let profile = harnessProfile()
-    var files = 0
     var violations = 0
     var known = 0
-    for path in paths {
-        guard let list = filesUnder(path) else {
-            report("fuzz-\(name): \(path): no such file or directory\n")
-            return 2
+    let replayed = replayInputs("fuzz-\(name)", argc, argv) { file, bytes in
+        let violation = bytes.withUnsafeBytes { raw in
+            var decoder = ScenarioDecoder(raw, target: target)
+            return runBooted(&decoder, profile)
         }
-        for file in list {
-            guard let bytes = readWholeFile(file) else {
-                report("fuzz-\(name): \(file): cannot read\n")
-                return 2
-            }
-            files += 1
-            let violation = bytes.withUnsafeBytes { raw in
-                var decoder = ScenarioDecoder(raw, target: target)
-                return runBooted(&decoder, profile)
-            }
-            if let v = violation {
-                violations += 1
-                report("\(file): \(v)\n")
-            }
-            for i in KnownFindings.all.indices where inputHits.contains(i) {
-                known += 1
-                report("\(file): known finding \(KnownFindings.all[i].id): \(inputHits.first[i].map { "\($0)" } ?? "")\n")
-            }
+        if let v = violation {
+            violations += 1
+            report("\(file): \(v)\n")
+        }
+        for i in KnownFindings.all.indices where inputHits.contains(i) {
+            known += 1
+            report("\(file): known finding \(KnownFindings.all[i].id): \(inputHits.first[i].map { "\($0)" } ?? "")\n")
         }
     }
+    guard let files = replayed else { return 2 }
     report("fuzz-\(name): \(files) inputs, \(violations) violations, \(known) known findings, profile \(profile.name)\(harnessStrict() ? ", strict" : "")\n")
     return violations == 0 ? 0 : 1
 }
 
 // MARK: files, without Foundation
+
+/// What a normal build's `main` replays: every file named on the command line, and every file in
+/// every directory named (flags skipped), each given to `body` with its path. Returns how many,
+/// or nil after saying why (no path given, one missing or unreadable): the caller exits 2.
+public func replayInputs(
+    _ tool: String, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+    _ body: (String, [UInt8]) -> Void
+) -> Int? {
+    var paths: [String] = []
+    for i in 1 ..< Int(argc) {
+        let arg = String(cString: argv[i]!)
+        if !arg.hasPrefix("-") { paths.append(arg) }
+    }
+    if paths.isEmpty {
+        report("usage: \(tool) FILE-OR-DIRECTORY...\nThis is a normal build: it replays inputs. Build with -Xswiftc -sanitize=fuzzer to fuzz.\n")
+        return nil
+    }
+    var files = 0
+    for path in paths {
+        guard let list = filesUnder(path) else {
+            report("\(tool): \(path): no such file or directory\n")
+            return nil
+        }
+        for file in list {
+            guard let bytes = readWholeFile(file) else {
+                report("\(tool): \(file): cannot read\n")
+                return nil
+            }
+            files += 1
+            body(file, bytes)
+        }
+    }
+    return files
+}
 
 /// Writes to standard error with `write(2)`: unbuffered, so nothing is lost when the process
 /// aborts right after.

@@ -130,43 +130,24 @@ public func bouncerKernelFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
 /// 2 bad usage or no kernel code in this build.
 @_cdecl("bouncer_kernel_fuzz_main")
 public func bouncerKernelFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-    var paths: [String] = []
-    for i in 1 ..< Int(argc) {
-        let arg = String(cString: argv[i]!)
-        if !arg.hasPrefix("-") { paths.append(arg) }
-    }
-    if paths.isEmpty {
-        report("usage: fuzz-kernel FILE-OR-DIRECTORY...\nThis is a normal build: it replays inputs. Build with -Xswiftc -sanitize=fuzzer to fuzz.\n")
-        return 2
-    }
     guard KernelGuest.isAvailable else {
         report("fuzz-kernel: no kernel code in this build: \(KernelGuest.status)\n")
         return 2
     }
     var h = kernelHarness()
-    var files = 0, divergent = 0, agreedInputs = 0
-    for path in paths {
-        guard let list = filesUnder(path) else {
-            report("fuzz-kernel: \(path): no such file or directory\n")
-            return 2
+    var divergent = 0, agreedInputs = 0
+    let replayed = replayInputs("fuzz-kernel", argc, argv) { file, bytes in
+        guard let outcome = bytes.withUnsafeBytes({ h.run($0) }) else { return }
+        if let d = outcome.divergence {
+            divergent += 1
+            report("\(file): \(d)\n")
         }
-        for file in list {
-            guard let bytes = readWholeFile(file) else {
-                report("fuzz-kernel: \(file): cannot read\n")
-                return 2
-            }
-            files += 1
-            guard let outcome = bytes.withUnsafeBytes({ h.run($0) }) else { continue }
-            if let d = outcome.divergence {
-                divergent += 1
-                report("\(file): \(d)\n")
-            }
-            if !outcome.agreed.isEmpty {
-                agreedInputs += 1
-                for v in outcome.agreed { report("\(file): kernel and model agree: \(v)\n") }
-            }
+        if !outcome.agreed.isEmpty {
+            agreedInputs += 1
+            for v in outcome.agreed { report("\(file): kernel and model agree: \(v)\n") }
         }
     }
+    guard let files = replayed else { return 2 }
     let known = h.knownMet.reduce(0, +)
     report("fuzz-kernel: \(files) inputs, \(h.executions) compared, \(h.passedOver) passed over (platform), \(divergent) divergences, \(known) known divergences, \(agreedInputs) with a violation both sides agree on; profile \(h.profile.name)\n")
     return divergent == 0 ? 0 : 1
