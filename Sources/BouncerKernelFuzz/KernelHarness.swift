@@ -87,6 +87,8 @@ public func bouncerKernelFuzzInitialize() -> Int32 {
     startNanoseconds = monotonicNanoseconds()
     atexit {
         guard let h = harness else { return }
+        // libFuzzer's exec/s counts the inputs passed over too; this says how many were compared.
+        report("==bouncer== fuzz-kernel: \(h.executions) inputs compared, \(h.passedOver) passed over (platform)\n")
         let known = KnownDivergence.all.indices.filter { h.knownMet[$0] > 0 }
         if !known.isEmpty {
             report("==bouncer== known divergences (not fatal): "
