@@ -46,13 +46,17 @@ struct KernelOracle {
         func state(_ phys: UInt64) -> UInt8? { GuestMemory.page(ofPhys: phys).map { states[$0] } }
         func modelDevice(_ k: Int) -> DeviceConfig? { kernelDevice.firstIndex(of: k).map { devices[$0] } }
         // The guest gives the bytes it asks to map to an untrusted device before swiotlb copies
-        // them, whether or not the mapping then succeeds (as the model discloses them).
+        // them, whether or not the mapping then succeeds (as the model discloses them), unless
+        // dma_direct_map_page() refused the buffer up front: a device that cannot reach it and has
+        // no swiotlb gets DMA_MAPPING_ERROR after the "DMA addr ... overflow" warning, and nothing
+        // was handed over (the model's dma_direct_map_phys() decision fails before it discloses).
         // A sync for an untrusted device gives it the bytes swiotlb copies into the slot.
+        let refused = events.contains { if case let .warning(w) = $0 { w.hasPrefix("DMA addr") } else { false } }
         var handing = false
         for event in events {
-            if case let .map(device, phys, _, size) = event, let config = modelDevice(device), !config.trusted {
+            if case let .map(device, phys, dma, size) = event, let config = modelDevice(device), !config.trusted {
                 handing = true
-                if let lo = GuestMemory.byteIndex(ofPhys: phys) { contents.disclose(lo, lo + UInt32(size)) }
+                if dma != nil || !refused, let lo = GuestMemory.byteIndex(ofPhys: phys) { contents.disclose(lo, lo + UInt32(size)) }
             }
             if case let .syncForDevice(device, _, _, _) = event, let config = modelDevice(device), !config.trusted { handing = true }
         }

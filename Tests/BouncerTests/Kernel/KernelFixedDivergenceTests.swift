@@ -29,6 +29,17 @@ extension KernelTests {
                 .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 1),
                 .allocCoherent(device: 0, size: 45, blocking: false), .runDeferredWork, .runDeferredWork,
             ])),
+            // dma_direct_map_page() refuses a buffer an untrusted device without swiotlb cannot
+            // reach (the overflow warning) before anything is handed over: the kernel-side oracle
+            // disclosed the bytes anyway, so a later bounce of them for a trusted device was
+            // CONF-PRIVATE in the model only (a kernel-campaign finding on TDX).
+            ("a map refused up front discloses nothing", Scenario(platform: .tdx, operations: [
+                .probeDevice(DeviceConfig(dmaMaskBits: 32, swiotlbDisabled: true)),
+                .probeDevice(DeviceConfig(trusted: true, forceBounce: true)),
+                .kmalloc(size: 512, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 512),
+                .mapBuffer(device: 0, buffer: 0, offset: 0, size: 256, direction: .fromDevice, skipCpuSync: false),
+                .mapBuffer(device: 1, buffer: 0, offset: 0, size: 96, direction: .toDevice, skipCpuSync: false),
+            ])),
         ]
 
         @Test(arguments: cases.map(\.0))
