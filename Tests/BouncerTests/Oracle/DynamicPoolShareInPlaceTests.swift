@@ -8,17 +8,26 @@ import Testing
 /// `swiotlb_init_io_tlb_pool()` zeroes them afterwards, so where conversion shares in place the
 /// host reads what the pages held before.
 @Suite struct DynamicPoolShareInPlaceTests {
-    /// Stale guest bytes in ZONE_DMA32 pages, a default pool filled by one 256 KiB bounce, a
-    /// second bounce that schedules `swiotlb_dyn_alloc()`, and the workqueue running it.
-    let ops: [Operation] = [
-        .probeDevice(untrusted),
-        .kmalloc(size: 131_072, zone: .dma32), .cpuWrite(buffer: 0, offset: 0, size: 131_072), .kfree(buffer: 0),
-        .kmalloc(size: 262_144, zone: .normal),
-        .mapBuffer(device: 0, buffer: 1, offset: 0, size: 262_144, direction: .toDevice, skipCpuSync: false),
-        .kmalloc(size: 512, zone: .normal),
-        .mapBuffer(device: 0, buffer: 2, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
-        .runDeferredWork,
-    ]
+    /// Stale guest bytes in ZONE_DMA32 pages, the default pool's 128 slots filled by four bounces
+    /// of 32 slots, a fifth bounce that schedules `swiotlb_dyn_alloc()` (its transient pool fails
+    /// on s390, which has no atomic pools), and the workqueue running it.
+    static let ops: [Operation] =
+        [
+            .probeDevice(untrusted),
+            .kmalloc(size: 65535, zone: .dma32), .cpuWrite(buffer: 0, offset: 0, size: 65535), .kfree(buffer: 0),
+        ]
+        + (1 ... 4).flatMap { b -> [Operation] in
+            [
+                .kmalloc(size: 65535, zone: .normal),
+                .mapBuffer(device: 0, buffer: b, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            ]
+        }
+        + [
+            .kmalloc(size: 512, zone: .normal),
+            .mapBuffer(device: 0, buffer: 5, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
+            .runDeferredWork,
+        ]
+    var ops: [Operation] { Self.ops }
 
     @Test func onS390TheDynamicPoolSharesStaleBytes() {
         let r = run(ops, on: .s390Pv)
