@@ -60,6 +60,13 @@ extension System {
         devices[device].restrictedPool ?? swiotlbPools.firstIndex { $0.kind == .defaultPool }
     }
 
+    /// A pool's `tbl_dma_addr` for a device (`swiotlbTblDmaAddress`), its mem being `mem`.
+    func swiotlbTblDmaAddress(_ device: Int, pool: Int, mem: Int) -> UInt64 {
+        d.swiotlbTblDmaAddress(
+            platformTerms, deviceTerms(device), behaviourTerms, poolStart: swiotlbPools[pool].start,
+            memUnencrypted: swiotlbPools[mem].decrypted)
+    }
+
     /// `swiotlb_find_slots()`: refuse an `io_tlb_mem` of the wrong state (`swiotlbMemServes`), search
     /// the device's pools that may serve the request; when all are full, schedule
     /// `swiotlb_dyn_alloc` and make a transient pool just for this request.
@@ -73,7 +80,8 @@ extension System {
         for pool in swiotlbPools.indices
         where swiotlbSearches(device, pool) && swiotlbPoolAccepts(pool, wantShared: wantShared) {
             if let slot = swiotlbPools[pool].search(
-                behaviourTerms, orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+                behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem), orig: orig,
+                allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
             {
                 swiotlbPools[pool].allocate(
                     at: slot, allocSize: allocSize,
@@ -89,7 +97,8 @@ extension System {
         guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared)
         else { return nil }
         guard let slot = swiotlbPools[pool].search(
-            behaviourTerms, orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+            behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem), orig: orig,
+            allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
         else {
             // swiotlb_dyn_free(): a transient pool that cannot hold the request goes at once.
             swiotlbFreeTransient(pool)

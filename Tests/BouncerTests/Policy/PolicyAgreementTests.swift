@@ -85,6 +85,7 @@ import Testing
                 layout.offset, layout.allocSize, layout.padSlots, layout.offsetInSlot, d.swiotlbSlotCount(w[4]), d.swiotlbAllocPage(tlbAddress: w[5]),
                 d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]),
                 d.physToDmaDirect(p, dev, w[3], shared: f[4]),
+                d.swiotlbTblDmaAddress(p, dev, b, poolStart: w[5], memUnencrypted: f[9]),
             ])
     }
 
