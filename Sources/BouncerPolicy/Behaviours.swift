@@ -77,6 +77,11 @@ public struct Behaviours: Hashable, Sendable {
     /// The proposed `VIRTIO_F_SWIOTLB` (seed 001): not known to this kernel, or negotiated, so a
     /// device offering it gets its own bounce region and needs no `VIRTIO_F_ACCESS_PLATFORM`.
     public var virtioSwiotlb: VirtioSwiotlb = .unsupported
+    /// Where `vring_unmap_one_split()` takes the DMA address, length and direction it unmaps a
+    /// detached buffer with: the driver's private `desc_extra` (72b5e8958738, "virtio-ring: store
+    /// DMA metadata in desc_extra for split virtqueue", v5.14), or the descriptor in the ring the
+    /// device can rewrite, as every kernel before it did.
+    public var virtioDmaMetadata: DmaMetadata = .descExtra
 
     public init() {}
 }
@@ -97,6 +102,7 @@ public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = 
 public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
+public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -141,6 +147,7 @@ extension Behaviours {
         .field("virtio-access-platform", \.virtioAccessPlatform),
         .field("virtio-used-len", \.virtioUsedLen),
         .field("virtio-swiotlb", \.virtioSwiotlb),
+        .field("virtio-dma-metadata", \.virtioDmaMetadata),
     ]
 }
 
@@ -165,6 +172,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var slotAlignmentChecked: D.Boolean
     public var secureFromBoot: D.Boolean
     public var swiotlbDynamic: D.Boolean
+    public var dmaMetadataPrivate: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -172,8 +180,10 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
-        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean
+        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
+        dmaMetadataPrivate: D.Boolean
     ) {
+        self.dmaMetadataPrivate = dmaMetadataPrivate
         self.secureFromBoot = secureFromBoot
         self.slotAlignmentChecked = slotAlignmentChecked
         self.swiotlbDynamic = swiotlbDynamic
@@ -215,6 +225,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion),
             slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
             secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
-            swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled))
+            swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
+            dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra))
     }
 }

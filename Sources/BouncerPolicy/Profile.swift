@@ -115,6 +115,12 @@ public struct Profile: Hashable, Sendable {
                 commits: "before virtio_features_ok()'s check (arch_has_restricted_virtio_memory_access(), s390 PV 2020, x86 2021; virtio_check_mem_acc_cb() since a603002eea82)",
                 breaks: "CONF-BOUNCE"
             ) { $0.virtioAccessPlatform = .optional },
+            derive(
+                "virtio-ring-unmap-2021",
+                "vring_unmap_one_split() unmaps a detached buffer with the address, length and flags it reads back from the descriptor ring, which the device can rewrite",
+                commits: "fixed by 72b5e8958738 (\"virtio-ring: store DMA metadata in desc_extra for split virtqueue\", v5.14)",
+                breaks: "SAFE-HOSTINPUT"
+            ) { $0.virtioDmaMetadata = .descriptorRing },
         ]
     }()
 
