@@ -63,13 +63,23 @@ extension RandomExplorer {
             if let v = pick(virtio), let b = pick(buffers) {
                 return .virtioAddBuffer(virtio: v, buffer: b, offset: 0, size: s.buffers[b].size, deviceWrites: Bool.random(using: &rng))
             }
-        case 62 ..< 74:
+        case 62 ..< 72:
             if let v = pick(virtio), let queue = g.virtio[v].queue {
                 let posted = queue.heads.indices.filter { queue.heads[$0] != nil }
                 let id = chance(90) ? pick(posted).map(UInt32.init) ?? 0 : UInt32.random(in: 0 ..< 12, using: &rng)
                 let length: UInt32 = chance(85)
                     ? (queue.heads[Int(min(id, 7))].map { size($0.length) } ?? 64) : UInt32.random(in: 0 ... 20000, using: &rng)
                 return .virtioHostUsed(virtio: v, id: id, length: length)
+            }
+        case 72 ..< 74:
+            // The device rewrites a posted descriptor, mostly to another address it was handed.
+            if let v = pick(virtio), let queue = g.virtio[v].queue, let m = pick(Array(s.mappings.indices)) {
+                let posted = queue.heads.indices.filter { queue.heads[$0] != nil }
+                let id = pick(posted).map(UInt32.init) ?? 0
+                let offset: UInt32 = chance(70) ? 0 : UInt32.random(in: 0 ... 4096, using: &rng)
+                return .virtioHostDescriptor(
+                    virtio: v, id: id, mapping: m, offset: offset, length: size(max(1, s.mappings[m].size)),
+                    deviceWrites: Bool.random(using: &rng))
             }
         case 74 ..< 76:
             if let v = pick(virtio) { return .virtioReset(virtio: v) }
