@@ -63,6 +63,12 @@ public struct VringDesc: Hashable, Sendable {
     public var addr: UInt64 = 0
     public var len: UInt32 = 0
     public var deviceWrites = false
+
+    public init(addr: UInt64 = 0, len: UInt32 = 0, deviceWrites: Bool = false) {
+        self.addr = addr
+        self.len = len
+        self.deviceWrites = deviceWrites
+    }
 }
 
 /// A split virtqueue of `num` descriptors, one descriptor per buffer.
