@@ -70,7 +70,7 @@ import Testing
         #expect(!s.mappings[ma].live && s.mappings[mb].live)
         #expect(s.swiotlbPools[pool].slots[slotB].mapping == -1)
         #expect(s.swiotlbPools[pool].slots[slotA].mapping == Int32(ma))
-        #expect(s.events.contains { if case .bounced(ma, false, s.mappings[mb].tlbAddress, s.buffers[b].phys, _) = $0 { true } else { false } })
+        #expect(s.events.contains { if case .bounced(ma, false, PhysAddr(s.mappings[mb].tlbAddress), PhysAddr(s.buffers[b].phys), _) = $0 { true } else { false } })
     }
 
     /// A device without swiotlb has no pool to find: the address is not looked up.
