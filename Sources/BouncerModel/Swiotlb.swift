@@ -61,6 +61,7 @@ extension System {
                 swiotlbPools[pool].allocate(
                     at: slot, allocSize: allocSize,
                     offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+                devices[device].usesIoTlb = true
                 return (pool, slot)
             }
         }
@@ -83,6 +84,7 @@ extension System {
         swiotlbPools[pool].allocate(
             at: slot, allocSize: allocSize,
             offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+        devices[device].usesIoTlb = true
         return (pool, slot)
     }
 

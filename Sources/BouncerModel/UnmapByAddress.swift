@@ -8,16 +8,17 @@ import BouncerPolicy
 /// the mapping returned.
 extension System {
     /// `swiotlb_find_pool()` (v6.12 include/linux/swiotlb.h): none when the device has no
-    /// `dma_io_tlb_mem`; otherwise `__swiotlb_find_pool()`, the pools of the device's
-    /// `io_tlb_mem` (`mem->pools`: its restricted pool, or the default and dynamic ones), then the
-    /// transient pools on its own `dma_io_tlb_pools`. Without `CONFIG_SWIOTLB_DYNAMIC` only
-    /// `mem->defpool` is looked at, which is the same answer: there are no others then.
+    /// `dma_io_tlb_mem`; otherwise the pool the policy's `swiotlbFindPoolFinds` admits among those
+    /// holding the address: the pools of the device's `io_tlb_mem` (`mem->pools`: its restricted
+    /// pool, or the default and dynamic ones), then the transient pools on its own
+    /// `dma_io_tlb_pools` (`__swiotlb_find_pool()`).
     public func swiotlbFindPool(_ device: Int, _ phys: UInt64) -> Int? {
         guard !devices[device].config.swiotlbDisabled else { return nil }
         for pool in swiotlbPools.indices where swiotlbPools[pool].contains(phys) {
             let p = swiotlbPools[pool]
-            if swiotlbSearches(device, pool) { return pool }
-            if p.kind == .transient, p.live, p.transientDevice == device { return pool }
+            guard swiotlbSearches(device, pool) || p.kind == .transient && p.live && p.transientDevice == device else { continue }
+            let isDefpool = p.kind == .defaultPool || pool == devices[device].restrictedPool
+            return d.swiotlbFindPoolFinds(usesIoTlb: devices[device].usesIoTlb, isDefpool: isDefpool, behaviourTerms) ? pool : nil
         }
         return nil
     }

@@ -128,6 +128,8 @@ extension OperationDescription {
                 k, "virtioHostDescriptor",
                 [.handle("virtio", .virtio), Field("id", .id(first: 0), .u8), .handle("mapping", .mapping), .offset(), .size("length"),
                  .flag("deviceWrites", .u8)], host: true,
+                // A targeted move, rarer than the device's ordinary completions.
+                weight: 1,
                 make: {
                     .virtioHostDescriptor(
                         virtio: $0.int(0), id: $0.u32(1), mapping: $0.int(2), offset: $0.u32(3), length: $0.u32(4), deviceWrites: $0.bool(5))

@@ -73,12 +73,18 @@ import Testing
         #expect(s.events.contains { if case .bounced(ma, false, PhysAddr(s.mappings[mb].tlbAddress), PhysAddr(s.buffers[b].phys), _) = $0 { true } else { false } })
     }
 
-    /// A device without swiotlb has no pool to find: the address is not looked up.
-    @Test func noPoolIsFoundForADeviceWithoutSwiotlb() {
+    /// A device without swiotlb has no pool to find; with `CONFIG_SWIOTLB_DYNAMIC` a device finds
+    /// one only once it has had slots (`dma_uses_io_tlb`); without it, the default pool always.
+    @Test func whereSwiotlbFindPoolLooks() {
         var s = system(device: DeviceConfig(swiotlbDisabled: true))
         let start = s.swiotlbPools[0].start
         #expect(s.swiotlbFindPool(0, start) == nil)
         s.probeDevice(untrusted)
-        #expect(s.swiotlbFindPool(1, start) == 0)
+        #expect(s.swiotlbFindPool(1, start) == nil)
+        let b = s.kmalloc(size: 64)!
+        _ = s.dmaMapPhys(device: 1, phys: s.buffers[b].phys, size: 64, direction: .toDevice, attrs: [])!
+        #expect(s.devices[1].usesIoTlb && s.swiotlbFindPool(1, start) == 0)
+        let old = system(.tdx, profile("linux-6.12"))
+        #expect(!old.devices[0].usesIoTlb && old.swiotlbFindPool(0, start) == 0)
     }
 }

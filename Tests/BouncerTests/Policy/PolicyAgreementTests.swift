@@ -67,6 +67,7 @@ import Testing
                 d.vringUseDmaApi(accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion),
                 d.virtioUsedLengthAccepted(length: w[9], bufferLength: w[4], b),
                 d.virtioUnmapDeviceWrites(recorded: f[8], ring: f[7], b),
+                d.swiotlbFindPoolFinds(usesIoTlb: f[13], isDefpool: f[14], b),
                 d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
                 d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
             ],
