@@ -83,6 +83,14 @@ public struct Behaviours: Hashable, Sendable {
     /// device can rewrite, as every kernel before it did.
     public var virtioDmaMetadata: DmaMetadata = .descExtra
 
+    /// What `atomic_pool_expand()` does with a chunk whose `set_memory_decrypted()` failed: leaks
+    /// it (the `DMA_ATTR_CC_SHARED` series, v6 04/20 "dma-pool: track decrypted atomic pools and
+    /// select them via attrs" sets `leak_pages`, 12/20 "dma-pool: fix page leak in
+    /// atomic_pool_expand() cleanup" frees only without it), or, as v6.12 pool.c does, jumps to
+    /// `remove_mapping`, which under `CONFIG_DMA_DIRECT_REMAP` (arm64: realms, pKVM) unmaps and
+    /// `__free_pages()` the chunk; without it (x86) nothing frees the chunk.
+    public var atomicPoolDecryptFailure: AtomicPoolDecryptFailure = .leak
+
     public init() {}
 }
 
@@ -102,6 +110,7 @@ public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = 
 public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
+public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
 public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
@@ -147,6 +156,7 @@ extension Behaviours {
         .field("virtio-access-platform", \.virtioAccessPlatform),
         .field("virtio-used-len", \.virtioUsedLen),
         .field("virtio-swiotlb", \.virtioSwiotlb),
+        .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
         .field("virtio-dma-metadata", \.virtioDmaMetadata),
     ]
 }
@@ -172,6 +182,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var slotAlignmentChecked: D.Boolean
     public var secureFromBoot: D.Boolean
     public var swiotlbDynamic: D.Boolean
+    public var atomicPoolLeaksOnDecryptFailure: D.Boolean
     public var dmaMetadataPrivate: D.Boolean
 
     @inlinable public init(
@@ -181,8 +192,9 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
-        dmaMetadataPrivate: D.Boolean
+        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean
     ) {
+        self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
         self.dmaMetadataPrivate = dmaMetadataPrivate
         self.secureFromBoot = secureFromBoot
         self.slotAlignmentChecked = slotAlignmentChecked
@@ -226,6 +238,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
             secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
             swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
+            atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak),
             dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra))
     }
 }
