@@ -34,6 +34,7 @@ public struct Runner: Sendable {
     /// boots each platform once rather than once per input (the guest is a value).
     public init(booted: Guest, tracing: Bool = false) {
         guest = booted
+        oracle = Oracle(booted: booted.system)
         self.tracing = tracing
     }
 
