@@ -19,7 +19,7 @@ public struct Oracle: Sendable {
 
     /// An oracle for a run from this booted guest: its ledger of pages starts from the boot (the
     /// default swiotlb pool, the atomic pools, what the transports set up) and follows the events.
-    public init(booted system: System) { ledger.holders = system.memory.owners }
+    public init(booted system: System) { ledger = PageLedger(system.memory.owners) }
 
     /// All violations of the step just run, in invariant-check order; empty when clean.
     ///
@@ -29,7 +29,7 @@ public struct Oracle: Sendable {
     public mutating func check(_ system: System, step: Int) -> [Violation] {
         var found: [Violation] = []
         var freed: Violation?, touched: Violation?, released: Violation?, moved: Violation?
-        var pagesMoved = false
+        var pagesMoved = false, moveJudged = false
         let confidential = system.platform.confidential
         // Pages the step freed or leaked, gathered once: most steps release none.
         let releasedPages: [Range<Int>] = system.events.compactMap { event in
@@ -47,9 +47,12 @@ public struct Oracle: Sendable {
             if confidential, freed == nil { freed = ConfidentialityChecks.freedPage(event, system, step) }
             if confidential, touched == nil { touched = ConfidentialityChecks.privateBytesTouched(event, system, step) }
             if released == nil { released = LifecycleChecks.release(event, system, step) }
-            if ledger.seeded, event.movesPages {
+            if ledger.seeded, event.movedPages != nil {
                 pagesMoved = true
-                if moved == nil { moved = PageConservation.move(event, ledger, system, step) }
+                if !moveJudged, PageConservation.badMove(event, ledger) != nil {
+                    moved = PageConservation.move(event, ledger, step)
+                    moveJudged = true
+                }
                 ledger.observe(event)
             }
         }
@@ -58,7 +61,7 @@ public struct Oracle: Sendable {
         if let released { found.append(released) }
         if let moved { found.append(moved) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
-        if pagesMoved, moved == nil {
+        if pagesMoved, !moveJudged {
             for event in system.events {
                 if let v = PageConservation.settled(event, ledger, system, step) {
                     found.append(v)
