@@ -138,13 +138,13 @@ public struct KernelDiffRun {
         }
         for e in s.events {
             switch e {
-            case let .cpuWrote(lo, hi), let .hostWrote(lo, hi, _): mark(lo, hi)
+            case let .cpuWrote(lo, hi), let .hostWrote(lo, hi, _): mark(lo.raw, hi.raw)
             case let .bounced(_, toDevice, tlb, orig, size):
-                if let lo = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
+                if let lo = GuestMemory.byteIndex(ofPhys: (toDevice ? tlb : orig).raw) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
             case let .converted(pages), let .freed(pages), let .leaked(pages, _):
-                for p in pages { modelWrote[p] = true }
+                for p in pages.rawRange { modelWrote[p] = true }
             case let .poolServed(_, phys, size, _):
-                if let lo = GuestMemory.byteIndex(ofPhys: phys) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
+                if let lo = GuestMemory.byteIndex(ofPhys: phys.raw) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
             case .handedOut(_, _, let size, _, let c?):
                 // A coherent allocation's pages are zeroed on the way out.
                 if let lo = GuestMemory.byteIndex(ofPhys: s.coherent[c].phys) { mark(lo, lo &+ size) }

@@ -214,8 +214,8 @@ extension KernelDiffRun {
         for event in s.events {
             let lo: UInt32, hi: UInt32
             switch event {
-            case let .cpuWrote(a, b): (lo, hi) = (a, b)
-            case let .hostWrote(a, b, _): (lo, hi) = (a, b)
+            case let .cpuWrote(a, b): (lo, hi) = (a.raw, b.raw)
+            case let .hostWrote(a, b, _): (lo, hi) = (a.raw, b.raw)
             default: continue
             }
             let phys = GuestMemory.phys(ofByteIndex: lo)
@@ -241,8 +241,8 @@ extension KernelDiffRun {
         let base = s.dmaToPhys(k.device, s.mappings[m].dma)
         for event in s.events {
             guard case let .hostWrote(lo, hi, tag) = event else { continue }
-            let phys = GuestMemory.phys(ofByteIndex: lo)
-            let bytes = [UInt8](repeating: ByteImage.byte(tag), count: Int(hi - lo))
+            let phys = GuestMemory.phys(ofByteIndex: lo.raw)
+            let bytes = [UInt8](repeating: ByteImage.byte(tag), count: Int(hi.raw - lo.raw))
             let at = dma &+ (phys &- base)
             let hostPhys = oracle.dmaToPhys(at, rangeOffset: s.devices[k.device].config.dmaRangeOffset)
             if !kernel.guest.write(phys: hostPhys, bytes) {

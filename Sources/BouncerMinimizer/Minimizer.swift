@@ -127,7 +127,8 @@ public struct Minimizer {
 
     mutating func keeps(_ program: [AbstractOperation]) -> Bool { materialize(program).1 != nil }
 
-    /// Deletes chunks of operations, large to small, while the invariant still breaks.
+    /// Deletes chunks of operations, large to small (pairs always among them), while the
+    /// invariant still breaks.
     mutating func deleteChunks(_ program: inout [AbstractOperation]) -> Bool {
         var changed = false
         var size = max(1, program.count / 2)
@@ -139,13 +140,37 @@ public struct Minimizer {
                 if keeps(candidate) {
                     program = candidate
                     changed = true
+                } else if size == 1, let lowered = Self.lowerIds(candidate, from: start), keeps(lowered) {
+                    program = lowered
+                    changed = true
                 } else {
-                    start += size
+                    // Small chunks slide one operation at a time: a post and the host's answer
+                    // to it go together wherever they sit.
+                    start += size <= 2 ? 1 : size
                 }
             }
-            size /= 2
+            size = size > 2 && size / 2 < 2 ? 2 : size / 2
         }
         return changed
+    }
+
+    /// The program with every host-chosen id after `index` one lower (never below the first):
+    /// deleting what the guest posted moves later posts down a position, so the host's id for
+    /// one of them must follow (a virtio used id, a VMBus request id). Nil when no id changes.
+    static func lowerIds(_ program: [AbstractOperation], from index: Int) -> [AbstractOperation]? {
+        var out = program
+        var lowered = false
+        for j in out.indices where j >= index {
+            let d = out[j].template.described
+            var f = d.read(out[j].template)!
+            for (i, field) in d.fields.enumerated() {
+                guard case .id(let first) = field.role, f[i] > first else { continue }
+                f[i] -= 1
+                lowered = true
+            }
+            out[j].template = d.make(f)
+        }
+        return lowered ? out : nil
     }
 
     /// Tries simpler arguments for each operation, smallest first; keeps the first that still

@@ -89,7 +89,7 @@ extension System {
                         let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)
                         memory.contents.fill(lo, hi, .zero)
                         events.append(.poolServed(
-                            .atomic(pool), phys: GuestMemory.phys(ofPage: first),
+                            .atomic(pool), phys: PhysAddr(GuestMemory.phys(ofPage: first)),
                             size: UInt64(pages) << GuestMemory.pageShift, wantShared: wantShared))
                         return (pool, first)
                     }

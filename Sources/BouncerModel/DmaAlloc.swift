@@ -36,7 +36,7 @@ extension System {
             shared = swiotlbPools[pool].decrypted
             let lo = GuestMemory.byteIndex(ofPhys: phys)!
             memory.contents.fill(lo, lo + UInt32(pages) << 12, .zero)
-            events.append(.poolServed(.swiotlb(pool), phys: phys, size: UInt64(pages) << 12, wantShared: decision.wantShared))
+            events.append(.poolServed(.swiotlb(pool), phys: PhysAddr(phys), size: UInt64(pages) << 12, wantShared: decision.wantShared))
         } else if decision.fromAtomicPool {
             // dma_direct_alloc_from_pool(): each pool's first fit must pass dma_coherent_ok().
             let domain = d
@@ -88,7 +88,7 @@ extension System {
         coherent.append(CoherentAllocation(
             allocation: newAllocation(), device: device, phys: phys, pages: pages, source: source, shared: shared,
             dma: dma, live: true))
-        events.append(.handedOut(device: device, dma: dma, size: UInt32(pages) << 12, mapping: nil, coherent: handle))
+        events.append(.handedOut(device: device, dma: DmaAddr(dma), size: UInt32(pages) << 12, mapping: nil, coherent: handle))
         return handle
     }
 

@@ -42,14 +42,14 @@ extension System {
                 return nil
             }
             mappings[handle].dma = s.dmaAddress
-            events.append(.poolServed(.swiotlb(pool), phys: tlb, size: UInt64(size), wantShared: wantShared))
+            events.append(.poolServed(.swiotlb(pool), phys: PhysAddr(tlb), size: UInt64(size), wantShared: wantShared))
         } else {
             mappings[handle].dma = decision.dmaAddress
         }
         mappings[handle].live = true
         events.append(.mapped(handle))
         if !attrs.contains(.mmio) {
-            events.append(.handedOut(device: device, dma: mappings[handle].dma, size: size, mapping: handle, coherent: nil))
+            events.append(.handedOut(device: device, dma: DmaAddr(mappings[handle].dma), size: size, mapping: handle, coherent: nil))
         }
         return handle
     }
@@ -169,7 +169,7 @@ extension System {
                 trusted || memory.hostVisible(page: Int(index >> 12), confidential: platform.confidential)
             {
                 memory.contents.fill(index, index + n, tag)
-                events.append(.hostWrote(lo: index, hi: index + n, tag: tag))
+                events.append(.hostWrote(lo: ByteIndex(index), hi: ByteIndex(index + n), tag: tag))
                 written += n
             }
             at &+= UInt64(n)

@@ -172,6 +172,29 @@ public struct GuestMemory: Sendable {
 
     mutating func setState(_ page: Int, _ state: PageState) { states[page] = state }
 
+    /// `PFN_DOWN()` for an address in RAM: the page holding it, or nil where no page is
+    /// (`pfn_valid()` false: an MMIO resource, an address past the zones).
+    @inlinable public static func pfnDown(_ phys: PhysAddr) -> PageNumber? { page(ofPhys: phys.raw).map(PageNumber.init) }
+
+    /// `PFN_PHYS()`: the first address of a page.
+    @inlinable public static func pfnPhys(_ page: PageNumber) -> PhysAddr { PhysAddr(phys(ofPage: page.raw)) }
+
+    /// The dense index of the byte at `phys`, or nil outside RAM.
+    @inlinable public static func byteIndex(of phys: PhysAddr) -> ByteIndex? { byteIndex(ofPhys: phys.raw).map(ByteIndex.init) }
+
+    @inlinable public static func phys(of index: ByteIndex) -> PhysAddr { PhysAddr(phys(ofByteIndex: index.raw)) }
+
+    /// The bytes of a run of pages, as dense indices.
+    @inlinable public static func byteRange(of pages: Range<PageNumber>) -> (ByteIndex, ByteIndex) {
+        (pages.lowerBound.firstByte, pages.upperBound.firstByte)
+    }
+
+    @inlinable public func state(_ page: PageNumber) -> PageState { states[page.raw] }
+    @inlinable public func owner(_ page: PageNumber) -> PageOwner { owners[page.raw] }
+    @inlinable public func hostVisible(_ page: PageNumber, confidential: Bool) -> Bool {
+        hostVisible(page: page.raw, confidential: confidential)
+    }
+
     /// Byte-index range of a run of pages.
     @inlinable public static func byteRange(ofPages pages: Range<Int>) -> (UInt32, UInt32) {
         (UInt32(pages.lowerBound) << UInt32(pageShift), UInt32(pages.upperBound) << UInt32(pageShift))

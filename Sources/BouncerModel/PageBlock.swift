@@ -73,7 +73,7 @@ extension System {
     package mutating func leakBlock(_ b: Int, _ reason: LeakReason) {
         blocks[b].live = false
         memory.setOwner(blocks[b].pageRange, .leaked(reason))
-        events.append(.leaked(pages: blocks[b].pageRange, reason))
+        events.append(.leaked(pages: Range(blocks[b].pageRange), reason))
     }
 
     /// The guest CPU writes into a block: bytes the host may read if the block is shared on purpose.
@@ -95,7 +95,7 @@ extension System {
         let target = blocks[b].phys + UInt64(offset)
         copyPhys(from: phys, to: target, size: UInt64(n))
         let lo = GuestMemory.byteIndex(ofPhys: target)!
-        events.append(.cpuWrote(lo: lo, hi: lo + n))
+        events.append(.cpuWrote(lo: ByteIndex(lo), hi: ByteIndex(lo + n)))
     }
 
     /// Marks objects a transport's driver owns, so that the DMA API operations of other drivers
@@ -120,7 +120,7 @@ extension System {
     /// Tells a device an address outside the DMA API (a GPADL, a virtqueue ring, a descriptor).
     package mutating func handOut(device: Int, phys: UInt64, size: UInt32, shared: Bool) {
         events.append(.handedOut(
-            device: device, dma: transportAddress(device: device, phys: phys, shared: shared), size: size,
+            device: device, dma: DmaAddr(transportAddress(device: device, phys: phys, shared: shared)), size: size,
             mapping: nil, coherent: nil))
     }
 }

@@ -151,11 +151,11 @@ public enum PoolRef: Hashable, Sendable, CustomStringConvertible {
 /// What a step did that the oracle must look at. The model records facts, never verdicts.
 public enum Event: Sendable {
     /// A DMA address was given to a device: a mapping (`mapping >= 0`) or a coherent allocation.
-    case handedOut(device: Int, dma: UInt64, size: UInt32, mapping: Int?, coherent: Int?)
+    case handedOut(device: Int, dma: DmaAddr, size: UInt32, mapping: Int?, coherent: Int?)
     /// A pool served a request that wanted shared (or private) memory.
-    case poolServed(PoolRef, phys: UInt64, size: UInt64, wantShared: Bool)
+    case poolServed(PoolRef, phys: PhysAddr, size: UInt64, wantShared: Bool)
     /// `swiotlb_bounce()` copied bytes between a slot and the original buffer.
-    case bounced(mapping: Int, toDevice: Bool, tlb: UInt64, orig: UInt64, size: UInt64)
+    case bounced(mapping: Int, toDevice: Bool, tlb: PhysAddr, orig: PhysAddr, size: UInt64)
     case mapped(Int)
     /// The CPU took a device-writable buffer back; `readBack` indexes `System.readBacks`, what it
     /// reads there at that moment (the mapped bytes, offsets relative to the mapping), before
@@ -164,21 +164,21 @@ public enum Event: Sendable {
     case syncedForDevice(mapping: Int, offset: UInt32, size: UInt32)
     case unmapped(mapping: Int, readBack: Int?)
     /// The host, or a device it controls, wrote bytes (byte-index range) of guest memory.
-    case hostWrote(lo: UInt32, hi: UInt32, tag: Provenance)
+    case hostWrote(lo: ByteIndex, hi: ByteIndex, tag: Provenance)
     /// The CPU wrote bytes (byte-index range) of guest memory.
-    case cpuWrote(lo: UInt32, hi: UInt32)
+    case cpuWrote(lo: ByteIndex, hi: ByteIndex)
     /// A conversion to shared left an undisclosed guest byte where the host can read it, at the
     /// moment of conversion, before anything could overwrite it.
-    case conversionExposed(byteIndex: UInt32, tag: Provenance)
+    case conversionExposed(byteIndex: ByteIndex, tag: Provenance)
     /// Pages changed state (`set_memory_decrypted`/`set_memory_encrypted`, fully or partway).
-    case converted(pages: Range<Int>)
-    case leaked(pages: Range<Int>, LeakReason)
-    case freed(pages: Range<Int>)
+    case converted(pages: Range<PageNumber>)
+    case leaked(pages: Range<PageNumber>, LeakReason)
+    case freed(pages: Range<PageNumber>)
     /// Pages changed hands to a holder other than the page allocator or a leak: `alloc_pages()`
     /// for a kernel object, or a transient swiotlb pool borrowing atomic-pool pages and giving
     /// them back. With `freed` and `leaked`, every move of a page is an event, so the oracle
     /// keeps its own ledger of who holds each page.
-    case pagesTaken(pages: Range<Int>, by: PageOwner)
+    case pagesTaken(pages: Range<PageNumber>, by: PageOwner)
     /// A buffer or coherent allocation went away: everything it held must have gone with it.
     case bufferFreed(Int)
     case coherentFreed(Int)
@@ -187,7 +187,7 @@ public enum Event: Sendable {
     /// A driver copied `size` bytes at `phys` believing they lie in its object at
     /// `objectPhys`+`objectSize` (a receive buffer, a used buffer), with a size or offset the host
     /// chose.
-    case driverCopied(phys: UInt64, size: UInt64, objectPhys: UInt64, objectSize: UInt64, what: CopySite)
+    case driverCopied(phys: PhysAddr, size: UInt64, objectPhys: PhysAddr, objectSize: UInt64, what: CopySite)
     /// A driver read a field the host can write (`field` names it), and got `value`.
     case sharedFieldFetched(field: UInt32, value: UInt64, what: CopySite)
 }

@@ -206,7 +206,7 @@ extension System {
             let lo = max(window.origAddress, m.phys), hi = min(window.origAddress &+ window.size, m.phys + UInt64(m.size))
             if lo < hi { disclose(phys: lo, size: hi - lo) }
         }
-        events.append(.bounced(mapping: mapping, toDevice: toDevice, tlb: tlb, orig: window.origAddress, size: window.size))
+        events.append(.bounced(mapping: mapping, toDevice: toDevice, tlb: PhysAddr(tlb), orig: PhysAddr(window.origAddress), size: window.size))
         if toDevice {
             copyPhys(from: window.origAddress, to: tlb, size: window.size)
         } else {

@@ -169,7 +169,7 @@ public struct System: Sendable {
             }
         }
         if let from = changedFrom { pagesChangedHands(from ..< converted.upperBound) }
-        events.append(.converted(pages: pages))
+        events.append(.converted(pages: Range(pages)))
         if let failedPage {
             memory.setState(failedPage, .unknown)
             pagesChangedHands(failedPage ..< failedPage + 1)
@@ -186,7 +186,7 @@ public struct System: Sendable {
             for page in pages where memory.states[page] != .encrypted {
                 let (lo, hi) = GuestMemory.byteRange(ofPages: page ..< page + 1)
                 if let (at, tag) = memory.contents.firstUndisclosedGuest(lo, hi) {
-                    events.append(.conversionExposed(byteIndex: at, tag: tag))
+                    events.append(.conversionExposed(byteIndex: ByteIndex(at), tag: tag))
                 }
             }
         } else {
@@ -200,7 +200,7 @@ public struct System: Sendable {
     mutating func disposeAfterFailedConversion(_ pages: Range<Int>, leak: Bool, reason: LeakReason) {
         if leak {
             memory.setOwner(pages, .leaked(reason))
-            events.append(.leaked(pages: pages, reason))
+            events.append(.leaked(pages: Range(pages), reason))
         } else {
             freePages(pages)
         }
@@ -209,7 +209,7 @@ public struct System: Sendable {
     /// `__free_pages()`.
     mutating func freePages(_ pages: Range<Int>) {
         memory.setOwner(pages, .free)
-        events.append(.freed(pages: pages))
+        events.append(.freed(pages: Range(pages)))
     }
 
     /// `alloc_pages()` in the highest zone the request allows, falling back to lower zones.
@@ -222,7 +222,7 @@ public struct System: Sendable {
     /// Gives pages to a holder (not the page allocator, not a leak), and says so to the oracle.
     mutating func takePages(_ pages: Range<Int>, _ owner: PageOwner) {
         memory.setOwner(pages, owner)
-        events.append(.pagesTaken(pages: pages, by: owner))
+        events.append(.pagesTaken(pages: Range(pages), by: owner))
     }
 
     // MARK: the CPU and the host touching memory
@@ -235,7 +235,7 @@ public struct System: Sendable {
         while left > 0, let index = GuestMemory.byteIndex(ofPhys: at) {
             let n = min(left, GuestMemory.pageSize - (at & (GuestMemory.pageSize - 1)))
             memory.contents.fill(index, index + UInt32(n), .guest(allocation, disclosed: disclosed))
-            events.append(.cpuWrote(lo: index, hi: index + UInt32(n)))
+            events.append(.cpuWrote(lo: ByteIndex(index), hi: ByteIndex(index + UInt32(n))))
             at += n
             left -= n
         }
@@ -249,7 +249,7 @@ public struct System: Sendable {
         let lo = UInt32(page) << 12 + min(offset, 4095)
         let hi = min(lo + size, UInt32(page + 1) << 12)
         memory.contents.fill(lo, hi, .host(nextHostWrite))
-        events.append(.hostWrote(lo: lo, hi: hi, tag: .host(nextHostWrite)))
+        events.append(.hostWrote(lo: ByteIndex(lo), hi: ByteIndex(hi), tag: .host(nextHostWrite)))
         nextHostWrite += 1
         return true
     }

@@ -27,13 +27,13 @@ struct AddressEncoding {
     }
 
     /// The address names the host-visible alias (or, where there are no aliases, the page itself).
-    func namesSharedAlias(_ dma: UInt64) -> Bool {
-        if sharedBit != 0 { return dma & sharedBit != 0 }
-        if privateBit != 0 { return dma & privateBit == 0 }
+    func namesSharedAlias(_ dma: DmaAddr) -> Bool {
+        if sharedBit != 0 { return dma.raw & sharedBit != 0 }
+        if privateBit != 0 { return dma.raw & privateBit == 0 }
         return true
     }
 
     /// The guest-physical address a device reaches: the alias bits stripped, then the device's
     /// DMA range as its firmware describes it (dma-ranges: DMA address = physical + offset).
-    func phys(_ dma: UInt64, rangeOffset: UInt64) -> UInt64 { (dma & ~(sharedBit | privateBit)) &- rangeOffset }
+    func phys(_ dma: DmaAddr, rangeOffset: UInt64) -> PhysAddr { PhysAddr((dma.raw & ~(sharedBit | privateBit)) &- rangeOffset) }
 }

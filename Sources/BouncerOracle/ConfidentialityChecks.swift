@@ -1,10 +1,11 @@
 import BouncerModel
+import BouncerPolicy
 
 /// CONF-BOUNCE, CONF-TRUSTED, CONF-POOL, CONF-PRIVATE and CONF-FREELIST: what a device is handed,
 /// what a pool serves, and where undisclosed guest bytes may sit.
 enum ConfidentialityChecks {
     /// The event checks of the family; `releasedPages` are the pages the step freed or leaked.
-    static func check(_ event: Event, _ s: System, _ step: Int, _ releasedPages: [Range<Int>]) -> Violation? {
+    static func check(_ event: Event, _ s: System, _ step: Int, _ releasedPages: [Range<PageNumber>]) -> Violation? {
         guard s.platform.confidential else { return nil }
         switch event {
         case let .handedOut(device, dma, size, mapping, coherent):
@@ -14,7 +15,7 @@ enum ConfidentialityChecks {
         case let .poolServed(pool, phys, size, wantShared):
             var violation: Violation?
             forEachPage(phys, size) { page in
-                let state = s.memory.states[page]
+                let state = s.memory.state(page)
                 guard state != (wantShared ? .decrypted : .encrypted) else { return true }
                 // Private memory served as shared holds only what the guest discloses, and the
                 // device cannot reach it; shared (or unknown) memory served as private exposes
@@ -28,9 +29,9 @@ enum ConfidentialityChecks {
             return violation
         case let .conversionExposed(byteIndex, tag):
             return Violation(
-                invariant: .confPrivate, site: .conversionInPlace, step: step, location: "page \(pageName(Int(byteIndex >> 12)))",
-                detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(hex(GuestMemory.phys(ofByteIndex: byteIndex)))",
-                page: Int(byteIndex >> 12))
+                invariant: .confPrivate, site: .conversionInPlace, step: step, location: "page \(pageName(byteIndex.page))",
+                detail: "set_memory_decrypted shared the page in place while it held \(tag) at \(GuestMemory.phys(of: byteIndex))",
+                page: byteIndex.page.raw)
         default:
             return nil
         }
@@ -39,7 +40,7 @@ enum ConfidentialityChecks {
     /// A DMA address handed to a device; named in words only when something is wrong.
     struct Handout {
         var device: Int
-        var dma: UInt64
+        var dma: DmaAddr
         var mapping: Int?
         var coherent: Int?
 
@@ -50,12 +51,12 @@ enum ConfidentialityChecks {
         func location(_ s: System) -> String {
             let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "address written by the transport"
             let trust = s.devices[device].config.trusted ? " (trusted)" : ""
-            return "device \(device)\(trust), \(what), dma \(hex(dma))"
+            return "device \(device)\(trust), \(what), dma \(dma)"
         }
     }
 
     /// Where the handed-out address leads, by the oracle's own `AddressEncoding`.
-    static func resolve(_ s: System, _ h: Handout) -> (shared: Bool, phys: UInt64) {
+    static func resolve(_ s: System, _ h: Handout) -> (shared: Bool, phys: PhysAddr) {
         let encoding = AddressEncoding(s.platform.kind)
         return (encoding.namesSharedAlias(h.dma), encoding.phys(h.dma, rangeOffset: s.devices[h.device].config.dmaRangeOffset))
     }
@@ -63,21 +64,21 @@ enum ConfidentialityChecks {
     /// A handed-out address must lead into guest memory: outside it the device reaches whatever
     /// the host put there, and the driver's buffer is not what it gets (an integrity breach: the
     /// guest's bytes stay where they are).
-    static func outsideMemory(_ s: System, _ h: Handout, phys: UInt64, size: UInt32, _ invariant: InvariantID, _ step: Int) -> Violation? {
-        var at = phys & ~(GuestMemory.pageSize - 1)
-        let end = phys &+ UInt64(size)
+    static func outsideMemory(_ s: System, _ h: Handout, phys: PhysAddr, size: UInt32, _ invariant: InvariantID, _ step: Int) -> Violation? {
+        var at = phys.pageAlignedDown
+        let end = phys + UInt64(size)
         while at < end {
-            if GuestMemory.page(ofPhys: at) == nil {
+            if GuestMemory.pfnDown(at) == nil {
                 return Violation(
                     invariant: invariant, site: h.site, step: step, location: h.location(s),
-                    detail: "resolves to \(hex(max(at, phys))), outside guest memory", findingClass: .integrityBreach)
+                    detail: "resolves to \(max(at, phys)), outside guest memory", findingClass: .integrityBreach)
             }
-            at += GuestMemory.pageSize
+            at = at + GuestMemory.pageSize
         }
         return nil
     }
 
-    static func untrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int) -> Violation? {
+    static func untrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         let target = resolve(s, h)
         // The private alias: the hardware keeps the host's device out, so nothing is exposed and
         // the I/O fails.
@@ -90,8 +91,8 @@ enum ConfidentialityChecks {
         var violation: Violation?
         forEachPage(target.phys, UInt64(size)) { page in
             if releasedThisStep(page, releasedPages) { return true }
-            let state = s.memory.states[page]
-            let owner = s.memory.owners[page]
+            let state = s.memory.state(page)
+            let owner = s.memory.owner(page)
             let onPurpose: Bool = switch owner {
             case .atomicPool, .swiotlbPool: true
             case .coherent(let c): s.coherent[c].shared
@@ -111,17 +112,17 @@ enum ConfidentialityChecks {
         return violation
     }
 
-    static func trustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<Int>], _ step: Int) -> Violation? {
+    static func trustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         let phys = resolve(s, h).phys
         if let v = outsideMemory(s, h, phys: phys, size: size, .confTrusted, step) { return v }
         var violation: Violation?
         forEachPage(phys, UInt64(size)) { page in
             if releasedThisStep(page, releasedPages) { return true }
-            let state = s.memory.states[page]
+            let state = s.memory.state(page)
             guard state != .encrypted else { return true }
             violation = Violation(
                 invariant: .confTrusted, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
-                detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owners[page])")
+                detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owner(page))")
             return false
         }
         return violation
@@ -130,17 +131,17 @@ enum ConfidentialityChecks {
     /// A page a transport handed out and released again within the same step (an open that
     /// failed halfway): the state after the step no longer says what the device was given, and
     /// the release itself is checked (CONF-FREELIST).
-    static func releasedThisStep(_ page: Int, _ releasedPages: [Range<Int>]) -> Bool {
+    static func releasedThisStep(_ page: PageNumber, _ releasedPages: [Range<PageNumber>]) -> Bool {
         releasedPages.contains { $0.contains(page) }
     }
 
     /// CONF-FREELIST: a page that goes back to the page allocator must be private.
     static func freedPage(_ event: Event, _ s: System, _ step: Int) -> Violation? {
         guard case let .freed(pages) = event else { return nil }
-        for page in pages where s.memory.owners[page] == .free && s.memory.states[page] != .encrypted {
+        for page in pages where s.memory.owner(page) == .free && s.memory.state(page) != .encrypted {
             return Violation(
                 invariant: .confFreelist, site: .freedPage, step: step, location: "page \(pageName(page))",
-                detail: "\(s.memory.states[page] == .unknown ? "an unknown" : "a shared") page was put back on the free list")
+                detail: "\(s.memory.state(page) == .unknown ? "an unknown" : "a shared") page was put back on the free list")
         }
         return nil
     }
@@ -149,36 +150,32 @@ enum ConfidentialityChecks {
     /// when the CPU writes it there, a bounce copies it there, or the page itself is converted,
     /// so only those bytes are looked at.
     static func privateBytesTouched(_ event: Event, _ s: System, _ step: Int) -> Violation? {
-        let lo: UInt32, hi: UInt32
+        let lo: ByteIndex, hi: ByteIndex
         switch event {
         case let .cpuWrote(a, b): (lo, hi) = (a, b)
         case let .converted(pages):
             // Where conversion shares in place, `conversionExposed` already reported the bytes.
             guard !s.platform.conversionKeepsContents else { return nil }
-            (lo, hi) = GuestMemory.byteRange(ofPages: pages)
+            (lo, hi) = GuestMemory.byteRange(of: pages)
         case let .bounced(_, toDevice, tlb, orig, size):
-            guard let start = GuestMemory.byteIndex(ofPhys: toDevice ? tlb : orig) else { return nil }
-            (lo, hi) = (start, start &+ UInt32(truncatingIfNeeded: min(size, 1 << 30)))
+            guard let start = GuestMemory.byteIndex(of: toDevice ? tlb : orig) else { return nil }
+            (lo, hi) = (start, start + UInt32(truncatingIfNeeded: min(size, 1 << 30)))
         default: return nil
         }
         return undisclosedOnVisiblePage(s, lo, hi, step)
     }
 
-    static func undisclosedOnVisiblePage(_ s: System, _ lo: UInt32, _ hi: UInt32, _ step: Int) -> Violation? {
+    static func undisclosedOnVisiblePage(_ s: System, _ lo: ByteIndex, _ hi: ByteIndex, _ step: Int) -> Violation? {
         var violation: Violation?
-        s.memory.contents.forEachRun(lo, hi) { a, b, tag in
+        s.memory.contents.forEachRun(lo.raw, hi.raw) { a, b, tag in
             guard tag.isUndisclosedGuest else { return true }
-            var page = Int(a >> 12)
-            while page <= Int((b - 1) >> 12) {
-                if s.memory.hostVisible(page: page, confidential: true) {
-                    let at = max(a, UInt32(page) << 12)
-                    violation = Violation(
-                        invariant: .confPrivate, site: .privateBytes, step: step,
-                        location: "page \(pageName(page)) (\(s.memory.states[page]), \(s.memory.owners[page]))",
-                        detail: "holds \(tag) at \(hex(GuestMemory.phys(ofByteIndex: at)))", page: page)
-                    return false
-                }
-                page += 1
+            for page in ByteIndex(a).page ... ByteIndex(b - 1).page where s.memory.hostVisible(page, confidential: true) {
+                let at = max(ByteIndex(a), page.firstByte)
+                violation = Violation(
+                    invariant: .confPrivate, site: .privateBytes, step: step,
+                    location: "page \(pageName(page)) (\(s.memory.state(page)), \(s.memory.owner(page)))",
+                    detail: "holds \(tag) at \(GuestMemory.phys(of: at))", page: page.raw)
+                return false
             }
             return true
         }
@@ -188,19 +185,19 @@ enum ConfidentialityChecks {
     /// CONF-PRIVATE over all of memory: no undisclosed guest byte on a page the host can see.
     static func privateBytes(_ s: System, _ step: Int) -> Violation? {
         guard s.platform.confidential else { return nil }
-        return undisclosedOnVisiblePage(s, 0, s.memory.contents.size, step)
+        return undisclosedOnVisiblePage(s, ByteIndex(0), ByteIndex(s.memory.contents.size), step)
     }
 }
 
 /// Calls `body` with each page `[phys, phys + size)` touches that is guest RAM, until it says stop.
-func forEachPage(_ phys: UInt64, _ size: UInt64, _ body: (Int) -> Bool) {
+func forEachPage(_ phys: PhysAddr, _ size: UInt64, _ body: (PageNumber) -> Bool) {
     guard size > 0 else { return }
-    var at = phys & ~(GuestMemory.pageSize - 1)
-    let end = phys &+ size
+    var at = phys.pageAlignedDown
+    let end = phys + size
     while at < end {
-        if let page = GuestMemory.page(ofPhys: at), !body(page) { return }
-        at += GuestMemory.pageSize
+        if let page = GuestMemory.pfnDown(at), !body(page) { return }
+        at = at + GuestMemory.pageSize
     }
 }
 
-func pageName(_ page: Int) -> String { "\(page) (\(hex(GuestMemory.phys(ofPage: page))))" }
+func pageName(_ page: PageNumber) -> String { "\(page) (\(GuestMemory.pfnPhys(page)))" }

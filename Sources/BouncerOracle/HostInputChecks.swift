@@ -1,4 +1,5 @@
 import BouncerModel
+import BouncerPolicy
 
 /// SAFE-HOSTINPUT: a copy whose length or offset the host chose stays inside its object, and no
 /// host-writable field is read twice with two values.
@@ -7,19 +8,19 @@ enum HostInputChecks {
         switch event {
         case let .bounced(mapping, toDevice, tlb, orig, size):
             let m = s.mappings[mapping]
-            let origEnd = m.phys + UInt64(m.size)
-            let tlbEnd = m.tlbAddress + UInt64(m.size)
-            guard orig < m.phys || orig &+ size > origEnd || orig &+ size < orig || tlb < m.tlbAddress || tlb &+ size > tlbEnd
+            let origStart = PhysAddr(m.phys), tlbStart = PhysAddr(m.tlbAddress)
+            let origEnd = origStart + UInt64(m.size), tlbEnd = tlbStart + UInt64(m.size)
+            guard orig < origStart || orig + size > origEnd || orig + size < orig || tlb < tlbStart || tlb + size > tlbEnd
             else { return nil }
             return Violation(
-                invariant: .safeHostInput, site: .bounceCopy, step: step, location: "mapping \(mapping), slot \(hex(tlb))",
-                detail: "swiotlb_bounce copied \(size) bytes \(toDevice ? "to" : "from") the slot at original \(hex(orig)), "
-                    + "outside the mapping \(hex(m.phys))+\(m.size)")
+                invariant: .safeHostInput, site: .bounceCopy, step: step, location: "mapping \(mapping), slot \(tlb)",
+                detail: "swiotlb_bounce copied \(size) bytes \(toDevice ? "to" : "from") the slot at original \(orig), "
+                    + "outside the mapping \(origStart)+\(m.size)")
         case let .driverCopied(phys, size, objectPhys, objectSize, what):
-            guard phys < objectPhys || phys &+ size < phys || phys &+ size > objectPhys &+ objectSize else { return nil }
+            guard phys < objectPhys || phys + size < phys || phys + size > objectPhys + objectSize else { return nil }
             return Violation(
-                invariant: .safeHostInput, site: .driverCopy, step: step, location: "\(what), object \(hex(objectPhys))+\(objectSize)",
-                detail: "the driver copied \(size) bytes at \(hex(phys)), outside its object, with a length or offset the host chose")
+                invariant: .safeHostInput, site: .driverCopy, step: step, location: "\(what), object \(objectPhys)+\(objectSize)",
+                detail: "the driver copied \(size) bytes at \(phys), outside its object, with a length or offset the host chose")
         case let .sharedFieldFetched(field, value, what):
             // The same host-writable field fetched twice in one step with two values: the guest
             // checked one and acted on the other.

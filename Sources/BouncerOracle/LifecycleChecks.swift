@@ -39,7 +39,7 @@ enum LifecycleChecks {
 
     static func lostPage(_ page: Int, _ s: System, _ step: Int) -> Violation {
         Violation(
-            invariant: .safeLifecycle, site: .release, step: step, location: "page \(pageName(page))",
+            invariant: .safeLifecycle, site: .release, step: step, location: "page \(pageName(PageNumber(page)))",
             detail: "held by \(s.memory.owners[page]), which is gone: the page is lost, not freed or leaked on purpose")
     }
 

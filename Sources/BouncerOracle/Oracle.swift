@@ -32,7 +32,7 @@ public struct Oracle: Sendable {
         var pagesMoved = false, moveJudged = false
         let confidential = system.platform.confidential
         // Pages the step freed or leaked, gathered once: most steps release none.
-        let releasedPages: [Range<Int>] = system.events.compactMap { event in
+        let releasedPages: [Range<PageNumber>] = system.events.compactMap { event in
             switch event {
             case .freed(let pages), .leaked(let pages, _): pages
             default: nil

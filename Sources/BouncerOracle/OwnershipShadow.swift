@@ -58,14 +58,14 @@ struct OwnershipShadow: Sendable {
                 guard watched[x].expected != nil else { continue }
                 let mx = s.mappings[x]
                 guard let base = GuestMemory.byteIndex(ofPhys: mx.bouncePool != nil ? mx.tlbAddress : mx.phys) else { continue }
-                let a = max(lo, base), b = min(hi, base + mx.size)
+                let a = max(lo.raw, base), b = min(hi.raw, base + mx.size)
                 if a < b { watched[x].expected!.fill(a - base, b - base, tag) }
             }
         case let .cpuWrote(lo, hi):
             for extent in liveExtents where extent.deviceWrites {
                 let x = extent.handle
                 guard watched[x].expected != nil, let base = GuestMemory.byteIndex(ofPhys: s.mappings[x].phys) else { continue }
-                let a = max(lo, base), b = min(hi, base + s.mappings[x].size)
+                let a = max(lo.raw, base), b = min(hi.raw, base + s.mappings[x].size)
                 if a < b { watched[x].expected!.fill(a - base, b - base, .unconstrained) }
             }
         case let .syncedForDevice(mapping, offset, size):

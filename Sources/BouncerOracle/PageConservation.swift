@@ -18,9 +18,9 @@ struct PageLedger: Sendable {
     mutating func observe(_ event: Event) {
         let code: UInt32, pages: Range<Int>
         switch event {
-        case let .pagesTaken(p, owner): (pages, code) = (p, Self.code(owner))
-        case let .freed(p): (pages, code) = (p, Self.free)
-        case let .leaked(p, reason): (pages, code) = (p, Self.leaked << Self.kindShift | UInt32(reason.rawValue))
+        case let .pagesTaken(p, owner): (pages, code) = (p.rawRange, Self.code(owner))
+        case let .freed(p): (pages, code) = (p.rawRange, Self.free)
+        case let .leaked(p, reason): (pages, code) = (p.rawRange, Self.leaked << Self.kindShift | UInt32(reason.rawValue))
         default: return
         }
         for page in pages { holders[page] = code }
@@ -85,12 +85,12 @@ enum PageConservation {
         switch event {
         case let .pagesTaken(pages, owner):
             let kind = PageLedger.code(owner) >> PageLedger.kindShift
-            for page in pages {
+            for page in pages.rawRange {
                 let before = ledger.holders[page]
                 if before != PageLedger.free && !lent(from: before >> PageLedger.kindShift, to: kind) { return page }
             }
         case let .freed(pages), let .leaked(pages, _):
-            for page in pages {
+            for page in pages.rawRange {
                 let before = ledger.holders[page]
                 if before == PageLedger.free || before >> PageLedger.kindShift == PageLedger.leaked { return page }
             }
@@ -195,7 +195,7 @@ enum PageConservation {
     static func roundUpToPowerOfTwo(_ n: Int) -> Int { n <= 1 ? 1 : 1 << (Int.bitWidth - (n - 1).leadingZeroBitCount) }
 
     static func violation(_ page: Int, _ step: Int, _ detail: String) -> Violation {
-        Violation(invariant: .safeLifecycle, site: .pageConservation, step: step, location: "page \(pageName(page))", detail: detail)
+        Violation(invariant: .safeLifecycle, site: .pageConservation, step: step, location: "page \(pageName(PageNumber(page)))", detail: detail)
     }
 }
 
@@ -203,7 +203,7 @@ extension Event {
     /// The pages the event moves between holders, if it moves any.
     var movedPages: Range<Int>? {
         switch self {
-        case let .pagesTaken(pages, _), let .freed(pages), let .leaked(pages, _): pages
+        case let .pagesTaken(pages, _), let .freed(pages), let .leaked(pages, _): pages.rawRange
         default: nil
         }
     }

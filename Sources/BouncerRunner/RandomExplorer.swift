@@ -15,8 +15,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 }
 
-/// Picks the next operation by looking at the system, so that nearly every operation names a
-/// live object: mostly ordinary driver work, with the host's moves mixed in.
+/// Picks the next operation by looking at the guest, so that nearly every operation names a live
+/// object: mostly ordinary driver work, with the host's moves mixed in.
+///
+/// Nothing here knows an operation kind: each is drawn by its description's weight and its
+/// fields are filled in from their roles (`draw`), so a new operation is explored as soon as it
+/// is described. As syzkaller does with resources, an operation that needs an object of a kind
+/// the guest has none of yet makes way for the operation that creates one.
 public struct RandomExplorer: Sendable {
     public var rng: SplitMix64
     /// Also drive the transports (VMBus, virtio, NVMe), not only the DMA API directly.
@@ -27,98 +32,32 @@ public struct RandomExplorer: Sendable {
         self.transports = transports
     }
 
-    /// The next operation for this guest.
+    /// The descriptions of each part with their weights, as cumulative sums for drawing.
+    static let dmaLayer = weighted(OperationDescription.all.filter { !$0.isTransport })
+    static let transportParts = weighted(OperationDescription.all.filter(\.isTransport))
+    /// The description that creates each kind of object.
+    static let creators: [HandleKind: OperationDescription] = Dictionary(
+        OperationDescription.all.compactMap { d in d.creates.map { ($0, d) } }, uniquingKeysWith: { first, _ in first })
+
+    static func weighted(_ ds: [OperationDescription]) -> (ds: [OperationDescription], sums: [Int]) {
+        var total = 0
+        return (ds, ds.map { total += $0.weight; return total })
+    }
+
+    /// The next operation for this guest: the transports' about half the time when driven.
     public mutating func next(_ g: Guest) -> Operation {
-        if transports, Int.random(in: 0 ..< 100, using: &rng) < 55, let op = nextTransport(g) { return op }
-        return next(g.system)
-    }
-
-    public mutating func deviceConfig() -> DeviceConfig {
-        var c = DeviceConfig()
-        let r = Int.random(in: 0 ..< 100, using: &rng)
-        c.trusted = r < 20
-        c.accepted = c.trusted
-        c.dmaMaskBits = [64, 64, 64, 32, 40, 24][Int.random(in: 0 ..< 6, using: &rng)]
-        if Int.random(in: 0 ..< 8, using: &rng) == 0 { c.busDmaLimit = 0xFFFF_FFFF }
-        if Int.random(in: 0 ..< 10, using: &rng) == 0 { c.dmaRangeOffset = 0x1000_0000 }
-        c.forceBounce = Int.random(in: 0 ..< 10, using: &rng) == 0
-        c.swiotlbDisabled = Int.random(in: 0 ..< 15, using: &rng) == 0
-        c.restrictedPool = Int.random(in: 0 ..< 8, using: &rng) == 0
-        if Int.random(in: 0 ..< 5, using: &rng) == 0 { c.minAlignMask = 0xFFF }
-        return c
-    }
-
-    mutating func pick(_ indices: [Int]) -> Int? { indices.isEmpty ? nil : indices[Int.random(in: 0 ..< indices.count, using: &rng)] }
-    mutating func size(_ max: UInt32) -> UInt32 { UInt32.random(in: 1 ... max, using: &rng) }
-    mutating func direction() -> DmaDirection { DmaDirection(rawValue: UInt8.random(in: 0 ... 2, using: &rng))! }
-
-    /// The next operation for this system.
-    public mutating func next(_ s: System) -> Operation {
-        if s.devices.isEmpty || (s.devices.count < 3 && Int.random(in: 0 ..< 40, using: &rng) == 0) {
-            return .probeDevice(deviceConfig())
-        }
-        let device = Int.random(in: 0 ..< s.devices.count, using: &rng)
-        let buffers = s.buffers.indices.filter { s.buffers[$0].live }
-        let mappings = s.mappings.indices.filter { s.mappings[$0].live && s.mappings[$0].scatterlist == nil }
-        let anyMappings = s.mappings.indices.filter { s.mappings[$0].dma != dmaMappingError }
-        let coherent = s.coherent.indices.filter { s.coherent[$0].live }
-        let sgs = s.scatterlists.indices.filter { s.scatterlists[$0].live }
+        let part = transports && chance(55) ? Self.transportParts : Self.dmaLayer
         for _ in 0 ..< 8 {
-            switch Int.random(in: 0 ..< 100, using: &rng) {
-            case 0 ..< 10:
-                return .kmalloc(size: [64, 200, 512, 1500, 2048, 4096, 9000][Int.random(in: 0 ..< 7, using: &rng)],
-                                zone: [.normal, .normal, .dma32, .dma][Int.random(in: 0 ..< 4, using: &rng)])
-            case 10 ..< 20:
-                if let b = pick(buffers) { return .cpuWrite(buffer: b, offset: 0, size: s.buffers[b].size) }
-            case 20 ..< 35:
-                if let b = pick(buffers) {
-                    let total = s.buffers[b].size
-                    let offset = Bool.random(using: &rng) ? 0 : UInt32.random(in: 0 ..< total, using: &rng)
-                    return .mapBuffer(
-                        device: device, buffer: b, offset: offset, size: size(total - offset), direction: direction(),
-                        skipCpuSync: Int.random(in: 0 ..< 10, using: &rng) == 0)
+            let r = Int.random(in: 0 ..< part.sums.last!, using: &rng)
+            var d = part.ds[part.sums.firstIndex { $0 > r }!]
+            for _ in 0 ..< 2 {
+                if let kind = d.creates, let limit = kind.explorationLimit, kind.count(g) >= limit { break }
+                switch draw(d, g) {
+                case .drawn(let op): return op
+                case .needs(let kind):
+                    guard let creator = Self.creators[kind] else { break }
+                    d = creator
                 }
-            case 35 ..< 45:
-                if let m = pick(mappings) { return .unmap(mapping: m, skipCpuSync: Int.random(in: 0 ..< 10, using: &rng) == 0) }
-            case 45 ..< 50:
-                if let m = pick(mappings) {
-                    return .syncForCpu(mapping: m, offset: UInt32.random(in: 0 ..< s.mappings[m].size, using: &rng), size: size(s.mappings[m].size))
-                }
-            case 50 ..< 55:
-                if let m = pick(mappings) {
-                    return .syncForDevice(mapping: m, offset: UInt32.random(in: 0 ..< s.mappings[m].size, using: &rng), size: size(s.mappings[m].size))
-                }
-            case 55 ..< 67:
-                if let m = pick(anyMappings) {
-                    return .deviceWrite(mapping: m, offset: UInt32.random(in: 0 ..< s.mappings[m].size, using: &rng), size: size(s.mappings[m].size))
-                }
-            case 67 ..< 70:
-                return .hostWrite(page: Int.random(in: 0 ..< GuestMemory.pageCount, using: &rng), offset: 0, size: size(4096))
-            case 70 ..< 75:
-                return .allocCoherent(device: device, size: size(3 * 4096), blocking: Int.random(in: 0 ..< 3, using: &rng) != 0)
-            case 75 ..< 79:
-                if let c = pick(coherent) { return .freeCoherent(coherent: c) }
-            case 79 ..< 83:
-                if let c = pick(coherent) { return .cpuWriteCoherent(coherent: c, offset: 0, size: size(4096)) }
-            case 83 ..< 86:
-                if let c = pick(coherent) { return .mapCoherent(coherent: c, offset: 0, size: size(4096), direction: direction()) }
-            case 86 ..< 89:
-                if !buffers.isEmpty {
-                    let list = (0 ..< Int.random(in: 1 ... 3, using: &rng)).compactMap { _ in pick(buffers) }
-                    return .mapSg(device: device, buffers: list, direction: direction())
-                }
-            case 89 ..< 91:
-                if let sg = pick(sgs) { return .unmapSg(scatterlist: sg) }
-            case 91 ..< 94:
-                if let b = pick(buffers) { return .kfree(buffer: b) }
-            case 94 ..< 96:
-                return .failNextConversion(afterPages: Int.random(in: 0 ..< 4, using: &rng))
-            case 96 ..< 98:
-                return .runDeferredWork
-            case 98:
-                return s.platform.kind == .pseriesSvm ? .enterSecureMode : .unbind(device: device)
-            default:
-                return .mapResource(device: device, size: size(4096))
             }
         }
         return .kmalloc(size: 512, zone: .normal)

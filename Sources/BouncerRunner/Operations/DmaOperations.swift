@@ -23,6 +23,7 @@ extension OperationDescription {
                     Field("busDmaLimit", .table(busLimits), .u8, group: group, swiftDefault: 0, swiftOrder: 2),
                     Field("dmaRangeOffset", .table(rangeOffsets), .u8, group: group, swiftDefault: 0, swiftOrder: 3),
                 ],
+                creates: .device, weight: 1,
                 make: { .probeDevice(config($0)) },
                 read: {
                     guard case .probeDevice(let c) = $0 else { return nil }
@@ -44,17 +45,19 @@ extension OperationDescription {
         case .kmalloc:
             return .init(
                 k, "kmalloc", [.size(minimum: 1), Field("zone", .choice(["dma", "dma32", "normal"], simplest: 2), .u8)],
+                creates: .buffer, weight: 10,
                 make: { .kmalloc(size: $0.u32(0), zone: Zone(rawValue: $0.int(1))!) },
                 read: { guard case let .kmalloc(s, z) = $0 else { return nil }; return Fields(s, z) },
                 render: { "kmalloc(\($0[0]), \(["GFP_DMA", "GFP_DMA32", "GFP_KERNEL"][$0.int(1)]))" })
         case .kfree:
             return .init(
-                k, "kfree", [.handle("buffer", .buffer)], make: { .kfree(buffer: $0.int(0)) },
+                k, "kfree", [.handle("buffer", .buffer)], weight: 3, make: { .kfree(buffer: $0.int(0)) },
                 read: { guard case .kfree(let b) = $0 else { return nil }; return Fields(b) },
                 render: { "kfree(buffer \($0[0]))" })
         case .cpuWrite:
             return .init(
                 k, "cpuWrite", [.handle("buffer", .buffer), .offset(), .size()],
+                weight: 10,
                 make: { .cpuWrite(buffer: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .cpuWrite(b, o, s) = $0 else { return nil }; return Fields(b, o, s) },
                 render: { "cpu writes buffer \($0[0]) [\($0[1]), +\($0[2]))" })
@@ -65,6 +68,7 @@ extension OperationDescription {
                     .device(), .handle("buffer", .buffer), .offset(), .size(), .direction(.bits(shift: 0, width: 2)),
                     .flag("skipCpuSync", .bits(shift: 2, width: 1)),
                 ],
+                creates: .mapping, weight: 15,
                 make: {
                     .mapBuffer(
                         device: $0.int(0), buffer: $0.int(1), offset: $0.u32(2), size: $0.u32(3), direction: $0.direction(4),
@@ -78,6 +82,7 @@ extension OperationDescription {
         case .mapCoherent:
             return .init(
                 k, "mapCoherent", [.handle("coherent", .coherent), .offset(), .size(), .direction()],
+                creates: .mapping, weight: 3,
                 make: { .mapCoherent(coherent: $0.int(0), offset: $0.u32(1), size: $0.u32(2), direction: $0.direction(3)) },
                 read: { guard case let .mapCoherent(c, o, s, dir) = $0 else { return nil }; return Fields(c, o, s, dir) },
                 render: {
@@ -86,30 +91,34 @@ extension OperationDescription {
                 })
         case .mapResource:
             return .init(
-                k, "mapResource", [.device(), .size(minimum: 1)], make: { .mapResource(device: $0.int(0), size: $0.u32(1)) },
+                k, "mapResource", [.device(), .size(minimum: 1)], creates: .mapping, weight: 1, make: { .mapResource(device: $0.int(0), size: $0.u32(1)) },
                 read: { guard case let .mapResource(d, s) = $0 else { return nil }; return Fields(d, s) },
                 render: { "dma_map_resource(dev \($0[0]), mmio, \($0[1]), DMA_ATTR_MMIO)" })
         case .unmap:
             return .init(
                 k, "unmap", [.handle("mapping", .mapping), .flag("skipCpuSync", .u8)],
+                weight: 10,
                 make: { .unmap(mapping: $0.int(0), skipCpuSync: $0.bool(1)) },
                 read: { guard case let .unmap(m, skip) = $0 else { return nil }; return Fields(m, skip) },
                 render: { "dma_unmap_phys(mapping \($0[0])\($0.bool(1) ? ", DMA_ATTR_SKIP_CPU_SYNC" : ""))" })
         case .syncForCpu:
             return .init(
                 k, "syncForCpu", [.handle("mapping", .mapping), .offset(), .size()],
+                weight: 5,
                 make: { .syncForCpu(mapping: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .syncForCpu(m, o, s) = $0 else { return nil }; return Fields(m, o, s) },
                 render: { "dma_sync_single_range_for_cpu(mapping \($0[0]), +\($0[1]), \($0[2]))" })
         case .syncForDevice:
             return .init(
                 k, "syncForDevice", [.handle("mapping", .mapping), .offset(), .size()],
+                weight: 5,
                 make: { .syncForDevice(mapping: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .syncForDevice(m, o, s) = $0 else { return nil }; return Fields(m, o, s) },
                 render: { "dma_sync_single_range_for_device(mapping \($0[0]), +\($0[1]), \($0[2]))" })
         case .mapSg:
             return .init(
                 k, "mapSg", [.device(), .direction(swiftOrder: 2), Field("buffers", .handles(.buffer, max: 4), .u8, swiftOrder: 1)],
+                creates: .scatterlist, weight: 3,
                 make: { .mapSg(device: $0.int(0), buffers: $0.list(2), direction: $0.direction(1)) },
                 read: {
                     guard case let .mapSg(d, list, dir) = $0 else { return nil }
@@ -120,67 +129,72 @@ extension OperationDescription {
                 render: { "dma_map_sg(dev \($0[0]), buffers \($0.list(2).map(String.init).joined(separator: ",")), \($0.direction(1)))" })
         case .unmapSg:
             return .init(
-                k, "unmapSg", [.handle("scatterlist", .scatterlist)], make: { .unmapSg(scatterlist: $0.int(0)) },
+                k, "unmapSg", [.handle("scatterlist", .scatterlist)], weight: 2, make: { .unmapSg(scatterlist: $0.int(0)) },
                 read: { guard case .unmapSg(let sg) = $0 else { return nil }; return Fields(sg) },
                 render: { "dma_unmap_sg(scatterlist \($0[0]))" })
         case .allocCoherent:
             return .init(
                 k, "allocCoherent", [.device(), .size(minimum: 1), .flag("blocking", .u8, simplest: true)],
+                creates: .coherent, weight: 5,
                 make: { .allocCoherent(device: $0.int(0), size: $0.u32(1), blocking: $0.bool(2)) },
                 read: { guard case let .allocCoherent(d, s, b) = $0 else { return nil }; return Fields(d, s, b) },
                 render: { "dma_alloc_coherent(dev \($0[0]), \($0[1]), \($0.bool(2) ? "GFP_KERNEL" : "GFP_ATOMIC"))" })
         case .freeCoherent:
             return .init(
-                k, "freeCoherent", [.handle("coherent", .coherent)], make: { .freeCoherent(coherent: $0.int(0)) },
+                k, "freeCoherent", [.handle("coherent", .coherent)], weight: 4, make: { .freeCoherent(coherent: $0.int(0)) },
                 read: { guard case .freeCoherent(let c) = $0 else { return nil }; return Fields(c) },
                 render: { "dma_free_coherent(coherent \($0[0]))" })
         case .cpuWriteCoherent:
             return .init(
                 k, "cpuWriteCoherent", [.handle("coherent", .coherent), .offset(), .size()],
+                weight: 4,
                 make: { .cpuWriteCoherent(coherent: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .cpuWriteCoherent(c, o, s) = $0 else { return nil }; return Fields(c, o, s) },
                 render: { "cpu writes coherent \($0[0]) [\($0[1]), +\($0[2]))" })
         case .unbind:
             return .init(
-                k, "unbind", [.device()], make: { .unbind(device: $0.int(0)) },
+                k, "unbind", [.device()], weight: 1, make: { .unbind(device: $0.int(0)) },
                 read: { guard case .unbind(let d) = $0 else { return nil }; return Fields(d) },
                 render: { "driver remove(dev \($0[0]))" })
         case .runDeferredWork:
             return .init(
-                k, "runDeferredWork", [], make: { _ in .runDeferredWork },
+                k, "runDeferredWork", [], weight: 2, make: { _ in .runDeferredWork },
                 read: { $0 == .runDeferredWork ? Fields() : nil },
                 render: { _ in "workqueue: atomic_pool_work_fn, swiotlb_dyn_alloc" })
         case .enterSecureMode:
             return .init(
-                k, "enterSecureMode", [], make: { _ in .enterSecureMode },
+                k, "enterSecureMode", [], weight: 1, make: { _ in .enterSecureMode },
                 read: { $0 == .enterSecureMode ? Fields() : nil },
                 render: { _ in "pseries: enter secure mode (UV_ESM)" })
         case .hostWrite:
             return .init(
                 k, "hostWrite", [Field("page", .page, .u16), .offset(modulo: 4096), .size()], host: true,
+                weight: 3,
                 make: { .hostWrite(page: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .hostWrite(p, o, s) = $0 else { return nil }; return Fields(p, o, s) },
                 render: { "host writes page \($0[0]) [\($0[1]), +\($0[2]))" })
         case .deviceWrite:
             return .init(
                 k, "deviceWrite", [.handle("mapping", .mapping), .offset(), .size()], host: true,
+                weight: 12,
                 make: { .deviceWrite(mapping: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .deviceWrite(m, o, s) = $0 else { return nil }; return Fields(m, o, s) },
                 render: { "device writes mapping \($0[0]) [\($0[1]), +\($0[2]))" })
         case .failNextConversion:
             return .init(
                 k, "failNextConversion", [Field("afterPages", .count(modulo: 16), .u8)], host: true,
+                weight: 2,
                 make: { .failNextConversion(afterPages: $0.int(0)) },
                 read: { guard case .failNextConversion(let n) = $0 else { return nil }; return Fields(n) },
                 render: { "host fails the next page conversion after \($0[0]) page(s)" })
         case .syncSgForCpu:
             return .init(
-                k, "syncSgForCpu", [.handle("scatterlist", .scatterlist)], make: { .syncSgForCpu(scatterlist: $0.int(0)) },
+                k, "syncSgForCpu", [.handle("scatterlist", .scatterlist)], weight: 2, make: { .syncSgForCpu(scatterlist: $0.int(0)) },
                 read: { guard case .syncSgForCpu(let sg) = $0 else { return nil }; return Fields(sg) },
                 render: { "dma_sync_sg_for_cpu(scatterlist \($0[0]))" })
         case .syncSgForDevice:
             return .init(
-                k, "syncSgForDevice", [.handle("scatterlist", .scatterlist)], make: { .syncSgForDevice(scatterlist: $0.int(0)) },
+                k, "syncSgForDevice", [.handle("scatterlist", .scatterlist)], weight: 2, make: { .syncSgForDevice(scatterlist: $0.int(0)) },
                 read: { guard case .syncSgForDevice(let sg) = $0 else { return nil }; return Fields(sg) },
                 render: { "dma_sync_sg_for_device(scatterlist \($0[0]))" })
         default:

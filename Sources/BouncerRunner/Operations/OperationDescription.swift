@@ -29,6 +29,14 @@ public struct OperationDescription: Sendable {
     public let fields: [Field]
     /// A move of the hostile host rather than of the guest's drivers.
     public let hostMove: Bool
+    /// The kind of object it makes, if any (the next handle of that kind names it).
+    public let creates: HandleKind?
+    /// How often the random explorer draws it, relative to the others of its part (the DMA
+    /// layer or the transports); 0 never.
+    public let weight: Int
+    /// One of the transports' operations (VMBus, virtio, NVMe), drawn only when the explorer
+    /// drives them.
+    public internal(set) var isTransport = false
     /// The operation these field values describe.
     public let make: @Sendable (Fields) -> Operation
     /// The field values of `op`, when it is of this kind.
@@ -39,7 +47,7 @@ public struct OperationDescription: Sendable {
     let codes: [FieldCode]
 
     init(
-        _ kind: OperationKind, _ name: String, _ fields: [Field], host: Bool = false,
+        _ kind: OperationKind, _ name: String, _ fields: [Field], host: Bool = false, creates: HandleKind? = nil, weight: Int = 2,
         make: @escaping @Sendable (Fields) -> Operation, read: @escaping @Sendable (Operation) -> Fields?,
         render: @escaping @Sendable (Fields) -> String
     ) {
@@ -47,6 +55,8 @@ public struct OperationDescription: Sendable {
         self.name = name
         self.fields = fields
         self.hostMove = host
+        self.creates = creates
+        self.weight = weight
         self.make = make
         self.read = read
         self.render = render
@@ -55,7 +65,8 @@ public struct OperationDescription: Sendable {
 
     /// Every description, indexed by opcode; built once.
     public static let all: [OperationDescription] = OperationKind.allCases.map { kind in
-        guard let d = dma(kind) ?? transport(kind) else { preconditionFailure("\(kind) has no description") }
+        guard var d = dma(kind) ?? transport(kind) else { preconditionFailure("\(kind) has no description") }
+        d.isTransport = dma(kind) == nil
         precondition(d.kind == kind, "description of \(kind) filed under \(d.kind)")
         return d
     }

@@ -15,6 +15,7 @@ extension OperationDescription {
                     Field("coExternalMemory", .flag(simplest: false), .bits(shift: 2, width: 1), group: group),
                     .flag("legacyHost", .bits(shift: 3, width: 1)),
                 ],
+                creates: .channel, weight: 4,
                 make: { .vmbusOffer(offer($0), legacyHost: $0.bool(3)) },
                 read: {
                     guard case let .vmbusOffer(o, legacy) = $0 else { return nil }
@@ -30,18 +31,19 @@ extension OperationDescription {
                 })
         case .vmbusOpen:
             return .init(
-                k, "vmbusOpen", [.handle("channel", .channel)], make: { .vmbusOpen(channel: $0.int(0)) },
+                k, "vmbusOpen", [.handle("channel", .channel)], weight: 6, make: { .vmbusOpen(channel: $0.int(0)) },
                 read: { guard case .vmbusOpen(let ch) = $0 else { return nil }; return Fields(ch) },
                 render: { "vmbus_open(channel \($0[0]))" })
         case .vmbusSend:
             return .init(
                 k, "vmbusSend", [.handle("channel", .channel), .handle("buffer", .buffer), .offset(), .size(), .direction()],
+                weight: 12,
                 make: { .vmbusSend(channel: $0.int(0), buffer: $0.int(1), offset: $0.u32(2), size: $0.u32(3), direction: $0.direction(4)) },
                 read: { guard case let .vmbusSend(ch, b, o, s, dir) = $0 else { return nil }; return Fields(ch, b, o, s, dir) },
                 render: { "vmbus_sendpacket_mpb_desc(channel \($0[0]), buffer \($0[1]) +\($0[2]), \($0[3]), \($0.direction(4)))" })
         case .vmbusClose:
             return .init(
-                k, "vmbusClose", [.handle("channel", .channel)], make: { .vmbusClose(channel: $0.int(0)) },
+                k, "vmbusClose", [.handle("channel", .channel)], weight: 3, make: { .vmbusClose(channel: $0.int(0)) },
                 read: { guard case .vmbusClose(let ch) = $0 else { return nil }; return Fields(ch) },
                 render: { "vmbus_close(channel \($0[0]))" })
         case .vmbusHostCompletion:
@@ -51,6 +53,7 @@ extension OperationDescription {
                     .handle("channel", .channel), Field("requestId", .id(first: 1), .u16), .size("length"),
                     Field("rewrittenLength", .rewrite(of: 2), .race),
                 ], host: true,
+                weight: 10,
                 make: { .vmbusHostCompletion(channel: $0.int(0), requestId: $0.u32(1), length: $0.u32(2), rewrittenLength: $0.u32(3)) },
                 read: { guard case let .vmbusHostCompletion(ch, id, l, r) = $0 else { return nil }; return Fields(ch, id, l, r) },
                 render: {
@@ -62,6 +65,7 @@ extension OperationDescription {
                 k, "netvscHostReceive",
                 [.handle("channel", .channel), .offset(), .size("length"), Field("rewrittenLength", .rewrite(of: 2), .race)],
                 host: true,
+                weight: 6,
                 make: { .netvscHostReceive(channel: $0.int(0), offset: $0.u32(1), length: $0.u32(2), rewrittenLength: $0.u32(3)) },
                 read: { guard case let .netvscHostReceive(ch, o, l, r) = $0 else { return nil }; return Fields(ch, o, l, r) },
                 render: {
@@ -70,12 +74,12 @@ extension OperationDescription {
                 })
         case .vmbusRescind:
             return .init(
-                k, "vmbusRescind", [.handle("channel", .channel)], host: true, make: { .vmbusRescind(channel: $0.int(0)) },
+                k, "vmbusRescind", [.handle("channel", .channel)], host: true, weight: 2, make: { .vmbusRescind(channel: $0.int(0)) },
                 read: { guard case .vmbusRescind(let ch) = $0 else { return nil }; return Fields(ch) },
                 render: { "host rescinds channel \($0[0])" })
         case .hostFailNextGpadl:
             return .init(
-                k, "hostFailNextGpadl", [], host: true, make: { _ in .hostFailNextGpadl },
+                k, "hostFailNextGpadl", [], host: true, weight: 2, make: { _ in .hostFailNextGpadl },
                 read: { $0 == .hostFailNextGpadl ? Fields() : nil },
                 render: { _ in "host refuses the next GPADL message" })
         case .virtioProbe:
@@ -85,6 +89,7 @@ extension OperationDescription {
                     Field("transport", .choice(["pci", "mmioRestricted"], simplest: 0), .bits(shift: 0, width: 1)),
                     Field("features", .optionSet("VirtioFeatures"), .bits(shift: 1, width: 3)),
                 ],
+                creates: .virtio, weight: 4,
                 make: {
                     .virtioProbe(
                         transport: VirtioTransport(rawValue: UInt8($0[0]))!, features: VirtioFeatures(rawValue: UInt8($0[1])))
@@ -98,6 +103,7 @@ extension OperationDescription {
             return .init(
                 k, "virtioAddBuffer",
                 [.handle("virtio", .virtio), .handle("buffer", .buffer), .offset(), .size(), .flag("deviceWrites", .u8)],
+                weight: 13,
                 make: {
                     .virtioAddBuffer(virtio: $0.int(0), buffer: $0.int(1), offset: $0.u32(2), size: $0.u32(3), deviceWrites: $0.bool(4))
                 },
@@ -108,22 +114,24 @@ extension OperationDescription {
         case .virtioHostUsed:
             return .init(
                 k, "virtioHostUsed", [.handle("virtio", .virtio), Field("id", .id(first: 0), .u8), .size("length")], host: true,
+                weight: 12,
                 make: { .virtioHostUsed(virtio: $0.int(0), id: $0.u32(1), length: $0.u32(2)) },
                 read: { guard case let .virtioHostUsed(v, id, l) = $0 else { return nil }; return Fields(v, id, l) },
                 render: { "device marks id \($0[1]) used on virtio \($0[0]) with len \($0[2])" })
         case .virtioReset:
             return .init(
-                k, "virtioReset", [.handle("virtio", .virtio)], make: { .virtioReset(virtio: $0.int(0)) },
+                k, "virtioReset", [.handle("virtio", .virtio)], weight: 2, make: { .virtioReset(virtio: $0.int(0)) },
                 read: { guard case .virtioReset(let v) = $0 else { return nil }; return Fields(v) },
                 render: { "virtio_reset_device + remove(virtio \($0[0]))" })
         case .nvmeProbe:
             return .init(
-                k, "nvmeProbe", [.flag("tdisp", .u8)], make: { .nvmeProbe(tdisp: $0.bool(0)) },
+                k, "nvmeProbe", [.flag("tdisp", .u8)], creates: .nvme, weight: 3, make: { .nvmeProbe(tdisp: $0.bool(0)) },
                 read: { guard case .nvmeProbe(let t) = $0 else { return nil }; return Fields(t) },
                 render: { "nvme_probe(\($0.bool(0) ? "TDISP-accepted" : "untrusted") controller)" })
         case .nvmeSubmit:
             return .init(
                 k, "nvmeSubmit", [.handle("nvme", .nvme), .handle("buffer", .buffer), .offset(), .size(), .flag("deviceWrites", .u8)],
+                weight: 10,
                 make: { .nvmeSubmit(nvme: $0.int(0), buffer: $0.int(1), offset: $0.u32(2), size: $0.u32(3), deviceWrites: $0.bool(4)) },
                 read: { guard case let .nvmeSubmit(n, b, o, s, w) = $0 else { return nil }; return Fields(n, b, o, s, w) },
                 render: {
@@ -133,12 +141,13 @@ extension OperationDescription {
             return .init(
                 k, "nvmeHostComplete", [.handle("nvme", .nvme), Field("commandId", .id(first: 0), .u8), .size("length")],
                 host: true,
+                weight: 8,
                 make: { .nvmeHostComplete(nvme: $0.int(0), commandId: UInt16(truncatingIfNeeded: $0[1]), length: $0.u32(2)) },
                 read: { guard case let .nvmeHostComplete(n, id, l) = $0 else { return nil }; return Fields(n, id, l) },
                 render: { "controller completes command \($0[1]) on nvme \($0[0]) (\($0[2]) bytes)" })
         case .nvmeRemove:
             return .init(
-                k, "nvmeRemove", [.handle("nvme", .nvme)], make: { .nvmeRemove(nvme: $0.int(0)) },
+                k, "nvmeRemove", [.handle("nvme", .nvme)], weight: 3, make: { .nvmeRemove(nvme: $0.int(0)) },
                 read: { guard case .nvmeRemove(let n) = $0 else { return nil }; return Fields(n) },
                 render: { "nvme_remove(nvme \($0[0]))" })
         default:

@@ -97,7 +97,7 @@ extension Guest {
             system.record(.sharedFieldFetched(field: field, value: UInt64(used), what: .netvscReceive))
         }
         system.record(.driverCopied(
-            phys: block.phys + UInt64(offset), size: UInt64(used), objectPhys: block.phys, objectSize: UInt64(bufferSize),
+            phys: PhysAddr(block.phys + UInt64(offset)), size: UInt64(used), objectPhys: PhysAddr(block.phys), objectSize: UInt64(bufferSize),
             what: .netvscReceive))
     }
 
@@ -113,7 +113,7 @@ extension Guest {
         if d.vmbusParsesPrivateCopy(behaviourTerms) {
             let clamped = min(length, VmbusChannel.ringDataSize, Self.maxPacketSize)
             system.record(.driverCopied(
-                phys: dataPhys, size: UInt64(clamped), objectPhys: dataPhys, objectSize: UInt64(VmbusChannel.ringDataSize),
+                phys: PhysAddr(dataPhys), size: UInt64(clamped), objectPhys: PhysAddr(dataPhys), objectSize: UInt64(VmbusChannel.ringDataSize),
                 what: .vmbusPacket))
             return clamped
         }
@@ -124,7 +124,7 @@ extension Guest {
         }
         system.record(.sharedFieldFetched(field: field, value: UInt64(rewritten), what: .vmbusPacket))
         system.record(.driverCopied(
-            phys: dataPhys, size: UInt64(rewritten), objectPhys: dataPhys, objectSize: UInt64(VmbusChannel.ringDataSize),
+            phys: PhysAddr(dataPhys), size: UInt64(rewritten), objectPhys: PhysAddr(dataPhys), objectSize: UInt64(VmbusChannel.ringDataSize),
             what: .vmbusPacket))
         return rewritten
     }

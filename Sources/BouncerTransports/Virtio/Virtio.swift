@@ -109,7 +109,7 @@ extension Guest {
         guard extra.deviceWrites else { return }
         if d.virtioUsedLengthAccepted(length: UInt64(length), bufferLength: UInt64(extra.length), behaviourTerms) {
             system.record(.driverCopied(
-                phys: extra.phys, size: UInt64(length), objectPhys: extra.phys, objectSize: UInt64(extra.length),
+                phys: PhysAddr(extra.phys), size: UInt64(length), objectPhys: PhysAddr(extra.phys), objectSize: UInt64(extra.length),
                 what: .virtioUsed))
         } else {
             virtio[v].queue!.droppedBuffers += 1

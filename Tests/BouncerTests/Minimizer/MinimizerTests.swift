@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func aRegressionTestAgainstACorrectProfileIsAKnownIssue() throws {
-        let outcome = try #require(Minimizer.minimize(Scenario(platform: .s390Pv, operations: ShareInPlaceFindingTests().ops), profile: .linuxUpstream))
+        let outcome = try #require(Minimizer.minimize(Scenario(platform: .s390Pv, operations: KnownFindingsTests().staleAlloc), profile: .linuxUpstream))
         let test = RegressionTest(outcome, profile: .linuxUpstream, name: "t", source: "a test", input: "Corpus/regressions/dma/t.bounce", target: .dma)
         #expect(test.source.contains("withKnownIssue("))
         #expect(test.source.contains("#expect(result.violations.isEmpty"))

@@ -19,7 +19,7 @@ import Testing
         let page = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
         s.memory.setState(page, pageState)
         s.beginStep()
-        s.record(.handedOut(device: 0, dma: s.buffers[b].phys &+ dmaOffset, size: 4096, mapping: nil, coherent: nil))
+        s.record(.handedOut(device: 0, dma: DmaAddr(s.buffers[b].phys &+ dmaOffset), size: 4096, mapping: nil, coherent: nil))
         return try #require(oracle.check(s, step: 0).first)
     }
 

@@ -21,7 +21,7 @@ import Testing
         #expect(oracle.check(s, step: 0).isEmpty)
         s.beginStep()
         s.mappings[m1].tlbAddress = s.mappings[m0].tlbAddress
-        s.record(.handedOut(device: 0, dma: s.mappings[m1].dma, size: 64, mapping: m1, coherent: nil))
+        s.record(.handedOut(device: 0, dma: DmaAddr(s.mappings[m1].dma), size: 64, mapping: m1, coherent: nil))
         let v = try #require(oracle.check(s, step: 1).first)
         #expect(v.invariant == .confStale && v.site == .slotShared, "\(v)")
         #expect(v.detail.contains("mapping \(m1) is handed") && v.detail.contains("held by mapping \(m0)"), "\(v)")

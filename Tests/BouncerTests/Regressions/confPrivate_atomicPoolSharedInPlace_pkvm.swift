@@ -5,8 +5,9 @@ import BouncerRunner
 import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-PRIVATE under `linux-upstream` on pkvm,
-/// from `/tmp/pkvm-atomic.bounce`, minimised from 6 to 6 operations.
+/// Regression: CONF-PRIVATE under `linux-upstream` on pkvm, minimised from
+/// 6 to 6 operations (from `Corpus/regressions/dma/linux-upstream--confPrivate_atomicPoolSharedInPlace_pkvm.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/linux-upstream--confPrivate_atomicPoolSharedInPlace_pkvm.bounce --target dma --profile linux-upstream --name confPrivate_atomicPoolSharedInPlace_pkvm`.
 /// No undisclosed guest byte ever sits in a host-visible page.
 /// Found: page 208 (0x100010000): set_memory_decrypted shared the page in place while it held guest allocation #2 (undisclosed) at 0x100010000
 /// An open finding against a profile believed correct: once the kernel (model) is fixed the
@@ -14,7 +15,7 @@ import Testing
 @Test func confPrivate_atomicPoolSharedInPlace_pkvm() throws {
     let operations: [Operation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
-        .allocCoherent(device: 0, size: 36864, blocking: false),  // dma_alloc_coherent(dev 0, 36864, GFP_ATOMIC)
+        .allocCoherent(device: 0, size: 1, blocking: false),  // dma_alloc_coherent(dev 0, 1, GFP_ATOMIC)
         .kmalloc(size: 4096, zone: .normal),  // kmalloc(4096, GFP_KERNEL)
         .cpuWrite(buffer: 0, offset: 0, size: 1),  // cpu writes buffer 0 [0, +1)
         .kfree(buffer: 0),  // kfree(buffer 0)

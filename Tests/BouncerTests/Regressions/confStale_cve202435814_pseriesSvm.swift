@@ -5,8 +5,9 @@ import BouncerRunner
 import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): CONF-STALE under `cve-2024-35814` on pseries-svm,
-/// from `/tmp/fz35814/repro/bouncer-dma-CONF-STALE-3c6ae677a108fa19.bounce`, minimised from 51 to 4 operations.
+/// Regression: CONF-STALE under `cve-2024-35814` on pseries-svm, minimised from
+/// 4 to 4 operations (from `Corpus/regressions/dma/cve-2024-35814--confStale_cve202435814_pseriesSvm.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/cve-2024-35814--confStale_cve202435814_pseriesSvm.bounce --target dma --profile cve-2024-35814 --name confStale_cve202435814_pseriesSvm`.
 /// No byte flows through a bounce slot into a buffer it does not belong to.
 /// Found: swiotlb pool 1 (restricted-dma-pool), slot 0: coherent allocation 0 is handed 0x40050000..0x40051000, which reaches this slot, held by mapping 0
 @Test func confStale_cve202435814_pseriesSvm() throws {

@@ -2,10 +2,12 @@ import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
+import BouncerTransports
 import Testing
 
-/// Regression (written by `bouncer minimize`): SAFE-HOSTINPUT under `swiotlb-partial-sync` (named `cve-2024-35814` when written) on tdx,
-/// from `/tmp/long/cve-2024-35814.bounce`, minimised from 351 to 4 operations.
+/// Regression: SAFE-HOSTINPUT under `swiotlb-partial-sync` on tdx, minimised from
+/// 4 to 4 operations (from `Corpus/regressions/dma/swiotlb-partial-sync--safeHostInput_swiotlbPartialSync_tdx.bounce`). Written again by
+/// `bouncer minimize Corpus/regressions/dma/swiotlb-partial-sync--safeHostInput_swiotlbPartialSync_tdx.bounce --target dma --profile swiotlb-partial-sync --name safeHostInput_swiotlbPartialSync_tdx`.
 /// No host-controlled value makes the guest copy out of bounds.
 /// Found: mapping 0, slot 0x40000000: swiotlb_bounce copied 3 bytes from the slot at original 0x100010000, outside the mapping 0x100010000+1
 @Test func safeHostInput_swiotlbPartialSync_tdx() throws {

@@ -37,6 +37,15 @@ import BouncerTransports
         #expect(run(ops, profile("virtio-no-access-platform")).firstViolation?.invariant == .confBounce)
     }
 
+    /// Seed 003: a device the firmware used before the transition is removed first; the
+    /// transition waits for it.
+    @Test func secureModeWaitsForLiveVirtqueues() {
+        let r = run(
+            [.virtioProbe(transport: .pci, features: .version1), .enterSecureMode], on: .pseriesSvm,
+            profile("pseries-late-secure-seed003"))
+        #expect(r.trace.last?.contains("skipped") == true)
+    }
+
     /// The proposed `VIRTIO_F_SWIOTLB`: a device with its own bounce region needs no
     /// ACCESS_PLATFORM; everything bounces through that region.
     @Test func swiotlbFeatureBouncesThroughTheDeviceRegion() {
