@@ -24,11 +24,13 @@ public struct Oracle: Sendable {
     /// All violations of the step just run, in invariant-check order; empty when clean.
     ///
     /// One pass over the step's events: each event is judged by the family that checks it, then
-    /// the shadow learns from it. The state checks (freed pages, private bytes touched, releases)
-    /// keep the first violation each, reported after the event checks' in that order.
+    /// the shadow learns from it, and the page ledger from each page move (a wrong move is
+    /// reported with the event checks). The state checks (freed pages, private bytes touched,
+    /// releases) keep the first violation each, reported after the event checks' in that order;
+    /// then, where pages moved, the first of them no live holder accounts for.
     public mutating func check(_ system: System, step: Int) -> [Violation] {
         var found: [Violation] = []
-        var freed: Violation?, touched: Violation?, released: Violation?, moved: Violation?
+        var freed: Violation?, touched: Violation?, released: Violation?
         var pagesMoved = false, moveJudged = false
         let confidential = system.platform.confidential
         // Pages the step freed or leaked, gathered once: most steps release none.
@@ -49,8 +51,10 @@ public struct Oracle: Sendable {
             if released == nil { released = LifecycleChecks.release(event, system, step) }
             if ledger.seeded, event.movedPages != nil {
                 pagesMoved = true
-                if !moveJudged, PageConservation.badMove(event, ledger) != nil {
-                    moved = PageConservation.move(event, ledger, step)
+                // Reported with the event checks: a wrong move is rare, and no optional violation
+                // is carried through the loop for it.
+                if !moveJudged, let page = PageConservation.badMove(event, ledger) {
+                    found.append(PageConservation.move(event, page, ledger, step))
                     moveJudged = true
                 }
                 ledger.observe(event)
@@ -59,14 +63,12 @@ public struct Oracle: Sendable {
         if let freed { found.append(freed) }
         if let touched { found.append(touched) }
         if let released { found.append(released) }
-        if let moved { found.append(moved) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
         if pagesMoved, !moveJudged {
             for event in system.events {
-                if let v = PageConservation.settled(event, ledger, system, step) {
-                    found.append(v)
-                    break
-                }
+                guard let pages = event.movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) else { continue }
+                found.append(PageConservation.unnamedViolation(page, ledger, system, step))
+                break
             }
         }
         return found

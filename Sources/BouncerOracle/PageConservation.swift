@@ -23,7 +23,7 @@ struct PageLedger: Sendable {
         case let .leaked(p, reason): (pages, code) = (p.rawRange, Self.leaked << Self.kindShift | UInt32(reason.rawValue))
         default: return
         }
-        for page in pages { holders[page] = code }
+        holders.withUnsafeMutableBufferPointer { h in for page in pages { h[page] = code } }
     }
 
     static let kindShift: UInt32 = 28
@@ -70,8 +70,8 @@ enum PageConservation {
     /// A page move, judged against the ledger before it learns it: a page is taken only from the
     /// page allocator (or lent between an atomic pool and the transient swiotlb pool it backs,
     /// `swiotlb_alloc_tlb()` → `dma_alloc_from_pool()`), and freed or leaked only while held.
-    static func move(_ event: Event, _ ledger: PageLedger, _ step: Int) -> Violation? {
-        guard let page = badMove(event, ledger) else { return nil }
+    /// `badMove` finds the page; this says what is wrong with it.
+    static func move(_ event: Event, _ page: Int, _ ledger: PageLedger, _ step: Int) -> Violation {
         let before = ledger.holders[page]
         if case let .pagesTaken(_, owner) = event {
             return violation(page, step, "taken by \(owner) while \(PageLedger.owner(before)) still holds it: two holders of one page")
@@ -80,7 +80,7 @@ enum PageConservation {
         return violation(page, step, "released after it was leaked on purpose (\(PageLedger.owner(before)))")
     }
 
-    /// The first page the event moves wrongly, if any: the cheap half of `move`.
+    /// The first page the event moves wrongly, if any.
     static func badMove(_ event: Event, _ ledger: PageLedger) -> Int? {
         switch event {
         case let .pagesTaken(pages, owner):
@@ -99,13 +99,6 @@ enum PageConservation {
         return nil
     }
 
-    /// After a step that moved pages: each page an event of the step named has, by the ledger, a
-    /// holder that is alive and holds it. Looks only at those pages, a run of one holder at a time.
-    static func settled(_ event: Event, _ ledger: PageLedger, _ s: System, _ step: Int) -> Violation? {
-        guard let pages = event.movedPages, let page = firstUnnamed(pages, ledger, s) else { return nil }
-        return unnamedViolation(page, ledger, s, step)
-    }
-
     /// At the end of a run: every page of guest memory is where the model has it, and named.
     static func accounting(_ ledger: PageLedger, _ s: System, _ step: Int) -> Violation? {
         guard ledger.seeded else { return nil }
@@ -119,8 +112,9 @@ enum PageConservation {
         return firstUnnamed(0 ..< GuestMemory.pageCount, ledger, s).map { unnamedViolation($0, ledger, s, step) }
     }
 
-    /// The first page of `pages` its holder (by the ledger) cannot account for, a run of one
-    /// holder at a time.
+    /// After a step that moved pages, for the pages each of its events moved (and at the end of a
+    /// run, for all): the first page whose holder by the ledger is not a live object that holds
+    /// it, looked at a run of one holder at a time. `unnamedViolation` says why.
     static func firstUnnamed(_ pages: Range<Int>, _ ledger: PageLedger, _ s: System) -> Int? {
         var start = pages.lowerBound
         while start < pages.upperBound {
