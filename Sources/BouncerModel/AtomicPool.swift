@@ -25,7 +25,8 @@ extension System {
 
     /// `atomic_pool_expand()`: allocate a chunk in the pool's zone, decrypt it when the policy
     /// says so (`atomicPoolExpandDecrypts`), add it to the pool; the first chunk fixes the pool's
-    /// state (`atomicPoolDecrypted`). A failed decryption leaks the chunk. Like the kernel, it
+    /// state (`atomicPoolDecrypted`). A failed decryption leaks the chunk, or frees it where v6.12's
+    /// `remove_mapping` path does (`atomicPoolLeaksAfterDecryptFailure`). Like the kernel, it
     /// halves the block until alloc_pages() finds one, in the pool's zone or the zones below it
     /// (the zonelist fallback).
     mutating func atomicPoolExpand(_ pool: Int, pages requested: Int = AtomicPool.chunkPages) {
@@ -43,7 +44,8 @@ extension System {
         let decrypt = d.atomicPoolExpandDecrypts(
             platformTerms, poolDecrypted: atomicPools[pool].decrypted, empty: wasEmpty, behaviourTerms)
         if decrypt && !setMemoryDecrypted(pages) {
-            disposeAfterFailedConversion(pages, leak: d.leakAfterDecryptFailure(behaviourTerms), reason: .decryptFailed)
+            disposeAfterFailedConversion(
+                pages, leak: d.atomicPoolLeaksAfterDecryptFailure(platformTerms, behaviourTerms), reason: .decryptFailed)
             return
         }
         if wasEmpty { atomicPools[pool].decrypted = d.atomicPoolDecrypted(platformTerms, behaviourTerms) }

@@ -22,7 +22,8 @@ extension System {
             let size = UInt64(pages) << 12
             guard swiotlbPoolAccepts(pool, wantShared: decision.wantShared),
                 let slot = swiotlbPools[pool].search(
-                    b, orig: 0, allocSize: size, allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1, minAlignMask: 0)
+                    b, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: pool), orig: 0, allocSize: size,
+                    allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1, minAlignMask: 0)
             else { return nil }
             swiotlbPools[pool].allocate(at: slot, allocSize: size, offsetLow: 0)
             let tlb = swiotlbPools[pool].start + UInt64(slot) << IOTLB.shift

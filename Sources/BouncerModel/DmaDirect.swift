@@ -4,7 +4,7 @@ extension System {
     @inlinable func requestTerms(_ direction: DmaDirection, _ attrs: DmaAttrs) -> MapRequestTerms<ConcreteDomain> {
         MapRequestTerms(
             ccShared: attrs.contains(.ccShared), skipCpuSync: attrs.contains(.skipCpuSync), mmio: attrs.contains(.mmio),
-            deviceReads: direction.deviceReads, deviceWrites: direction.deviceWrites)
+            requireCoherent: attrs.contains(.requireCoherent), deviceReads: direction.deviceReads, deviceWrites: direction.deviceWrites)
     }
 
     /// `dma_map_phys()` → `dma_direct_map_phys()`: map `size` bytes at `phys` for `device`.
@@ -27,7 +27,7 @@ extension System {
         }
         if !devices[device].config.trusted && !attrs.contains(.mmio) { disclose(phys: phys, size: UInt64(size)) }
         if decision.bounce {
-            let wantShared = d.swiotlbWantsShared(p, dev, b, r)
+            let wantShared = d.swiotlbWantsShared(p, dev, b)
             guard let (pool, tlb) = swiotlbTblMapSingle(
                 device, orig: phys, mappingSize: UInt64(size), request: r, wantShared: wantShared, mapping: handle)
             else {

@@ -16,12 +16,15 @@ public struct DmaAttrs: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let ccShared = DmaAttrs(rawValue: 1)
     public static let skipCpuSync = DmaAttrs(rawValue: 2)
     public static let mmio = DmaAttrs(rawValue: 4)
+    /// `DMA_ATTR_REQUIRE_COHERENT`: no operation sets it yet; a driver API caller may.
+    public static let requireCoherent = DmaAttrs(rawValue: 8)
 
     public var description: String {
         var names: [String] = []
         if contains(.ccShared) { names.append("DMA_ATTR_CC_SHARED") }
         if contains(.skipCpuSync) { names.append("DMA_ATTR_SKIP_CPU_SYNC") }
         if contains(.mmio) { names.append("DMA_ATTR_MMIO") }
+        if contains(.requireCoherent) { names.append("DMA_ATTR_REQUIRE_COHERENT") }
         return names.isEmpty ? "0" : names.joined(separator: "|")
     }
 }

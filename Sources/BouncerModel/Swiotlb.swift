@@ -1,16 +1,23 @@
 import BouncerPolicy
 
 extension System {
-    /// Allocates and initialises a swiotlb pool: pages from `zone`, zeroed
-    /// (`swiotlb_init_io_tlb_pool`), not yet decrypted.
-    mutating func createSwiotlbPool(kind: SwiotlbPoolKind, slots: Int, zone: Zone) -> Int? {
+    /// Allocates a swiotlb pool's pages from `zone` and sets up its slots. `zeroed`: the pages
+    /// are zeroed now (`swiotlb_init_io_tlb_pool()` at boot, before `swiotlb_update_mem_attributes()`
+    /// decrypts them; a restricted-dma-pool's reserved memory never held guest data); otherwise the
+    /// caller converts them first and zeroes after, as `swiotlb_alloc_pool()` does.
+    mutating func createSwiotlbPool(kind: SwiotlbPoolKind, slots: Int, zone: Zone, zeroed: Bool = true) -> Int? {
         let pages = SwiotlbPool.pages(forSlots: slots)
         let index = swiotlbPools.count
         guard let first = allocPages(pages, highest: zone, owner: .swiotlbPool(index)) else { return nil }
         swiotlbPools.append(SwiotlbPool(kind: kind, firstPage: first, slotCount: slots))
-        let (lo, hi) = GuestMemory.byteRange(ofPages: first ..< first + pages)
-        memory.contents.fill(lo, hi, .zero)
+        if zeroed { zeroSwiotlbPool(index) }
         return index
+    }
+
+    /// The `memset()` at the end of `swiotlb_init_io_tlb_pool()`.
+    mutating func zeroSwiotlbPool(_ pool: Int) {
+        let (lo, hi) = GuestMemory.byteRange(ofPages: swiotlbPools[pool].pages)
+        memory.contents.fill(lo, hi, .zero)
     }
 
     /// `swiotlb_update_mem_attributes()`: decrypt the default pool once the platform is known to
@@ -47,16 +54,34 @@ extension System {
         d.swiotlbPoolServes(swiotlbPoolState(pool), wantShared: wantShared, behaviourTerms)
     }
 
-    /// `swiotlb_find_slots()`: search the device's pools that may serve the request; when all are
-    /// full, schedule `swiotlb_dyn_alloc` and make a transient pool just for this request.
+    /// The pool whose recorded state is its `io_tlb_mem`'s `unencrypted`: the device's
+    /// restricted-dma-pool, or the boot pool of the default mem.
+    func swiotlbMemPool(_ device: Int) -> Int? {
+        devices[device].restrictedPool ?? swiotlbPools.firstIndex { $0.kind == .defaultPool }
+    }
+
+    /// A pool's `tbl_dma_addr` for a device (`swiotlbTblDmaAddress`), its mem being `mem`.
+    func swiotlbTblDmaAddress(_ device: Int, pool: Int, mem: Int) -> UInt64 {
+        d.swiotlbTblDmaAddress(
+            platformTerms, deviceTerms(device), behaviourTerms, poolStart: swiotlbPools[pool].start,
+            memUnencrypted: swiotlbPools[mem].decrypted)
+    }
+
+    /// `swiotlb_find_slots()`: refuse an `io_tlb_mem` of the wrong state (`swiotlbMemServes`), search
+    /// the device's pools that may serve the request; when all are full, schedule
+    /// `swiotlb_dyn_alloc` and make a transient pool just for this request.
     mutating func swiotlbFindSlots(
         _ device: Int, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, wantShared: Bool
     ) -> (pool: Int, slot: Int)? {
+        guard let mem = swiotlbMemPool(device),
+            d.swiotlbMemServes(memUnencrypted: swiotlbPools[mem].decrypted, wantShared: wantShared, behaviourTerms)
+        else { return nil }
         let minAlign = devices[device].config.minAlignMask
         for pool in swiotlbPools.indices
         where swiotlbSearches(device, pool) && swiotlbPoolAccepts(pool, wantShared: wantShared) {
             if let slot = swiotlbPools[pool].search(
-                behaviourTerms, orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+                behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem), orig: orig,
+                allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
             {
                 swiotlbPools[pool].allocate(
                     at: slot, allocSize: allocSize,
@@ -66,15 +91,14 @@ extension System {
         }
         guard d.swiotlbGrowsWhenFull(behaviourTerms),
             d.swiotlbSearches(deviceTerms(device), isDeviceRestrictedPool: false, isDefaultMemPool: true),
-            allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift,
-            let defaultPool = swiotlbPools.firstIndex(where: { $0.kind == .defaultPool }),
-            swiotlbPoolAccepts(defaultPool, wantShared: wantShared)
+            allocSize <= UInt64(IOTLB.segmentSlots) << IOTLB.shift
         else { return nil }
         swiotlbGrowPending = true
         guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared)
         else { return nil }
         guard let slot = swiotlbPools[pool].search(
-            behaviourTerms, orig: orig, allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+            behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem), orig: orig,
+            allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
         else {
             // swiotlb_dyn_free(): a transient pool that cannot hold the request goes at once.
             swiotlbFreeTransient(pool)
@@ -106,8 +130,7 @@ extension System {
             if decrypt && !swiotlbDecryptNewPool(index) { return nil }
             swiotlbPools[index].decrypted = decrypt
         }
-        let (lo, hi) = GuestMemory.byteRange(ofPages: swiotlbPools[index].pages)
-        memory.contents.fill(lo, hi, .zero)
+        zeroSwiotlbPool(index)
         return index
     }
 
@@ -128,14 +151,20 @@ extension System {
         return false
     }
 
-    /// `swiotlb_dyn_alloc()`, run from the workqueue: add a dynamic pool to the default `io_tlb_mem`.
+    /// `swiotlb_dyn_alloc()`, run from the workqueue: add a dynamic pool to the default `io_tlb_mem`,
+    /// in its state. `swiotlb_alloc_pool()` → `alloc_dma_pages()` decrypts the fresh pages and only
+    /// then does `swiotlb_init_io_tlb_pool()` zero them (v6.12 kernel/dma/swiotlb.c, 1aaa736815eb;
+    /// the series keeps the order), so where conversion shares in place the host sees what the
+    /// pages held before.
     mutating func swiotlbDynAlloc() {
         swiotlbGrowPending = false
-        guard let pool = createSwiotlbPool(kind: .dynamic, slots: SwiotlbPool.dynamicSlots, zone: .dma32) else { return }
+        guard let pool = createSwiotlbPool(kind: .dynamic, slots: SwiotlbPool.dynamicSlots, zone: .dma32, zeroed: false)
+        else { return }
         let wantShared = swiotlbPools.first { $0.kind == .defaultPool }?.decrypted ?? false
         let decrypt = d.swiotlbNewPoolDecrypted(wantShared: wantShared, behaviourTerms)
         if decrypt && !swiotlbDecryptNewPool(pool) { return }
         swiotlbPools[pool].decrypted = decrypt
+        zeroSwiotlbPool(pool)
     }
 
     /// Frees a transient pool after its mapping is gone (`swiotlb_del_transient` →

@@ -82,9 +82,11 @@ public struct SwiotlbPool: Sendable {
     static func slotsFor(_ bytes: UInt64) -> Int { Int(ConcreteDomain().swiotlbSlotCount(bytes)) }
 
     /// `swiotlb_search_pool_area()` over the pool's single area: the first run of `nslots` free
-    /// slots whose start satisfies the alignment masks, searching from `index` in strides.
+    /// slots whose start, as the device addresses it from `tblDmaAddress` (`swiotlbTblDmaAddress`),
+    /// satisfies the alignment masks, searching from `index` in strides.
     func search(
-        _ b: BehaviourTerms<ConcreteDomain>, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, minAlignMask: UInt64
+        _ b: BehaviourTerms<ConcreteDomain>, tblDmaAddress: UInt64, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64,
+        minAlignMask: UInt64
     ) -> Int? {
         let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
@@ -98,7 +100,7 @@ public struct SwiotlbPool: Sendable {
         var idx = wrap(index)
         var checked = 0
         while checked < nslabs {
-            let t = start + UInt64(idx) << IOTLB.shift
+            let t = tblDmaAddress &+ UInt64(idx) << IOTLB.shift
             if !d.swiotlbSlotSuitable(slotAddress: t, orig: orig, alignMask: alignMask, iotlbAlignMask: iotlbAlignMask) {
                 idx = wrap(idx + 1)
                 checked += 1

@@ -106,22 +106,26 @@ public struct System: Sendable {
     // MARK: devices
 
     /// `device_add()` plus `of_reserved_mem_device_init()`: a device joins the system; one with a
-    /// restricted-dma-pool attaches to it, creating it on first use (`rmem_swiotlb_device_init`).
+    /// restricted-dma-pool attaches to it, converting it on first use (`rmem_swiotlb_device_init`).
+    /// Where the policy says a failed conversion fails the set-up (`swiotlbRestrictedPoolAttaches`),
+    /// the device keeps the default `io_tlb_mem` and the next such device converts the pool again
+    /// (`rmem->priv` was never set).
     @discardableResult
     public mutating func probeDevice(_ config: DeviceConfig) -> Int {
         devices.append(Device(config: config))
         let index = devices.count - 1
-        if config.restrictedPool && !config.swiotlbDisabled {
-            if let existing = swiotlbPools.firstIndex(where: { $0.kind == .restricted }) {
-                devices[index].restrictedPool = existing
-            } else if let pool = createSwiotlbPool(kind: .restricted, slots: SwiotlbPool.restrictedSlots, zone: .dma32) {
-                // rmem_swiotlb_device_init decrypts unconditionally; the policy says what is recorded.
-                let ok = setMemoryDecrypted(swiotlbPools[pool].pages)
-                let state = d.swiotlbRestrictedPoolConverted(platformTerms, converted: ok, behaviourTerms)
-                swiotlbPools[pool].decrypted = state.decrypted
-                swiotlbPools[pool].usable = state.usable
-                devices[index].restrictedPool = pool
-            }
+        guard config.restrictedPool && !config.swiotlbDisabled else { return index }
+        let existing = swiotlbPools.firstIndex { $0.kind == .restricted }
+        if let existing, swiotlbPools[existing].live {
+            devices[index].restrictedPool = existing
+        } else if let pool = existing ?? createSwiotlbPool(kind: .restricted, slots: SwiotlbPool.restrictedSlots, zone: .dma32) {
+            // rmem_swiotlb_device_init decrypts unconditionally; the policy says what is recorded.
+            let ok = setMemoryDecrypted(swiotlbPools[pool].pages)
+            let state = d.swiotlbRestrictedPoolConverted(platformTerms, converted: ok, behaviourTerms)
+            swiotlbPools[pool].decrypted = state.decrypted
+            swiotlbPools[pool].usable = state.usable
+            swiotlbPools[pool].live = d.swiotlbRestrictedPoolAttaches(platformTerms, converted: ok, behaviourTerms)
+            if swiotlbPools[pool].live { devices[index].restrictedPool = pool }
         }
         return index
     }

@@ -78,6 +78,14 @@ public struct Behaviours: Hashable, Sendable {
     /// device offering it gets its own bounce region and needs no `VIRTIO_F_ACCESS_PLATFORM`.
     public var virtioSwiotlb: VirtioSwiotlb = .unsupported
 
+    /// What `atomic_pool_expand()` does with a chunk whose `set_memory_decrypted()` failed: leaks
+    /// it (the `DMA_ATTR_CC_SHARED` series, v6 04/20 "dma-pool: track decrypted atomic pools and
+    /// select them via attrs" sets `leak_pages`, 12/20 "dma-pool: fix page leak in
+    /// atomic_pool_expand() cleanup" frees only without it), or, as v6.12 pool.c does, jumps to
+    /// `remove_mapping`, which under `CONFIG_DMA_DIRECT_REMAP` (arm64: realms, pKVM) unmaps and
+    /// `__free_pages()` the chunk; without it (x86) nothing frees the chunk.
+    public var atomicPoolDecryptFailure: AtomicPoolDecryptFailure = .leak
+
     public init() {}
 }
 
@@ -97,6 +105,7 @@ public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = 
 public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
+public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -141,6 +150,7 @@ extension Behaviours {
         .field("virtio-access-platform", \.virtioAccessPlatform),
         .field("virtio-used-len", \.virtioUsedLen),
         .field("virtio-swiotlb", \.virtioSwiotlb),
+        .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
     ]
 }
 
@@ -165,6 +175,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var slotAlignmentChecked: D.Boolean
     public var secureFromBoot: D.Boolean
     public var swiotlbDynamic: D.Boolean
+    public var atomicPoolLeaksOnDecryptFailure: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -172,8 +183,10 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakOnDecryptFailure: D.Boolean, leakOnReencryptFailure: D.Boolean, mapSgUnwinds: D.Boolean,
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
-        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean
+        slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
+        atomicPoolLeaksOnDecryptFailure: D.Boolean
     ) {
+        self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
         self.secureFromBoot = secureFromBoot
         self.slotAlignmentChecked = slotAlignmentChecked
         self.swiotlbDynamic = swiotlbDynamic
@@ -215,6 +228,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             virtioSwiotlb: d.constant(b.virtioSwiotlb == .bounceRegion),
             slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
             secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
-            swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled))
+            swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
+            atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak))
     }
 }

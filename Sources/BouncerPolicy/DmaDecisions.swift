@@ -89,34 +89,50 @@ extension PolicyDomain {
         return and(inRange, encodingMatches)
     }
 
-    /// `dma_direct_map_phys()`: when bouncing is forced, bounce (MMIO cannot be bounced: error);
-    /// otherwise MMIO is mapped as it is, a `DMA_ATTR_CC_SHARED` buffer gets the unencrypted
-    /// encoding, and anything else the encrypted one, falling back to swiotlb when
-    /// `dma_capable()` refuses it.
+    /// `dma_direct_map_phys()`.
+    ///
+    /// With the `DMA_ATTR_CC_SHARED` series (v6 09/20 "dma-direct: make dma_direct_map_phys()
+    /// honor DMA_ATTR_CC_SHARED", June 2026; v7 16/22 the same for a guest): MMIO of a device that
+    /// needs unencrypted DMA counts as shared; forced bouncing bounces every request, a shared one
+    /// too, and refuses MMIO and `DMA_ATTR_REQUIRE_COHERENT`; otherwise the address is encoded from
+    /// the attribute (MMIO included) and a request `dma_capable()` refuses is bounced unless it is
+    /// MMIO or must stay coherent. Before it (v6.12 `dma_direct_map_page()` and
+    /// `dma_direct_map_resource()`): forced bouncing bounces RAM, MMIO is mapped at its physical
+    /// address whatever is forced, and RAM `dma_capable()` refuses is bounced.
     @inlinable public func dmaDirectMapPhys(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>,
         _ r: MapRequestTerms<Self>, phys: Word, size: Word
     ) -> MapDecision<Self> {
-        let ccShared = ccSharedAttribute(b, r)
-        let forcedAll = and(swiotlbForceBounce(p, dev, b), not(ccShared))
-        let forced = and(forcedAll, not(r.mmio))
+        let ccShared = or(ccSharedAttribute(b, r), and(b.ccSharedAttr, and(r.mmio, forceDmaUnencrypted(p, dev, b))))
+        // `DMA_ATTR_REQUIRE_COHERENT` came in 2026 too (Leon Romanovsky, "dma-direct: prevent
+        // SWIOTLB path when DMA_ATTR_REQUIRE_COHERENT is set"); the earlier kernels know no such attribute.
+        let requireCoherent = and(b.ccSharedAttr, r.requireCoherent)
+        let forced = swiotlbForceBounce(p, dev, b)
+        let forcedRefused = and(forced, or(r.mmio, requireCoherent))
+        let forcedBounce = and(forced, select(b.ccSharedAttr, not(forcedRefused), not(r.mmio)))
         let address = select(
-            r.mmio, phys, physToDmaDirect(p, dev, phys, shared: ccShared))
+            and(r.mmio, not(b.ccSharedAttr)), phys, physToDmaDirect(p, dev, phys, shared: ccShared))
         let capable = select(
-            r.mmio,
-            lessOrEqual(subtract(add(address, size), constant(1 as UInt64)), minNotZero(dev.dmaMask, dev.busDmaLimit)),
+            and(r.mmio, not(b.ccSharedAttr)),
+            and(
+                not(equal(address, constant(dmaMappingError))),
+                lessOrEqual(subtract(add(address, size), constant(1 as UInt64)), minNotZero(dev.dmaMask, dev.busDmaLimit))),
             dmaCapable(p, dev, b, address: address, size: size, ccShared: ccShared))
-        let canBounce = and(swiotlbActive(dev), not(r.mmio))
-        let bounce = or(forced, and(not(capable), canBounce))
-        let fail = or(and(forcedAll, r.mmio), and(not(forcedAll), and(not(capable), not(canBounce))))
-        return MapDecision(fail: fail, bounce: and(bounce, not(fail)), dmaAddress: address)
+        let canBounce = and(swiotlbActive(dev), not(or(r.mmio, requireCoherent)))
+        let fail = select(
+            forcedBounce, constant(false),
+            or(and(b.ccSharedAttr, forcedRefused), and(not(capable), not(canBounce))))
+        let bounce = and(not(fail), or(forcedBounce, not(capable)))
+        return MapDecision(fail: fail, bounce: bounce, dmaAddress: address)
     }
 
-    /// The request needs a decrypted bounce pool: `force_dma_unencrypted()` or `DMA_ATTR_CC_SHARED`.
-    @inlinable public func swiotlbWantsShared(
-        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, _ r: MapRequestTerms<Self>
-    ) -> Boolean {
-        or(forceDmaUnencrypted(p, dev, b), ccSharedAttribute(b, r))
+    /// The `io_tlb_mem` state a bounce needs: `force_dma_unencrypted(dev)`. With the series
+    /// `swiotlb_tbl_map_single()` refuses a mem whose `unencrypted` differs from it and then forces
+    /// `DMA_ATTR_CC_SHARED` to the mem's state, so the request's own attribute names only the
+    /// source of the copy (v6 06/20, after Jason Gunthorpe's review of v4 04/13); before it the
+    /// pools were not told apart.
+    @inlinable public func swiotlbWantsShared(_ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        forceDmaUnencrypted(p, dev, b)
     }
 
     /// `DMA_ATTR_CC_SHARED` as dma-direct sees it: the attribute exists only with the 2026 series;

@@ -75,10 +75,15 @@ public struct KernelConfig: Hashable, Sendable {
     /// they loop over `uv_set_shared()` / `uv_remove_shared()`, Ultravisor calls whose result is
     /// ignored, and return 0 (arch/s390/mm/init.c): no host move makes them fail.
     public var hostFailsConversions: Bool
+    /// `CONFIG_DMA_DIRECT_REMAP`: arm64 selects it (realms, pKVM), so the atomic pools' chunks are
+    /// remapped (`dma_common_contiguous_remap()` in `atomic_pool_expand()`); x86, s390 and powerpc
+    /// do not.
+    public var directRemap: Bool
 
     public init(_ kind: PlatformKind) {
         coherentPool = kind != .s390Pv
         hostFailsConversions = kind != .s390Pv
+        directRemap = kind == .cca || kind == .pkvm
     }
 }
 
@@ -88,10 +93,14 @@ public struct PlatformTerms<D: PolicyDomain> {
     public var dmaSharedMask: D.Word
     public var dmaEncryptedMask: D.Word
     public var restrictedVirtioMemoryAccess: D.Boolean
+    /// `CONFIG_DMA_DIRECT_REMAP` (`KernelConfig.directRemap`).
+    public var directRemap: D.Boolean
 
     @inlinable public init(
-        confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word, restrictedVirtioMemoryAccess: D.Boolean
+        confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word, restrictedVirtioMemoryAccess: D.Boolean,
+        directRemap: D.Boolean
     ) {
+        self.directRemap = directRemap
         self.confidential = confidential
         self.dmaSharedMask = dmaSharedMask
         self.dmaEncryptedMask = dmaEncryptedMask
@@ -102,7 +111,8 @@ public struct PlatformTerms<D: PolicyDomain> {
         self.init(
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
-            restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)))
+            restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)),
+            directRemap: d.constant(p.config.directRemap))
     }
 }
 
@@ -153,17 +163,21 @@ public struct MapRequestTerms<D: PolicyDomain> {
     public var ccShared: D.Boolean
     public var skipCpuSync: D.Boolean
     public var mmio: D.Boolean
+    /// `DMA_ATTR_REQUIRE_COHERENT` (RDMA and DRM user memory): the mapping fails rather than bounce.
+    public var requireCoherent: D.Boolean
     /// DMA_TO_DEVICE or DMA_BIDIRECTIONAL.
     public var deviceReads: D.Boolean
     /// DMA_FROM_DEVICE or DMA_BIDIRECTIONAL.
     public var deviceWrites: D.Boolean
 
     @inlinable public init(
-        ccShared: D.Boolean, skipCpuSync: D.Boolean, mmio: D.Boolean, deviceReads: D.Boolean, deviceWrites: D.Boolean
+        ccShared: D.Boolean, skipCpuSync: D.Boolean, mmio: D.Boolean, requireCoherent: D.Boolean, deviceReads: D.Boolean,
+        deviceWrites: D.Boolean
     ) {
         self.ccShared = ccShared
         self.skipCpuSync = skipCpuSync
         self.mmio = mmio
+        self.requireCoherent = requireCoherent
         self.deviceReads = deviceReads
         self.deviceWrites = deviceWrites
     }

@@ -18,12 +18,14 @@ extension PolicyDomain {
     // MARK: swiotlb
 
     /// `swiotlb_update_mem_attributes()` and `rmem_swiotlb_device_init()` after
-    /// `set_memory_decrypted()`: with "dma: swiotlb: handle set_memory_decrypted() failures" and
-    /// d5fd03cdd6c0 (series v5) the pool records the outcome and one whose conversion failed on
-    /// a confidential guest is retired; before, the pool is taken as decrypted whatever happened.
+    /// `set_memory_decrypted()`. With the series (v6 06/20 "dma: swiotlb: track pool encryption
+    /// state and honor DMA_ATTR_CC_SHARED", 17/20 "dma: swiotlb: handle set_memory_decrypted()
+    /// failures") the `io_tlb_mem` records `unencrypted = cc_platform_has(CC_ATTR_MEM_ENCRYPT)`
+    /// whatever the conversion did, and a pool whose conversion failed is retired
+    /// (`swiotlb_mark_pool_used()`); before it, the pool is taken as decrypted whatever happened.
     @inlinable public func swiotlbPoolConverted(_ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>) -> PoolState<Self> {
         PoolState(
-            decrypted: select(b.swiotlbStrict, converted, constant(true)),
+            decrypted: select(b.swiotlbStrict, p.confidential, constant(true)),
             usable: or(not(b.swiotlbStrict), or(converted, not(p.confidential))))
     }
 
@@ -35,6 +37,24 @@ extension PolicyDomain {
     ) -> PoolState<Self> {
         let state = swiotlbPoolConverted(p, converted: or(converted, not(p.confidential)), b)
         return PoolState(decrypted: and(state.decrypted, p.confidential), usable: state.usable)
+    }
+
+    /// `rmem_swiotlb_device_init()` with the series (v6 17/20): a restricted-dma-pool whose
+    /// decryption failed fails the device's set-up, and `of_dma_set_restricted_buffer()` only
+    /// warns, so the device keeps the default `io_tlb_mem` (no forced bouncing, no allocations
+    /// from the pool). Before it the device uses the pool whatever the conversion did.
+    @inlinable public func swiotlbRestrictedPoolAttaches(
+        _ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>
+    ) -> Boolean {
+        swiotlbRestrictedPoolConverted(p, converted: converted, b).usable
+    }
+
+    /// `swiotlb_tbl_map_single()` with the series: the device's `io_tlb_mem` is refused outright
+    /// unless its `unencrypted` is what the request wants (`swiotlbWantsShared`), before any pool of
+    /// it is searched; a dynamic or transient pool it grows by has that state too. Before the
+    /// series, every `io_tlb_mem` is taken.
+    @inlinable public func swiotlbMemServes(memUnencrypted: Boolean, wantShared: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {
+        poolAccepts(poolDecrypted: memUnencrypted, wantShared: wantShared, strict: b.swiotlbStrict)
     }
 
     /// `swiotlb_tbl_map_single()` and `swiotlb_alloc()` with d5fd03cdd6c0: a pool serves a request
@@ -76,6 +96,14 @@ extension PolicyDomain {
         _ p: PlatformTerms<Self>, poolDecrypted: Boolean, empty: Boolean, _ b: BehaviourTerms<Self>
     ) -> Boolean {
         select(empty, atomicPoolDecrypted(p, b), or(not(b.atomicStrict), poolDecrypted))
+    }
+
+    /// `atomic_pool_expand()` after `set_memory_decrypted()` failed: the chunk is leaked with the
+    /// series (`atomicPoolDecryptFailure`), and before it too where nothing frees it (no
+    /// `CONFIG_DMA_DIRECT_REMAP`: the error path ends at `out`); under `DMA_DIRECT_REMAP` v6.12's
+    /// `remove_mapping` path frees it.
+    @inlinable public func atomicPoolLeaksAfterDecryptFailure(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        or(b.atomicPoolLeaksOnDecryptFailure, not(p.directRemap))
     }
 
     /// `dma_alloc_from_pool()` with the series: only a pool whose recorded state is the one the

@@ -41,6 +41,7 @@ public struct Profile: Hashable, Sendable {
             $0.trustedDevices = .bounced
             $0.swiotlbPoolSelection = .assumeDecrypted
             $0.atomicPoolSelection = .assumeDecrypted
+            $0.atomicPoolDecryptFailure = .freeRemapped
         }
         // Checked against Debian's 6.12 tree (.kernel/linux-6.12, 6.12.117): x86
         // pci_swiotlb_detect() sets SWIOTLB_FORCE on an encrypted guest, so every mapping of every
@@ -48,7 +49,8 @@ public struct Profile: Hashable, Sendable {
         // decryption state (d5fd03cdd6c0 is later); swiotlb_tbl_map_single() fills the slot for
         // every direction (901c7280ca0d), __swiotlb_sync_single_for_device() only for TO_DEVICE and
         // BIDIRECTIONAL (bddac7c1e02b), swiotlb_bounce() clamps to alloc_size (868c9ddc182b,
-        // e8068f2d756d), dma_direct_alloc() leaks on a failed decryption (b9fa16949d18) and
+        // e8068f2d756d), dma_direct_alloc() leaks on a failed decryption (b9fa16949d18) but
+        // atomic_pool_expand() frees the chunk under CONFIG_DMA_DIRECT_REMAP (arm64), and
         // dma_direct_free() on a failed re-encryption, dma_direct_map_sg() unmaps what it mapped;
         // Debian's config leaves CONFIG_SWIOTLB_DYNAMIC off.
         let linux612 = derive(
@@ -115,6 +117,14 @@ public struct Profile: Hashable, Sendable {
                 commits: "before virtio_features_ok()'s check (arch_has_restricted_virtio_memory_access(), s390 PV 2020, x86 2021; virtio_check_mem_acc_cb() since a603002eea82)",
                 breaks: "CONF-BOUNCE"
             ) { $0.virtioAccessPlatform = .optional },
+            derive(
+                "atomic-pool-decrypt-free",
+                "atomic_pool_expand() frees a chunk whose set_memory_decrypted() failed, under CONFIG_DMA_DIRECT_REMAP (arm64: realms, pKVM)",
+                commits: "pool.c's remove_mapping path since the pools were decrypted (v6.12 and mainline before the DMA_ATTR_CC_SHARED series); "
+                    + "fixed by the series' 'dma-pool: track decrypted atomic pools and select them via attrs' (leak_pages) "
+                    + "and 'dma-pool: fix page leak in atomic_pool_expand() cleanup' (v6 04/20, 12/20, June 2026)",
+                breaks: "CONF-FREELIST"
+            ) { $0.atomicPoolDecryptFailure = .freeRemapped },
         ]
     }()
 

@@ -108,6 +108,16 @@ extension PolicyDomain {
     /// which is the slot itself only when the slot starts a page.
     @inlinable public func swiotlbAllocPage(tlbAddress: Word) -> Word { bitAnd(tlbAddress, bitNot(constant(UInt64(4095)))) }
 
+    /// `swiotlb_search_pool_area()`'s `tbl_dma_addr`: the pool's start as the device addresses it,
+    /// which the slot alignment is tested on. v6.12 takes `phys_to_dma_unencrypted(dev,
+    /// pool->start)`; the series (v6 06/20) encodes it as the `io_tlb_mem`'s `unencrypted` says.
+    /// Both mask it with `dma_get_seg_boundary()`, `ULONG_MAX` unless a driver set `dma_parms`.
+    @inlinable public func swiotlbTblDmaAddress(
+        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, poolStart: Word, memUnencrypted: Boolean
+    ) -> Word {
+        physToDmaDirect(p, dev, poolStart, shared: or(not(b.swiotlbStrict), memUnencrypted))
+    }
+
     /// `swiotlb_search_pool_area()`: whether a run of slots starting at `slotAddress` may hold an
     /// allocation for `orig` (before looking at free counts).
     @inlinable public func swiotlbSlotSuitable(slotAddress: Word, orig: Word, alignMask: Word, iotlbAlignMask: Word) -> Boolean {

@@ -14,11 +14,14 @@ struct PolicyQuery {
     let p: PlatformTerms<Z3Domain>
     let b: BehaviourTerms<Z3Domain>
     let dev: SymbolicDevice
+    /// The device as dma-direct sees it once its restricted-dma-pool did or did not attach.
+    let devTerms: DeviceTerms<Z3Domain>
     let req: SymbolicRequest
     let pools: SymbolicPools
     let blocking: Term
-    /// Which conversion the host failed, for the leak rules.
-    let decryptFails: Term
+    /// Which conversion the host failed, for the leak rules: a decryption or a re-encryption, and
+    /// whether the decryption was `atomic_pool_expand()`'s.
+    let decryptFails, inAtomicPool: Term
     let map: MapDecision<Z3Domain>
     let bounce: SwiotlbMapDecision<Z3Domain>
     let alloc: AllocDecision<Z3Domain>
@@ -39,13 +42,17 @@ struct PolicyQuery {
         req = SymbolicRequest(d, solver)
         blocking = z.boolean("gfpflags_allow_blocking")
         decryptFails = z.boolean("set_memory_decrypted.fails")
-        map = d.dmaDirectMapPhys(p, dev.terms, b, req.terms, phys: req.phys, size: req.size)
-        alloc = d.dmaDirectAlloc(p, dev.terms, b, blocking: blocking)
+        inAtomicPool = z.boolean("failing conversion in atomic_pool_expand")
+        if !platform.config.coherentPool { solver.assert(z.not(inAtomicPool)) }
+        // Neither want depends on whether a restricted-dma-pool attached.
         pools = SymbolicPools(
-            d, solver, platform, p, dev.terms, b, bounceWantsShared: d.swiotlbWantsShared(p, dev.terms, b, req.terms),
-            allocWantsShared: alloc.wantShared)
+            d, solver, platform, p, dev.terms, b, bounceWantsShared: d.swiotlbWantsShared(p, dev.terms, b),
+            allocWantsShared: d.forceDmaUnencrypted(p, dev.terms, b))
+        devTerms = pools.device
+        map = d.dmaDirectMapPhys(p, devTerms, b, req.terms, phys: req.phys, size: req.size)
+        alloc = d.dmaDirectAlloc(p, devTerms, b, blocking: blocking)
         bounce = d.swiotlbMap(
-            p, dev.terms, b, req.terms, poolDecrypted: pools.bounce.recorded.decrypted, tlbAddress: req.phys, size: req.size)
+            p, devTerms, b, req.terms, poolDecrypted: pools.bounce.recorded.decrypted, tlbAddress: req.phys, size: req.size)
         sync = SymbolicBounce(d, solver, b)
         virtioVersion1 = z.boolean("VIRTIO_F_VERSION_1")
         virtioAccessPlatform = z.boolean("VIRTIO_F_ACCESS_PLATFORM")
@@ -106,7 +113,7 @@ struct PolicyQuery {
 
     /// CONF-POOL broken: a pool serves a request for another encryption state than its pages'.
     var breaksConfPool: Term {
-        let want = d.swiotlbWantsShared(p, dev.terms, b, req.terms)
+        let want = d.swiotlbWantsShared(p, devTerms, b)
         return z.and(p.confidential, z.or([
             z.and([map.bounce, bouncePoolServes, z.not(inState(decrypted: bouncePoolDecrypted, encrypted: bouncePoolEncrypted, wantShared: want))]),
             z.and([alloc.fromAtomicPool, atomicAccepted,
@@ -118,7 +125,8 @@ struct PolicyQuery {
 
     /// CONF-FREELIST broken: memory freed after a conversion failed (which one is unknown).
     var breaksConfFreelist: Term {
-        z.and(p.confidential, z.ite(decryptFails, z.not(d.leakAfterDecryptFailure(b)), z.not(d.leakAfterReencryptFailure(b))))
+        let leaksDecrypt = z.ite(inAtomicPool, d.atomicPoolLeaksAfterDecryptFailure(p, b), d.leakAfterDecryptFailure(b))
+        return z.and(p.confidential, z.ite(decryptFails, z.not(leaksDecrypt), z.not(d.leakAfterReencryptFailure(b))))
     }
 
     /// CONF-STALE broken: a device-writable bounce whose slot is not filled at map time.
@@ -219,8 +227,19 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfFreelist, { m in [("failing call", m.boolean(q.decryptFails) ? "set_memory_decrypted" : "set_memory_encrypted"), ("then", "pages freed")] }, { _ in
+                let failing = { (m: Model) in
+                    m.boolean(q.decryptFails)
+                        ? (m.boolean(q.inAtomicPool) ? "set_memory_decrypted in atomic_pool_expand" : "set_memory_decrypted")
+                        : "set_memory_encrypted"
+                }
+                return (q.breaksConfFreelist, { m in [("failing call", failing(m)), ("then", "pages freed")] }, { _ in
                     replaying(.confFreelist, profile, [
+                        // A non-blocking allocation drains the atomic pool below its boot size; the
+                        // expansion's decryption fails (CONFIG_DMA_DIRECT_REMAP: arm64 only).
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: false),
+                            .failNextConversion(afterPages: 0), .runDeferredWork,
+                        ]),
                         Scenario(platform: .tdx, operations: [
                             .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 1),
                             .allocCoherent(device: 0, size: 8192, blocking: true),

@@ -49,7 +49,7 @@ struct SymbolicDevice {
 /// A mapping request whose attributes, direction and memory are unknown. The caller is honest:
 /// it sets `DMA_ATTR_CC_SHARED` exactly when the memory is shared.
 struct SymbolicRequest {
-    let ccShared, skipCpuSync, mmio, deviceReads, deviceWrites: Term
+    let ccShared, skipCpuSync, mmio, requireCoherent, deviceReads, deviceWrites: Term
     let phys, size: Term
     let terms: MapRequestTerms<Z3Domain>
 
@@ -58,12 +58,14 @@ struct SymbolicRequest {
         ccShared = z.boolean("attrs.cc_shared")
         skipCpuSync = z.boolean("attrs.skip_cpu_sync")
         mmio = z.boolean("attrs.mmio")
+        requireCoherent = z.boolean("attrs.require_coherent")
         deviceReads = z.boolean("dir.device_reads")
         deviceWrites = z.boolean("dir.device_writes")
         phys = z.word("phys")
         size = z.word("size")
         terms = MapRequestTerms(
-            ccShared: ccShared, skipCpuSync: skipCpuSync, mmio: mmio, deviceReads: deviceReads, deviceWrites: deviceWrites)
+            ccShared: ccShared, skipCpuSync: skipCpuSync, mmio: mmio, requireCoherent: requireCoherent, deviceReads: deviceReads,
+            deviceWrites: deviceWrites)
         solver.assert(z.or(deviceReads, deviceWrites))
         solver.assert(z.unsignedLess(phys, z.word(value: 1 << 40)))
         solver.assert(z.unsignedLess(z.word(value: 0), size))
@@ -79,6 +81,7 @@ struct SymbolicRequest {
         if m.boolean(ccShared) { attrs.insert(.ccShared) }
         if m.boolean(skipCpuSync) { attrs.insert(.skipCpuSync) }
         if m.boolean(mmio) { attrs.insert(.mmio) }
+        if m.boolean(requireCoherent) { attrs.insert(.requireCoherent) }
         return [("direction", "\(direction(m))"), ("attrs", "\(attrs)"), ("phys", hex(m.word(phys))), ("size", "\(m.word(size))")]
     }
 }

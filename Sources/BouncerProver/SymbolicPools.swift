@@ -30,6 +30,9 @@ struct SymbolicPools {
     let firstChunk: Term
     /// The swiotlb pool a bounce lands in, the device's restricted-dma-pool, the atomic pool.
     let bounce, restricted, atomic: SymbolicPool
+    /// The device as dma-direct sees it: a restricted-dma-pool only if it attached
+    /// (`swiotlbRestrictedPoolAttaches`); otherwise the default `io_tlb_mem`.
+    let device: DeviceTerms<Z3Domain>
 
     init(
         _ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ p: PlatformTerms<Z3Domain>, _ dev: DeviceTerms<Z3Domain>,
@@ -45,7 +48,7 @@ struct SymbolicPools {
         // The platform as it was when the pools were set up.
         let setUp = PlatformTerms<Z3Domain>(
             confidential: setUpConfidential, dmaSharedMask: p.dmaSharedMask, dmaEncryptedMask: p.dmaEncryptedMask,
-            restrictedVirtioMemoryAccess: p.restrictedVirtioMemoryAccess)
+            restrictedVirtioMemoryAccess: p.restrictedVirtioMemoryAccess, directRemap: p.directRemap)
 
         // The atomic pool: its chunks are decrypted as the policy says or leaked, so their state
         // is what it asked for, where there was anything to convert.
@@ -62,6 +65,9 @@ struct SymbolicPools {
         let boot = d.swiotlbPoolConverted(p, converted: bootConverted, b)
         // A restricted-dma-pool, converted when the first device that uses it is probed.
         let restrictedRecorded = d.swiotlbRestrictedPoolConverted(setUp, converted: restrictedConverted, b)
+        var device = dev
+        device.restrictedPool = z.and(dev.restrictedPool, d.swiotlbRestrictedPoolAttaches(setUp, converted: restrictedConverted, b))
+        self.device = device
         restricted = SymbolicPool(
             recorded: restrictedRecorded, serves: d.swiotlbPoolServes(restrictedRecorded, wantShared: bounceWantsShared, b),
             decrypted: z.and(restrictedConverted, setUpConfidential), encrypted: z.not(setUpConfidential))
@@ -77,10 +83,13 @@ struct SymbolicPools {
         let transient = d.swiotlbNewPoolDecrypted(wantShared: bounceWantsShared, b)
         let atomicForTransient = d.atomicPoolServes(poolDecrypted: atomicRecorded, wantShared: z.boolean(value: true), b)
         let bootServes = d.swiotlbPoolServes(boot, wantShared: bounceWantsShared, b)
+        // A transient pool is made when the mem itself is of the wanted state (`swiotlbMemServes`),
+        // whether or not its boot pool is usable.
+        let memAccepts = d.swiotlbMemServes(memUnencrypted: boot.decrypted, wantShared: bounceWantsShared, b)
         let memRecorded = z.ite(inDynamic, dynamic, z.ite(inTransient, z.ite(fromAtomic, atomicRecorded, transient), boot.decrypted))
         let memServes = z.ite(
             inDynamic, d.swiotlbPoolServes(dynamicState, wantShared: bounceWantsShared, b),
-            z.ite(inTransient, z.and(bootServes, z.implies(fromAtomic, atomicForTransient)), bootServes))
+            z.ite(inTransient, z.and(memAccepts, z.implies(fromAtomic, atomicForTransient)), bootServes))
         // A failed conversion of the boot pool leaves it neither; a new pool is what it asked for.
         let memDecrypted = z.ite(
             inDynamic, z.and(dynamic, setUpConfidential),
@@ -89,7 +98,7 @@ struct SymbolicPools {
 
         // `swiotlbSearches`: the restricted pool for a device that has one, else the default mem.
         let searchesRestricted = d.swiotlbSearches(
-            dev, isDeviceRestrictedPool: z.boolean(value: true), isDefaultMemPool: z.boolean(value: false))
+            device, isDeviceRestrictedPool: z.boolean(value: true), isDefaultMemPool: z.boolean(value: false))
         bounce = SymbolicPool(
             recorded: PoolState(
                 decrypted: z.ite(searchesRestricted, restrictedRecorded.decrypted, memRecorded),

@@ -98,6 +98,20 @@ public enum KnownFindings {
             // The addresses name private memory, which the RMM, pKVM and the ultravisor keep the
             // host out of: the device's accesses fail, nothing is exposed.
             findingClass: .contractBreak),
+        KnownFinding(
+            id: "share-in-place-swiotlb-dynamic",
+            summary: "swiotlb_dyn_alloc() → alloc_dma_pages() calls set_memory_decrypted() on fresh pages and "
+                + "swiotlb_init_io_tlb_pool() zeroes them only afterwards; where conversion shares in place the host reads "
+                + "what a freed allocation left there (CONFIG_SWIOTLB_DYNAMIC). On pKVM the same step is first matched by "
+                + "share-in-place-atomic-pool",
+            invariant: .confPrivate, platforms: [.pkvm, .s390Pv], site: .conversionInPlace,
+            // swiotlb_dyn_alloc() runs from the workqueue only.
+            operations: [.runDeferredWork],
+            regression: "Corpus/regressions/dma/linux-upstream--confPrivate_swiotlbDynamicSharedInPlace_s390Pv.bounce",
+            target: .dma,
+            test: "Tests/BouncerTests/Regressions/confPrivate_swiotlbDynamicSharedInPlace_s390Pv.swift",
+            fix: "zero the pages before set_memory_decrypted() in alloc_dma_pages() (or allocate them with __GFP_ZERO); "
+                + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
     ]
 
     /// The index in `table` of the known finding a violation is, or nil when it is new.

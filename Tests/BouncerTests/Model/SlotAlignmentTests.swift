@@ -71,4 +71,15 @@ import Testing
             return
         }
     }
+
+    /// The alignment is tested on the slot's DMA address (`tbl_dma_addr`, issue 16 item 10): with
+    /// a dma-ranges offset of half a page, the page-aligned slot for a page-sized bounce is the
+    /// second one of the pool, whose physical address is not page-aligned.
+    @Test func slotAlignmentIsTestedOnTheDmaAddress() {
+        var s = system(.tdx, device: DeviceConfig(dmaRangeOffset: 0x800))
+        let b = s.kmalloc(size: 4096)!
+        let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: 4096, direction: .toDevice, attrs: [])!
+        #expect(s.mappings[m].tlbAddress == s.swiotlbPools[0].start + 0x800)
+        #expect(s.mappings[m].dma & 0xFFF == 0)
+    }
 }

@@ -22,7 +22,8 @@ import Testing
         let dev = DeviceTerms<D>(
             trusted: f[0], dmaMask: w[0], busDmaLimit: w[1], dmaRangeOffset: w[2], swiotlbDisabled: f[1],
             restrictedPool: f[2], forceBounce: f[3])
-        let r = MapRequestTerms<D>(ccShared: f[4], skipCpuSync: f[5], mmio: f[6], deviceReads: f[7], deviceWrites: f[8])
+        let r = MapRequestTerms<D>(
+            ccShared: f[4], skipCpuSync: f[5], mmio: f[6], requireCoherent: f[16], deviceReads: f[7], deviceWrites: f[8])
         let map = d.dmaDirectMapPhys(p, dev, b, r, phys: w[3], size: w[4])
         let bounce = d.swiotlbMap(p, dev, b, r, poolDecrypted: f[9], tlbAddress: w[5], size: w[4])
         let converted = d.swiotlbPoolConverted(p, converted: f[11], b)
@@ -44,7 +45,7 @@ import Testing
                 d.swiotlbCopiesOnUnmap(r), d.dmaAddressIsUnencrypted(p, w[3]), d.dmaAddressIsEncrypted(p, w[3]),
                 d.swiotlbSlotSuitable(slotAddress: w[5], orig: w[3], alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask),
                 d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b), d.unwindAfterMapSgFailure(b),
-                d.swiotlbWantsShared(p, dev, b, r), d.ccSharedAttribute(b, r), d.swiotlbGrowsWhenFull(b),
+                d.swiotlbWantsShared(p, dev, b), d.ccSharedAttribute(b, r), d.swiotlbGrowsWhenFull(b),
                 d.swiotlbCountsBackward(slot: w[11], list: w[8]),
                 d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
                 // Pools.
@@ -53,6 +54,9 @@ import Testing
                 d.swiotlbRestrictedPoolConverted(p, converted: f[11], b).usable,
                 d.swiotlbPoolServes(PoolState(decrypted: f[9], usable: f[12]), wantShared: f[4], b),
                 d.swiotlbNewPoolDecrypted(wantShared: f[4], b),
+                d.swiotlbRestrictedPoolAttaches(p, converted: f[11], b),
+                d.swiotlbMemServes(memUnencrypted: f[9], wantShared: f[4], b),
+                d.atomicPoolLeaksAfterDecryptFailure(p, b),
                 d.swiotlbSearches(dev, isDeviceRestrictedPool: f[13], isDefaultMemPool: f[14]),
                 d.atomicPoolDecrypted(p, b), d.atomicPoolExpandDecrypts(p, poolDecrypted: f[9], empty: f[10], b),
                 d.atomicPoolServes(poolDecrypted: f[9], wantShared: f[4], b),
@@ -81,6 +85,7 @@ import Testing
                 layout.offset, layout.allocSize, layout.padSlots, layout.offsetInSlot, d.swiotlbSlotCount(w[4]), d.swiotlbAllocPage(tlbAddress: w[5]),
                 d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]),
                 d.physToDmaDirect(p, dev, w[3], shared: f[4]),
+                d.swiotlbTblDmaAddress(p, dev, b, poolStart: w[5], memUnencrypted: f[9]),
             ])
     }
 
@@ -104,7 +109,7 @@ import Testing
         return Inputs(
             platform: Platform(PlatformKind.allCases[Int.random(in: 0 ..< PlatformKind.allCases.count, using: &rng)]),
             behaviours: behaviours,
-            bools: (0 ..< 16).map { _ in Bool.random(using: &rng) },
+            bools: (0 ..< 17).map { _ in Bool.random(using: &rng) },
             words: (0 ..< 12).map { _ in word() })
     }
 

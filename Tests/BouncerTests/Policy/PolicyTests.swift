@@ -108,8 +108,11 @@ import Testing
         let tdx = PlatformTerms(d, Platform(.tdx))
         let strict = BehaviourTerms(d, Behaviours())
         let failed = d.swiotlbPoolConverted(tdx, converted: false, strict)
-        #expect(!failed.decrypted && !failed.usable)
+        // The mem keeps `unencrypted = cc_platform_has()`; the pool is marked used instead.
+        #expect(failed.decrypted && !failed.usable)
         #expect(!d.swiotlbPoolServes(failed, wantShared: false, strict))
+        #expect(!d.swiotlbPoolServes(failed, wantShared: true, strict))
+        #expect(d.swiotlbMemServes(memUnencrypted: failed.decrypted, wantShared: true, strict))
         var old = Behaviours()
         old.swiotlbPoolSelection = .assumeDecrypted
         let assumed = d.swiotlbPoolConverted(tdx, converted: false, BehaviourTerms(d, old))

@@ -1,0 +1,39 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import Testing
+
+/// `atomic_pool_expand()` after `set_memory_decrypted()` failed (issue 16 item 4): v6.12 frees the
+/// chunk where `CONFIG_DMA_DIRECT_REMAP` puts `__free_pages()` on the error path (arm64), the
+/// `DMA_ATTR_CC_SHARED` series leaks it everywhere.
+@Suite struct AtomicPoolDecryptFailureTests {
+    /// A non-blocking allocation leaves the pool below its boot size; the expansion the workqueue
+    /// runs is the conversion the host fails.
+    let ops: [Operation] = [
+        .probeDevice(untrusted), .allocCoherent(device: 0, size: 4096, blocking: false),
+        .failNextConversion(afterPages: 0), .runDeferredWork,
+    ]
+
+    @Test func underDirectRemapTheChunkIsFreed() {
+        for name in ["atomic-pool-decrypt-free", "linux-6.12"] {
+            for platform in [PlatformKind.cca, .pkvm] {
+                #expect(run(ops, on: platform, profile(name)).firstViolation?.invariant == .confFreelist, "\(name) \(platform)")
+            }
+        }
+    }
+
+    @Test func withoutDirectRemapOrWithTheSeriesTheChunkIsLeaked() {
+        for platform in [PlatformKind.tdx, .sevSnp] {
+            #expect(run(ops, on: platform, profile("atomic-pool-decrypt-free")).violations.isEmpty, "\(platform)")
+        }
+        for platform in [PlatformKind.cca, .pkvm] {
+            let r = run(ops, on: platform)
+            #expect(r.violations.isEmpty, "\(platform)")
+        }
+    }
+
+    @Test func onlyArm64SelectsDirectRemap() {
+        #expect(PlatformKind.allCases.filter { Platform($0).config.directRemap } == [.cca, .pkvm])
+    }
+}
