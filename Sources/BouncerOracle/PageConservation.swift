@@ -146,7 +146,10 @@ enum PageConservation {
             }
             return covered == run.count ? nil : run.first { !s.atomicPools[h].contains($0) }
         case PageLedger.swiotlbPool:
-            guard h < s.swiotlbPools.count, s.swiotlbPools[h].live else { return run.lowerBound }
+            // A restricted-dma-pool is reserved memory (`rmem_swiotlb_device_init()`): the
+            // reservation holds it for the whole boot, whether or not a device could attach.
+            guard h < s.swiotlbPools.count, s.swiotlbPools[h].live || s.swiotlbPools[h].kind == .restricted
+            else { return run.lowerBound }
             return outside(run, s.swiotlbPools[h].firstPage, pages: s.swiotlbPools[h].pageCount)
         case PageLedger.block:
             guard h < s.blocks.count, s.blocks[h].live else { return run.lowerBound }
@@ -167,7 +170,9 @@ enum PageConservation {
             h >= s.coherent.count || !s.coherent[h].live ? "a coherent allocation that is gone"
                 : s.coherent[h].source != .pages ? "a coherent allocation served from a pool" : "outside its get_order() block"
         case PageLedger.atomicPool: h < s.atomicPools.count ? "in none of the pool's chunks" : "an atomic pool that does not exist"
-        case PageLedger.swiotlbPool: h < s.swiotlbPools.count && s.swiotlbPools[h].live ? "outside the pool" : "a swiotlb pool that is gone"
+        case PageLedger.swiotlbPool:
+            h < s.swiotlbPools.count && (s.swiotlbPools[h].live || s.swiotlbPools[h].kind == .restricted)
+                ? "outside the pool" : "a swiotlb pool that is gone"
         default: h < s.blocks.count && s.blocks[h].live ? "outside the block" : "a transport's block that is gone"
         }
         return violation(page, step, "held by \(PageLedger.owner(code)), \(why): neither freed nor leaked")

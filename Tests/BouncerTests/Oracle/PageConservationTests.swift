@@ -93,6 +93,21 @@ import Testing
         #expect(v.detail.contains("held by swiotlb pool 0, a swiotlb pool that is gone"), "\(v)")
     }
 
+    /// A restricted-dma-pool whose decryption failed attaches no device but stays reserved
+    /// memory: its pages are the reservation's, not lost. A dynamic pool that is gone is another
+    /// matter.
+    @Test func aReservedRestrictedPoolThatNoDeviceUsesHoldsItsPages() throws {
+        let result = run([.failNextConversion(afterPages: 0), .probeDevice(DeviceConfig(restrictedPool: true))])
+        #expect(result.violations.filter { $0.site == .pageConservation }.isEmpty, "\(result.violations)")
+        var s = system()
+        s.probeDevice(DeviceConfig(restrictedPool: true))
+        let pool = try #require(s.swiotlbPools.firstIndex { $0.kind == .restricted })
+        s.swiotlbPools[pool].live = false
+        #expect(Oracle(booted: s).checkAccounting(s, step: 0).isEmpty)
+        s.swiotlbPools[0].live = false
+        #expect(Oracle(booted: s).checkAccounting(s, step: 0).first?.detail.contains("a swiotlb pool that is gone") == true)
+    }
+
     /// A transient pool borrowing atomic-pool pages and giving them back is a loan, not two holders.
     @Test func aTransientPoolLendsAtomicPoolPages() {
         var (s, oracle, chunk) = Self.booted()
