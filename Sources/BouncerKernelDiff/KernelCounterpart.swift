@@ -64,6 +64,7 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .nvmeSubmit: .nvmeSubmit
         case .nvmeHostComplete: .nvmeHostComplete
         case .nvmeRemove: .nvmeRemove
+        case .virtioHostDescriptor: .virtioHostDescriptor
         }
     }
 
@@ -93,7 +94,7 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .failNextConversion: .call("the host fails the next set_memory_{de,en}crypted (bouncer_kernel_fail_conversion_after)")
         case .vmbusOffer, .vmbusOpen, .vmbusSend, .vmbusClose, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind,
             .hostFailNextGpadl, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset, .nvmeProbe, .nvmeSubmit,
-            .nvmeHostComplete, .nvmeRemove:
+            .nvmeHostComplete, .nvmeRemove, .virtioHostDescriptor:
             .outOfScope("transports are not compiled from the kernel tree")
         }
     }

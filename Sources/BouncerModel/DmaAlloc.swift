@@ -26,6 +26,7 @@ extension System {
                     allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1, minAlignMask: 0)
             else { return nil }
             swiotlbPools[pool].allocate(at: slot, allocSize: size, offsetLow: 0)
+            devices[device].usesIoTlb = true
             let tlb = swiotlbPools[pool].start + UInt64(slot) << IOTLB.shift
             phys = d.swiotlbAllocPage(tlbAddress: tlb)
             if phys != tlb && d.swiotlbAllocRefusesUnaligned(b) {

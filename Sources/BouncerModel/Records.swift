@@ -80,6 +80,9 @@ public struct Device: Sendable {
     public var mapErrors: Int = 0
     /// A transport's driver (VMBus, virtio, NVMe) is bound to it.
     public var transportDriver = false
+    /// `dev->dma_uses_io_tlb`: `swiotlb_find_slots()` has given the device slots (set there, never
+    /// cleared; v6.12 kernel/dma/swiotlb.c, `CONFIG_SWIOTLB_DYNAMIC`).
+    public var usesIoTlb = false
 }
 
 /// A driver's own memory from `kmalloc`.

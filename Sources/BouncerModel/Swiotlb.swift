@@ -86,6 +86,7 @@ extension System {
                 swiotlbPools[pool].allocate(
                     at: slot, allocSize: allocSize,
                     offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+                devices[device].usesIoTlb = true
                 return (pool, slot)
             }
         }
@@ -107,6 +108,7 @@ extension System {
         swiotlbPools[pool].allocate(
             at: slot, allocSize: allocSize,
             offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+        devices[device].usesIoTlb = true
         return (pool, slot)
     }
 
@@ -117,6 +119,7 @@ extension System {
         let pages = SwiotlbPool.pages(forSlots: slots)
         let zone = gfpZone(forMask: min(devices[device].config.dmaMask, devices[device].config.busDmaLimit == 0 ? ~0 : devices[device].config.busDmaLimit))
         let index = swiotlbPools.count
+        defer { if index < swiotlbPools.count { swiotlbPools[index].transientDevice = device } }
         if forceDmaUnencrypted(device) {
             guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true) else { return nil }
             takePages(first ..< first + pages, .swiotlbPool(index))

@@ -57,6 +57,9 @@ public struct SwiotlbPool: Sendable {
     public var live = true
     /// Where a transient pool's memory came from, if an atomic pool.
     public var atomicSource: Int?
+    /// The device a transient pool was made for: it sits on that device's `dma_io_tlb_pools`,
+    /// where `__swiotlb_find_pool()` looks for it.
+    public var transientDevice: Int?
 
     public var pages: Range<Int> { firstPage ..< firstPage + pageCount }
     public var end: UInt64 { start + UInt64(slots.count) << IOTLB.shift }
@@ -138,7 +141,9 @@ public struct SwiotlbPool: Sendable {
     mutating func release(slotIndex idx: Int, offsetLow: UInt64) -> Int {
         let d = ConcreteDomain()
         let first = idx - Int(slots[idx].padSlots)
-        let n = Self.slotsFor(UInt64(slots[first].allocSize) + offsetLow)
+        // An address the mapping did not return can name a slot whose count runs past the pool
+        // (the kernel then writes beyond `mem->slots`); the model stops at the pool's end.
+        let n = min(Self.slotsFor(UInt64(slots[first].allocSize) + offsetLow), slots.count - first)
         let after = first + n < slots.count ? UInt64(slots[first + n].list) : 0
         var count = UInt16(d.swiotlbReleaseCarry(index: UInt64(first), nslots: UInt64(n), listAfter: after))
         var i = first + n - 1

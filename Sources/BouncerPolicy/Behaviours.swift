@@ -77,6 +77,11 @@ public struct Behaviours: Hashable, Sendable {
     /// The proposed `VIRTIO_F_SWIOTLB` (seed 001): not known to this kernel, or negotiated, so a
     /// device offering it gets its own bounce region and needs no `VIRTIO_F_ACCESS_PLATFORM`.
     public var virtioSwiotlb: VirtioSwiotlb = .unsupported
+    /// Where `vring_unmap_one_split()` takes the DMA address, length and direction it unmaps a
+    /// detached buffer with: the driver's private `desc_extra` (72b5e8958738, "virtio-ring: store
+    /// DMA metadata in desc_extra for split virtqueue", v5.14), or the descriptor in the ring the
+    /// device can rewrite, as every kernel before it did.
+    public var virtioDmaMetadata: DmaMetadata = .descExtra
 
     /// What `atomic_pool_expand()` does with a chunk whose `set_memory_decrypted()` failed: leaks
     /// it (the `DMA_ATTR_CC_SHARED` series, v6 04/20 "dma-pool: track decrypted atomic pools and
@@ -106,6 +111,7 @@ public enum AccessPlatform: String, CaseIterable, Sendable { case required, opti
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
 public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
+public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -151,6 +157,7 @@ extension Behaviours {
         .field("virtio-used-len", \.virtioUsedLen),
         .field("virtio-swiotlb", \.virtioSwiotlb),
         .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
+        .field("virtio-dma-metadata", \.virtioDmaMetadata),
     ]
 }
 
@@ -176,6 +183,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var secureFromBoot: D.Boolean
     public var swiotlbDynamic: D.Boolean
     public var atomicPoolLeaksOnDecryptFailure: D.Boolean
+    public var dmaMetadataPrivate: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -184,9 +192,10 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
-        atomicPoolLeaksOnDecryptFailure: D.Boolean
+        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean
     ) {
         self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
+        self.dmaMetadataPrivate = dmaMetadataPrivate
         self.secureFromBoot = secureFromBoot
         self.slotAlignmentChecked = slotAlignmentChecked
         self.swiotlbDynamic = swiotlbDynamic
@@ -229,6 +238,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             slotAlignmentChecked: d.constant(b.swiotlbSlotAlignment == .allocAlignMask),
             secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
             swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
-            atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak))
+            atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak),
+            dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra))
     }
 }

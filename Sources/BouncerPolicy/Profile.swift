@@ -125,6 +125,12 @@ public struct Profile: Hashable, Sendable {
                     + "and 'dma-pool: fix page leak in atomic_pool_expand() cleanup' (v6 04/20, 12/20, June 2026)",
                 breaks: "CONF-FREELIST"
             ) { $0.atomicPoolDecryptFailure = .freeRemapped },
+            derive(
+                "virtio-ring-unmap-2021",
+                "vring_unmap_one_split() unmaps a detached buffer with the address, length and flags it reads back from the descriptor ring, which the device can rewrite",
+                commits: "fixed by 72b5e8958738 (\"virtio-ring: store DMA metadata in desc_extra for split virtqueue\", v5.14)",
+                breaks: "SAFE-HOSTINPUT"
+            ) { $0.virtioDmaMetadata = .descriptorRing },
         ]
     }()
 

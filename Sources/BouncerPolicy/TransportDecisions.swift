@@ -71,4 +71,21 @@ extension PolicyDomain {
     @inlinable public func virtioUsedLengthAccepted(length: Word, bufferLength: Word, _ b: BehaviourTerms<Self>) -> Boolean {
         or(not(b.usedLenChecked), not(lessThan(bufferLength, length)))
     }
+
+    /// `detach_buf_split()` → `vring_unmap_one_split()`: the DMA address, length and direction the
+    /// driver unmaps a detached buffer with. Since 72b5e8958738 (v5.14) they come from the private
+    /// `desc_extra` the driver filled when it added the buffer; before, from the descriptor in the
+    /// ring, which the device may have rewritten in the meantime.
+    @inlinable public func virtioUnmapAddress(recorded: Word, ring: Word, _ b: BehaviourTerms<Self>) -> Word {
+        select(b.dmaMetadataPrivate, recorded, ring)
+    }
+
+    @inlinable public func virtioUnmapLength(recorded: Word, ring: Word, _ b: BehaviourTerms<Self>) -> Word {
+        select(b.dmaMetadataPrivate, recorded, ring)
+    }
+
+    /// `VRING_DESC_F_WRITE`, which says the direction (`DMA_FROM_DEVICE` when set).
+    @inlinable public func virtioUnmapDeviceWrites(recorded: Boolean, ring: Boolean, _ b: BehaviourTerms<Self>) -> Boolean {
+        select(b.dmaMetadataPrivate, recorded, ring)
+    }
 }

@@ -32,7 +32,12 @@ extension ProfileDiff {
             name: "a virtio used buffer", features: { q in [("used.len beyond the posted length", q.d.lessThan(q.postedLength, q.usedLength))] },
             breaks: { q in [(.safeHostInput, q.breaksSafeHostInputByUsedLength)] })
 
-        static let all: [Part] = [dma, virtio, vmbusOffer, vmbusBuffers, virtioUsed]
+        static let virtioRing = Part(
+            name: "a virtio descriptor the device rewrote",
+            features: { q in [("vring.desc.addr rewritten", q.z.not(q.d.equal(q.ringDma, q.postedDma)))] },
+            breaks: { q in [(.safeHostInput, q.breaksSafeHostInputByRingMetadata)] })
+
+        static let all: [Part] = [dma, virtio, vmbusOffer, vmbusBuffers, virtioUsed, virtioRing]
     }
 
     /// Whether the new profile breaks one invariant anywhere the old one keeps it.

@@ -31,6 +31,9 @@ struct PolicyQuery {
     /// `co_external_memory`, a used length against the length posted.
     let virtioVersion1, virtioAccessPlatform, virtioSwiotlbOffered, coExternalMemory, coRingBuffer, vmbusLegacyHost: Term
     let usedLength, postedLength: Term
+    /// A posted virtio buffer's DMA address and direction, and what the device wrote over its
+    /// descriptor in the ring (address, length, `VRING_DESC_F_WRITE`).
+    let postedDma, postedWrites, ringDma, ringLength, ringWrites: Term
 
     init(_ d: Z3Domain, _ solver: Solver, _ platform: Platform, _ profile: Profile) {
         self.d = d
@@ -62,6 +65,11 @@ struct PolicyQuery {
         vmbusLegacyHost = z.boolean("host older than VERSION_WIN10_V6_0")
         usedLength = z.word("used.len")
         postedLength = z.word("posted length")
+        postedDma = z.word("posted dma address")
+        postedWrites = z.boolean("posted VRING_DESC_F_WRITE")
+        ringDma = z.word("vring.desc.addr")
+        ringLength = z.word("vring.desc.len")
+        ringWrites = z.boolean("vring.desc.flags & VRING_DESC_F_WRITE")
     }
 
     /// The pages' real state in the pool a bounce lands in, the atomic pool, the restricted pool:

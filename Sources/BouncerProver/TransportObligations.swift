@@ -95,6 +95,29 @@ extension Obligation {
                 })
             }
         },
+        Obligation(
+            id: "POLICY-VIRTIO-DMA-METADATA",
+            statement: "A virtio driver unmaps a used buffer with the address, length and direction the DMA API gave it, whatever the device wrote into the descriptor ring.",
+            protects: .safeHostInput
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksSafeHostInputByRingMetadata, { m in
+                    [("posted", "\(hex(m.word(q.postedDma))), len \(m.word(q.postedLength)), write \(m.boolean(q.postedWrites))"),
+                     ("vring.desc", "\(hex(m.word(q.ringDma))), len \(m.word(q.ringLength)), write \(m.boolean(q.ringWrites))"),
+                     ("vring_unmap_one_split", "unmaps what vring.desc says")]
+                }, { _ in
+                    replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: [
+                        .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 512, zone: .normal),
+                        .kmalloc(size: 512, zone: .normal),
+                        .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),
+                        .virtioAddBuffer(virtio: 0, buffer: 1, offset: 0, size: 512, deviceWrites: false),
+                        .virtioHostDescriptor(virtio: 0, id: 0, mapping: 1, offset: 0, length: 512, deviceWrites: true),
+                        .virtioHostUsed(virtio: 0, id: 0, length: 512),
+                    ])])
+                })
+            }
+        },
     ]
 }
 
@@ -122,6 +145,15 @@ extension PolicyQuery {
     var breaksConfFreelistByGpadl: Term { z.and(p.confidential, z.not(d.gpadlLeaksAfterFailure(b))) }
     var breaksSafeHostInputByInbound: Term { z.not(d.vmbusParsesPrivateCopy(b)) }
     var breaksSafeHostInputByUsedLength: Term { z.and(usedAccepted, d.lessThan(postedLength, usedLength)) }
+    /// `vring_unmap_one_split()` unmaps with something other than what the DMA API returned for
+    /// the buffer: the device's rewrite of the descriptor reached `dma_unmap_page()`.
+    var breaksSafeHostInputByRingMetadata: Term {
+        z.or([
+            z.not(d.equal(d.virtioUnmapAddress(recorded: postedDma, ring: ringDma, b), postedDma)),
+            z.not(d.equal(d.virtioUnmapLength(recorded: postedLength, ring: ringLength, b), postedLength)),
+            z.not(d.same(d.virtioUnmapDeviceWrites(recorded: postedWrites, ring: ringWrites, b), postedWrites)),
+        ])
+    }
 
     /// The features a model's virtio device offers.
     func offeredFeatures(_ m: Model) -> VirtioFeatures {

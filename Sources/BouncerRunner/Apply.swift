@@ -58,6 +58,9 @@ extension Guest {
             guard v < virtio.count, virtio[v].status == .live else { return .skipped }
             virtioReset(v)
             return .done
+        case let .virtioHostDescriptor(v, id, m, offset, length, writes):
+            guard v < virtio.count else { return .skipped }
+            return virtioHostDescriptor(v, id: id, mapping: m, offset: offset, length: length, deviceWrites: writes) ? .done : .skipped
         case .nvmeProbe(let tdisp):
             return nvmeProbe(tdisp: tdisp).map(StepOutcome.created) ?? .failed
         case let .nvmeSubmit(n, buffer, offset, size, deviceWrites):
@@ -194,7 +197,7 @@ extension System {
             return .done
         case .vmbusOffer, .vmbusOpen, .vmbusSend, .vmbusClose, .vmbusHostCompletion, .netvscHostReceive, .vmbusRescind,
             .hostFailNextGpadl, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset, .nvmeProbe, .nvmeSubmit,
-            .nvmeHostComplete, .nvmeRemove:
+            .nvmeHostComplete, .nvmeRemove, .virtioHostDescriptor:
             return .skipped
         case let .hostWrite(page, offset, size):
             return hostWrite(page: page, offset: offset, size: size) ? .done : .skipped

@@ -96,6 +96,17 @@ extension SeedScenarios {
             .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]),
             .virtioAddBuffer(virtio: 1, buffer: 0, offset: 0, size: 512, deviceWrites: false),
         ])),
+        // The device points a posted descriptor at another buffer's bounce slot before using it;
+        // the driver unmaps from desc_extra (72b5e8958738), so nothing follows the ring.
+        ("virtio-descriptor-rewritten-tdx", Scenario(platform: .tdx, operations: [
+            .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]),
+            .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
+            .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),
+            .virtioAddBuffer(virtio: 0, buffer: 1, offset: 0, size: 512, deviceWrites: false),
+            .virtioHostDescriptor(virtio: 0, id: 0, mapping: 1, offset: 0, length: 512, deviceWrites: true),
+            .virtioHostUsed(virtio: 0, id: 0, length: 512),
+            .virtioHostUsed(virtio: 0, id: 1, length: 0),
+        ])),
     ]
 
     public static let passthrough: [(name: String, scenario: Scenario)] = [

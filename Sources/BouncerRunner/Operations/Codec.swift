@@ -16,7 +16,7 @@ import BouncerPolicy
 /// transports). Fuzzer-made files carry any version byte, so a new version also gives a new
 /// meaning to those of them that began with its number, and to no others.
 public enum ScenarioCodec {
-    public static let currentVersion: UInt8 = 3
+    public static let currentVersion: UInt8 = 4
 
     /// The DMA layer: every version-1 operation, in opcode order.
     static let dmaKinds = OperationKind.allCases.filter { $0.rawValue <= OperationKind.failNextConversion.rawValue }
@@ -42,10 +42,14 @@ public enum ScenarioCodec {
             case .passthrough: return commonKinds + [.syncForDevice, .nvmeProbe, .nvmeSubmit, .nvmeHostComplete, .nvmeRemove]
             case .system: return Array(OperationKind.allCases.prefix(through: Int(OperationKind.nvmeRemove.rawValue)))
             }
-        default:
+        case 3:
             // Version 3: scatterlist syncs, for the targets that map scatterlists.
             let added: [OperationKind] = target == .dma || target == .system ? [.syncSgForCpu, .syncSgForDevice] : []
             return table(target, 2) + added
+        default:
+            // Version 4: the device rewrites a virtio descriptor.
+            let added: [OperationKind] = target == .virtio || target == .system ? [.virtioHostDescriptor] : []
+            return table(target, 3) + added
         }
     }
 

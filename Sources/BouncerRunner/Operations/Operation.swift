@@ -95,6 +95,9 @@ public enum Operation: Hashable, Sendable {
     case virtioHostUsed(virtio: Int, id: UInt32, length: UInt32)
     /// Device reset and driver remove.
     case virtioReset(virtio: Int)
+    /// The device rewrites descriptor `id` in the ring: an address it was handed (`mapping`'s) plus
+    /// `offset`, a length and the write flag.
+    case virtioHostDescriptor(virtio: Int, id: UInt32, mapping: Int, offset: UInt32, length: UInt32, deviceWrites: Bool)
 
     // PCI passthrough
     /// An NVMe controller is probed, TDISP-accepted or not.

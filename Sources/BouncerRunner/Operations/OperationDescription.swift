@@ -13,6 +13,8 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     case nvmeProbe, nvmeSubmit, nvmeHostComplete, nvmeRemove
     // The DMA layer again (version 3).
     case syncSgForCpu, syncSgForDevice
+    // The transports again (version 4).
+    case virtioHostDescriptor
 
     /// The case name, as `Operation` spells it.
     public var name: String { described.name }

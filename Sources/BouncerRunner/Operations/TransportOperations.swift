@@ -123,6 +123,22 @@ extension OperationDescription {
                 k, "virtioReset", [.handle("virtio", .virtio)], weight: 2, make: { .virtioReset(virtio: $0.int(0)) },
                 read: { guard case .virtioReset(let v) = $0 else { return nil }; return Fields(v) },
                 render: { "virtio_reset_device + remove(virtio \($0[0]))" })
+        case .virtioHostDescriptor:
+            return .init(
+                k, "virtioHostDescriptor",
+                [.handle("virtio", .virtio), Field("id", .id(first: 0), .u8), .handle("mapping", .mapping), .offset(), .size("length"),
+                 .flag("deviceWrites", .u8)], host: true,
+                // A targeted move, rarer than the device's ordinary completions.
+                weight: 1,
+                make: {
+                    .virtioHostDescriptor(
+                        virtio: $0.int(0), id: $0.u32(1), mapping: $0.int(2), offset: $0.u32(3), length: $0.u32(4), deviceWrites: $0.bool(5))
+                },
+                read: { guard case let .virtioHostDescriptor(v, id, m, o, l, w) = $0 else { return nil }; return Fields(v, id, m, o, l, w) },
+                render: {
+                    "device rewrites vring.desc[\($0[1])] of virtio \($0[0]): addr = mapping \($0[2])'s + \($0[3]), len \($0[4])"
+                        + "\($0.bool(5) ? ", VRING_DESC_F_WRITE" : "")"
+                })
         case .nvmeProbe:
             return .init(
                 k, "nvmeProbe", [.flag("tdisp", .u8)], creates: .nvme, weight: 3, make: { .nvmeProbe(tdisp: $0.bool(0)) },

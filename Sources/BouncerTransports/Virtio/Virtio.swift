@@ -74,6 +74,8 @@ extension Guest {
             system.handOut(device: device, phys: phys, size: size, shared: false)
         }
         queue.heads[head] = DescExtra(buffer: buffer, phys: phys, length: size, deviceWrites: deviceWrites, mapping: mapping)
+        queue.descriptors[head] = VringDesc(
+            addr: mapping.map { system.mappings[$0].dma } ?? phys, len: size, deviceWrites: deviceWrites)
         writeRing(queue, offset: UInt32(head) * 16, size: 16)
         writeRing(queue, offset: UInt32(Virtqueue.num) * 16 + 4 + UInt32(head) * 2, size: 2)
         virtio[v].queue = queue
@@ -105,7 +107,7 @@ extension Guest {
         queue.heads[Int(id)] = nil
         queue.lastUsed &+= 1
         virtio[v].queue = queue
-        if let m = extra.mapping { system.dmaUnmapPhys(m) }
+        if let m = extra.mapping { vringUnmapOneSplit(m, queue.descriptors[Int(id)]) }
         guard extra.deviceWrites else { return }
         if d.virtioUsedLengthAccepted(length: UInt64(length), bufferLength: UInt64(extra.length), behaviourTerms) {
             system.record(.driverCopied(
@@ -141,8 +143,8 @@ extension Guest {
         guard virtio[v].status == .live else { return }
         virtio[v].status = .removed
         guard let queue = virtio[v].queue else { return }
-        for extra in queue.heads {
-            if let m = extra?.mapping { system.dmaUnmapPhys(m) }
+        for (head, extra) in queue.heads.enumerated() {
+            if let m = extra?.mapping { vringUnmapOneSplit(m, queue.descriptors[head]) }
         }
         switch queue.ring {
         case .coherent(let c): system.dmaFreeCoherent(c)

@@ -58,6 +58,19 @@ public struct DescExtra: Hashable, Sendable {
     public var mapping: Int?
 }
 
+/// One `struct vring_desc` in the shared ring: `addr`, `len`, and `VRING_DESC_F_WRITE` of `flags`.
+public struct VringDesc: Hashable, Sendable {
+    public var addr: UInt64 = 0
+    public var len: UInt32 = 0
+    public var deviceWrites = false
+
+    public init(addr: UInt64 = 0, len: UInt32 = 0, deviceWrites: Bool = false) {
+        self.addr = addr
+        self.len = len
+        self.deviceWrites = deviceWrites
+    }
+}
+
 /// A split virtqueue of `num` descriptors, one descriptor per buffer.
 public struct Virtqueue: Sendable {
     public static let num = 8
@@ -69,6 +82,9 @@ public struct Virtqueue: Sendable {
     public var ring: VringMemory
     public var ringPhys: UInt64
     public var heads: [DescExtra?] = Array(repeating: nil, count: Virtqueue.num)
+    /// What the descriptor table in the shared ring says (`vring.desc[i]`): what the driver wrote
+    /// there, or what the device wrote over it since.
+    public var descriptors: [VringDesc] = Array(repeating: VringDesc(), count: Virtqueue.num)
     /// `last_used_idx`.
     public var lastUsed: UInt16 = 0
     /// `vq->broken`: a `BAD_RING()` stopped the queue.

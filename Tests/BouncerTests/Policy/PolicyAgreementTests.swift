@@ -70,6 +70,8 @@ import Testing
                 d.virtioFeaturesOk(p, version1: version1, accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion, b),
                 d.vringUseDmaApi(accessPlatform: accessPlatform, swiotlbRegion: swiotlbRegion),
                 d.virtioUsedLengthAccepted(length: w[9], bufferLength: w[4], b),
+                d.virtioUnmapDeviceWrites(recorded: f[8], ring: f[7], b),
+                d.swiotlbFindPoolFinds(usesIoTlb: f[13], isDefpool: f[14], b),
                 d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
                 d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
             ],
@@ -86,6 +88,7 @@ import Testing
                 d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]),
                 d.physToDmaDirect(p, dev, w[3], shared: f[4]),
                 d.swiotlbTblDmaAddress(p, dev, b, poolStart: w[5], memUnencrypted: f[9]),
+                d.virtioUnmapAddress(recorded: w[3], ring: w[5], b), d.virtioUnmapLength(recorded: w[4], ring: w[9], b),
             ])
     }
 
