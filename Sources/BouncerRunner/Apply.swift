@@ -151,6 +151,21 @@ extension System {
             guard m < mappings.count, mappings[m].live else { return .skipped }
             dmaSyncSingleForDevice(m, offset: offset % mappings[m].size, size: max(size, 1))
             return .done
+        case let .unmapByAddress(m, delta, skip):
+            guard m < mappings.count, mappings[m].live, mappings[m].scatterlist == nil else { return .skipped }
+            let mapping = mappings[m]
+            dmaUnmapAddress(m, dma: mapping.dma &+ delta, size: mapping.size, direction: mapping.direction, attrs: skip ? .skipCpuSync : [])
+            return .done
+        case let .syncForCpuByAddress(m, delta, offset, size):
+            guard m < mappings.count, mappings[m].live else { return .skipped }
+            let within = offset % mappings[m].size
+            dmaSyncForCpuAddress(m, dma: mappings[m].dma &+ delta &+ UInt64(within), offset: within, size: max(size, 1))
+            return .done
+        case let .syncForDeviceByAddress(m, delta, offset, size):
+            guard m < mappings.count, mappings[m].live else { return .skipped }
+            let within = offset % mappings[m].size
+            dmaSyncForDeviceAddress(m, dma: mappings[m].dma &+ delta &+ UInt64(within), offset: within, size: max(size, 1))
+            return .done
         case let .mapSg(device, list, direction):
             guard device < devices.count, !list.isEmpty, list.allSatisfy(liveBuffer) else { return .skipped }
             let entries = list.map { (phys: buffers[$0].phys, size: buffers[$0].size) }
