@@ -67,24 +67,67 @@ import Testing
         if platform != .nonConfidential { #expect(bounced > 5, "\(platform): \(bounced) bounced") }
     }
 
-    @Test func probe() {
-        let base: [Operation] = [
+    /// Two bounced mappings of one untrusted device on TDX, in neighbouring slots of the default
+    /// pool: mapping 0 (FROM_DEVICE) at slot 0, mapping 1 (TO_DEVICE) at slot 1.
+    static func twoMappings() -> Runner {
+        var r = Runner(platform: .tdx, profile: .linuxUpstream)
+        for op: Operation in [
             .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
             .mapBuffer(device: 0, buffer: 1, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
-        ]
-        for tail in [
-            [Operation.unmapByAddress(mapping: 0, delta: 0x800, skipCpuSync: false)],
-            [.unmapByAddress(mapping: 0, delta: 0x800, skipCpuSync: false), .kmalloc(size: 512, zone: .normal),
-             .mapBuffer(device: 0, buffer: 2, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false)],
-            [.unmapByAddress(mapping: 0, delta: 0x8000, skipCpuSync: false)],
-            [.deviceWrite(mapping: 0, offset: 0, size: 512), .syncForCpuByAddress(mapping: 0, delta: 0x800, offset: 0, size: 512)],
-            [.deviceWrite(mapping: 1, offset: 0, size: 512), .syncForCpuByAddress(mapping: 0, delta: 0x800, offset: 0, size: 512)],
-            [.cpuWrite(buffer: 1, offset: 0, size: 512), .syncForDeviceByAddress(mapping: 0, delta: 0x800, offset: 0, size: 512)],
-        ] as [[Operation]] {
-            let r = Runner.run(Scenario(platform: .tdx, operations: base + tail), profile: .linuxUpstream, tracing: true)
-            print(r.trace.joined(separator: "\n"))
-            print("VERDICT", r.violations)
+        ] {
+            #expect(r.run(op).isEmpty)
         }
+        #expect(r.system.mappings[1].dma == r.system.mappings[0].dma + 0x800)
+        #expect(r.system.mappings.map(\.bouncePool) == [0, 0])
+        return r
+    }
+
+    /// A driver unmapping mapping 0 one slot too far unmaps mapping 1's slot: the kernel bounces
+    /// that slot (bytes the device may have written) into mapping 1's buffer and frees it while
+    /// mapping 1 is live, and mapping 0's slot stays allocated to a mapping that is gone. The
+    /// oracle reports both: SAFE-HOSTINPUT (a bounce outside the mapping the driver named) and
+    /// SAFE-LIFECYCLE (the leaked slot).
+    @Test func aWrongAddressReachesTheSlotItNames() {
+        var r = Self.twoMappings()
+        let v = r.run(.unmapByAddress(mapping: 0, delta: 0x800, skipCpuSync: false))
+        let pool = r.system.swiotlbPools[0]
+        #expect(!r.system.mappings[0].live && r.system.mappings[1].live)
+        #expect(pool.slots[1].mapping == -1 && pool.slots[0].mapping == 0)
+        #expect(r.system.events.contains {
+            if case .bounced(0, false, PhysAddr(r.system.mappings[1].tlbAddress), PhysAddr(r.system.buffers[1].phys), 512) = $0 { true } else { false }
+        })
+        #expect(v.map(\.invariant) == [.safeHostInput, .safeLifecycle])
+    }
+
+    /// An address in no pool finds none (`swiotlb_find_pool()`): nothing is bounced or released,
+    /// and mapping 0's slot leaks (SAFE-LIFECYCLE alone).
+    @Test func anAddressOutsideEveryPoolReleasesNothing() {
+        var r = Self.twoMappings()
+        let before = r.system.swiotlbPools[0].slots.map(\.mapping)
+        let v = r.run(.unmapByAddress(mapping: 0, delta: 0 &- 0x8000, skipCpuSync: false))
+        #expect(r.system.swiotlbPools[0].slots.map(\.mapping) == before)
+        #expect(!r.system.events.contains { if case .bounced = $0 { true } else { false } })
+        #expect(v.map(\.invariant) == [.safeLifecycle])
+    }
+
+    /// A sync for the CPU one slot too far copies mapping 1's slot into mapping 1's buffer, not
+    /// the device's bytes into mapping 0's: the CPU reads stale data (DATA-INTEGRITY) and a
+    /// bounce wrote outside the mapping the driver named (SAFE-HOSTINPUT). A sync for the device
+    /// of mapping 1 one slot too low copies mapping 0's buffer into mapping 0's shared slot
+    /// (`__swiotlb_sync_single_for_device()` goes by the direction passed, TO_DEVICE): what the
+    /// CPU wrote there since mapping 0 was made is now readable by the host (CONF-PRIVATE).
+    @Test func aSyncAtAWrongAddressBouncesTheSlotItNames() {
+        var r = Self.twoMappings()
+        #expect(r.run(.deviceWrite(mapping: 0, offset: 0, size: 512)).isEmpty)
+        let v = r.run(.syncForCpuByAddress(mapping: 0, delta: 0x800, offset: 0, size: 512))
+        #expect(Set(v.map(\.invariant)) == [.safeHostInput, .dataIntegrity])
+        var d = Self.twoMappings()
+        #expect(d.run(.cpuWrite(buffer: 0, offset: 0, size: 512)).isEmpty)
+        let w = d.run(.syncForDeviceByAddress(mapping: 1, delta: 0 &- 0x800, offset: 0, size: 512))
+        #expect(Set(w.map(\.invariant)) == [.safeHostInput, .confPrivate])
+        #expect(d.system.events.contains {
+            if case .bounced(1, true, PhysAddr(d.system.mappings[0].tlbAddress), PhysAddr(d.system.buffers[0].phys), 512) = $0 { true } else { false }
+        })
     }
 }
