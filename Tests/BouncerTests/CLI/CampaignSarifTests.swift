@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func aKnownFindingSitsAtTheTestOfItsCommittedRegressionInputWhereverTheCampaignRan() throws {
-        let (input, signature, regressions) = try Self.committed(.confPrivate, named: "_s390Pv.bounce")
+        let (input, signature, regressions) = try Self.committed(.confPrivate, named: "sharedInPlaceStalePage_s390Pv.bounce")
         #expect(input.hasSuffix("/Corpus/regressions/dma/linux-upstream--confPrivate_sharedInPlaceStalePage_s390Pv.bounce"))
         let sarif = CampaignSarif(root: Self.root, profile: "linux-upstream", tests: Self.tests, regressions: regressions, repository: nil)
         let results = ["campaign", "my campaign", "/tmp/elsewhere"].map { out in
