@@ -229,6 +229,8 @@ struct Campaign: ParsableCommand {
         var known = false
         var knownFinding: String?
         var test: String?
+        /// What the finding means (`Violation.findingClass`); absent in reports written before it.
+        var findingClass: FindingClass?
     }
 
     /// The kinds of operation a minimal counterexample uses, sorted: with the invariant, what tells
@@ -268,7 +270,7 @@ struct Campaign: ParsableCommand {
                     findings.append(Finding(
                         target: target.name, invariant: found.invariant, signature: Self.signature(scenario),
                         platform: scenario.platform.rawValue, input: path, minimalOperations: scenario.operations.count,
-                        detail: "\(found) (after a known finding; not minimised)", new: true))
+                        detail: "\(found) (after a known finding; not minimised)", new: true, findingClass: found.findingClass))
                     continue
                 }
                 guard let outcome = Minimizer.minimize(scenario, profile: profile) else { continue }
@@ -281,7 +283,8 @@ struct Campaign: ParsableCommand {
                     target: target.name, invariant: outcome.violation.invariant, signature: signature,
                     platform: outcome.minimal.platform.rawValue, input: path, minimalOperations: outcome.minimal.operations.count,
                     detail: outcome.violation.description, new: !known.contains(key) && knownFinding == nil,
-                    known: knownFinding != nil, knownFinding: knownFinding?.id, test: knownFinding?.test)
+                    known: knownFinding != nil, knownFinding: knownFinding?.id, test: knownFinding?.test,
+                    findingClass: outcome.violation.findingClass)
                 if finding.new, ScenarioCodec.roundTrips(outcome.minimal, target: target) {
                     var testName = RegressionTest.defaultName(outcome, profile: profile)
                     var k = 2
@@ -329,7 +332,7 @@ struct Campaign: ParsableCommand {
         if findings.isEmpty { md.append("None.") }
         for f in findings {
             let status = f.knownFinding.map { "known finding \($0)" } ?? (f.new ? "new" : "has a regression test")
-            md.append("- **\(f.invariant.rawValue)** (\(status), \(f.target), \(f.platform), \(f.minimalOperations) operations): \(f.detail)")
+            md.append("- **\(f.invariant.rawValue)**, \(f.findingClass.map { "\($0)" } ?? "class not recorded") (\(status), \(f.target), \(f.platform), \(f.minimalOperations) operations): \(f.detail)")
             md.append("  - signature: `\(f.signature)`; input `\(f.input)`\(f.test.map { "; test `\($0)`" } ?? "")")
         }
         try writeFileAtomically(Array((md.joined(separator: "\n") + "\n").utf8), to: "\(out)/report.md")

@@ -1,4 +1,5 @@
 import BouncerMinimizer
+import BouncerOracle
 import BouncerPolicy
 import BouncerRunner
 
@@ -102,6 +103,7 @@ struct CampaignHTML {
             "<h3>\(escapeHTML(f.invariant.rawValue)) <span class=\"status\">\(escapeHTML(status))</span></h3>",
             "<p>\(escapeHTML(f.detail))</p>",
             "<dl>",
+            "<dt>class</dt><dd>\(Self.classLine(f.findingClass))</dd>",
             "<dt>target</dt><dd>fuzz-\(escapeHTML(f.target))</dd>",
             "<dt>platform</dt><dd>\(escapeHTML(f.platform))</dd>",
             "<dt>signature</dt><dd><code>\(escapeHTML(f.signature))</code></dd>",
@@ -124,6 +126,7 @@ struct CampaignHTML {
         ]
         if let record = KnownFindings.all.first(where: { $0.id == id }) {
             html += ["<dl>", "<dt>what it is</dt><dd>\(escapeHTML(record.summary))</dd>",
+                     "<dt>class</dt><dd>\(Self.classLine(record.findingClass))</dd>",
                      "<dt>the fix</dt><dd>\(escapeHTML(record.fix))</dd>",
                      "<dt>test</dt><dd><code>\(escapeHTML(record.test))</code></dd>", "</dl>"]
         }
@@ -158,6 +161,12 @@ struct CampaignHTML {
             html.append("<p>The reproducer could not be read.</p>")
         }
         return html
+    }
+
+    /// A finding's class and what it means, escaped.
+    static func classLine(_ c: FindingClass?) -> String {
+        guard let c else { return "not recorded" }
+        return "\(escapeHTML(c.description)): \(escapeHTML(c.meaning))"
     }
 
     /// Bytes as hex, 32 to a line.

@@ -22,7 +22,7 @@ extension Campaign {
                     met[key] = (Finding(
                         target: target.name, invariant: f.invariant, signature: "known:\(f.id)", platform: scenario.platform.rawValue,
                         input: path, minimalOperations: scenario.operations.count, detail: "\(run.known.first[k]!)",
-                        new: false, known: true, knownFinding: f.id, test: f.test), 0)
+                        new: false, known: true, knownFinding: f.id, test: f.test, findingClass: run.known.first[k]!.findingClass), 0)
                 }
                 met[key]!.inputs += 1
             }

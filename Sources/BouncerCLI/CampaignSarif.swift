@@ -27,8 +27,20 @@ struct CampaignSarif {
     static func key(_ invariant: InvariantID, _ signature: String) -> String { "\(invariant.rawValue):\(signature)" }
 
     /// A finding that matches a known open finding (`KnownFindings`) is a note, so code scanning
-    /// keeps it visible without failing a pull request on it; every other finding is an error.
-    static func level(_ finding: Campaign.Finding) -> Level { finding.known ? .note : .error }
+    /// keeps it visible without failing a pull request on it. Otherwise the level follows what
+    /// the finding means (`FindingClass`): a confidentiality or integrity breach is an error, a
+    /// contract break with nothing exposed a warning.
+    static func level(_ finding: Campaign.Finding) -> Level {
+        if finding.known { return .note }
+        return finding.findingClass.map(level) ?? .error
+    }
+
+    static func level(_ c: FindingClass) -> Level {
+        switch c {
+        case .contractBreak: .warning
+        case .confidentialityBreach, .integrityBreach: .error
+        }
+    }
 
     static func status(_ f: Campaign.Finding) -> String {
         if f.known { return "Known open finding \(f.knownFinding ?? "")" }
@@ -43,7 +55,9 @@ struct CampaignSarif {
                 message: Message(text: "\(Self.status(f)) under \(profile) on \(f.platform) (fuzz-\(f.target), \(f.minimalOperations) operations): \(f.detail)"),
                 locations: [location(f)],
                 partialFingerprints: [Self.fingerprintName: Self.key(f.invariant, f.signature)],
-                properties: .init(target: f.target, platform: f.platform, profile: profile, signature: f.signature, operations: f.minimalOperations))
+                properties: .init(
+                    target: f.target, platform: f.platform, profile: profile, signature: f.signature, operations: f.minimalOperations,
+                    findingClass: f.findingClass?.rawValue))
         }
         let driver = Driver(
             name: "bouncer", informationUri: repository.map { "\($0)/blob/HEAD/README.md" },
@@ -80,7 +94,7 @@ struct CampaignSarif {
             id: id.rawValue, name: Self.ruleName(id), shortDescription: Message(text: id.statement),
             fullDescription: Message(text: id.checkedBy), help: .init(text: text, markdown: markdown),
             helpUri: repository.map { "\($0)/blob/HEAD/README.md#the-oracle" },
-            defaultConfiguration: .init(level: .error), properties: .init(tags: ["security", area]))
+            defaultConfiguration: .init(level: Self.level(id.defaultClass)), properties: .init(tags: ["security", area]))
     }
 
     /// `CONF-PRIVATE` -> `ConfPrivate`: SARIF's rule name is an identifier.

@@ -136,7 +136,7 @@ struct Check: ParsableCommand {
             for k in met {
                 let f = KnownFindings.all[k]
                 let on = rows.filter { $0.known[k] != nil }.map { "\($0.platform.rawValue) ×\($0.known[k]!)" }.joined(separator: ", ")
-                print("  \(f.id): \(f.invariant.rawValue) on \(on)")
+                print("  \(f.id): \(f.invariant.rawValue), \(f.findingClass) (\(f.findingClass.meaning)), on \(on)")
                 print("    first: \(firstKnown[k] ?? "")")
                 print("    regression input: \(f.regression); fix: \(f.fix)")
             }

@@ -81,6 +81,8 @@ extension CampaignSarif {
         var profile: String
         var signature: String
         var operations: Int
+        /// What the finding means (`FindingClass`'s raw value), which its level follows.
+        var findingClass: String?
     }
 
     struct Location: Codable, Equatable {

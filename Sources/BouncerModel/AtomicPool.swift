@@ -39,7 +39,7 @@ extension System {
         }
         guard let first = found else { return }
         let pages = first ..< first + count
-        memory.setOwner(pages, .atomicPool(pool))
+        takePages(pages, .atomicPool(pool))
         let wasEmpty = atomicPools[pool].chunks.isEmpty
         let decrypt = d.atomicPoolExpandDecrypts(
             platformTerms, poolDecrypted: atomicPools[pool].decrypted, empty: wasEmpty, behaviourTerms)

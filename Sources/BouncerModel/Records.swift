@@ -180,6 +180,11 @@ public enum Event: Sendable {
     case converted(pages: Range<PageNumber>)
     case leaked(pages: Range<PageNumber>, LeakReason)
     case freed(pages: Range<PageNumber>)
+    /// Pages changed hands to a holder other than the page allocator or a leak: `alloc_pages()`
+    /// for a kernel object, or a transient swiotlb pool borrowing atomic-pool pages and giving
+    /// them back. With `freed` and `leaked`, every move of a page is an event, so the oracle
+    /// keeps its own ledger of who holds each page.
+    case pagesTaken(pages: Range<PageNumber>, by: PageOwner)
     /// A buffer or coherent allocation went away: everything it held must have gone with it.
     case bufferFreed(Int)
     case coherentFreed(Int)

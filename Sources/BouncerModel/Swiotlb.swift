@@ -122,7 +122,7 @@ extension System {
         defer { if index < swiotlbPools.count { swiotlbPools[index].transientDevice = device } }
         if forceDmaUnencrypted(device) {
             guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true) else { return nil }
-            memory.setOwner(first ..< first + pages, .swiotlbPool(index))
+            takePages(first ..< first + pages, .swiotlbPool(index))
             swiotlbPools.append(SwiotlbPool(kind: .transient, firstPage: first, slotCount: slots))
             swiotlbPools[index].atomicSource = pool
             swiotlbPools[index].decrypted = atomicPools[pool].decrypted
@@ -177,7 +177,7 @@ extension System {
         swiotlbPools[pool].live = false
         let pages = swiotlbPools[pool].pages
         if let source = swiotlbPools[pool].atomicSource {
-            memory.setOwner(pages, .atomicPool(source))
+            takePages(pages, .atomicPool(source))
             atomicPoolFree(source, pages: pages)
         } else if swiotlbPools[pool].decrypted && platform.confidential {
             if setMemoryEncrypted(pages) {

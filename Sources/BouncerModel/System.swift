@@ -219,8 +219,14 @@ public struct System: Sendable {
     /// `alloc_pages()` in the highest zone the request allows, falling back to lower zones.
     mutating func allocPages(_ count: Int, highest: Zone, owner: PageOwner) -> Int? {
         guard let first = memory.findFreePages(count, highest: highest) else { return nil }
-        memory.setOwner(first ..< first + count, owner)
+        takePages(first ..< first + count, owner)
         return first
+    }
+
+    /// Gives pages to a holder (not the page allocator, not a leak), and says so to the oracle.
+    mutating func takePages(_ pages: Range<Int>, _ owner: PageOwner) {
+        memory.setOwner(pages, owner)
+        events.append(.pagesTaken(pages: Range(pages), by: owner))
     }
 
     // MARK: the CPU and the host touching memory

@@ -17,9 +17,13 @@ enum ConfidentialityChecks {
             forEachPage(phys, size) { page in
                 let state = s.memory.state(page)
                 guard state != (wantShared ? .decrypted : .encrypted) else { return true }
+                // Private memory served as shared holds only what the guest discloses, and the
+                // device cannot reach it; shared (or unknown) memory served as private exposes
+                // what the guest writes there.
                 violation = Violation(
                     invariant: .confPool, site: .poolServed, step: step, location: "\(pool), page \(pageName(page))",
-                    detail: "served a request for \(wantShared ? "shared" : "private") memory from a \(state) page")
+                    detail: "served a request for \(wantShared ? "shared" : "private") memory from a \(state) page",
+                    findingClass: wantShared ? .contractBreak : .confidentialityBreach)
                 return false
             }
             return violation
@@ -58,7 +62,8 @@ enum ConfidentialityChecks {
     }
 
     /// A handed-out address must lead into guest memory: outside it the device reaches whatever
-    /// the host put there, and the driver's buffer is not what it gets.
+    /// the host put there, and the driver's buffer is not what it gets (an integrity breach: the
+    /// guest's bytes stay where they are).
     static func outsideMemory(_ s: System, _ h: Handout, phys: PhysAddr, size: UInt32, _ invariant: InvariantID, _ step: Int) -> Violation? {
         var at = phys.pageAlignedDown
         let end = phys + UInt64(size)
@@ -66,7 +71,7 @@ enum ConfidentialityChecks {
             if GuestMemory.pfnDown(at) == nil {
                 return Violation(
                     invariant: invariant, site: h.site, step: step, location: h.location(s),
-                    detail: "resolves to \(max(at, phys)), outside guest memory")
+                    detail: "resolves to \(max(at, phys)), outside guest memory", findingClass: .integrityBreach)
             }
             at = at + GuestMemory.pageSize
         }
@@ -75,10 +80,12 @@ enum ConfidentialityChecks {
 
     static func untrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         let target = resolve(s, h)
+        // The private alias: the hardware keeps the host's device out, so nothing is exposed and
+        // the I/O fails.
         if !target.shared {
             return Violation(
                 invariant: .confBounce, site: h.site, step: step, location: h.location(s),
-                detail: "an untrusted device was given the encrypted (private) alias of guest memory")
+                detail: "an untrusted device was given the encrypted (private) alias of guest memory", findingClass: .contractBreak)
         }
         if let v = outsideMemory(s, h, phys: target.phys, size: size, .confBounce, step) { return v }
         var violation: Violation?
@@ -93,9 +100,13 @@ enum ConfidentialityChecks {
             default: false
             }
             guard state != .decrypted || !onPurpose else { return true }
+            // A private page is kept from the host by the hardware (a contract break, the I/O
+            // fails); a shared or unknown one the guest does not treat as shared exposes what it
+            // writes there.
             violation = Violation(
                 invariant: .confBounce, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
-                detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose")
+                detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose",
+                findingClass: state == .encrypted ? .contractBreak : .confidentialityBreach)
             return false
         }
         return violation

@@ -57,6 +57,8 @@ public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringC
     case release
     /// A holder of swiotlb memory was handed bytes of a slot it does not hold.
     case slotShared
+    /// A page that is neither free, nor held by a live object that holds it, nor leaked on purpose.
+    case pageConservation
 
     public var description: String {
         switch self {
@@ -73,6 +75,7 @@ public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringC
         case .privateBytes: "private bytes on a visible page"
         case .release: "release"
         case .slotShared: "swiotlb slot not held"
+        case .pageConservation: "page not accounted for"
         }
     }
 }
@@ -89,16 +92,23 @@ public struct Violation: Sendable, CustomStringConvertible, Equatable {
     /// The page whose bytes a CONF-PRIVATE violation found exposed, so a later scan that finds the
     /// same bytes there again is told apart from a new exposure.
     public var page: Int? = nil
+    /// What it means: a confidentiality breach, an integrity breach, or a contract break with
+    /// nothing exposed (`FindingClass`); the invariant's `defaultClass` unless the check knew more.
+    public var findingClass: FindingClass
 
-    public var description: String { "\(invariant.rawValue) at step \(step): \(location): \(detail)" }
+    public var description: String { "\(invariant.rawValue) (\(findingClass)) at step \(step): \(location): \(detail)" }
 
     /// For checkers outside this module (the kernel side of the differential runner).
-    public init(invariant: InvariantID, site: ViolationSite, step: Int, location: String, detail: String, page: Int? = nil) {
+    public init(
+        invariant: InvariantID, site: ViolationSite, step: Int, location: String, detail: String, page: Int? = nil,
+        findingClass: FindingClass? = nil
+    ) {
         self.invariant = invariant
         self.site = site
         self.step = step
         self.location = location
         self.detail = detail
         self.page = page
+        self.findingClass = findingClass ?? invariant.defaultClass
     }
 }

@@ -3,8 +3,9 @@ import BouncerPolicy
 
 /// Slots never shared: every byte of swiotlb memory a holder is handed (a bounced mapping's
 /// buffer, a coherent allocation from a restricted-dma-pool) lies in slots that holder alone
-/// holds. `swiotlb_alloc()` hands out the page its first slot is in; when the search returned a
-/// slot that does not start a page (CVE-2024-35814, fixed by 04867a7a3332) the page reaches into
+/// holds, and every page an atomic pool hands out is that allocation's alone. `swiotlb_alloc()`
+/// hands out the page its first slot is in; when the search returned a slot that does not start a
+/// page (CVE-2024-35814, fixed by 04867a7a3332) the page reaches into
 /// a slot someone else holds, or will. The runtime form of SWIOTLB-NO-OVERLAP, so the fuzzers see
 /// what the proof sees.
 enum SlotChecks {
@@ -15,6 +16,8 @@ enum SlotChecks {
             (pool, lo, hi) = (p, s.mappings[m].tlbAddress, s.mappings[m].tlbAddress + UInt64(s.mappings[m].size))
         } else if let c = coherent, case .restrictedPool(let p) = s.coherent[c].source, s.coherent[c].live {
             (pool, lo, hi) = (p, s.coherent[c].phys, s.coherent[c].phys + UInt64(s.coherent[c].pages) << GuestMemory.pageShift)
+        } else if let c = coherent, case .atomicPool = s.coherent[c].source, s.coherent[c].live {
+            return atomicPoolShared(c, s, step)
         } else {
             return nil
         }
@@ -35,6 +38,24 @@ enum SlotChecks {
                 invariant: .confStale, site: .slotShared, step: step,
                 location: "swiotlb pool \(pool) (\(p.kind)), slot \(slot)",
                 detail: "\(who) is handed \(hex(lo))..\(hex(hi)), which reaches this slot, \(holder)")
+        }
+        return nil
+    }
+
+    /// The same for the atomic pools: pages `dma_alloc_from_pool()` hands out belong to that
+    /// allocation alone, so no other live allocation from an atomic pool reaches them
+    /// (`gen_pool_alloc()` handing out a run twice, or a free that gave back the wrong run).
+    static func atomicPoolShared(_ c: Int, _ s: System, _ step: Int) -> Violation? {
+        let mine = s.coherent[c]
+        guard case .atomicPool(let pool) = mine.source else { return nil }
+        let end = mine.phys + UInt64(mine.pages) << GuestMemory.pageShift
+        for (o, other) in s.coherent.enumerated() where o != c && other.live {
+            guard case .atomicPool(let otherPool) = other.source else { continue }
+            let otherEnd = other.phys + UInt64(other.pages) << GuestMemory.pageShift
+            guard other.phys < end && mine.phys < otherEnd else { continue }
+            return Violation(
+                invariant: .confStale, site: .slotShared, step: step, location: "atomic pool \(pool), coherent allocation \(c)",
+                detail: "is handed \(hex(mine.phys))..\(hex(end)), which coherent allocation \(o) from atomic pool \(otherPool) still holds")
         }
         return nil
     }

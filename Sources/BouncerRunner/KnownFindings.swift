@@ -26,10 +26,13 @@ public struct KnownFinding: Sendable {
     public let test: String
     /// The change to the kernel that would close it.
     public let fix: String
+    /// What it means (`FindingClass`): the class its violation carries.
+    public let findingClass: FindingClass
 
     public init(
         id: String, summary: String, invariant: InvariantID, platforms: [PlatformKind], site: ViolationSite,
-        operations: [OperationKind], regression: String, target: FuzzTarget, test: String, fix: String
+        operations: [OperationKind], regression: String, target: FuzzTarget, test: String, fix: String,
+        findingClass: FindingClass? = nil
     ) {
         self.id = id
         self.summary = summary
@@ -41,6 +44,7 @@ public struct KnownFinding: Sendable {
         self.target = target
         self.test = test
         self.fix = fix
+        self.findingClass = findingClass ?? invariant.defaultClass
     }
 
     /// Whether a violation at a step running `operation` on `platform` is this finding. A
@@ -90,7 +94,10 @@ public enum KnownFindings {
             target: .system,
             test: "Tests/BouncerTests/Regressions/confBounce_virtioWithoutAccessPlatform_cca.swift",
             fix: "install virtio_check_mem_acc_cb() on arm64 realms (arm64_rsi_init()), pKVM guests and pseries secure VMs "
-                + "(init_svm()), so a device without ACCESS_PLATFORM is refused at probe"),
+                + "(init_svm()), so a device without ACCESS_PLATFORM is refused at probe",
+            // The addresses name private memory, which the RMM, pKVM and the ultravisor keep the
+            // host out of: the device's accesses fail, nothing is exposed.
+            findingClass: .contractBreak),
         KnownFinding(
             id: "share-in-place-swiotlb-dynamic",
             summary: "swiotlb_dyn_alloc() → alloc_dma_pages() calls set_memory_decrypted() on fresh pages and "

@@ -33,7 +33,14 @@ public struct Runner: Sendable {
     /// Starts from a guest already booted: a copy of one kept by the caller, so a fuzz harness
     /// boots each platform once rather than once per input (the guest is a value).
     public init(booted: Guest, tracing: Bool = false) {
+        self.init(booted: booted, oracle: Oracle(booted: booted.system), tracing: tracing)
+    }
+
+    /// Starts from a booted guest and an oracle made for that boot (`Oracle(booted:)`), both kept
+    /// by the caller, so a fuzz harness seeds the oracle's page ledger once per platform.
+    public init(booted: Guest, oracle: Oracle, tracing: Bool = false) {
         guest = booted
+        self.oracle = oracle
         self.tracing = tracing
     }
 
@@ -68,8 +75,8 @@ public struct Runner: Sendable {
     /// Runs operations as a decoder reads them, from a booted guest of the decoder's platform,
     /// and returns the first violation: the fuzz harness's path, which never holds the whole
     /// sequence. Same steps, same verdict as `run(_:booted:)` on the decoded scenario.
-    public static func firstViolation(_ decoder: inout ScenarioDecoder, booted: Guest) -> Violation? {
-        var runner = Runner(booted: booted)
+    public static func firstViolation(_ decoder: inout ScenarioDecoder, booted: Guest, oracle: Oracle? = nil) -> Violation? {
+        var runner = Runner(booted: booted, oracle: oracle ?? Oracle(booted: booted.system))
         while let op = decoder.next() {
             if let v = runner.run(op).first { return v }
         }
@@ -88,13 +95,21 @@ public struct Runner: Sendable {
 public struct BootedGuests: Sendable {
     let behaviours: Behaviours
     var guests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+    /// An oracle for each booted guest, its page ledger seeded from that boot.
+    var oracles: [Oracle?] = Array(repeating: nil, count: PlatformKind.allCases.count)
 
     public init(profile: Profile) { behaviours = profile.behaviours }
 
     /// Runs a decoder's operations from the booted guest of its platform (`Runner.firstViolation`).
     public mutating func firstViolation(_ decoder: inout ScenarioDecoder) -> Violation? {
         let i = decoder.platformIndex
-        if guests[i] == nil { guests[i] = Guest(platform: decoder.platform, behaviours: behaviours) }
-        return Runner.firstViolation(&decoder, booted: guests[i]!)
+        boot(i, decoder.platform)
+        return Runner.firstViolation(&decoder, booted: guests[i]!, oracle: oracles[i]!)
+    }
+
+    mutating func boot(_ i: Int, _ platform: PlatformKind) {
+        guard guests[i] == nil else { return }
+        guests[i] = Guest(platform: platform, behaviours: behaviours)
+        oracles[i] = Oracle(booted: guests[i]!.system)
     }
 }

@@ -46,9 +46,9 @@ extension Runner {
 
     /// The fuzz harness's path (`firstViolation(_:booted:)`) past known findings.
     public static func firstNewViolation(
-        _ decoder: inout ScenarioDecoder, booted: Guest, strict: Bool, _ hits: inout KnownHits
+        _ decoder: inout ScenarioDecoder, booted: Guest, oracle: Oracle? = nil, strict: Bool, _ hits: inout KnownHits
     ) -> Violation? {
-        var runner = Runner(booted: booted)
+        var runner = Runner(booted: booted, oracle: oracle ?? Oracle(booted: booted.system))
         while let op = decoder.next() {
             if let v = runner.runPastKnown(op, strict: strict, &hits) { return v }
         }
@@ -85,8 +85,8 @@ extension BootedGuests {
     /// `firstViolation(_:)` past known findings.
     public mutating func firstNewViolation(_ decoder: inout ScenarioDecoder, strict: Bool, _ hits: inout KnownHits) -> Violation? {
         let i = decoder.platformIndex
-        if guests[i] == nil { guests[i] = Guest(platform: decoder.platform, behaviours: behaviours) }
-        return Runner.firstNewViolation(&decoder, booted: guests[i]!, strict: strict, &hits)
+        boot(i, decoder.platform)
+        return Runner.firstNewViolation(&decoder, booted: guests[i]!, oracle: oracles[i]!, strict: strict, &hits)
     }
 }
 

@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func aKnownFindingSitsAtTheTestOfItsCommittedRegressionInputWhereverTheCampaignRan() throws {
-        let (input, signature, regressions) = try Self.committed(.confPrivate, named: "sharedInPlaceStalePage_s390Pv.bounce")
+        let (input, signature, regressions) = try Self.committed(.confPrivate, named: "_sharedInPlaceStalePage_s390Pv.bounce")
         #expect(input.hasSuffix("/Corpus/regressions/dma/linux-upstream--confPrivate_sharedInPlaceStalePage_s390Pv.bounce"))
         let sarif = CampaignSarif(root: Self.root, profile: "linux-upstream", tests: Self.tests, regressions: regressions, repository: nil)
         let results = ["campaign", "my campaign", "/tmp/elsewhere"].map { out in
@@ -93,7 +93,7 @@ import Testing
         for (rule, id) in zip(rules, InvariantID.allCases) {
             #expect(rule.shortDescription.text == id.statement && rule.fullDescription.text == id.checkedBy)
             #expect(rule.help.markdown.contains("**\(id.rawValue)**") && rule.help.text.contains(id.checkedBy))
-            #expect(rule.defaultConfiguration.level == .error && rule.properties.tags.contains("security"))
+            #expect(rule.defaultConfiguration.level == (id == .safeLifecycle ? .warning : .error) && rule.properties.tags.contains("security"))
             #expect(rule.helpUri == nil)
         }
         #expect(rules.map(\.name).prefix(2) == ["ConfPrivate", "ConfBounce"])
@@ -113,6 +113,26 @@ import Testing
         #expect(driver.rules.allSatisfy { $0.helpUri == "https://github.com/owner/bouncer/blob/HEAD/README.md#the-oracle" })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(try sarif.encoded([]))) as? [String: Any])
         #expect(json["version"] as? String == "2.1.0" && (json["$schema"] as? String)?.hasSuffix("sarif-schema-2.1.0.json") == true)
+    }
+
+    /// The level follows what a finding means: a breach is an error, a contract break with nothing
+    /// exposed a warning, a known open finding a note whatever its class.
+    @Test func theLevelFollowsTheFindingsClassAndAKnownFindingStaysANote() throws {
+        let sarif = CampaignSarif(root: Self.root, profile: "linux-upstream", tests: Self.tests, regressions: [:], repository: nil)
+        var findings: [Campaign.Finding] = []
+        for c in FindingClass.allCases {
+            for known in [false, true] {
+                var f = Self.finding(.confBounce, signature: "\(c)-\(known)", input: "campaign/findings/system/x.bounce", new: !known)
+                f.findingClass = c
+                f.known = known
+                findings.append(f)
+            }
+        }
+        let results = sarif.log(findings).runs[0].results
+        #expect(results.map(\.level) == [.error, .note, .error, .note, .warning, .note])
+        #expect(results.map(\.properties.findingClass) == FindingClass.allCases.flatMap { [$0.rawValue, $0.rawValue] })
+        let json = String(decoding: try sarif.encoded(findings), as: UTF8.self)
+        #expect(json.contains("\"findingClass\" : \"contract-break\""))
     }
 
     @Test(arguments: [

@@ -44,4 +44,23 @@ import Testing
         #expect(v.invariant == .confBounce)
         #expect(v.detail.contains("outside guest memory"), "\(v)")
     }
+
+    /// A model that puts the SEV C-bit at bit 47 sets and strips that bit consistently, so its own
+    /// `dma_to_phys()` finds the buffer again; a trusted device, mapped directly with the C-bit
+    /// set, is reported because the oracle strips bit 51 only, and the address leads outside RAM.
+    @Test func aWrongCBitOnSnpIsReported() throws {
+        var wrong = Platform(.sevSnp)
+        wrong.dmaEncryptedMask = 1 << 47
+        var s = System(wrong, behaviours: Behaviours())
+        var oracle = Oracle(booted: s)
+        s.beginStep()
+        s.probeDevice(DeviceConfig(trusted: true))
+        let handle = s.kmalloc(size: 512)
+        let b = try #require(handle)
+        let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: 512, direction: .toDevice, attrs: [])
+        let mapping = try #require(m)
+        #expect(s.dmaToPhys(0, s.mappings[mapping].dma) == s.buffers[b].phys, "the model agrees with itself")
+        let v = try #require(oracle.check(s, step: 0).first)
+        #expect(v.invariant == .confTrusted && v.detail.contains("outside guest memory"), "\(v)")
+    }
 }
