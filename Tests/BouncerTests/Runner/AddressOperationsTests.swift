@@ -130,4 +130,27 @@ import Testing
             if case .bounced(1, true, PhysAddr(d.system.mappings[0].tlbAddress), PhysAddr(d.system.buffers[0].phys), 512) = $0 { true } else { false }
         })
     }
+
+    /// A driver's wrong address is its own bug: runs past known findings (the fuzz targets,
+    /// `check`) judge nothing after it, while a plain run still reports what the kernel did. An
+    /// address inside the mapping (a range sync by address) breaks no contract and is judged.
+    @Test func aDriversWrongAddressIsNotAKernelFinding() {
+        let setUp: [Operation] = [
+            .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 1, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
+        ]
+        let wrong = Scenario(platform: .tdx, operations: setUp + [.unmapByAddress(mapping: 0, delta: 0x800, skipCpuSync: false)])
+        #expect(!Runner.run(wrong, profile: .linuxUpstream).violations.isEmpty)
+        let past = Runner.runPastKnown(wrong, profile: .linuxUpstream, strict: true)
+        #expect(past.new == nil)
+        let inside = Scenario(platform: .tdx, operations: setUp + [
+            .deviceWrite(mapping: 0, offset: 0, size: 512), .syncForCpuByAddress(mapping: 0, delta: 0x10, offset: 0, size: 16),
+        ])
+        #expect(Runner.run(inside, profile: .linuxUpstream).violations.isEmpty)
+        var runner = Runner(platform: .tdx, profile: .linuxUpstream)
+        var hits = KnownHits()
+        for op in inside.operations { _ = runner.runPastKnown(op, strict: true, &hits) }
+        #expect(!runner.driverBrokeContract)
+    }
 }
