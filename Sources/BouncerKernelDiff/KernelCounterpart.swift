@@ -65,6 +65,9 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .nvmeHostComplete: .nvmeHostComplete
         case .nvmeRemove: .nvmeRemove
         case .virtioHostDescriptor: .virtioHostDescriptor
+        case .unmapByAddress: .unmapByAddress
+        case .syncForCpuByAddress: .syncForCpuByAddress
+        case .syncForDeviceByAddress: .syncForDeviceByAddress
         }
     }
 
@@ -96,6 +99,8 @@ public enum KernelCounterpart: Equatable, Sendable {
             .hostFailNextGpadl, .virtioProbe, .virtioAddBuffer, .virtioHostUsed, .virtioReset, .nvmeProbe, .nvmeSubmit,
             .nvmeHostComplete, .nvmeRemove, .virtioHostDescriptor:
             .outOfScope("transports are not compiled from the kernel tree")
+        case .unmapByAddress, .syncForCpuByAddress, .syncForDeviceByAddress:
+            .outOfScope("the kernel side does not yet call dma_unmap_page_attrs or the syncs at an address other than its own mapping's")
         }
     }
 }

@@ -47,3 +47,39 @@ extension System {
         events.append(.unmapped(mapping: mapping, readBack: read))
     }
 }
+
+/// The syncs as the kernel runs them: `dma_sync_single_for_cpu()`/`_for_device()` →
+/// `dma_direct_sync_single_for_cpu()`/`_for_device()` (v6.12 kernel/dma/direct.h) translate the
+/// address the driver passes with `dma_to_phys()`, and `swiotlb_sync_single_for_cpu()`/
+/// `_for_device()` (include/linux/swiotlb.h) bounce only when `swiotlb_find_pool()` finds a pool
+/// holding it, at the slot it names. The handle-keyed `dmaSyncSingleForCpu`/`ForDevice` are these
+/// with the address the mapping returned plus the offset.
+extension System {
+    /// The driver syncs `mapping` for the CPU at `dma` (which it believes is the mapping's address
+    /// plus `offset`), `size` bytes in the mapping's direction (`__swiotlb_sync_single_for_cpu()`
+    /// copies for FROM_DEVICE and BIDIRECTIONAL).
+    public mutating func dmaSyncForCpuAddress(_ mapping: Int, dma: UInt64, offset: UInt32, size: UInt32) {
+        guard mappings[mapping].live else { return }
+        let m = mappings[mapping]
+        if let pool = swiotlbFindPool(m.device, dmaToPhys(m.device, dma)),
+            d.swiotlbCopiesOnSyncForCpu(requestTerms(m.direction, m.attrs))
+        {
+            swiotlbBounce(pool, tlb: dmaToPhys(m.device, dma), size: UInt64(size), toDevice: false, mapping: mapping)
+        }
+        let read = m.direction.deviceWrites ? readBack(m) : nil
+        events.append(.syncedForCpu(mapping: mapping, offset: offset, size: size, readBack: read))
+    }
+
+    /// The driver syncs `mapping` for the device at `dma` (`__swiotlb_sync_single_for_device()`
+    /// copies for TO_DEVICE and BIDIRECTIONAL).
+    public mutating func dmaSyncForDeviceAddress(_ mapping: Int, dma: UInt64, offset: UInt32, size: UInt32) {
+        guard mappings[mapping].live else { return }
+        let m = mappings[mapping]
+        if let pool = swiotlbFindPool(m.device, dmaToPhys(m.device, dma)),
+            d.swiotlbCopiesOnSyncForDevice(behaviourTerms, requestTerms(m.direction, m.attrs))
+        {
+            swiotlbBounce(pool, tlb: dmaToPhys(m.device, dma), size: UInt64(size), toDevice: true, mapping: mapping)
+        }
+        events.append(.syncedForDevice(mapping: mapping, offset: offset, size: size))
+    }
+}

@@ -151,6 +151,21 @@ extension System {
             guard m < mappings.count, mappings[m].live else { return .skipped }
             dmaSyncSingleForDevice(m, offset: offset % mappings[m].size, size: max(size, 1))
             return .done
+        case let .unmapByAddress(m, delta, skip):
+            guard m < mappings.count, mappings[m].live, mappings[m].scatterlist == nil else { return .skipped }
+            let mapping = mappings[m]
+            dmaUnmapAddress(m, dma: mapping.dma &+ delta, size: mapping.size, direction: mapping.direction, attrs: skip ? .skipCpuSync : [])
+            return .done
+        case let .syncForCpuByAddress(m, delta, offset, size):
+            guard m < mappings.count, mappings[m].live else { return .skipped }
+            let within = offset % mappings[m].size
+            dmaSyncForCpuAddress(m, dma: mappings[m].dma &+ delta &+ UInt64(within), offset: offsetByAddress(m, delta, within), size: max(size, 1))
+            return .done
+        case let .syncForDeviceByAddress(m, delta, offset, size):
+            guard m < mappings.count, mappings[m].live else { return .skipped }
+            let within = offset % mappings[m].size
+            dmaSyncForDeviceAddress(m, dma: mappings[m].dma &+ delta &+ UInt64(within), offset: offsetByAddress(m, delta, within), size: max(size, 1))
+            return .done
         case let .mapSg(device, list, direction):
             guard device < devices.count, !list.isEmpty, list.allSatisfy(liveBuffer) else { return .skipped }
             let entries = list.map { (phys: buffers[$0].phys, size: buffers[$0].size) }
@@ -212,6 +227,14 @@ extension System {
     }
 
     func liveBuffer(_ b: Int) -> Bool { b >= 0 && b < buffers.count && buffers[b].live }
+
+    /// Where in mapping `m` a sync by address lands: the address's distance from the mapping's
+    /// own, when it is inside the mapping; outside it (a driver's wrong address) the offset the
+    /// driver believed, since no byte of the mapping is synced.
+    func offsetByAddress(_ m: Int, _ delta: UInt64, _ within: UInt32) -> UInt32 {
+        let at = delta &+ UInt64(within)
+        return at < UInt64(mappings[m].size) ? UInt32(at) : within
+    }
 
     /// A driver never frees memory that is still mapped (dma-debug's `debug_check_no_obj_freed`
     /// reports it), so such a free is skipped rather than blamed on the kernel.

@@ -25,6 +25,9 @@ public struct Runner: Sendable {
     public private(set) var trace: [String] = []
     /// What the last operation did (the differential runner mirrors only what the model ran).
     public private(set) var lastOutcome: StepOutcome = .skipped
+    /// A step broke the driver's side of the DMA API (`Operation.breaksDriverContract`); runs past
+    /// known findings judge nothing after it.
+    public internal(set) var driverBrokeContract = false
 
     public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
         self.init(booted: Guest(platform: platform, behaviours: profile.behaviours), tracing: tracing)

@@ -1,3 +1,4 @@
+import BouncerModel
 import BouncerOracle
 import BouncerPolicy
 import BouncerTransports
@@ -8,20 +9,27 @@ import BouncerTransports
 /// violation of any kind. The oracle judges each step's events, so a known violation at one step
 /// does not repeat at the next; the end-of-run scan of private bytes may find the bytes a known
 /// finding exposed again, and counts as that finding there (`KnownHits.exposure`).
+///
+/// A driver that breaks the DMA API's contract (an address outside the mapping it names, which
+/// only the by-address operations can express) takes the rest of the run out of what is judged:
+/// what follows is the driver's bug, not the kernel's, and `CONFIG_DMA_API_DEBUG` is what catches
+/// it. `run` still reports it, so tests and replays see what the kernel does with such an address.
 extension Runner {
     /// Runs one operation; records the known violations of the step in `hits` and returns the
     /// first that is not known (strict: the first of all), or nil.
     public mutating func runPastKnown(
         _ op: Operation, strict: Bool, _ hits: inout KnownHits, table: [KnownFinding]? = nil
     ) -> Violation? {
+        if !driverBrokeContract, op.breaksDriverContract(system) { driverBrokeContract = true }
         let violations = run(op)
-        if violations.isEmpty { return nil }
+        if violations.isEmpty || driverBrokeContract { return nil }
         return Runner.sort(violations, platform: system.platform.kind, operation: op.kind, strict: strict, &hits, table)
     }
 
     /// The end-of-run accounting, sorted the same way: it matches no known finding, except where
     /// it finds again the bytes a known finding exposed.
     public func finishPastKnown(strict: Bool, _ hits: inout KnownHits, table: [KnownFinding]? = nil) -> Violation? {
+        if driverBrokeContract { return nil }
         let violations = finish()
         if violations.isEmpty { return nil }
         return Runner.sort(violations, platform: system.platform.kind, operation: nil, strict: strict, &hits, table)
@@ -109,5 +117,22 @@ extension RandomExplorer {
             }
         }
         return (KnownRun(new: runner.finishPastKnown(strict: strict, &hits), known: hits, steps: runner.step, trace: []), ops)
+    }
+}
+
+extension Operation {
+    /// The driver passes an address outside the mapping it names: `dma_unmap_*()` at anything but
+    /// the address the map returned, or a sync at an address past the mapping (a sync inside it,
+    /// at an offset, is the API's own `dma_sync_single_range_*()`).
+    func breaksDriverContract(_ s: System) -> Bool {
+        switch self {
+        case let .unmapByAddress(m, delta, _):
+            return m < s.mappings.count && s.mappings[m].live && delta != 0
+        case let .syncForCpuByAddress(m, delta, offset, _), let .syncForDeviceByAddress(m, delta, offset, _):
+            guard m < s.mappings.count, s.mappings[m].live, s.mappings[m].size > 0 else { return false }
+            return delta &+ UInt64(offset % s.mappings[m].size) >= UInt64(s.mappings[m].size)
+        default:
+            return false
+        }
     }
 }

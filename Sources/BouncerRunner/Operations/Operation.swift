@@ -37,6 +37,15 @@ public enum Operation: Hashable, Sendable {
     case syncForCpu(mapping: Int, offset: UInt32, size: UInt32)
     /// `dma_sync_single_range_for_device()`.
     case syncForDevice(mapping: Int, offset: UInt32, size: UInt32)
+    /// `dma_unmap_phys()` of the address `mapping` returned plus `delta` (two's complement, added
+    /// as `dma_addr_t` arithmetic wraps), with the mapping's size and direction: the driver means
+    /// `mapping`, the kernel unmaps whatever the address names.
+    case unmapByAddress(mapping: Int, delta: UInt64, skipCpuSync: Bool)
+    /// `dma_sync_single_range_for_cpu()` at `mapping`'s address plus `delta`, then `offset`
+    /// (within the mapping, as `syncForCpu` takes it).
+    case syncForCpuByAddress(mapping: Int, delta: UInt64, offset: UInt32, size: UInt32)
+    /// `dma_sync_single_range_for_device()` at `mapping`'s address plus `delta`, then `offset`.
+    case syncForDeviceByAddress(mapping: Int, delta: UInt64, offset: UInt32, size: UInt32)
     /// `dma_map_sg()` of whole buffers.
     case mapSg(device: Int, buffers: [Int], direction: DmaDirection)
     /// `dma_unmap_sg()`.

@@ -15,6 +15,8 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     case syncSgForCpu, syncSgForDevice
     // The transports again (version 4).
     case virtioHostDescriptor
+    // The DMA layer again (version 5): unmap and sync by the DMA address the driver passes.
+    case unmapByAddress, syncForCpuByAddress, syncForDeviceByAddress
 
     /// The case name, as `Operation` spells it.
     public var name: String { described.name }
