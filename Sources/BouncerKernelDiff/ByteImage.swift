@@ -17,7 +17,7 @@ enum ByteImage {
     }
 
     /// What the model says the CPU reads at `phys` (count bytes within one zone); nil outside RAM.
-    static func model(_ s: System, phys: UInt64, count: Int) -> [UInt8]? {
+    static func model(_ s: DmaLayer, phys: UInt64, count: Int) -> [UInt8]? {
         guard count > 0 else { return [] }
         guard let lo = GuestMemory.byteIndex(ofPhys: phys), let last = GuestMemory.byteIndex(ofPhys: phys + UInt64(count) - 1),
             last == lo + UInt32(count) - 1

@@ -21,9 +21,9 @@ public enum KernelCounterpart: Equatable, Sendable {
         }
     }
 
-    /// The operation's kind, by its case: `Operation.kind` searches the descriptions, which costs
+    /// The operation's kind, by its case: `GuestOperation.kind` searches the descriptions, which costs
     /// more than a fuzz step can spend.
-    public static func kind(_ op: Operation) -> OperationKind {
+    public static func kind(_ op: GuestOperation) -> OperationKind {
         switch op {
         case .probeDevice: .probeDevice
         case .kmalloc: .kmalloc

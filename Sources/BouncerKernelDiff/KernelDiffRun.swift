@@ -29,7 +29,7 @@ public struct KernelDiffRun {
     public private(set) var modelOnly = 0
     var states: [UInt8] = [], held: [UInt8] = []
     /// The operation being compared (rendered in the kernel's words only for a divergence).
-    var current: Operation = .runDeferredWork
+    var current: GuestOperation = .runDeferredWork
     /// Pages the model wrote in this run (bytes copied, written, converted), for `finish()`.
     var modelWrote = [Bool](repeating: false, count: GuestMemory.pageCount)
     /// Verdicts are compared at the first step either side breaks an invariant, as a run stops there.
@@ -63,7 +63,7 @@ public struct KernelDiffRun {
         public var kernelEvents: [KernelEvent] = []
     }
 
-    public mutating func run(_ op: Operation) -> StepResult {
+    public mutating func run(_ op: GuestOperation) -> StepResult {
         defer { step += 1 }
         current = op
         let kind = KernelCounterpart.kind(op)
@@ -131,7 +131,7 @@ public struct KernelDiffRun {
         return nil
     }
 
-    mutating func noteModelWrites(_ s: System) {
+    mutating func noteModelWrites(_ s: DmaLayer) {
         func mark(_ lo: UInt32, _ hi: UInt32) {
             guard hi > lo else { return }
             for p in Int(lo >> 12) ... Int((hi - 1) >> 12) where p < modelWrote.count { modelWrote[p] = true }
@@ -213,7 +213,7 @@ public struct KernelDiffRun {
 /// How many objects of each kind the model has made: what a step added is what follows these.
 struct Counts {
     var devices, buffers, mappings, coherent, scatterlists: Int
-    init(_ s: System) {
+    init(_ s: DmaLayer) {
         devices = s.devices.count
         buffers = s.buffers.count
         mappings = s.mappings.count

@@ -38,7 +38,7 @@ struct KernelSide {
     let guest: KernelGuest
     /// Kernel device index per model device handle.
     var devices: [Int] = []
-    /// Per model mapping handle (`System.mappings`).
+    /// Per model mapping handle (`DmaLayer.mappings`).
     var maps: [Map] = []
     /// Per model coherent handle that succeeded on both sides.
     var coherent: [Coherent?] = []

@@ -10,7 +10,7 @@ import BouncerRunner
 /// returned. Throws the first `Divergence`, or `OutOfScope`.
 extension KernelDiffRun {
     /// Returns the bounce (original, slot, size) the step's copies must stay inside, if any.
-    mutating func translate(_ op: Operation, _ kind: OperationKind, _ outcome: StepOutcome, _ before: Counts) throws -> (orig: UInt64, slot: UInt64, size: UInt64)? {
+    mutating func translate(_ op: GuestOperation, _ kind: OperationKind, _ outcome: StepOutcome, _ before: Counts) throws -> (orig: UInt64, slot: UInt64, size: UInt64)? {
         let s = runner.system
         let g = kernel.guest
         switch op {
@@ -163,7 +163,7 @@ extension KernelDiffRun {
         return nil
     }
 
-    func zoneFor(_ op: Operation) -> Zone {
+    func zoneFor(_ op: GuestOperation) -> Zone {
         if case .kmalloc(_, let zone) = op { return zone }
         return .normal
     }
@@ -209,7 +209,7 @@ extension KernelDiffRun {
     /// The bytes a driver or the host wrote in the model, written where the model wrote them. The
     /// kernel oracle's shadow takes them as the driver's own, disclosed only when written into a
     /// page the kernel shared (a coherent buffer), or as the host's.
-    mutating func mirrorWrites(_ s: System, _ host: Bool) throws {
+    mutating func mirrorWrites(_ s: DmaLayer, _ host: Bool) throws {
         kernel.guest.pageTable(states: &states, held: &held)
         for event in s.events {
             let lo: UInt32, hi: UInt32
@@ -228,7 +228,7 @@ extension KernelDiffRun {
     }
 
     /// The device's bytes, through the kernel's own DMA address for the mapping.
-    mutating func mirrorDeviceWrite(_ s: System, _ m: Int) throws {
+    mutating func mirrorDeviceWrite(_ s: DmaLayer, _ m: Int) throws {
         guard m < kernel.maps.count, !kernel.maps[m].absent else { return }
         let k = kernel.maps[m]
         guard let dma = k.dma else {
@@ -256,7 +256,7 @@ extension KernelDiffRun {
 extension KernelSide {
     /// A step that ran on the model only: objects it made have no kernel counterpart, so later
     /// steps on them are not compared.
-    mutating func noteAbsent(_ s: System, _ before: Counts) {
+    mutating func noteAbsent(_ s: DmaLayer, _ before: Counts) {
         for m in before.mappings ..< s.mappings.count {
             maps.append(.init(device: s.mappings[m].device, phys: s.mappings[m].phys, size: Int(s.mappings[m].size),
                 direction: s.mappings[m].direction, dma: nil, live: false, absent: true))

@@ -10,7 +10,7 @@ public struct KnownDivergence: Sendable {
     public var summary: String
     /// Why the model is not changed to match.
     public var why: String
-    let matches: @Sendable (Operation, Divergence) -> Bool
+    let matches: @Sendable (GuestOperation, Divergence) -> Bool
 
     public static let all: [KnownDivergence] = [
         KnownDivergence(
@@ -40,7 +40,7 @@ public struct KnownDivergence: Sendable {
     ]
 
     /// The known divergence this is, if any.
-    public static func matching(_ op: Operation, _ d: Divergence) -> KnownDivergence? {
+    public static func matching(_ op: GuestOperation, _ d: Divergence) -> KnownDivergence? {
         all.first { $0.matches(op, d) }
     }
 }

@@ -2,7 +2,7 @@ import BouncerModel
 import BouncerRunner
 import BouncerTransports
 
-extension Operation {
+extension GuestOperation {
     /// The handles the operation names, in field order, as its description says.
     var references: [(HandleKind, Int)] {
         let d = described
@@ -19,7 +19,7 @@ extension Operation {
     }
 
     /// The same operation naming `handles` instead, in field order.
-    func naming(_ handles: [Int]) -> Operation {
+    func naming(_ handles: [Int]) -> GuestOperation {
         guard !handles.isEmpty else { return self }
         let d = described
         var f = d.read(self)!
@@ -54,7 +54,7 @@ struct Creator: Hashable {
 struct AbstractOperation: Hashable {
     /// Position in the original input: the identity creators refer to.
     var step: Int
-    var template: Operation
+    var template: GuestOperation
     /// One per reference; nil when the original named nothing that existed.
     var creators: [Creator?]
 }

@@ -51,9 +51,9 @@ public struct Minimizer {
     /// buffer itself when mapped directly) is the same write as the device's through that
     /// mapping; written so, it no longer depends on where earlier operations put the slot, and the
     /// operations that only moved the slot there can go.
-    func anchorHostWrites(_ ops: [Operation]) -> [Operation] {
+    func anchorHostWrites(_ ops: [GuestOperation]) -> [GuestOperation] {
         var runner = Runner(platform: platform, profile: profile)
-        var out: [Operation] = []
+        var out: [GuestOperation] = []
         for op in ops {
             var rewritten = op
             if case let .hostWrite(page, offset, size) = op, page < GuestMemory.pageCount {
@@ -75,7 +75,7 @@ public struct Minimizer {
     }
 
     /// Runs the original once, recording who created each handle, and rewrites references.
-    func abstract(_ ops: [Operation]) -> [AbstractOperation] {
+    func abstract(_ ops: [GuestOperation]) -> [AbstractOperation] {
         var runner = Runner(platform: platform, profile: profile)
         var creators: [HandleKind: [Int: Creator]] = [:]
         var out: [AbstractOperation] = []
@@ -96,11 +96,11 @@ public struct Minimizer {
     /// Runs an abstract program: resolves each reference to the handle its creator made in this
     /// run, dropping operations whose creators are gone. Returns the concrete operations that ran
     /// up to the first violation, and that violation if it is the one being kept.
-    mutating func materialize(_ program: [AbstractOperation]) -> ([Operation], Violation?) {
+    mutating func materialize(_ program: [AbstractOperation]) -> ([GuestOperation], Violation?) {
         runs += 1
         var runner = Runner(platform: platform, profile: profile)
         var made: [Creator: Int] = [:]
-        var ops: [Operation] = []
+        var ops: [GuestOperation] = []
         for a in program {
             var handles: [Int] = []
             for c in a.creators {

@@ -49,7 +49,7 @@ public struct RegressionTest: Sendable {
             lines.append("/// known issue stops happening and this test fails: then remove the `withKnownIssue` wrapper.")
         }
         lines.append("@Test func \(name)() throws {")
-        lines.append("    let operations: [Operation] = [")
+        lines.append("    let operations: [GuestOperation] = [")
         for op in outcome.minimal.operations {
             lines.append("        \(op.swiftSource),  // \(op)")
         }

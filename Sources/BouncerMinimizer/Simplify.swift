@@ -8,7 +8,7 @@ import BouncerRunner
 enum Simplify {
     /// A simpler operation, and the reference it no longer makes (a list entry it dropped).
     struct Candidate: Equatable {
-        var operation: Operation
+        var operation: GuestOperation
         var droppedReference: Int?
     }
 
@@ -17,7 +17,7 @@ enum Simplify {
     }
 
     /// Field by field in the description's order; a group's all-defaults variant comes first.
-    static func candidates(_ op: Operation) -> [Candidate] {
+    static func candidates(_ op: GuestOperation) -> [Candidate] {
         let d = op.described
         let f = d.read(op)!
         var out: [Fields] = []

@@ -5,7 +5,7 @@ import BouncerRunner
 import BouncerTransports
 
 /// Operations as Swift source that builds them with the model's own API, from their descriptions.
-extension Operation {
+extension GuestOperation {
     var swiftSource: String {
         let args = swiftArguments.map { $0.label.map { l in "\(l): " } ?? "" }
         let texts = zip(args, swiftArguments).map { $0 + $1.text }

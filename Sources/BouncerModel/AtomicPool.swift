@@ -16,7 +16,7 @@ public struct AtomicPool: Sendable {
     public func contains(_ page: Int) -> Bool { chunks.contains { page >= $0.first && page < $0.first + $0.count } }
 }
 
-extension System {
+extension DmaLayer {
     /// `dma_atomic_pool_init()` for one zone: create the pool and fill it once.
     mutating func dmaAtomicPoolInit(_ zone: Zone) {
         atomicPools.append(AtomicPool(zone: zone, decrypted: false))

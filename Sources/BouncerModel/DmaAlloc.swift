@@ -1,6 +1,6 @@
 import BouncerPolicy
 
-extension System {
+extension DmaLayer {
     /// `dma_alloc_coherent()` / `dma_alloc_pages()` → `dma_direct_alloc()`: whole pages, zeroed,
     /// shared with the host when the device needs it. `blocking` is `gfpflags_allow_blocking()`.
     /// Returns the coherent handle, or nil when the allocation fails.

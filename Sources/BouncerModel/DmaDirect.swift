@@ -1,6 +1,6 @@
 import BouncerPolicy
 
-extension System {
+extension DmaLayer {
     @inlinable func requestTerms(_ direction: DmaDirection, _ attrs: DmaAttrs) -> MapRequestTerms<ConcreteDomain> {
         MapRequestTerms(
             ccShared: attrs.contains(.ccShared), skipCpuSync: attrs.contains(.skipCpuSync), mmio: attrs.contains(.mmio),

@@ -35,7 +35,7 @@ public struct PageBlock: Sendable {
     public var pageRange: Range<Int> { firstPage ..< firstPage + pages }
 }
 
-extension System {
+extension DmaLayer {
     /// `alloc_pages(GFP_KERNEL | __GFP_ZERO)` / `vzalloc()`: zeroed private pages for a transport.
     package mutating func allocBlock(pages: Int, highest: Zone, purpose: BlockPurpose) -> Int? {
         let handle = blocks.count

@@ -163,7 +163,7 @@ public enum Event: Sendable {
     /// `swiotlb_bounce()` copied bytes between a slot and the original buffer.
     case bounced(mapping: Int, toDevice: Bool, tlb: PhysAddr, orig: PhysAddr, size: UInt64)
     case mapped(Int)
-    /// The CPU took a device-writable buffer back; `readBack` indexes `System.readBacks`, what it
+    /// The CPU took a device-writable buffer back; `readBack` indexes `DmaLayer.readBacks`, what it
     /// reads there at that moment (the mapped bytes, offsets relative to the mapping), before
     /// anything later in the step can change them.
     case syncedForCpu(mapping: Int, offset: UInt32, size: UInt32, readBack: Int?)

@@ -14,7 +14,7 @@ struct Slab: Sendable {
     }
 }
 
-extension System {
+extension DmaLayer {
     /// `kmalloc(size, gfp)`: a slab object, or whole pages (`kmalloc_large`) from a page up.
     /// The memory is private and holds whatever the previous owner left (no `__GFP_ZERO`).
     public mutating func kmalloc(size: UInt32, zone: Zone = .normal) -> Int? {

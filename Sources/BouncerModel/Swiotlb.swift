@@ -1,6 +1,6 @@
 import BouncerPolicy
 
-extension System {
+extension DmaLayer {
     /// Allocates a swiotlb pool's pages from `zone` and sets up its slots. `zeroed`: the pages
     /// are zeroed now (`swiotlb_init_io_tlb_pool()` at boot, before `swiotlb_update_mem_attributes()`
     /// decrypts them; a restricted-dma-pool's reserved memory never held guest data); otherwise the

@@ -6,7 +6,7 @@ import BouncerPolicy
 /// from that (`swiotlb_tbl_unmap_single()` → `swiotlb_find_pool()`), so a wrong address reaches
 /// whatever pool and slot it names. The handle-keyed `dmaUnmapPhys` is this path with the address
 /// the mapping returned.
-extension System {
+extension DmaLayer {
     /// `swiotlb_find_pool()` (v6.12 include/linux/swiotlb.h): none when the device has no
     /// `dma_io_tlb_mem`; otherwise the pool the policy's `swiotlbFindPoolFinds` admits among those
     /// holding the address: the pools of the device's `io_tlb_mem` (`mem->pools`: its restricted
@@ -54,7 +54,7 @@ extension System {
 /// `_for_device()` (include/linux/swiotlb.h) bounce only when `swiotlb_find_pool()` finds a pool
 /// holding it, at the slot it names. The handle-keyed `dmaSyncSingleForCpu`/`ForDevice` are these
 /// with the address the mapping returned plus the offset.
-extension System {
+extension DmaLayer {
     /// The driver syncs `mapping` for the CPU at `dma` (which it believes is the mapping's address
     /// plus `offset`), `size` bytes in the mapping's direction (`__swiotlb_sync_single_for_cpu()`
     /// copies for FROM_DEVICE and BIDIRECTIONAL).

@@ -2,7 +2,7 @@ import BouncerModel
 import BouncerPolicy
 
 /// The oracle's own statement of what a DMA address names on each platform, written from the
-/// architectures' definitions and never read from the model (`System.dmaToPhys`,
+/// architectures' definitions and never read from the model (`DmaLayer.dmaToPhys`,
 /// `Platform.dmaSharedMask`), so that a wrong translation in the model is judged, not followed.
 struct AddressEncoding {
     /// Set in a DMA address that names the shared alias: arm64 CCA's `PROT_NS_SHARED`, the top

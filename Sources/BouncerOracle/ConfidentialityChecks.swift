@@ -5,7 +5,7 @@ import BouncerPolicy
 /// what a pool serves, and where undisclosed guest bytes may sit.
 enum ConfidentialityChecks {
     /// The event checks of the family; `releasedPages` are the pages the step freed or leaked.
-    static func check(_ event: Event, _ s: System, _ step: Int, _ releasedPages: [Range<PageNumber>]) -> Violation? {
+    static func check(_ event: Event, _ s: DmaLayer, _ step: Int, _ releasedPages: [Range<PageNumber>]) -> Violation? {
         guard s.platform.confidential else { return nil }
         switch event {
         case let .handedOut(device, dma, size, mapping, coherent):
@@ -48,7 +48,7 @@ enum ConfidentialityChecks {
         /// by a transport outside the DMA API.
         var site: ViolationSite { mapping != nil ? .mappingHandout : coherent != nil ? .coherentHandout : .transportHandout }
 
-        func location(_ s: System) -> String {
+        func location(_ s: DmaLayer) -> String {
             let what = mapping.map { "mapping \($0)" } ?? coherent.map { "coherent \($0)" } ?? "address written by the transport"
             let trust = s.devices[device].config.trusted ? " (trusted)" : ""
             return "device \(device)\(trust), \(what), dma \(dma)"
@@ -56,7 +56,7 @@ enum ConfidentialityChecks {
     }
 
     /// Where the handed-out address leads, by the oracle's own `AddressEncoding`.
-    static func resolve(_ s: System, _ h: Handout) -> (shared: Bool, phys: PhysAddr) {
+    static func resolve(_ s: DmaLayer, _ h: Handout) -> (shared: Bool, phys: PhysAddr) {
         let encoding = AddressEncoding(s.platform.kind)
         return (encoding.namesSharedAlias(h.dma), encoding.phys(h.dma, rangeOffset: s.devices[h.device].config.dmaRangeOffset))
     }
@@ -64,7 +64,7 @@ enum ConfidentialityChecks {
     /// A handed-out address must lead into guest memory: outside it the device reaches whatever
     /// the host put there, and the driver's buffer is not what it gets (an integrity breach: the
     /// guest's bytes stay where they are).
-    static func outsideMemory(_ s: System, _ h: Handout, phys: PhysAddr, size: UInt32, _ invariant: InvariantID, _ step: Int) -> Violation? {
+    static func outsideMemory(_ s: DmaLayer, _ h: Handout, phys: PhysAddr, size: UInt32, _ invariant: InvariantID, _ step: Int) -> Violation? {
         var at = phys.pageAlignedDown
         let end = phys + UInt64(size)
         while at < end {
@@ -78,7 +78,7 @@ enum ConfidentialityChecks {
         return nil
     }
 
-    static func untrustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
+    static func untrustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         let target = resolve(s, h)
         // The private alias: the hardware keeps the host's device out, so nothing is exposed and
         // the I/O fails.
@@ -112,7 +112,7 @@ enum ConfidentialityChecks {
         return violation
     }
 
-    static func trustedHandout(_ s: System, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
+    static func trustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         let phys = resolve(s, h).phys
         if let v = outsideMemory(s, h, phys: phys, size: size, .confTrusted, step) { return v }
         var violation: Violation?
@@ -136,7 +136,7 @@ enum ConfidentialityChecks {
     }
 
     /// CONF-FREELIST: a page that goes back to the page allocator must be private.
-    static func freedPage(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+    static func freedPage(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard case let .freed(pages) = event else { return nil }
         for page in pages where s.memory.owner(page) == .free && s.memory.state(page) != .encrypted {
             return Violation(
@@ -149,7 +149,7 @@ enum ConfidentialityChecks {
     /// CONF-PRIVATE, step by step: an undisclosed guest byte can only reach a host-visible page
     /// when the CPU writes it there, a bounce copies it there, or the page itself is converted,
     /// so only those bytes are looked at.
-    static func privateBytesTouched(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+    static func privateBytesTouched(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         let lo: ByteIndex, hi: ByteIndex
         switch event {
         case let .cpuWrote(a, b): (lo, hi) = (a, b)
@@ -165,7 +165,7 @@ enum ConfidentialityChecks {
         return undisclosedOnVisiblePage(s, lo, hi, step)
     }
 
-    static func undisclosedOnVisiblePage(_ s: System, _ lo: ByteIndex, _ hi: ByteIndex, _ step: Int) -> Violation? {
+    static func undisclosedOnVisiblePage(_ s: DmaLayer, _ lo: ByteIndex, _ hi: ByteIndex, _ step: Int) -> Violation? {
         var violation: Violation?
         s.memory.contents.forEachRun(lo.raw, hi.raw) { a, b, tag in
             guard tag.isUndisclosedGuest else { return true }
@@ -183,7 +183,7 @@ enum ConfidentialityChecks {
     }
 
     /// CONF-PRIVATE over all of memory: no undisclosed guest byte on a page the host can see.
-    static func privateBytes(_ s: System, _ step: Int) -> Violation? {
+    static func privateBytes(_ s: DmaLayer, _ step: Int) -> Violation? {
         guard s.platform.confidential else { return nil }
         return undisclosedOnVisiblePage(s, ByteIndex(0), ByteIndex(s.memory.contents.size), step)
     }

@@ -4,7 +4,7 @@ import BouncerPolicy
 /// SAFE-HOSTINPUT: a copy whose length or offset the host chose stays inside its object, and no
 /// host-writable field is read twice with two values.
 enum HostInputChecks {
-    static func check(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+    static func check(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         switch event {
         case let .bounced(mapping, toDevice, tlb, orig, size):
             let m = s.mappings[mapping]

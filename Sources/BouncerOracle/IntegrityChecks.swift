@@ -3,7 +3,7 @@ import BouncerModel
 /// DATA-INTEGRITY and CONF-STALE: what the CPU reads back after a sync or unmap, against what the
 /// ownership shadow says the owner may expect.
 enum IntegrityChecks {
-    static func check(_ event: Event, _ shadow: OwnershipShadow, _ s: System, _ step: Int) -> Violation? {
+    static func check(_ event: Event, _ shadow: OwnershipShadow, _ s: DmaLayer, _ step: Int) -> Violation? {
         switch event {
         case let .syncedForCpu(mapping, offset, size, readBack?):
             return compareReadBack(s, shadow, s.readBacks[readBack], mapping: mapping, offset: offset, size: size, step)
@@ -19,7 +19,7 @@ enum IntegrityChecks {
     /// buffer held when the device got it is stale slot content (CONF-STALE); anything else is
     /// lost data (DATA-INTEGRITY).
     static func compareReadBack(
-        _ s: System, _ shadow: OwnershipShadow, _ readBack: ProvenanceMap, mapping: Int, offset: UInt32, size: UInt32, _ step: Int
+        _ s: DmaLayer, _ shadow: OwnershipShadow, _ readBack: ProvenanceMap, mapping: Int, offset: UInt32, size: UInt32, _ step: Int
     ) -> Violation? {
         guard let w = shadow.watch(mapping), let e = w.expected else { return nil }
         let m = s.mappings[mapping]

@@ -4,7 +4,7 @@ import BouncerModel
 /// it held goes with it; and, at the end of a run, nothing is held by an object that is gone.
 enum LifecycleChecks {
     /// Step by step: what the released object held (slots, pages, entries) must have gone with it.
-    static func release(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+    static func release(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         switch event {
         case let .unmapped(mapping, _):
             guard let p = s.mappings[mapping].bouncePool, s.swiotlbPools[p].live else { return nil }
@@ -37,13 +37,13 @@ enum LifecycleChecks {
         return nil
     }
 
-    static func lostPage(_ page: Int, _ s: System, _ step: Int) -> Violation {
+    static func lostPage(_ page: Int, _ s: DmaLayer, _ step: Int) -> Violation {
         Violation(
             invariant: .safeLifecycle, site: .release, step: step, location: "page \(pageName(PageNumber(page)))",
             detail: "held by \(s.memory.owners[page]), which is gone: the page is lost, not freed or leaked on purpose")
     }
 
-    static func lostSlot(_ pool: Int, _ slot: Int, _ s: System, _ step: Int) -> Violation {
+    static func lostSlot(_ pool: Int, _ slot: Int, _ s: DmaLayer, _ step: Int) -> Violation {
         Violation(
             invariant: .safeLifecycle, site: .release, step: step, location: "swiotlb pool \(pool) (\(s.swiotlbPools[pool].kind)), slot \(slot)",
             detail: "still allocated to a mapping or buffer that is gone")
@@ -57,7 +57,7 @@ enum LifecycleChecks {
 
     /// The full SAFE-LIFECYCLE scan behind `Oracle.checkAccounting`: the first page or slot held
     /// by an object that is gone, or mapping left of a scatterlist that is gone.
-    static func accounting(_ s: System, _ step: Int) -> Violation? {
+    static func accounting(_ s: DmaLayer, _ step: Int) -> Violation? {
         // Pages still held by an object that is gone: look from the dead objects, whose pages
         // are few, rather than over every page.
         var held: [(Range<Int>, PageOwner)] = []

@@ -19,7 +19,7 @@ public struct Oracle: Sendable {
 
     /// An oracle for a run from this booted guest: its ledger of pages starts from the boot (the
     /// default swiotlb pool, the atomic pools, what the transports set up) and follows the events.
-    public init(booted system: System) { ledger = PageLedger(system.memory.owners) }
+    public init(booted system: DmaLayer) { ledger = PageLedger(system.memory.owners) }
 
     /// All violations of the step just run, in invariant-check order; empty when clean.
     ///
@@ -28,7 +28,7 @@ public struct Oracle: Sendable {
     /// reported with the event checks). The state checks (freed pages, private bytes touched,
     /// releases) keep the first violation each, reported after the event checks' in that order;
     /// then, where pages moved, the first of them no live holder accounts for.
-    public mutating func check(_ system: System, step: Int) -> [Violation] {
+    public mutating func check(_ system: DmaLayer, step: Int) -> [Violation] {
         var found: [Violation] = []
         var freed: Violation?, touched: Violation?, released: Violation?
         var pagesMoved = false, moveJudged = false
@@ -79,7 +79,7 @@ public struct Oracle: Sendable {
     /// accounted for (free, held by a live object that holds it, or leaked with a reason), and
     /// every live mapping is one the driver holds. The per-step checks look only at what each step touched or
     /// released; this is the full accounting, for the end of a run (after teardown).
-    public func checkAccounting(_ system: System, step: Int) -> [Violation] {
+    public func checkAccounting(_ system: DmaLayer, step: Int) -> [Violation] {
         [
             ConfidentialityChecks.privateBytes(system, step), LifecycleChecks.accounting(system, step),
             PageConservation.accounting(ledger, system, step),

@@ -37,7 +37,7 @@ struct OwnershipShadow: Sendable {
     func watch(_ mapping: Int) -> Watch? { mapping < watched.count ? watched[mapping] : nil }
 
     /// Updates the expectations for one event, after the checks have judged it.
-    mutating func observe(_ event: Event, _ s: System) {
+    mutating func observe(_ event: Event, _ s: DmaLayer) {
         switch event {
         case let .mapped(mapping):
             let m = s.mappings[mapping]
@@ -94,7 +94,7 @@ struct OwnershipShadow: Sendable {
 
     /// Two live mappings of the same bytes, one of them device-writable, leave those bytes
     /// undefined under the DMA API (dma-debug warns of such overlaps): expect nothing of them.
-    mutating func unconstrainOverlaps(of mapping: Int, _ s: System) {
+    mutating func unconstrainOverlaps(of mapping: Int, _ s: DmaLayer) {
         let m = s.mappings[mapping]
         let mine = LiveExtent(handle: mapping, lo: m.phys, hi: m.phys + UInt64(m.size), deviceWrites: m.direction.deviceWrites)
         for other in liveExtents where mine.deviceWrites || other.deviceWrites {
@@ -121,7 +121,7 @@ struct OwnershipShadow: Sendable {
         while watched.count <= mapping { watched.append(Watch()) }
     }
 
-    func allocation(containing phys: UInt64, _ s: System) -> UInt32 {
+    func allocation(containing phys: UInt64, _ s: DmaLayer) -> UInt32 {
         // Outside RAM (an MMIO resource) nothing is allocated. A page a large buffer or a
         // coherent allocation owns names it; slab objects share their pages, so those are looked
         // up among the buffers.

@@ -100,7 +100,7 @@ enum PageConservation {
     }
 
     /// At the end of a run: every page of guest memory is where the model has it, and named.
-    static func accounting(_ ledger: PageLedger, _ s: System, _ step: Int) -> Violation? {
+    static func accounting(_ ledger: PageLedger, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard ledger.seeded else { return nil }
         let silent = s.memory.owners.withUnsafeBufferPointer { owners in
             (0 ..< GuestMemory.pageCount).first { PageLedger.code(owners[$0]) != ledger.holders[$0] }
@@ -115,7 +115,7 @@ enum PageConservation {
     /// After a step that moved pages, for the pages each of its events moved (and at the end of a
     /// run, for all): the first page whose holder by the ledger is not a live object that holds
     /// it, looked at a run of one holder at a time. `unnamedViolation` says why.
-    static func firstUnnamed(_ pages: Range<Int>, _ ledger: PageLedger, _ s: System) -> Int? {
+    static func firstUnnamed(_ pages: Range<Int>, _ ledger: PageLedger, _ s: DmaLayer) -> Int? {
         var start = pages.lowerBound
         while start < pages.upperBound {
             let code = ledger.holders[start]
@@ -128,7 +128,7 @@ enum PageConservation {
     }
 
     /// The first page of a run its holder cannot account for; nil when it can.
-    static func unnamed(_ run: Range<Int>, _ code: UInt32, _ s: System) -> Int? {
+    static func unnamed(_ run: Range<Int>, _ code: UInt32, _ s: DmaLayer) -> Int? {
         let h = Int(code & (1 << PageLedger.kindShift - 1))
         switch code >> PageLedger.kindShift {
         case PageLedger.buffer:
@@ -161,7 +161,7 @@ enum PageConservation {
     }
 
     /// Why the holder of `page` cannot account for it, in words.
-    static func unnamedViolation(_ page: Int, _ ledger: PageLedger, _ s: System, _ step: Int) -> Violation {
+    static func unnamedViolation(_ page: Int, _ ledger: PageLedger, _ s: DmaLayer, _ step: Int) -> Violation {
         let code = ledger.holders[page]
         let h = Int(code & (1 << PageLedger.kindShift - 1))
         let why: String = switch code >> PageLedger.kindShift {

@@ -9,7 +9,7 @@ import BouncerPolicy
 /// a slot someone else holds, or will. The runtime form of SWIOTLB-NO-OVERLAP, so the fuzzers see
 /// what the proof sees.
 enum SlotChecks {
-    static func check(_ event: Event, _ s: System, _ step: Int) -> Violation? {
+    static func check(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard case let .handedOut(_, _, _, mapping, coherent) = event else { return nil }
         let pool: Int, lo: UInt64, hi: UInt64
         if let m = mapping, let p = s.mappings[m].bouncePool, s.mappings[m].live {
@@ -45,7 +45,7 @@ enum SlotChecks {
     /// The same for the atomic pools: pages `dma_alloc_from_pool()` hands out belong to that
     /// allocation alone, so no other live allocation from an atomic pool reaches them
     /// (`gen_pool_alloc()` handing out a run twice, or a free that gave back the wrong run).
-    static func atomicPoolShared(_ c: Int, _ s: System, _ step: Int) -> Violation? {
+    static func atomicPoolShared(_ c: Int, _ s: DmaLayer, _ step: Int) -> Violation? {
         let mine = s.coherent[c]
         guard case .atomicPool(let pool) = mine.source else { return nil }
         let end = mine.phys + UInt64(mine.pages) << GuestMemory.pageShift

@@ -59,7 +59,7 @@ extension PolicyDomain {
     @inlinable public func forceDmaUnencrypted(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>
     ) -> Boolean {
-        and(p.confidential, not(and(dev.trusted, b.trustedExempt)))
+        and(p.confidential, not(and(dev.accepted, b.trustedExempt)))
     }
 
     /// `is_swiotlb_active()`: the device has a swiotlb to bounce through.
@@ -70,7 +70,7 @@ extension PolicyDomain {
     @inlinable public func swiotlbForceBounce(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>
     ) -> Boolean {
-        let forcedByPlatform = and(and(p.confidential, not(b.ccSharedAttr)), not(and(dev.trusted, b.trustedExempt)))
+        let forcedByPlatform = and(and(p.confidential, not(b.ccSharedAttr)), not(and(dev.accepted, b.trustedExempt)))
         return and(swiotlbActive(dev), or(or(dev.restrictedPool, dev.forceBounce), forcedByPlatform))
     }
 

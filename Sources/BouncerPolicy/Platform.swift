@@ -130,8 +130,10 @@ extension PolicyDomain {
 
 /// A device as policy values: its masks and what the guest knows of it.
 public struct DeviceTerms<D: PolicyDomain> {
-    /// TDISP-accepted, or a Confidential VMBus channel with `co_external_memory`.
-    public var trusted: D.Boolean
+    /// The kernel knows the device is inside the guest's trust boundary (`device_cc_accepted()`:
+    /// TDISP-accepted, a Confidential VMBus channel with `co_external_memory`); filled from
+    /// `DeviceConfig.accepted`, which may differ from what the device really is.
+    public var accepted: D.Boolean
     /// `*dev->dma_mask`, `dev->bus_dma_limit` (0: none) and the dma-ranges offset
     /// (`dma_start - cpu_start` of the device's single `bus_dma_region`).
     public var dmaMask: D.Word
@@ -145,11 +147,11 @@ public struct DeviceTerms<D: PolicyDomain> {
     public var forceBounce: D.Boolean
 
     @inlinable public init(
-        trusted: D.Boolean, dmaMask: D.Word, busDmaLimit: D.Word, dmaRangeOffset: D.Word,
+        accepted: D.Boolean, dmaMask: D.Word, busDmaLimit: D.Word, dmaRangeOffset: D.Word,
         swiotlbDisabled: D.Boolean, restrictedPool: D.Boolean, forceBounce: D.Boolean
     ) {
         self.forceBounce = forceBounce
-        self.trusted = trusted
+        self.accepted = accepted
         self.dmaMask = dmaMask
         self.busDmaLimit = busDmaLimit
         self.dmaRangeOffset = dmaRangeOffset

@@ -39,7 +39,7 @@ struct FreelistBMC {
         b = BehaviourTerms(d, profile.behaviours)
         p = PlatformTerms(d, Platform(.tdx))
         let device = DeviceTerms<Z3Domain>(
-            trusted: z.boolean(value: false), dmaMask: z.word(value: ~0), busDmaLimit: z.word(value: 0),
+            accepted: z.boolean(value: false), dmaMask: z.word(value: ~0), busDmaLimit: z.word(value: 0),
             dmaRangeOffset: z.word(value: 0), swiotlbDisabled: z.boolean(value: false),
             restrictedPool: z.boolean(value: false), forceBounce: z.boolean(value: false))
         decrypt = d.dmaDirectAlloc(p, device, b, blocking: z.boolean(value: true)).decrypt
@@ -121,11 +121,11 @@ struct FreelistBMC {
             case .unsatisfiable: continue
             case .unknown(let reason): return .unknown("depth \(depth): \(reason)")
             case .satisfiable(let m):
-                var operations: [Operation] = [.probeDevice(DeviceConfig())]
+                var operations: [GuestOperation] = [.probeDevice(DeviceConfig())]
                 var lines: [(String, String)] = []
                 for (k, op) in ops.enumerated() {
                     let v = m.word(op)
-                    let operation: Operation = switch v {
+                    let operation: GuestOperation = switch v {
                     case 0: .failNextConversion(afterPages: 0)
                     case 1: .allocCoherent(device: 0, size: 4096, blocking: true)
                     default: .freeCoherent(coherent: Int(m.word(states[k].handle[Int(v) - 2])))

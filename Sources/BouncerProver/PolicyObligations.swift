@@ -164,7 +164,7 @@ struct PolicyQuery {
     }
 
     /// The simplest scenario with this device mapping a buffer in this direction.
-    func mapScenario(_ m: Model, prefix: [Operation] = []) -> Scenario {
+    func mapScenario(_ m: Model, prefix: [GuestOperation] = []) -> Scenario {
         let size = UInt32(min(m.word(req.size), 4096))
         return Scenario(platform: platform.kind, operations: prefix + [
             .probeDevice(dev.config(m)),

@@ -18,7 +18,7 @@ struct SymbolicDevice {
         busDmaLimit = z.word("\(prefix).bus_dma_limit")
         dmaRangeOffset = z.word("\(prefix).dma_range_offset")
         terms = DeviceTerms(
-            trusted: trusted, dmaMask: dmaMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
+            accepted: trusted, dmaMask: dmaMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
             swiotlbDisabled: swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: forceBounce)
         // DMA_BIT_MASK(n), 24 <= n <= 64; bus_dma_limit none or a mask too; an offset that keeps
         // RAM addresses below the encoding bits.

@@ -15,7 +15,7 @@ public enum StepOutcome: Hashable, Sendable {
 
 extension Guest {
     /// Applies one operation. Handles are checked here so that any operation is safe to apply.
-    public mutating func apply(_ op: Operation) -> StepOutcome {
+    public mutating func apply(_ op: GuestOperation) -> StepOutcome {
         switch op {
         case let .vmbusOffer(offer, legacyHost):
             return .created(vmbusOffer(offer, legacyHost: legacyHost))
@@ -102,9 +102,9 @@ extension Guest {
     }
 }
 
-extension System {
+extension DmaLayer {
     /// Applies one operation of the DMA layer.
-    mutating func applyDma(_ op: Operation) -> StepOutcome {
+    mutating func applyDma(_ op: GuestOperation) -> StepOutcome {
         switch op {
         case .probeDevice(let config):
             return .created(probeDevice(config))

@@ -127,7 +127,7 @@ extension RandomExplorer {
     }
 
     enum Drawn {
-        case drawn(Operation)
+        case drawn(GuestOperation)
         /// A handle it needs names nothing yet: no object of this kind is live.
         case needs(HandleKind)
     }

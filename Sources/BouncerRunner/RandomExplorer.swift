@@ -45,7 +45,7 @@ public struct RandomExplorer: Sendable {
     }
 
     /// The next operation for this guest: the transports' about half the time when driven.
-    public mutating func next(_ g: Guest) -> Operation {
+    public mutating func next(_ g: Guest) -> GuestOperation {
         let part = transports && chance(55) ? Self.transportParts : Self.dmaLayer
         for _ in 0 ..< 8 {
             let r = Int.random(in: 0 ..< part.sums.last!, using: &rng)
@@ -67,10 +67,10 @@ public struct RandomExplorer: Sendable {
     /// valid; stops at the first violation. Returns the result and the operations that ran.
     public static func explore(
         seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false
-    ) -> (RunResult, [Operation]) {
+    ) -> (RunResult, [GuestOperation]) {
         var explorer = RandomExplorer(seed: seed, transports: transports)
         var runner = Runner(platform: platform, profile: profile)
-        var ops: [Operation] = []
+        var ops: [GuestOperation] = []
         ops.reserveCapacity(length)
         for _ in 0 ..< length {
             let op = explorer.next(runner.guest)
@@ -105,7 +105,7 @@ public struct RandomExplorer: Sendable {
     ) -> Scenario? {
         var explorer = RandomExplorer(seed: seed, transports: transports)
         var runner = Runner(platform: platform, profile: profile)
-        var ops: [Operation] = []
+        var ops: [GuestOperation] = []
         while ops.count < maximumSteps {
             var accepted = false
             for _ in 0 ..< 32 {
@@ -128,7 +128,7 @@ public struct RandomExplorer: Sendable {
     public static func scenario(seed: UInt64, platform: PlatformKind, length: Int, profile: Profile) -> Scenario {
         var explorer = RandomExplorer(seed: seed)
         var guest = Guest(platform: platform, behaviours: profile.behaviours)
-        var ops: [Operation] = []
+        var ops: [GuestOperation] = []
         for _ in 0 ..< length {
             let op = explorer.next(guest)
             guest.beginStep()

@@ -18,14 +18,14 @@ public struct RunResult: Sendable {
 /// Applies operations to a fresh system under a profile, checking the oracle after every step.
 public struct Runner: Sendable {
     public private(set) var guest: Guest
-    public var system: System { guest.system }
+    public var system: DmaLayer { guest.system }
     public private(set) var oracle = Oracle()
     public private(set) var step = 0
     let tracing: Bool
     public private(set) var trace: [String] = []
     /// What the last operation did (the differential runner mirrors only what the model ran).
     public private(set) var lastOutcome: StepOutcome = .skipped
-    /// A step broke the driver's side of the DMA API (`Operation.breaksDriverContract`); runs past
+    /// A step broke the driver's side of the DMA API (`GuestOperation.breaksDriverContract`); runs past
     /// known findings judge nothing after it.
     public internal(set) var driverBrokeContract = false
 
@@ -48,7 +48,7 @@ public struct Runner: Sendable {
     }
 
     /// Applies one operation and checks it; returns its violations (empty when clean).
-    public mutating func run(_ op: Operation) -> [Violation] {
+    public mutating func run(_ op: GuestOperation) -> [Violation] {
         guest.beginStep()
         let outcome = guest.apply(op)
         lastOutcome = outcome

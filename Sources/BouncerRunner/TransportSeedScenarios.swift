@@ -5,7 +5,7 @@ import BouncerTransports
 /// Hand-written transport stories for the vmbus, virtio, passthrough and system seed corpora, each
 /// clean under `linux-upstream`.
 extension SeedScenarios {
-    static let netvscLifecycle: [Operation] = [
+    static let netvscLifecycle: [GuestOperation] = [
         .vmbusOffer(VmbusOffer(deviceClass: .netvsc), legacyHost: false), .vmbusOpen(channel: 0),
         .kmalloc(size: 1500, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 1500),
         .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 1500, direction: .toDevice),

@@ -18,7 +18,7 @@ extension Runner {
     /// Runs one operation; records the known violations of the step in `hits` and returns the
     /// first that is not known (strict: the first of all), or nil.
     public mutating func runPastKnown(
-        _ op: Operation, strict: Bool, _ hits: inout KnownHits, table: [KnownFinding]? = nil
+        _ op: GuestOperation, strict: Bool, _ hits: inout KnownHits, table: [KnownFinding]? = nil
     ) -> Violation? {
         if !driverBrokeContract, op.breaksDriverContract(system) { driverBrokeContract = true }
         let violations = run(op)
@@ -103,11 +103,11 @@ extension RandomExplorer {
     /// that is not known; the operations run and what the run met.
     public static func explorePastKnown(
         seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false, strict: Bool = false
-    ) -> (KnownRun, [Operation]) {
+    ) -> (KnownRun, [GuestOperation]) {
         var explorer = RandomExplorer(seed: seed, transports: transports)
         var runner = Runner(platform: platform, profile: profile)
         var hits = KnownHits()
-        var ops: [Operation] = []
+        var ops: [GuestOperation] = []
         ops.reserveCapacity(length)
         for _ in 0 ..< length {
             let op = explorer.next(runner.guest)
@@ -120,11 +120,11 @@ extension RandomExplorer {
     }
 }
 
-extension Operation {
+extension GuestOperation {
     /// The driver passes an address outside the mapping it names: `dma_unmap_*()` at anything but
     /// the address the map returned, or a sync at an address past the mapping (a sync inside it,
     /// at an offset, is the API's own `dma_sync_single_range_*()`).
-    func breaksDriverContract(_ s: System) -> Bool {
+    func breaksDriverContract(_ s: DmaLayer) -> Bool {
         switch self {
         case let .unmapByAddress(m, delta, _):
             return m < s.mappings.count && s.mappings[m].live && delta != 0

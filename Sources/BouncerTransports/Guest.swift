@@ -1,13 +1,13 @@
 import BouncerModel
 import BouncerPolicy
 
-/// The guest with its transports: the DMA layer (`System`) and, above it, the VMBus channels,
+/// The guest with its transports: the DMA layer (`DmaLayer`) and, above it, the VMBus channels,
 /// virtio devices and passthrough NVMe controllers whose drivers use it.
 ///
 /// Transports call the DMA API the way their drivers do and record what they read from the host;
 /// the oracle sees everything through the system's events and state.
 public struct Guest: Sendable {
-    public var system: System
+    public var system: DmaLayer
     public internal(set) var channels: [VmbusChannel] = []
     public internal(set) var virtio: [VirtioDevice] = []
     public internal(set) var nvme: [NvmeController] = []
@@ -16,7 +16,7 @@ public struct Guest: Sendable {
     public internal(set) var hostFailsNextGpadl = false
 
     public init(platform: PlatformKind, behaviours: Behaviours) {
-        system = System(platform: platform, behaviours: behaviours)
+        system = DmaLayer(platform: platform, behaviours: behaviours)
     }
 
     public mutating func beginStep() { system.beginStep() }

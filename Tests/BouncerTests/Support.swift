@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import BouncerModel
 import BouncerOracle
@@ -15,7 +16,7 @@ func upstream(_ change: (inout Behaviours) -> Void = { _ in }) -> Profile {
 
 func profile(_ name: String) -> Profile { Profile.builtIn(named: name)! }
 
-func run(_ ops: [Operation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> RunResult {
+func run(_ ops: [GuestOperation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> RunResult {
     Runner.run(Scenario(platform: platform, operations: ops), profile: profile, tracing: true)
 }
 
@@ -23,8 +24,8 @@ let untrusted = DeviceConfig()
 let trusted = DeviceConfig(trusted: true)
 
 /// A booted system with one device, for tests that call the model's API directly.
-func system(_ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream, device: DeviceConfig = untrusted) -> System {
-    var s = System(platform: platform, behaviours: profile.behaviours)
+func system(_ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream, device: DeviceConfig = untrusted) -> DmaLayer {
+    var s = DmaLayer(platform: platform, behaviours: profile.behaviours)
     s.probeDevice(device)
     return s
 }
@@ -34,7 +35,7 @@ extension Profile: CustomTestStringConvertible {
 }
 
 /// A guest on `platform` under `profile` with the given operations applied; no oracle.
-func guest(_ ops: [Operation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> Guest {
+func guest(_ ops: [GuestOperation], on platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream) -> Guest {
     var g = Guest(platform: platform, behaviours: profile.behaviours)
     for op in ops {
         g.beginStep()
@@ -50,3 +51,8 @@ let packageRoot: String = {
     parts.removeLast(3)
     return parts.joined(separator: "/")
 }()
+
+/// The repository's own inputs, read as the tests need them.
+func listDirectory(_ path: String) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+
+func readFile(_ path: String) -> [UInt8]? { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }

@@ -31,9 +31,9 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("boot only (System.init), tdx") { benchmark in
+    Benchmark("boot only (DmaLayer.init), tdx") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(System(platform: .tdx, behaviours: Behaviours()))
+            blackHole(DmaLayer(platform: .tdx, behaviours: Behaviours()))
         }
     }
 }

@@ -84,7 +84,7 @@ public enum ScenarioCodec {
     /// Decodes any bytes into a scenario, as `target` reads them.
     public static func decode(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget = .dma, maxOperations: Int = 4096) -> Scenario {
         var decoder = ScenarioDecoder(bytes, target: target, maxOperations: maxOperations)
-        var ops: [Operation] = []
+        var ops: [GuestOperation] = []
         ops.reserveCapacity(min(bytes.count / 3, maxOperations))
         while let op = decoder.next() { ops.append(op) }
         return Scenario(platform: decoder.platform, operations: ops)
@@ -151,7 +151,7 @@ public struct ScenarioDecoder: IteratorProtocol {
         self.maxOperations = maxOperations
     }
 
-    public mutating func next() -> Operation? {
+    public mutating func next() -> GuestOperation? {
         guard !r.atEnd, decoded < maxOperations else { return nil }
         decoded += 1
         let entry = table[Int(r.u8()) % table.count]
@@ -163,7 +163,7 @@ public struct ScenarioDecoder: IteratorProtocol {
 /// in a buffer made once and never freed, and its constructor.
 struct DecodeEntry: @unchecked Sendable {
     let codes: UnsafeBufferPointer<FieldCode>
-    let make: @Sendable (Fields) -> Operation
+    let make: @Sendable (Fields) -> GuestOperation
 
     static let all: [DecodeEntry] = OperationDescription.all.map { d in
         let codes = UnsafeMutableBufferPointer<FieldCode>.allocate(capacity: d.codes.count)

@@ -18,14 +18,14 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     // The DMA layer again (version 5): unmap and sync by the DMA address the driver passes.
     case unmapByAddress, syncForCpuByAddress, syncForDeviceByAddress
 
-    /// The case name, as `Operation` spells it.
+    /// The case name, as `GuestOperation` spells it.
     public var name: String { described.name }
     public var described: OperationDescription { OperationDescription.all[Int(rawValue)] }
 }
 
 /// One operation kind described once, as data: its fields (what each is and how it sits in the
 /// bytes), whether the host makes it, how it reads in the kernel's words, and the two ways between
-/// the typed `Operation` and its field values. The codec, the trace, the minimiser's handle
+/// the typed `GuestOperation` and its field values. The codec, the trace, the minimiser's handle
 /// tracking and simplification and the Swift test writer all work from this.
 public struct OperationDescription: Sendable {
     public let kind: OperationKind
@@ -42,9 +42,9 @@ public struct OperationDescription: Sendable {
     /// drives them.
     public internal(set) var isTransport = false
     /// The operation these field values describe.
-    public let make: @Sendable (Fields) -> Operation
+    public let make: @Sendable (Fields) -> GuestOperation
     /// The field values of `op`, when it is of this kind.
-    public let read: @Sendable (Operation) -> Fields?
+    public let read: @Sendable (GuestOperation) -> Fields?
     /// One line in the kernel's words.
     public let render: @Sendable (Fields) -> String
     /// The fields' byte form, compiled for the decoder.
@@ -52,7 +52,7 @@ public struct OperationDescription: Sendable {
 
     init(
         _ kind: OperationKind, _ name: String, _ fields: [Field], host: Bool = false, creates: HandleKind? = nil, weight: Int = 2,
-        make: @escaping @Sendable (Fields) -> Operation, read: @escaping @Sendable (Operation) -> Fields?,
+        make: @escaping @Sendable (Fields) -> GuestOperation, read: @escaping @Sendable (GuestOperation) -> Fields?,
         render: @escaping @Sendable (Fields) -> String
     ) {
         self.kind = kind
@@ -76,7 +76,7 @@ public struct OperationDescription: Sendable {
     }
 }
 
-extension Operation {
+extension GuestOperation {
     /// This operation's description.
     public var described: OperationDescription {
         for d in OperationDescription.all where d.read(self) != nil { return d }

@@ -2,7 +2,7 @@ import BouncerModel
 import BouncerPolicy
 import BouncerTransports
 
-extension Operation: CustomStringConvertible {
+extension GuestOperation: CustomStringConvertible {
     /// One line, in the kernel's words.
     public var description: String {
         let d = described
@@ -11,7 +11,7 @@ extension Operation: CustomStringConvertible {
 }
 
 enum TraceLine {
-    static func render(step: Int, _ op: Operation, _ outcome: StepOutcome, _ s: System) -> String {
+    static func render(step: Int, _ op: GuestOperation, _ outcome: StepOutcome, _ s: DmaLayer) -> String {
         var line = "\(step): \(op)"
         switch outcome {
         case .done: break

@@ -7,7 +7,7 @@ extension Guest {
     /// `vring_unmap_one_split()` for a buffer the DMA API mapped: `dma_unmap_page()` with the
     /// address, length and direction the policy says it reads (`virtioUnmapAddress`: the private
     /// `desc_extra` since 72b5e8958738, the descriptor `ring` before), so the kernel finds pool
-    /// and slot from that address (`System.dmaUnmapAddress`).
+    /// and slot from that address (`DmaLayer.dmaUnmapAddress`).
     mutating func vringUnmapOneSplit(_ mapping: Int, _ ring: VringDesc) {
         let m = system.mappings[mapping]
         let b = behaviourTerms

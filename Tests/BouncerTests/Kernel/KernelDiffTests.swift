@@ -9,7 +9,7 @@ import Testing
 extension KernelTests {
     /// The model on linux-6.12 against the build's kernel tree (6.12), step by step.
     @Suite struct Differential {
-        static let rxThenPartialDeviceWrite: [Operation] = [
+        static let rxThenPartialDeviceWrite: [GuestOperation] = [
             .probeDevice(DeviceConfig()),
             .kmalloc(size: 512, zone: .normal),
             .cpuWrite(buffer: 0, offset: 0, size: 512),
@@ -49,7 +49,7 @@ extension KernelTests {
         /// A model with dynamic swiotlb (not in Debian's 6.12 config) maps what 6.12 refuses once
         /// the default pool is full.
         @Test func aModelThatGrowsSwiotlbDivergesWhenThePoolIsFull() throws {
-            var ops: [Operation] = [.probeDevice(DeviceConfig()), .kmalloc(size: 65535, zone: .normal)]
+            var ops: [GuestOperation] = [.probeDevice(DeviceConfig()), .kmalloc(size: 65535, zone: .normal)]
             for _ in 0 ..< 5 { ops.append(.mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false)) }
             let scenario = Scenario(platform: .tdx, operations: ops)
             #expect(try KernelDiff.run(scenario).divergence == nil)
@@ -61,7 +61,7 @@ extension KernelTests {
         /// Freeing pages whose decryption failed (cve-2024-35939's revert) is seen as a page the
         /// model frees and the kernel keeps.
         @Test func aWrongDecryptFailureDecisionIsAModelDivergence() throws {
-            let ops: [Operation] = [
+            let ops: [GuestOperation] = [
                 .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 0),
                 .allocCoherent(device: 0, size: 4096, blocking: true),
             ]
@@ -94,7 +94,7 @@ extension KernelTests {
         /// 6.12 has no device_cc_accepted(): a trusted device is bounced, and the kernel-side
         /// oracle sees CONF-TRUSTED on the kernel's own outcome, as the model does.
         @Test func theKernelSideOracleJudgesTheKernelsOwnHandout() throws {
-            let ops: [Operation] = [
+            let ops: [GuestOperation] = [
                 .probeDevice(DeviceConfig(trusted: true)), .kmalloc(size: 64, zone: .normal),
                 .mapBuffer(device: 0, buffer: 0, offset: 0, size: 64, direction: .toDevice, skipCpuSync: false),
             ]

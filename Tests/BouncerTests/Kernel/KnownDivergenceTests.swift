@@ -20,7 +20,7 @@ extension KernelTests {
 
         /// A known divergence stops the comparison where it happens; it is not reported as new.
         @Test func aRefusedMaskStopsTheComparisonAsKnown() throws {
-            let ops: [BouncerRunner.Operation] = [
+            let ops: [BouncerRunner.GuestOperation] = [
                 .probeDevice(DeviceConfig(dmaMaskBits: 20)), .kmalloc(size: 64, zone: .dma),
                 .mapBuffer(device: 0, buffer: 0, offset: 0, size: 64, direction: .toDevice, skipCpuSync: false),
             ]

@@ -55,7 +55,7 @@ import Testing
     @Test func deletingACreatorDropsItsUsersAndRenumbersTheRest() throws {
         // Buffer 0 is noise; buffer 1 is the one that matters. Once buffer 0's kmalloc goes, the
         // map of "buffer 1" must be renumbered to buffer 0, and the write to buffer 0 dropped.
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .probeDevice(DeviceConfig()),
             .kmalloc(size: 64, zone: .normal),
             .cpuWrite(buffer: 0, offset: 0, size: 64),

@@ -10,7 +10,7 @@ import Testing
 @Suite struct AtomicPoolDecryptFailureTests {
     /// A non-blocking allocation leaves the pool below its boot size; the expansion the workqueue
     /// runs is the conversion the host fails.
-    let ops: [Operation] = [
+    let ops: [GuestOperation] = [
         .probeDevice(untrusted), .allocCoherent(device: 0, size: 4096, blocking: false),
         .failNextConversion(afterPages: 0), .runDeferredWork,
     ]

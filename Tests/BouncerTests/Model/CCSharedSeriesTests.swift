@@ -5,7 +5,7 @@ import Testing
 /// What the `DMA_ATTR_CC_SHARED` series (v6, June 2026) changed in `dma_direct_map_phys()` and
 /// `swiotlb_tbl_map_single()`, against v6.12 where the old path is kept (issue 16 items 5 and 6).
 @Suite struct CCSharedSeriesTests {
-    func map(_ s: inout System, device: Int = 0, attrs: DmaAttrs = []) -> Int? {
+    func map(_ s: inout DmaLayer, device: Int = 0, attrs: DmaAttrs = []) -> Int? {
         let b = s.kmalloc(size: 512)!
         return s.dmaMapPhys(device: device, phys: s.buffers[b].phys, size: 512, direction: .toDevice, attrs: attrs)
     }
@@ -76,7 +76,7 @@ import Testing
     // MARK: a restricted-dma-pool whose decryption failed (v6 17/20, issue 16 item 7)
 
     @Test func aDeviceWhoseRestrictedPoolFailedToDecryptKeepsTheDefaultMem() {
-        var s = System(platform: .tdx, behaviours: Behaviours())
+        var s = DmaLayer(platform: .tdx, behaviours: Behaviours())
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.probeDevice(DeviceConfig(restrictedPool: true))
         #expect(s.devices[0].restrictedPool == nil)
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func beforeTheSeriesTheDeviceUsesItsPoolWhateverTheConversionDid() {
-        var s = System(platform: .tdx, behaviours: profile("swiotlb-pool-state-2026").behaviours)
+        var s = DmaLayer(platform: .tdx, behaviours: profile("swiotlb-pool-state-2026").behaviours)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.probeDevice(DeviceConfig(restrictedPool: true))
         #expect(s.devices[0].restrictedPool != nil)

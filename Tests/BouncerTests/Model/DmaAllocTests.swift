@@ -4,7 +4,7 @@ import Testing
 
 /// `dma_direct_alloc`, `dma_direct_free`, the atomic pools and their failure rules.
 @Suite struct DmaAllocTests {
-    func pages(_ s: System, _ c: Int) -> Range<Int> {
+    func pages(_ s: DmaLayer, _ c: Int) -> Range<Int> {
         let first = GuestMemory.page(ofPhys: s.coherent[c].phys)!
         return first ..< first + s.coherent[c].pages
     }
@@ -40,13 +40,13 @@ import Testing
     @Test func aSharedRequestNeverGetsAPoolRecordedEncrypted() {
         // pseries turning secure at runtime (seed 003): the pools were made before, so they are
         // encrypted.
-        var s = System(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
+        var s = DmaLayer(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
         s.probeDevice(untrusted)
         s.enterSecureMode()
         #expect(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false) == nil)
         var oldBehaviours = profile("linux-swiotlb-force").behaviours
         oldBehaviours.pseriesSecureMode = .runtime
-        var old = System(platform: .pseriesSvm, behaviours: oldBehaviours)
+        var old = DmaLayer(platform: .pseriesSvm, behaviours: oldBehaviours)
         old.probeDevice(untrusted)
         old.enterSecureMode()
         let c = old.dmaAllocCoherent(device: 0, size: 4096, blocking: false)!

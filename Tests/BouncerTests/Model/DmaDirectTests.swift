@@ -4,7 +4,7 @@ import Testing
 
 /// `dma_direct_map_phys`, `dma_direct_unmap_phys`, `dma_direct_map_sg` under each profile.
 @Suite struct DmaDirectTests {
-    func map(_ s: inout System, device: Int = 0, size: UInt32 = 512, attrs: DmaAttrs = []) -> Int? {
+    func map(_ s: inout DmaLayer, device: Int = 0, size: UInt32 = 512, attrs: DmaAttrs = []) -> Int? {
         let b = s.kmalloc(size: size)!
         return s.dmaMapPhys(device: device, phys: s.buffers[b].phys, size: size, direction: .toDevice, attrs: attrs)
     }

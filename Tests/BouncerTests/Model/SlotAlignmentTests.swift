@@ -11,7 +11,7 @@ import Testing
 @Suite struct SlotAlignmentTests {
     /// A one-byte bounce leaves the restricted pool's search index at slot 1; a page from
     /// `dma_alloc_coherent()` then starts in slot 0, which the mapping holds.
-    static let operations: [Operation] = [
+    static let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig(restrictedPool: true)),
         .kmalloc(size: 64, zone: .normal),
         .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .toDevice, skipCpuSync: false),
@@ -36,7 +36,7 @@ import Testing
     func swiotlbAllocHandsOutThePageItsSlotIsIn(_ platform: PlatformKind) throws {
         var b = Behaviours()
         b.swiotlbSlotAlignment = .origAddrOnly
-        var s = System(platform: platform, behaviours: b)
+        var s = DmaLayer(platform: platform, behaviours: b)
         s.probeDevice(DeviceConfig(restrictedPool: true))
         let pool = try #require(s.devices[0].restrictedPool)
         _ = s.dmaMapPhys(device: 0, phys: GuestMemory.phys(ofPage: 300), size: 1, direction: .toDevice, attrs: [])

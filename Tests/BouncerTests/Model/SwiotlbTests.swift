@@ -5,14 +5,14 @@ import Testing
 /// `swiotlb_tbl_map_single`, `swiotlb_bounce`, the sync paths and slot bookkeeping.
 @Suite struct SwiotlbTests {
     /// Maps a fresh 512-byte buffer that the CPU filled, for an untrusted device on TDX.
-    func mapFilledBuffer(_ s: inout System, _ direction: DmaDirection, size: UInt32 = 512) -> (buffer: Int, mapping: Int) {
+    func mapFilledBuffer(_ s: inout DmaLayer, _ direction: DmaDirection, size: UInt32 = 512) -> (buffer: Int, mapping: Int) {
         let b = s.kmalloc(size: size)!
         s.cpuWriteBuffer(b, offset: 0, size: size)
         let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: size, direction: direction, attrs: [])!
         return (b, m)
     }
 
-    func slotTag(_ s: System, _ m: Int) -> Provenance {
+    func slotTag(_ s: DmaLayer, _ m: Int) -> Provenance {
         s.memory.contents.tag(at: GuestMemory.byteIndex(ofPhys: s.mappings[m].tlbAddress)!)
     }
 
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func aSharedRequestIsNeverServedByAPoolRecordedEncrypted() {
-        var s = System(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
+        var s = DmaLayer(platform: .pseriesSvm, behaviours: profile("pseries-late-secure-seed003").behaviours)
         s.probeDevice(untrusted)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.enterSecureMode()
@@ -129,7 +129,7 @@ import Testing
     @Test func beforeTheSeriesAPoolWhoseDecryptionFailedWasStillUsed() {
         var behaviours = profile("swiotlb-pool-state-2026").behaviours
         behaviours.pseriesSecureMode = .runtime
-        var s = System(platform: .pseriesSvm, behaviours: behaviours)
+        var s = DmaLayer(platform: .pseriesSvm, behaviours: behaviours)
         s.probeDevice(untrusted)
         s.armConversionFault(ConversionFault(afterPages: 0))
         s.enterSecureMode()

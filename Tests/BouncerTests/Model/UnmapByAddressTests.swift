@@ -8,7 +8,7 @@ import Testing
 /// (`dma_to_phys()`, `swiotlb_find_pool()`, the slot at that address).
 @Suite struct UnmapByAddressTests {
     /// What an unmap leaves behind, as far as pools, pages and the oracle's events go.
-    func footprint(_ s: System) -> String {
+    func footprint(_ s: DmaLayer) -> String {
         let pools = s.swiotlbPools.map { p in "\(p.used) \(p.live) " + p.slots.map { "\($0.origAddr),\($0.list),\($0.mapping)" }.joined(separator: ";") }
         return "\(pools)|\(s.memory.owners)|\(s.memory.states)|\(s.events)|\(s.mappings.map(\.live))"
     }

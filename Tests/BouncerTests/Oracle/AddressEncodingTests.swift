@@ -8,7 +8,7 @@ import Testing
 @Suite struct AddressEncodingTests {
     /// Probes an untrusted device and maps a buffer for it; the oracle's verdict on the map.
     static func mapOnce(_ platform: Platform) -> [Violation] {
-        var s = System(platform, behaviours: Behaviours())
+        var s = DmaLayer(platform, behaviours: Behaviours())
         var oracle = Oracle()
         s.beginStep()
         s.probeDevice(DeviceConfig())
@@ -51,7 +51,7 @@ import Testing
     @Test func aWrongCBitOnSnpIsReported() throws {
         var wrong = Platform(.sevSnp)
         wrong.dmaEncryptedMask = 1 << 47
-        var s = System(wrong, behaviours: Behaviours())
+        var s = DmaLayer(wrong, behaviours: Behaviours())
         var oracle = Oracle(booted: s)
         s.beginStep()
         s.probeDevice(DeviceConfig(trusted: true))

@@ -11,7 +11,7 @@ import Testing
         var invariant: InvariantID
         var platform: PlatformKind
         var wrong: Profile
-        var ops: [Operation]
+        var ops: [GuestOperation]
         var testDescription: String { invariant.rawValue }
     }
 
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func reencryptFailureFreedIsCaughtOnFree() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .probeDevice(untrusted),
             .allocCoherent(device: 0, size: 4096, blocking: true),
             .failNextConversion(afterPages: 0),
@@ -117,7 +117,7 @@ import Testing
     /// of such overlaps): what one mapping's unmap bounces back into the buffer is no
     /// DATA-INTEGRITY finding against the other.
     @Test func overlappingDeviceWritableMappingsExpectNothingOfTheSharedBytes() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .kmalloc(size: 1, zone: .normal), .probeDevice(untrusted), .probeDevice(trusted),
             .mapBuffer(device: 1, buffer: 0, offset: 0, size: 1, direction: .fromDevice, skipCpuSync: false),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .fromDevice, skipCpuSync: false),

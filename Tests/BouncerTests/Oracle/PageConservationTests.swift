@@ -10,7 +10,7 @@ import Testing
 /// what the accounting did before, and passes every one of these states.
 @Suite struct PageConservationTests {
     /// A booted TDX guest, its oracle, and the page range of atomic pool 0's first chunk.
-    static func booted() -> (System, Oracle, Range<Int>) {
+    static func booted() -> (DmaLayer, Oracle, Range<Int>) {
         let s = system()
         let chunk = s.atomicPools[0].chunks[0]
         return (s, Oracle(booted: s), chunk.first ..< chunk.first + chunk.count)

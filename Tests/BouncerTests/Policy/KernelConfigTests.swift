@@ -10,7 +10,7 @@ import Testing
 @Suite struct KernelConfigTests {
     /// The atomic pool grown by its workqueue after a buffer was written and freed where the new
     /// chunk lands (`Regressions/confPrivate_atomicPoolSharedInPlace_pkvm.swift`).
-    static let atomicPoolGrowth: [Operation] = [
+    static let atomicPoolGrowth: [GuestOperation] = [
         .probeDevice(DeviceConfig()),
         .allocCoherent(device: 0, size: 9 * 4096, blocking: false),
         .kmalloc(size: 4096, zone: .normal),
@@ -21,7 +21,7 @@ import Testing
 
     @Test func s390BootsWithoutAtomicPoolsAndOtherPlatformsWithThree() {
         for kind in PlatformKind.allCases {
-            let s = System(platform: kind, behaviours: Behaviours())
+            let s = DmaLayer(platform: kind, behaviours: Behaviours())
             #expect(s.atomicPools.count == (kind == .s390Pv ? 0 : 3), "\(kind)")
         }
     }
@@ -29,7 +29,7 @@ import Testing
     /// `dma_direct_alloc_from_pool()` warns and fails without the pools; a blocking allocation
     /// takes fresh pages as everywhere.
     @Test func anAtomicSharedAllocationFailsOnS390() {
-        var s = System(platform: .s390Pv, behaviours: Behaviours())
+        var s = DmaLayer(platform: .s390Pv, behaviours: Behaviours())
         s.probeDevice(DeviceConfig())
         #expect(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false) == nil)
         let c = s.dmaAllocCoherent(device: 0, size: 4096, blocking: true)
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func theHostCannotFailAConversionOnS390() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 0), .allocCoherent(device: 0, size: 4096, blocking: true),
         ]
         let tdx = Runner.run(Scenario(platform: .tdx, operations: ops), profile: profile("cve-2024-35939"))
@@ -58,12 +58,12 @@ import Testing
     /// pseries enters secure mode in `prom_init` (6a9c930bd775): confidential from boot, and the
     /// runtime transition happens only under seed 003's profile.
     @Test func pseriesIsSecureFromBootUnlessTheProfileTurnsItSecureLater() {
-        var upstream = System(platform: .pseriesSvm, behaviours: Behaviours())
+        var upstream = DmaLayer(platform: .pseriesSvm, behaviours: Behaviours())
         #expect(upstream.platform.confidential)
         #expect(upstream.swiotlbPools[0].decrypted)
         #expect(upstream.atomicPools.allSatisfy { $0.decrypted })
         let late = profile("pseries-late-secure-seed003")
-        var seed003 = System(platform: .pseriesSvm, behaviours: late.behaviours)
+        var seed003 = DmaLayer(platform: .pseriesSvm, behaviours: late.behaviours)
         #expect(!seed003.platform.confidential)
         seed003.enterSecureMode()
         #expect(seed003.platform.confidential)

@@ -20,7 +20,7 @@ import Testing
         let w = i.words.map { d.constant($0) }
         let f = i.bools.map { d.constant($0) }
         let dev = DeviceTerms<D>(
-            trusted: f[0], dmaMask: w[0], busDmaLimit: w[1], dmaRangeOffset: w[2], swiotlbDisabled: f[1],
+            accepted: f[0], dmaMask: w[0], busDmaLimit: w[1], dmaRangeOffset: w[2], swiotlbDisabled: f[1],
             restrictedPool: f[2], forceBounce: f[3])
         let r = MapRequestTerms<D>(
             ccShared: f[4], skipCpuSync: f[5], mmio: f[6], requireCoherent: f[16], deviceReads: f[7], deviceWrites: f[8])

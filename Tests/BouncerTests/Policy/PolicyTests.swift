@@ -9,7 +9,7 @@ import Testing
         -> DeviceTerms<ConcreteDomain>
     {
         DeviceTerms(
-            trusted: trusted, dmaMask: mask, busDmaLimit: 0, dmaRangeOffset: offset, swiotlbDisabled: swiotlbDisabled,
+            accepted: trusted, dmaMask: mask, busDmaLimit: 0, dmaRangeOffset: offset, swiotlbDisabled: swiotlbDisabled,
             restrictedPool: false, forceBounce: false)
     }
 
@@ -132,7 +132,7 @@ import Testing
 
     @Test func aDeviceWithARestrictedPoolSearchesItAlone() {
         let restricted = DeviceTerms<ConcreteDomain>(
-            trusted: false, dmaMask: ~0, busDmaLimit: 0, dmaRangeOffset: 0, swiotlbDisabled: false, restrictedPool: true,
+            accepted: false, dmaMask: ~0, busDmaLimit: 0, dmaRangeOffset: 0, swiotlbDisabled: false, restrictedPool: true,
             forceBounce: false)
         #expect(d.swiotlbSearches(restricted, isDeviceRestrictedPool: true, isDefaultMemPool: false))
         #expect(!d.swiotlbSearches(restricted, isDeviceRestrictedPool: false, isDefaultMemPool: true))

@@ -11,7 +11,7 @@ import Testing
 /// An untrusted device is only handed DMA addresses of memory made shared on purpose.
 /// Found: device 0, address written by the transport, dma 0x100010000, page 208 (0x100010000): resolves to a private page held by block 0, not memory shared on purpose
 @Test func confBounce_virtioNoAccessPlatform_sevSnpVtom() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .virtioProbe(transport: .pci, features: VirtioFeatures(rawValue: 0)),  // virtio_dev_probe(virtio-pci, device offers none)
     ]
     let profile = Profile.builtIn(named: "virtio-no-access-platform")!

@@ -13,7 +13,7 @@ import Testing
 /// An open finding against a profile believed correct: once the kernel (model) is fixed the
 /// known issue stops happening and this test fails: then remove the `withKnownIssue` wrapper.
 @Test func confBounce_virtioWithoutAccessPlatform_cca() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .virtioProbe(transport: .pci, features: VirtioFeatures(rawValue: 0)),  // virtio_dev_probe(virtio-pci, device offers none)
     ]
     let profile = Profile.builtIn(named: "linux-upstream")!

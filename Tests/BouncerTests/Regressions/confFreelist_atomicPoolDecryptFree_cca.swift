@@ -11,7 +11,7 @@ import Testing
 /// No shared or unknown page is ever on the free list.
 /// Found: page 208 (0x100010000): an unknown page was put back on the free list
 @Test func confFreelist_atomicPoolDecryptFree_cca() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .failNextConversion(afterPages: 0),  // host fails the next page conversion after 0 page(s)
         .allocCoherent(device: 0, size: 1, blocking: false),  // dma_alloc_coherent(dev 0, 1, GFP_ATOMIC)

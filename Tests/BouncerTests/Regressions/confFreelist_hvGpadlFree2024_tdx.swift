@@ -11,7 +11,7 @@ import Testing
 /// No shared or unknown page is ever on the free list.
 /// Found: page 208 (0x100010000): an unknown page was put back on the free list
 @Test func confFreelist_hvGpadlFree2024_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .failNextConversion(afterPages: 0),  // host fails the next page conversion after 0 page(s)
         .vmbusOffer(VmbusOffer(deviceClass: .storvsc, coRingBuffer: false, coExternalMemory: false), legacyHost: false),  // host offers a storvsc channel
         .vmbusOpen(channel: 0),  // vmbus_open(channel 0)

@@ -11,7 +11,7 @@ import Testing
 /// A pool's encryption state matches every request it serves.
 /// Found: swiotlb pool 1, page 112 (0x40050000): served a request for private memory from a shared page
 @Test func confPool_swiotlbPoolState2026_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig(trusted: true, restrictedPool: true)),  // device_add(trusted, DMA_BIT_MASK(64), restricted-dma-pool)
         .allocCoherent(device: 0, size: 1, blocking: true),  // dma_alloc_coherent(dev 0, 1, GFP_KERNEL)
     ]

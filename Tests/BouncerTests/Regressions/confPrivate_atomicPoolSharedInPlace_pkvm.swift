@@ -13,7 +13,7 @@ import Testing
 /// An open finding against a profile believed correct: once the kernel (model) is fixed the
 /// known issue stops happening and this test fails: then remove the `withKnownIssue` wrapper.
 @Test func confPrivate_atomicPoolSharedInPlace_pkvm() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .allocCoherent(device: 0, size: 1, blocking: false),  // dma_alloc_coherent(dev 0, 1, GFP_ATOMIC)
         .kmalloc(size: 4096, zone: .normal),  // kmalloc(4096, GFP_KERNEL)

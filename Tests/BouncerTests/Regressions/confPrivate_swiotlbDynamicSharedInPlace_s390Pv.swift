@@ -13,7 +13,7 @@ import Testing
 /// An open finding against a profile believed correct: once the kernel (model) is fixed the
 /// known issue stops happening and this test fails: then remove the `withKnownIssue` wrapper.
 @Test func confPrivate_swiotlbDynamicSharedInPlace_s390Pv() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .kmalloc(size: 4096, zone: .dma32),  // kmalloc(4096, GFP_DMA32)
         .cpuWrite(buffer: 0, offset: 0, size: 1),  // cpu writes buffer 0 [0, +1)

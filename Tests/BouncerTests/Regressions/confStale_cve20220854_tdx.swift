@@ -11,7 +11,7 @@ import Testing
 /// No byte flows through a bounce slot into a buffer it does not belong to.
 /// Found: mapping 0 (DMA_FROM_DEVICE), byte 0 of 0x100010000: the CPU reads zero where it should read guest allocation #1 (disclosed)
 @Test func confStale_cve20220854_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .cpuWrite(buffer: 0, offset: 0, size: 1),  // cpu writes buffer 0 [0, +1)

@@ -11,7 +11,7 @@ import Testing
 /// No byte flows through a bounce slot into a buffer it does not belong to.
 /// Found: swiotlb pool 1 (restricted-dma-pool), slot 0: coherent allocation 0 is handed 0x40050000..0x40051000, which reaches this slot, held by mapping 0
 @Test func confStale_cve202435814_pseriesSvm() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig(restrictedPool: true)),  // device_add(untrusted, DMA_BIT_MASK(64), restricted-dma-pool)
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .mapBuffer(device: 0, buffer: 0, offset: 0, size: 0, direction: .toDevice, skipCpuSync: false),  // dma_map_phys(dev 0, buffer 0 +0, 0, DMA_TO_DEVICE)

@@ -11,7 +11,7 @@ import Testing
 /// A trusted device's DMA never goes through a decrypted bounce buffer or pool.
 /// Found: device 0 (trusted), mapping 0, dma 0x40000000, page 32 (0x40000000): a trusted device's DMA goes through a shared page held by swiotlb pool 0
 @Test func confTrusted_cvmbusSwiotlb_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .vmbusOffer(VmbusOffer(deviceClass: .storvsc, coRingBuffer: true, coExternalMemory: true), legacyHost: false),  // host offers a storvsc channel (co_ring_buffer, co_external_memory)
         .vmbusOpen(channel: 0),  // vmbus_open(channel 0)

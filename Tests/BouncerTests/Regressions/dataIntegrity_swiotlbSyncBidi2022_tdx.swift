@@ -11,7 +11,7 @@ import Testing
 /// After a transfer the guest reads what the device wrote, and its own bytes elsewhere.
 /// Found: mapping 0 (DMA_FROM_DEVICE), byte 0 of 0x100010000: the CPU reads zero where it should read host write #1
 @Test func dataIntegrity_swiotlbSyncBidi2022_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .fromDevice, skipCpuSync: false),  // dma_map_phys(dev 0, buffer 0 +0, 1, DMA_FROM_DEVICE)

@@ -11,7 +11,7 @@ import Testing
 /// No host-controlled value makes the guest copy out of bounds.
 /// Found: mapping 0, slot 0x40000000: swiotlb_bounce copied 3 bytes from the slot at original 0x100010000, outside the mapping 0x100010000+1
 @Test func safeHostInput_swiotlbPartialSync_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .mapBuffer(device: 0, buffer: 0, offset: 0, size: 1, direction: .fromDevice, skipCpuSync: false),  // dma_map_phys(dev 0, buffer 0 +0, 1, DMA_FROM_DEVICE)

@@ -11,7 +11,7 @@ import Testing
 /// No host-controlled value makes the guest copy out of bounds.
 /// Found: mapping 0, slot 0x40000800: swiotlb_bounce copied 1 bytes from the slot at original 0x100012040, outside the mapping 0x100012000+1
 @Test func safeHostInput_virtioRingUnmap2021_tdx() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .virtioProbe(transport: .pci, features: VirtioFeatures(rawValue: 3)),  // virtio_dev_probe(virtio-pci, device offers VERSION_1|ACCESS_PLATFORM)
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)

@@ -11,7 +11,7 @@ import Testing
 /// No host-controlled value makes the guest copy out of bounds.
 /// Found: virtqueue_get_buf (used element), object 0x100010000+1: the driver copied 2 bytes at 0x100010000, outside its object, with a length or offset the host chose
 @Test func safeHostInput_virtioUsedLen_sevSnpVtom() throws {
-    let operations: [Operation] = [
+    let operations: [GuestOperation] = [
         .kmalloc(size: 1, zone: .normal),  // kmalloc(1, GFP_KERNEL)
         .virtioProbe(transport: .pci, features: VirtioFeatures(rawValue: 3)),  // virtio_dev_probe(virtio-pci, device offers VERSION_1|ACCESS_PLATFORM)
         .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 1, deviceWrites: true),  // virtqueue_add_inbuf(virtio 0, buffer 0 +0, 1)

@@ -8,7 +8,7 @@ import Testing
 /// address a driver passes, as the kernel is (`dma_to_phys()`, `swiotlb_find_pool()`).
 @Suite struct AddressOperationsTests {
     /// The handle operation's by-address twin, naming the exact address the mapping returned.
-    static func byAddress(_ op: Operation) -> Operation? {
+    static func byAddress(_ op: GuestOperation) -> GuestOperation? {
         switch op {
         case let .unmap(m, skip): .unmapByAddress(mapping: m, delta: 0, skipCpuSync: skip)
         case let .syncForCpu(m, o, s): .syncForCpuByAddress(mapping: m, delta: 0, offset: o, size: s)
@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    static func mapping(of op: Operation) -> Int? {
+    static func mapping(of op: GuestOperation) -> Int? {
         switch op {
         case let .unmap(m, _), let .syncForCpu(m, _, _), let .syncForDevice(m, _, _): m
         default: nil
@@ -25,7 +25,7 @@ import Testing
     }
 
     /// What a step leaves behind: pools and slots, page owners and states, the step's events.
-    static func footprint(_ s: System) -> String {
+    static func footprint(_ s: DmaLayer) -> String {
         let pools = s.swiotlbPools.map { p in "\(p.used) \(p.live) " + p.slots.map { "\($0.origAddr),\($0.list),\($0.mapping)" }.joined(separator: ";") }
         return "\(pools)|\(s.memory.owners)|\(s.memory.states)|\(s.events)|\(s.mappings.map(\.live))|\(s.readBacks.count)"
     }
@@ -71,7 +71,7 @@ import Testing
     /// pool: mapping 0 (FROM_DEVICE) at slot 0, mapping 1 (TO_DEVICE) at slot 1.
     static func twoMappings() -> Runner {
         var r = Runner(platform: .tdx, profile: .linuxUpstream)
-        for op: Operation in [
+        for op: GuestOperation in [
             .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
             .mapBuffer(device: 0, buffer: 1, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
@@ -135,7 +135,7 @@ import Testing
     /// `check`) judge nothing after it, while a plain run still reports what the kernel did. An
     /// address inside the mapping (a range sync by address) breaks no contract and is judged.
     @Test func aDriversWrongAddressIsNotAKernelFinding() {
-        let setUp: [Operation] = [
+        let setUp: [GuestOperation] = [
             .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
             .mapBuffer(device: 0, buffer: 1, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),

@@ -13,7 +13,7 @@ import Testing
     static let virtio = KnownFindings.all.firstIndex { $0.id == "virtio-without-access-platform" }!
 
     /// The share-in-place path by hand: a buffer written, freed, and its page handed out.
-    let staleAlloc: [Operation] = [
+    let staleAlloc: [GuestOperation] = [
         .probeDevice(untrusted),
         .kmalloc(size: 4096, zone: .normal),
         .cpuWrite(buffer: 0, offset: 0, size: 4096),
@@ -31,8 +31,8 @@ import Testing
     }
 
     @Test func theVirtioFindingIsKnownOnCcaPkvmAndPseries() {
-        let probe: [Operation] = [.virtioProbe(transport: .pci, features: .version1)]
-        let cases: [(PlatformKind, [Operation])] = [(.cca, probe), (.pkvm, probe), (.pseriesSvm, [.enterSecureMode] + probe)]
+        let probe: [GuestOperation] = [.virtioProbe(transport: .pci, features: .version1)]
+        let cases: [(PlatformKind, [GuestOperation])] = [(.cca, probe), (.pkvm, probe), (.pseriesSvm, [.enterSecureMode] + probe)]
         for (platform, ops) in cases {
             let r = Runner.runPastKnown(Scenario(platform: platform, operations: ops), profile: .linuxUpstream)
             #expect(r.new == nil, "\(platform): \(String(describing: r.new))")

@@ -148,11 +148,11 @@ import Testing
     }
 
     @Test func swiftSourceSpellsTheModelsOwnAPI() {
-        #expect(Operation.probeDevice(DeviceConfig(dmaMaskBits: 32, forceBounce: true, minAlignMask: 0xFFF)).swiftSource
+        #expect(GuestOperation.probeDevice(DeviceConfig(dmaMaskBits: 32, forceBounce: true, minAlignMask: 0xFFF)).swiftSource
             == ".probeDevice(DeviceConfig(dmaMaskBits: 32, forceBounce: true, minAlignMask: 0xfff))")
-        #expect(Operation.mapSg(device: 1, buffers: [2, 3], direction: .fromDevice).swiftSource
+        #expect(GuestOperation.mapSg(device: 1, buffers: [2, 3], direction: .fromDevice).swiftSource
             == ".mapSg(device: 1, buffers: [2, 3], direction: .fromDevice)")
-        #expect(Operation.runDeferredWork.swiftSource == ".runDeferredWork")
+        #expect(GuestOperation.runDeferredWork.swiftSource == ".runDeferredWork")
     }
 
     /// Swift takes labelled arguments in declaration order: the Swift test writer must give them
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func dropingAListEntryDropsItsReference() {
-        let op = Operation.mapSg(device: 0, buffers: [4, 5, 6], direction: .toDevice)
+        let op = GuestOperation.mapSg(device: 0, buffers: [4, 5, 6], direction: .toDevice)
         let drops = Simplify.candidates(op).filter { $0.droppedReference != nil }
         #expect(drops.map(\.operation) == [
             .mapSg(device: 0, buffers: [5, 6], direction: .toDevice), .mapSg(device: 0, buffers: [4, 6], direction: .toDevice),

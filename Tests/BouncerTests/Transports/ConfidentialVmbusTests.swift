@@ -6,7 +6,7 @@ import BouncerRunner
 import BouncerTransports
 
 @Suite struct ConfidentialVmbusTests {
-    let ops: [Operation] = [
+    let ops: [GuestOperation] = [
         .vmbusOffer(VmbusOffer(deviceClass: .storvsc, coRingBuffer: true, coExternalMemory: true), legacyHost: false),
         .vmbusOpen(channel: 0), .kmalloc(size: 4096, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 4096),
         .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 4096, direction: .toDevice),

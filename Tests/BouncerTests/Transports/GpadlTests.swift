@@ -35,7 +35,7 @@ import BouncerTransports
     /// A failed `set_memory_decrypted()` leaves `gpadl->decrypted` set: upstream leaks the ring;
     /// the 2024 bug freed it, shared or unknown pages onto the free list.
     @Test func decryptFailureOnEstablishLeaksUpstreamAndFreesUnderTheBug() {
-        let ops: [Operation] = [.vmbusOffer(storvsc, legacyHost: false), .failNextConversion(afterPages: 2), .vmbusOpen(channel: 0)]
+        let ops: [GuestOperation] = [.vmbusOffer(storvsc, legacyHost: false), .failNextConversion(afterPages: 2), .vmbusOpen(channel: 0)]
         let now = run(ops)
         #expect(now.violations.isEmpty)
         let g = guest(ops)
@@ -47,7 +47,7 @@ import BouncerTransports
 
     /// `vmbus_teardown_gpadl()` re-encrypts; when that fails the ring and netvsc's buffers leak.
     @Test func reencryptFailureOnTeardownLeaks() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .vmbusOffer(netvsc, legacyHost: false), .vmbusOpen(channel: 0), .failNextConversion(afterPages: 1), .vmbusClose(channel: 0),
         ]
         #expect(run(ops).violations.isEmpty)
@@ -58,7 +58,7 @@ import BouncerTransports
 
     /// A host that refuses the GPADL: the guest re-encrypts on the error path and frees private pages.
     @Test func refusedGpadlIsReencryptedAndFreed() {
-        let ops: [Operation] = [.vmbusOffer(storvsc, legacyHost: false), .hostFailNextGpadl, .vmbusOpen(channel: 0)]
+        let ops: [GuestOperation] = [.vmbusOffer(storvsc, legacyHost: false), .hostFailNextGpadl, .vmbusOpen(channel: 0)]
         let g = guest(ops)
         #expect(g.channels[0].state == .offered)
         #expect(g.system.blocks[0].live == false)
@@ -88,7 +88,7 @@ import BouncerTransports
 
     /// Rescind: teardown skips the host and re-encrypts; the memory is freed private.
     @Test func rescindClosesTheChannelAndFreesPrivateMemory() {
-        let ops: [Operation] = [.vmbusOffer(netvsc, legacyHost: false), .vmbusOpen(channel: 0), .vmbusRescind(channel: 0)]
+        let ops: [GuestOperation] = [.vmbusOffer(netvsc, legacyHost: false), .vmbusOpen(channel: 0), .vmbusRescind(channel: 0)]
         let g = guest(ops)
         #expect(g.channels[0].rescinded && g.channels[0].state == .closed)
         #expect(g.system.blocks.allSatisfy { !$0.live })

@@ -6,7 +6,7 @@ import BouncerRunner
 import BouncerTransports
 
 @Suite struct NvmePassthroughTests {
-    func io(tdisp: Bool) -> [Operation] {
+    func io(tdisp: Bool) -> [GuestOperation] {
         [
             .nvmeProbe(tdisp: tdisp), .kmalloc(size: 4096, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 4096),
             .nvmeSubmit(nvme: 0, buffer: 0, offset: 0, size: 4096, deviceWrites: false),

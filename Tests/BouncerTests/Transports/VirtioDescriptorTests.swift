@@ -9,7 +9,7 @@ import Testing
 /// (72b5e8958738).
 @Suite struct VirtioDescriptorTests {
     /// Two buffers posted on TDX; the device points descriptor 0 at buffer 1's bounce slot.
-    static let rewritten: [Operation] = [
+    static let rewritten: [GuestOperation] = [
         .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 512, zone: .normal),
         .kmalloc(size: 512, zone: .normal),
         .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),

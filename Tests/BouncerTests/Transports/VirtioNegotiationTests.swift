@@ -32,7 +32,7 @@ import BouncerTransports
     /// `virtio-no-access-platform`: the device is accepted, the ring and buffers go by private
     /// guest-physical address.
     @Test func acceptingADeviceWithoutAccessPlatformBreaksConfBounce() {
-        let ops: [Operation] = [.virtioProbe(transport: .pci, features: .version1)]
+        let ops: [GuestOperation] = [.virtioProbe(transport: .pci, features: .version1)]
         #expect(run(ops).violations.isEmpty)
         #expect(run(ops, profile("virtio-no-access-platform")).firstViolation?.invariant == .confBounce)
     }
@@ -50,7 +50,7 @@ import BouncerTransports
     /// ACCESS_PLATFORM; everything bounces through that region.
     @Test func swiotlbFeatureBouncesThroughTheDeviceRegion() {
         let series = upstream { $0.virtioSwiotlb = .bounceRegion }
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .virtioProbe(transport: .pci, features: [.version1, .swiotlb]), .kmalloc(size: 2048, zone: .normal),
             .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 2048, deviceWrites: true),
             .virtioHostUsed(virtio: 0, id: 0, length: 100),

@@ -6,7 +6,7 @@ import BouncerRunner
 import BouncerTransports
 
 @Suite struct VirtqueueTests {
-    let posted: [Operation] = [
+    let posted: [GuestOperation] = [
         .virtioProbe(transport: .pci, features: modern), .kmalloc(size: 2048, zone: .normal),
         .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 2048, deviceWrites: true),
     ]

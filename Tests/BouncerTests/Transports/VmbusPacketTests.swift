@@ -6,7 +6,7 @@ import BouncerRunner
 import BouncerTransports
 
 @Suite struct VmbusPacketTests {
-    let open: [Operation] = [
+    let open: [GuestOperation] = [
         .vmbusOffer(storvsc, legacyHost: false), .vmbusOpen(channel: 0), .kmalloc(size: 4096, zone: .normal),
         .cpuWrite(buffer: 0, offset: 0, size: 4096),
     ]
@@ -29,7 +29,7 @@ import BouncerTransports
     /// A storvsc read of which the device fills only part: under `cve-2022-0854` the rest of the
     /// buffer comes back as whatever the slot held, not the buffer's own bytes (CONF-STALE).
     @Test func partialReadThroughStorvscLeaksStaleSlotsUnderTheOldSwiotlb() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .vmbusOffer(storvsc, legacyHost: false), .vmbusOpen(channel: 0),
             .kmalloc(size: 4096, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 4096),
             .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 4096, direction: .toDevice),
@@ -71,7 +71,7 @@ import BouncerTransports
     /// `netvsc_receive()` drops a section outside the receive buffer; with the check bypassed by a
     /// second fetch the copy runs past it.
     @Test func netvscReceiveBoundsTheHostsSection() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .vmbusOffer(netvsc, legacyHost: false), .vmbusOpen(channel: 0),
             .netvscHostReceive(channel: 0, offset: 4096, length: 1500, rewrittenLength: 1500),
             .netvscHostReceive(channel: 0, offset: 30000, length: 9000, rewrittenLength: 9000),
@@ -85,7 +85,7 @@ import BouncerTransports
     /// netvsc copies a small packet into its shared send buffer: given on purpose, no leak; a
     /// large one is mapped `DMA_TO_DEVICE`.
     @Test func netvscSendsSmallPacketsThroughTheSendBuffer() {
-        let ops: [Operation] = [
+        let ops: [GuestOperation] = [
             .vmbusOffer(netvsc, legacyHost: false), .vmbusOpen(channel: 0), .kmalloc(size: 4096, zone: .normal),
             .cpuWrite(buffer: 0, offset: 0, size: 4096),
             .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 1500, direction: .toDevice),

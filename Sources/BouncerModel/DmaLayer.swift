@@ -10,9 +10,9 @@ public struct ConversionFault: Hashable, Sendable {
 
 /// The whole guest: platform, memory, devices, the DMA layer's pools and every live object.
 ///
-/// A value type: copying a `System` snapshots the guest. Objects are named by *handles*, their
+/// A value type: copying a `DmaLayer` snapshots the guest. Objects are named by *handles*, their
 /// creation order per kind, which stay valid (and dead) after the object is gone.
-public struct System: Sendable {
+public struct DmaLayer: Sendable {
     public let behaviours: Behaviours
     public internal(set) var platform: Platform
     public internal(set) var memory = GuestMemory()
@@ -82,7 +82,7 @@ public struct System: Sendable {
     @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
         let c = devices[device].config
         return DeviceTerms(
-            trusted: c.accepted, dmaMask: c.dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
+            accepted: c.accepted, dmaMask: c.dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
             swiotlbDisabled: c.swiotlbDisabled, restrictedPool: devices[device].restrictedPool != nil,
             forceBounce: c.forceBounce)
     }
@@ -286,7 +286,7 @@ public struct System: Sendable {
     }
 }
 
-extension System {
+extension DmaLayer {
     /// A pseries guest booted as a normal one (`pseries-secure-mode = runtime`, seed 003) turns
     /// itself into a secure VM (UV_ESM): all memory becomes secure, then
     /// `swiotlb_update_mem_attributes()` shares the default pool. Pools and devices set up before

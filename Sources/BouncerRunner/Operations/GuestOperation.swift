@@ -9,7 +9,7 @@ import BouncerTransports
 ///
 /// Objects are named by handle: the creation order of their kind (device 0, buffer 3, ...). An
 /// operation whose handle names nothing, or something already gone, is skipped.
-public enum Operation: Hashable, Sendable {
+public enum GuestOperation: Hashable, Sendable {
     // Set-up
     /// `device_add()`: a device with its masks and what the guest knows of it.
     case probeDevice(DeviceConfig)
@@ -122,9 +122,9 @@ public enum Operation: Hashable, Sendable {
 /// A platform and the operations to run on it.
 public struct Scenario: Hashable, Sendable {
     public var platform: PlatformKind
-    public var operations: [Operation]
+    public var operations: [GuestOperation]
 
-    public init(platform: PlatformKind, operations: [Operation]) {
+    public init(platform: PlatformKind, operations: [GuestOperation]) {
         self.platform = platform
         self.operations = operations
     }
