@@ -104,13 +104,14 @@ func knownSummary() -> String {
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
 /// crash signals before libFuzzer does, and libFuzzer will not replace them, so it would write
 /// no crash artifact. Hand the signals back first; then read the environment once, so a bad
-/// value stops the process before any input runs.
+/// value stops the process before any input runs, and build the decoder's tables.
 @_cdecl("bouncer_fuzz_initialize")
 public func bouncerFuzzInitialize() -> Int32 {
     for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
     _ = harnessProfile()
     _ = harnessPlatforms()
     _ = harnessStrict()
+    ScenarioCodec.prepare()
     startNanoseconds = monotonicNanoseconds()
     // libFuzzer ends a run with exit(), so the known findings met are said last.
     atexit { report(knownSummary()) }

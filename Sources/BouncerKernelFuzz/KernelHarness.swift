@@ -78,6 +78,7 @@ func kernelHarness() -> KernelHarness {
 public func bouncerKernelFuzzInitialize() -> Int32 {
     for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
     _ = harnessPlatforms()
+    ScenarioCodec.prepare()
     let h = kernelHarness()
     if KernelGuest.isAvailable {
         report("fuzz-kernel: \(KernelGuest.status); model profile \(h.profile.name)\n")

@@ -69,8 +69,11 @@ public struct OperationDescription: Sendable {
 
     /// Every description, indexed by opcode; built once.
     public static let all: [OperationDescription] = OperationKind.allCases.map { kind in
-        guard var d = dma(kind) ?? transport(kind) else { preconditionFailure("\(kind) has no description") }
-        d.isTransport = dma(kind) == nil
+        // Each description is built once: a table field's values are compiled into a buffer
+        // that is never freed, so a description built and dropped would leak it.
+        let dmaLayer = dma(kind)
+        guard var d = dmaLayer ?? transport(kind) else { preconditionFailure("\(kind) has no description") }
+        d.isTransport = dmaLayer == nil
         precondition(d.kind == kind, "description of \(kind) filed under \(d.kind)")
         return d
     }
