@@ -56,3 +56,10 @@ let packageRoot: String = {
 func listDirectory(_ path: String) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
 
 func readFile(_ path: String) -> [UInt8]? { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }
+
+/// What a step leaves behind in the DMA layer, as one string to compare two runs by: pools and
+/// slots, page owners and states, the step's events, which mappings live, how many read-backs.
+func dmaLayerFootprint(_ s: DmaLayer) -> String {
+    let pools = s.swiotlbPools.map { p in "\(p.used) \(p.live) " + p.slots.map { "\($0.origAddr),\($0.list),\($0.mapping)" }.joined(separator: ";") }
+    return "\(pools)|\(s.memory.owners)|\(s.memory.states)|\(s.events)|\(s.mappings.map(\.live))|\(s.readBacks.count)"
+}

@@ -7,12 +7,6 @@ import Testing
 /// `dma_unmap_phys()` as the kernel runs it: by the DMA address the driver passes
 /// (`dma_to_phys()`, `swiotlb_find_pool()`, the slot at that address).
 @Suite struct UnmapByAddressTests {
-    /// What an unmap leaves behind, as far as pools, pages and the oracle's events go.
-    func footprint(_ s: DmaLayer) -> String {
-        let pools = s.swiotlbPools.map { p in "\(p.used) \(p.live) " + p.slots.map { "\($0.origAddr),\($0.list),\($0.mapping)" }.joined(separator: ";") }
-        return "\(pools)|\(s.memory.owners)|\(s.memory.states)|\(s.events)|\(s.mappings.map(\.live))"
-    }
-
     /// With the address, size and direction the mapping returned, the kernel's path finds the
     /// mapping's own pool and slots: the same outcome as the model's handle, at every live
     /// mapping of random sequences on every platform (bounced or direct, default, restricted,
@@ -45,7 +39,7 @@ import Testing
                         #expect(byAddress.swiotlbPools.map(\.used) != byHandle.swiotlbPools.map(\.used))
                         continue
                     }
-                    #expect(footprint(byHandle) == footprint(byAddress), "\(platform) seed \(seed) mapping \(m)")
+                    #expect(dmaLayerFootprint(byHandle) == dmaLayerFootprint(byAddress), "\(platform) seed \(seed) mapping \(m)")
                     compared += 1
                     if mapping.bouncePool != nil { bounced += 1 }
                 }
