@@ -107,14 +107,7 @@ extension Obligation {
                      ("vring.desc", "\(hex(m.word(q.ringDma))), len \(m.word(q.ringLength)), write \(m.boolean(q.ringWrites))"),
                      ("vring_unmap_one_split", "unmaps what vring.desc says")]
                 }, { _ in
-                    replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: [
-                        .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 512, zone: .normal),
-                        .kmalloc(size: 512, zone: .normal),
-                        .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),
-                        .virtioAddBuffer(virtio: 0, buffer: 1, offset: 0, size: 512, deviceWrites: false),
-                        .virtioHostDescriptor(virtio: 0, id: 0, mapping: 1, offset: 0, length: 512, deviceWrites: true),
-                        .virtioHostUsed(virtio: 0, id: 0, length: 512),
-                    ])])
+                    replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: SeedScenarios.virtioDescriptorRewritten)])
                 })
             }
         },

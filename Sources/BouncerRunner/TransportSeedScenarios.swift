@@ -5,6 +5,18 @@ import BouncerTransports
 /// Hand-written transport stories for the vmbus, virtio, passthrough and system seed corpora, each
 /// clean under `linux-upstream`.
 extension SeedScenarios {
+    /// Two buffers posted on TDX; the device points descriptor 0 at buffer 1's bounce slot and
+    /// marks it used. Clean where the driver unmaps from `desc_extra` (72b5e8958738); the seed,
+    /// POLICY-VIRTIO-DMA-METADATA's replay and VirtioDescriptorTests all start from it.
+    public static let virtioDescriptorRewritten: [GuestOperation] = [
+        .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]),
+        .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
+        .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),
+        .virtioAddBuffer(virtio: 0, buffer: 1, offset: 0, size: 512, deviceWrites: false),
+        .virtioHostDescriptor(virtio: 0, id: 0, mapping: 1, offset: 0, length: 512, deviceWrites: true),
+        .virtioHostUsed(virtio: 0, id: 0, length: 512),
+    ]
+
     static let netvscLifecycle: [GuestOperation] = [
         .vmbusOffer(VmbusOffer(deviceClass: .netvsc), legacyHost: false), .vmbusOpen(channel: 0),
         .kmalloc(size: 1500, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 1500),
@@ -98,13 +110,7 @@ extension SeedScenarios {
         ])),
         // The device points a posted descriptor at another buffer's bounce slot before using it;
         // the driver unmaps from desc_extra (72b5e8958738), so nothing follows the ring.
-        ("virtio-descriptor-rewritten-tdx", Scenario(platform: .tdx, operations: [
-            .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]),
-            .kmalloc(size: 512, zone: .normal), .kmalloc(size: 512, zone: .normal),
-            .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),
-            .virtioAddBuffer(virtio: 0, buffer: 1, offset: 0, size: 512, deviceWrites: false),
-            .virtioHostDescriptor(virtio: 0, id: 0, mapping: 1, offset: 0, length: 512, deviceWrites: true),
-            .virtioHostUsed(virtio: 0, id: 0, length: 512),
+        ("virtio-descriptor-rewritten-tdx", Scenario(platform: .tdx, operations: virtioDescriptorRewritten + [
             .virtioHostUsed(virtio: 0, id: 1, length: 0),
         ])),
     ]

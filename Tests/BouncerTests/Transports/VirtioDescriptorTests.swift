@@ -8,15 +8,7 @@ import Testing
 /// The descriptor table the device can rewrite, and what `vring_unmap_one_split()` unmaps with
 /// (72b5e8958738).
 @Suite struct VirtioDescriptorTests {
-    /// Two buffers posted on TDX; the device points descriptor 0 at buffer 1's bounce slot.
-    static let rewritten: [GuestOperation] = [
-        .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 512, zone: .normal),
-        .kmalloc(size: 512, zone: .normal),
-        .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 512, deviceWrites: true),
-        .virtioAddBuffer(virtio: 0, buffer: 1, offset: 0, size: 512, deviceWrites: false),
-        .virtioHostDescriptor(virtio: 0, id: 0, mapping: 1, offset: 0, length: 512, deviceWrites: true),
-        .virtioHostUsed(virtio: 0, id: 0, length: 512),
-    ]
+    static let rewritten = SeedScenarios.virtioDescriptorRewritten
 
     @Test func theDriverUnmapsFromDescExtraWhateverTheRingSays() {
         let result = Runner.run(Scenario(platform: .tdx, operations: Self.rewritten), profile: .linuxUpstream)
