@@ -96,10 +96,8 @@ public struct Behaviours: Hashable, Sendable {
     /// memory only through a `restricted-dma-pool` (`rmem_swiotlb_device_init()`). `cc-platform`:
     /// the `DMA_ATTR_CC_SHARED` series' unmerged "[DO NOT MERGE] arm64/coco: Add pKVM as a CC
     /// platform" (Aneesh Kumar K.V, v5 01/20, May 2026), where both answer true on pKVM.
-    /// `linux-upstream` still models that patch (issue 16: what mainline pKVM shows is not yet
-    /// recorded as known findings and excused in the proofs); the `pkvm-mainline` profile is the
-    /// merged kernel.
-    public var pkvmCcPlatform: PkvmCcPlatform = .ccPlatform
+    /// The `pkvm-cc-platform-series` profile has it.
+    public var pkvmCcPlatform: PkvmCcPlatform = .memShareOnly
 
     public init() {}
 }

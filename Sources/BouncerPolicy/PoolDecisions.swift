@@ -41,11 +41,14 @@ extension PolicyDomain {
     /// pKVM that is `MEM_SHARE` through the guest driver's `arm64_mem_crypt_ops`); on a guest that
     /// is not confidential the conversion has nothing to do and the pool is encrypted, otherwise it
     /// is recorded as `swiotlbPoolConverted` says (encrypted on mainline pKVM, although shared).
+    /// A failed conversion retires it with the series wherever it was attempted, pKVM included.
     @inlinable public func swiotlbRestrictedPoolConverted(
         _ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>
     ) -> PoolState<Self> {
         let state = swiotlbPoolConverted(p, converted: or(converted, not(p.confidential)), b)
-        return PoolState(decrypted: and(state.decrypted, p.confidential), usable: state.usable)
+        return PoolState(
+            decrypted: and(state.decrypted, p.confidential),
+            usable: or(not(b.swiotlbStrict), or(converted, not(p.confidential))))
     }
 
     /// `rmem_swiotlb_device_init()` with the series (v6 17/20): a restricted-dma-pool whose

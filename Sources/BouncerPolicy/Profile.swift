@@ -68,13 +68,13 @@ public struct Profile: Hashable, Sendable {
                 breaks: nil
             ) { $0.pseriesSecureMode = .runtime },
             derive(
-                "pkvm-mainline",
-                "linux-upstream with pKVM as the merged kernel has it: not a CC platform (force_dma_unencrypted() and "
-                    + "cc_platform_has() are is_realm_world()), so nothing decrypts for it but a restricted-dma-pool",
-                commits: "arm64 force_dma_unencrypted() since 42be24a4178f (v6.13); pKVM guest driver a06c3fad49a5, its mem_encrypt hooks ebc59b120c58 (v6.12); "
-                    + "without the series' unmerged \"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\" (v5 01/20, May 2026)",
+                "pkvm-cc-platform-series",
+                "the DMA_ATTR_CC_SHARED series with its unmerged pKVM patch: a pKVM guest forces unencrypted DMA like a realm, "
+                    + "so dma-direct, the atomic pools and swiotlb decrypt (share in place) for it",
+                commits: "\"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\" (Aneesh Kumar K.V, \"[PATCH v5 00/20] dma-mapping: "
+                    + "Use DMA_ATTR_CC_SHARED through direct, pool and swiotlb paths\", 01/20, May 2026); not in the 7.3 merge",
                 breaks: nil
-            ) { $0.pkvmCcPlatform = .memShareOnly },
+            ) { $0.pkvmCcPlatform = .ccPlatform },
             derive(
                 "cve-2022-0854", "swiotlb does not fill the slot on a FROM_DEVICE map",
                 commits: "fixed by ddbd89deb7d3, final form 901c7280ca0d", breaks: "CONF-STALE"

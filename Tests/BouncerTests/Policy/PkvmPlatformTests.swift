@@ -11,7 +11,8 @@ import Testing
 /// driver's `arm64_mem_crypt_ops` (`MEM_SHARE`). `linux-upstream` still models the series'
 /// unmerged "[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform" (`pkvm-cc-platform = cc-platform`).
 @Suite struct PkvmPlatformTests {
-    static let mainline = profile("pkvm-mainline")
+    static let mainline = Profile.linuxUpstream
+    static let series = profile("pkvm-cc-platform-series")
 
     @Test func onlyPkvmLeavesCcMemEncryptToTheBehaviour() {
         let d = ConcreteDomain()
@@ -32,7 +33,7 @@ import Testing
         #expect(merged.coherent[c].source == .pages)
         #expect(!merged.coherent[c].shared)
         #expect(merged.memory.states[GuestMemory.page(ofPhys: merged.coherent[c].phys)!] == .encrypted)
-        var patched = system(.pkvm, .linuxUpstream)
+        var patched = system(.pkvm, Self.series)
         let p = patched.dmaAllocCoherent(device: 0, size: 4096, blocking: true)!
         #expect(patched.coherent[p].shared)
         #expect(patched.memory.states[GuestMemory.page(ofPhys: patched.coherent[p].phys)!] == .decrypted)
@@ -49,7 +50,7 @@ import Testing
         #expect(s.swiotlbPools[0].pages.allSatisfy { s.memory.states[$0] == .encrypted })
         let c = s.dmaAllocCoherent(device: 0, size: 4096, blocking: false)!
         #expect(s.coherent[c].source == .pages)
-        let patched = system(.pkvm, .linuxUpstream)
+        let patched = system(.pkvm, Self.series)
         #expect(patched.atomicPools.allSatisfy { $0.decrypted })
         #expect(patched.swiotlbPools[0].decrypted)
     }
@@ -81,7 +82,7 @@ import Testing
         let ops = KernelConfigTests.atomicPoolGrowth
         let r = Runner.run(Scenario(platform: .pkvm, operations: ops), profile: Self.mainline)
         #expect(!r.violations.contains { $0.invariant == .confPrivate }, "\(r.violations)")
-        let patched = Runner.run(Scenario(platform: .pkvm, operations: ops), profile: .linuxUpstream)
+        let patched = Runner.run(Scenario(platform: .pkvm, operations: ops), profile: Self.series)
         #expect(patched.violations.contains { $0.invariant == .confPrivate })
     }
 }
