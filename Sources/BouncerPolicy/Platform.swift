@@ -89,12 +89,18 @@ public struct KernelConfig: Hashable, Sendable {
     /// calls on a `restricted-dma-pool`. The series' unmerged "[DO NOT MERGE] arm64/coco: Add pKVM
     /// as a CC platform" answers true (`PkvmCcPlatform.ccPlatform`).
     public var forcesUnencryptedDma: Bool
+    /// A device can sit inside the guest's trust boundary (TDISP, a Confidential VMBus channel's
+    /// `co_external_memory`, as the model has them from posted series). Not on pKVM: no series
+    /// assigns a device to a protected guest there, its devices are the host's (virtio behind a
+    /// `restricted-dma-pool`), so a probe of a trusted device is skipped.
+    public var admitsTrustedDevices: Bool
 
     public init(_ kind: PlatformKind) {
         coherentPool = kind != .s390Pv
         hostFailsConversions = kind != .s390Pv
         directRemap = kind == .cca || kind == .pkvm
         forcesUnencryptedDma = kind != .pkvm
+        admitsTrustedDevices = kind != .pkvm
     }
 }
 

@@ -16,11 +16,15 @@ public struct Profile: Hashable, Sendable {
         self.behaviours = behaviours
     }
 
-    /// The state believed correct: the 2026 `DMA_ATTR_CC_SHARED` series and every fix before it.
+    /// The state believed correct: the 2026 `DMA_ATTR_CC_SHARED` series as merged for 7.3 and
+    /// every fix before it. Its configuration is no distribution's: each architecture's own
+    /// selections (`KernelConfig`) and every option the model covers, so `CONFIG_SWIOTLB_DYNAMIC=y`
+    /// although its Kconfig default is n (Debian's 6.12 leaves it off: `linux-6.12`).
     public static let linuxUpstream = Profile(
         name: "linux-upstream",
-        summary: "2026: DMA_ATTR_CC_SHARED through dma-direct, atomic pools and swiotlb; strict pool selection",
-        commits: "d5fd03cdd6c0 ad8d2326d264 (series v5, May 2026)",
+        summary: "2026: DMA_ATTR_CC_SHARED through dma-direct, atomic pools and swiotlb; strict pool selection; "
+            + "pKVM is no CC platform; config: the architectures' selections plus CONFIG_SWIOTLB_DYNAMIC=y (Kconfig default n)",
+        commits: "d5fd03cdd6c0 ad8d2326d264 (series v5, May 2026, merged for 7.3 without its \"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\")",
         behaviours: Behaviours())
 
     public static let builtIn: [Profile] = {

@@ -42,6 +42,8 @@ struct PolicyQuery {
         p = PlatformTerms(d, platform)
         b = BehaviourTerms(d, profile.behaviours)
         dev = SymbolicDevice(d, solver)
+        // No device is inside a pKVM guest's trust boundary (`KernelConfig.admitsTrustedDevices`).
+        if !platform.config.admitsTrustedDevices { solver.assert(z.not(dev.trusted)) }
         req = SymbolicRequest(d, solver)
         blocking = z.boolean("gfpflags_allow_blocking")
         decryptFails = z.boolean("set_memory_decrypted.fails")

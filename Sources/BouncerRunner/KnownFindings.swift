@@ -134,30 +134,6 @@ public enum KnownFindings {
             test: "Tests/BouncerTests/Regressions/confPool_pkvmRestrictedPoolRecordedPrivate_pkvm.swift",
             fix: "record a restricted-dma-pool's io_tlb_mem as unencrypted when rmem_swiotlb_device_init() decrypted it "
                 + "and let a device on such a pool ask for shared memory (or make pKVM a CC platform)"),
-        KnownFinding(
-            id: "pkvm-restricted-pool-trusted-device",
-            summary: "the restricted-dma-pool that rmem_swiotlb_device_init() shared but recorded encrypted (see "
-                + "pkvm-restricted-pool-recorded-private) serves a device inside the guest's trust boundary too: its private "
-                + "buffers are bounced, and its coherent memory allocated, where the host reads them",
-            invariant: .confTrusted, platforms: [.pkvm], sites: [.mappingHandout, .coherentHandout],
-            operations: [.mapBuffer, .mapCoherent, .mapSg, .allocCoherent],
-            regression: "Corpus/regressions/dma/linux-upstream--confTrusted_pkvmRestrictedPoolTrustedDevice_pkvm.bounce",
-            target: .dma,
-            test: "Tests/BouncerTests/Regressions/confTrusted_pkvmRestrictedPoolTrustedDevice_pkvm.swift",
-            fix: "as pkvm-restricted-pool-recorded-private: record the shared pool as unencrypted, so strict selection refuses "
-                + "it to a device that wants private memory"),
-        KnownFinding(
-            id: "pkvm-restricted-pool-trusted-bytes",
-            summary: "the same bounce of a trusted device's buffer into the shared restricted-dma-pool (see "
-                + "pkvm-restricted-pool-trusted-device), as bytes: swiotlb_tbl_map_single() copies its undisclosed contents "
-                + "where the host reads them",
-            invariant: .confPrivate, platforms: [.pkvm], sites: [.privateBytes],
-            // The bounces that copy the buffer into the slot (every direction, 901c7280ca0d).
-            operations: [.mapBuffer, .mapCoherent, .mapSg, .syncForDevice, .syncSgForDevice, .syncForDeviceByAddress],
-            regression: "Corpus/regressions/dma/linux-upstream--confPrivate_pkvmRestrictedPoolTrustedBytes_pkvm.bounce",
-            target: .dma,
-            test: "Tests/BouncerTests/Regressions/confPrivate_pkvmRestrictedPoolTrustedBytes_pkvm.swift",
-            fix: "as pkvm-restricted-pool-trusted-device"),
     ]
 
     /// The index in `table` of the known finding a violation is, or nil when it is new.

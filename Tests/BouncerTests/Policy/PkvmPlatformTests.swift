@@ -76,6 +76,19 @@ import Testing
         #expect(direct.mappings[m2].dma == direct.buffers[b2].phys)
     }
 
+    /// No device is inside a pKVM guest's trust boundary: a trusted probe is skipped there, and
+    /// the prover's device is never trusted on pKVM (else a trusted device on the shared restricted
+    /// pool, which the pool's recorded state does not refuse, would bounce its private buffers
+    /// where the host reads them).
+    @Test func aPkvmGuestHasNoTrustedDevice() {
+        #expect(!Platform(.pkvm).config.admitsTrustedDevices)
+        #expect(PlatformKind.allCases.filter { !Platform($0).config.admitsTrustedDevices } == [.pkvm])
+        let skipped = run([.probeDevice(DeviceConfig(trusted: true, restrictedPool: true))], on: .pkvm)
+        #expect(skipped.trace.last?.hasSuffix("-- skipped") == true, "\(skipped.trace)")
+        let tdx = run([.probeDevice(DeviceConfig(trusted: true, restrictedPool: true))], on: .tdx)
+        #expect(tdx.trace.last?.hasSuffix("-- skipped") == false, "\(tdx.trace)")
+    }
+
     /// The atomic-pool growth over a freed buffer that `share-in-place-atomic-pool` pins shares
     /// nothing on mainline pKVM: the new chunk is not decrypted.
     @Test func theAtomicPoolGrowthSharesNothingOnMainlinePkvm() {
