@@ -73,7 +73,13 @@ public struct DeviceConfig: Hashable, Sendable {
 }
 
 public struct Device: Sendable {
+    /// What the driver core and the driver asked for.
     public var config: DeviceConfig
+    /// `*dev->dma_mask` and `dev->coherent_dma_mask` as the probe left them: `config.dmaMask`, or
+    /// the bus's default when `dma_set_mask()` refused it (`maskRefused`).
+    public var dmaMask: UInt64
+    /// `dma_set_mask()` returned -EIO for `config.dmaMask` (`dmaSetMask` in the policy).
+    public var maskRefused = false
     /// The device's restricted swiotlb pool, if it has one.
     public var restrictedPool: Int?
     /// `dma_map_*` calls that returned `DMA_MAPPING_ERROR`, for the trace.
