@@ -38,6 +38,8 @@ public final class KernelGuest {
     public static var isAvailable: Bool { bouncer_kernel_available() }
     /// Which tree the code came from, or why there is none.
     public static var status: String { String(cString: bouncer_kernel_status()) }
+    /// How many devices the shim holds (`BOUNCER_KERNEL_MAX_DEVICES`); the model has no such limit.
+    public static let maxDevices = Int(BOUNCER_KERNEL_MAX_DEVICES)
 
     public let platform: Platform
 

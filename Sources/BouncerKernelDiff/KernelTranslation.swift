@@ -18,7 +18,9 @@ extension KernelDiffRun {
             switch KernelSide.deviceConfig(config, confidential: s.platform.confidential) {
             case .failure(let o): throw o
             case .success(let k):
-                let probe = try g.probe(k)
+                guard kernel.devices.count < KernelGuest.maxDevices, let probe = try? g.probe(k) else {
+                    throw OutOfScope(reason: "a device past the shim's \(KernelGuest.maxDevices) (BOUNCER_KERNEL_MAX_DEVICES)")
+                }
                 kernel.devices.append(probe.device)
                 // Both sides keep the device; what `dma_set_mask()` answered and the masks it left must agree.
                 let device = s.devices[before.devices]

@@ -37,7 +37,8 @@ public struct DeviceConfig: Hashable, Sendable {
     /// The kernel knows the device is trusted (`device_cc_accepted()`); it may not, when the
     /// transport forgets to say so.
     public var accepted: Bool
-    /// `dma_set_mask_and_coherent()`: the bit width of the streaming and coherent masks.
+    /// What the driver passes `dma_set_mask_and_coherent()`, as a bit width; the masks the device
+    /// ends up with are `Device.dmaMask` (the bus's default if `dma_set_mask()` refuses this one).
     public var dmaMaskBits: UInt8
     /// `bus_dma_limit` (0: none).
     public var busDmaLimit: UInt64

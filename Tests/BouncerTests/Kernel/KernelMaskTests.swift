@@ -57,5 +57,20 @@ extension KernelTests {
             #expect(report.outOfScope == nil)
             #expect(report.compared == ops.count)
         }
+
+        /// The shim holds 32 devices; a 33rd stops the comparison there (it once passed for a
+        /// refused mask, and with the mask fix it crashed the run at the device's first use).
+        @Test func aDevicePastTheShimsTableStopsTheComparison() throws {
+            var ops = [GuestOperation](repeating: .probeDevice(DeviceConfig()), count: KernelGuest.maxDevices + 1)
+            ops += [
+                .kmalloc(size: 64, zone: .normal),
+                .mapBuffer(device: KernelGuest.maxDevices, buffer: 0, offset: 0, size: 64, direction: .toDevice, skipCpuSync: false),
+            ]
+            let report = try KernelDiff.run(Scenario(platform: .tdx, operations: ops))
+            #expect(report.divergence == nil)
+            #expect(report.compared == KernelGuest.maxDevices)
+            let stop = try #require(report.outOfScope)
+            #expect(stop.step == KernelGuest.maxDevices && stop.reason.known == nil)
+        }
     }
 }
