@@ -94,6 +94,12 @@ public struct KernelConfig: Hashable, Sendable {
     /// assigns a device to a protected guest there, its devices are the host's (virtio behind a
     /// `restricted-dma-pool`), so a probe of a trusted device is skipped.
     public var admitsTrustedDevices: Bool
+    /// `zone_dma_limit`: the top of ZONE_DMA, which `dma_direct_supported()` asks a mask below
+    /// 32 bits to reach (v6.12). x86 keeps kernel/dma/direct.c's `DMA_BIT_MASK(24)`; s390 and
+    /// ppc64 set `DMA_BIT_MASK(31)` (arch/s390/mm/init.c, arch/powerpc/mm/mem.c `paging_init()`);
+    /// arm64's `zone_sizes_init()` takes the firmware's limit, which a guest with RAM below 4 GiB
+    /// and no narrower dma-ranges caps at `U32_MAX`.
+    public var zoneDmaLimit: UInt64
 
     public init(_ kind: PlatformKind) {
         coherentPool = kind != .s390Pv
@@ -101,6 +107,11 @@ public struct KernelConfig: Hashable, Sendable {
         directRemap = kind == .cca || kind == .pkvm
         forcesUnencryptedDma = kind != .pkvm
         admitsTrustedDevices = kind != .pkvm
+        switch kind {
+        case .nonConfidential, .tdx, .sevSnp, .sevSnpVtom: zoneDmaLimit = 0xFF_FFFF
+        case .s390Pv, .pseriesSvm: zoneDmaLimit = 0x7FFF_FFFF
+        case .cca, .pkvm: zoneDmaLimit = 0xFFFF_FFFF
+        }
     }
 }
 
@@ -115,12 +126,15 @@ public struct PlatformTerms<D: PolicyDomain> {
     /// The architecture's own `force_dma_unencrypted()` on a protected guest
     /// (`KernelConfig.forcesUnencryptedDma`); `ccMemEncrypt` adds the behaviours to it.
     public var forcesUnencryptedDma: D.Boolean
+    /// `zone_dma_limit` (`KernelConfig.zoneDmaLimit`).
+    public var zoneDmaLimit: D.Word
 
     @inlinable public init(
         confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word, restrictedVirtioMemoryAccess: D.Boolean,
-        directRemap: D.Boolean, forcesUnencryptedDma: D.Boolean
+        directRemap: D.Boolean, zoneDmaLimit: D.Word, forcesUnencryptedDma: D.Boolean
     ) {
         self.directRemap = directRemap
+        self.zoneDmaLimit = zoneDmaLimit
         self.forcesUnencryptedDma = forcesUnencryptedDma
         self.confidential = confidential
         self.dmaSharedMask = dmaSharedMask
@@ -133,7 +147,8 @@ public struct PlatformTerms<D: PolicyDomain> {
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
             restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)),
-            directRemap: d.constant(p.config.directRemap), forcesUnencryptedDma: d.constant(p.config.forcesUnencryptedDma))
+            directRemap: d.constant(p.config.directRemap), zoneDmaLimit: d.constant(p.config.zoneDmaLimit),
+            forcesUnencryptedDma: d.constant(p.config.forcesUnencryptedDma))
     }
 }
 

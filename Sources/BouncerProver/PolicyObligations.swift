@@ -41,7 +41,7 @@ struct PolicyQuery {
         self.platform = platform
         p = PlatformTerms(d, platform)
         b = BehaviourTerms(d, profile.behaviours)
-        dev = SymbolicDevice(d, solver)
+        dev = SymbolicDevice(d, solver, p)
         // No device is inside a pKVM guest's trust boundary (`KernelConfig.admitsTrustedDevices`).
         if !platform.config.admitsTrustedDevices { solver.assert(z.not(dev.trusted)) }
         req = SymbolicRequest(d, solver)
