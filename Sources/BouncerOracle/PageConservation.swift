@@ -31,7 +31,7 @@ struct PageLedger: Sendable {
     static let slab: UInt32 = 1, buffer: UInt32 = 2, coherent: UInt32 = 3, atomicPool: UInt32 = 4
     static let swiotlbPool: UInt32 = 5, block: UInt32 = 6, leaked: UInt32 = 7
 
-    static func code(_ owner: PageOwner) -> UInt32 {
+    @inline(__always) static func code(_ owner: PageOwner) -> UInt32 {
         func with(_ kind: UInt32, _ handle: Int) -> UInt32 { kind << kindShift | UInt32(truncatingIfNeeded: handle) & (1 << kindShift - 1) }
         switch owner {
         case .free: return free
@@ -102,8 +102,17 @@ enum PageConservation {
     /// At the end of a run: every page of guest memory is where the model has it, and named.
     static func accounting(_ ledger: PageLedger, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard ledger.seeded else { return nil }
-        let silent = s.memory.owners.withUnsafeBufferPointer { owners in
-            (0 ..< GuestMemory.pageCount).first { PageLedger.code(owners[$0]) != ledger.holders[$0] }
+        // Every page, once per run: a plain loop over both arrays, the holder's code computed in
+        // place (a closure per page and two bounds checks cost more than the comparison).
+        let silent: Int? = s.memory.owners.withUnsafeBufferPointer { owners in
+            ledger.holders.withUnsafeBufferPointer { holders in
+                var page = 0
+                while page < GuestMemory.pageCount {
+                    if PageLedger.code(owners[page]) != holders[page] { return page }
+                    page += 1
+                }
+                return nil
+            }
         }
         if let page = silent {
             let was = PageLedger.owner(ledger.holders[page])
@@ -116,15 +125,17 @@ enum PageConservation {
     /// run, for all): the first page whose holder by the ledger is not a live object that holds
     /// it, looked at a run of one holder at a time. `unnamedViolation` says why.
     static func firstUnnamed(_ pages: Range<Int>, _ ledger: PageLedger, _ s: DmaLayer) -> Int? {
-        var start = pages.lowerBound
-        while start < pages.upperBound {
-            let code = ledger.holders[start]
-            var end = start + 1
-            while end < pages.upperBound && ledger.holders[end] == code { end += 1 }
-            if let page = unnamed(start ..< end, code, s) { return page }
-            start = end
+        ledger.holders.withUnsafeBufferPointer { holders in
+            var start = pages.lowerBound
+            while start < pages.upperBound {
+                let code = holders[start]
+                var end = start + 1
+                while end < pages.upperBound && holders[end] == code { end += 1 }
+                if let page = unnamed(start ..< end, code, s) { return page }
+                start = end
+            }
+            return nil
         }
-        return nil
     }
 
     /// The first page of a run its holder cannot account for; nil when it can.
