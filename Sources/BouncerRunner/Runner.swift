@@ -19,7 +19,7 @@ public struct RunResult: Sendable {
 public struct Runner: Sendable {
     public private(set) var guest: Guest
     public var system: DmaLayer { guest.system }
-    public private(set) var oracle = Oracle()
+    public private(set) var oracle: Oracle
     public private(set) var step = 0
     let tracing: Bool
     public private(set) var trace: [String] = []
