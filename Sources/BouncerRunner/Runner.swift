@@ -48,12 +48,15 @@ public struct Runner: Sendable {
     }
 
     /// Applies one operation and checks it; returns its violations (empty when clean).
-    public mutating func run(_ op: GuestOperation) -> [Violation] {
+    public mutating func run(_ op: consuming GuestOperation) -> [Violation] {
         guest.beginStep()
+        // The operation is handed on to `apply`, which ends it case by case; only a traced run
+        // keeps a copy for its line.
+        let traced = tracing ? copy op : nil
         let outcome = guest.apply(op)
         lastOutcome = outcome
         let violations = oracle.check(guest.system, step: step)
-        if tracing { trace.append(TraceLine.render(step: step, op, outcome, guest.system)) }
+        if let traced { trace.append(TraceLine.render(step: step, traced, outcome, guest.system)) }
         step += 1
         return violations
     }
