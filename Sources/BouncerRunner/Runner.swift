@@ -55,7 +55,7 @@ public struct Runner: Sendable {
         let traced = tracing ? copy op : nil
         let outcome = guest.apply(op)
         lastOutcome = outcome
-        let violations = oracle.check(guest.system, step: step)
+        let violations = Oracle.hasWork(guest.system) ? oracle.check(guest.system, step: step) : []
         if let traced { trace.append(TraceLine.render(step: step, traced, outcome, guest.system)) }
         step += 1
         return violations
