@@ -110,9 +110,8 @@ public struct KnownRun: Sendable {
 extension BootedGuests {
     /// `firstViolation(_:)` past known findings.
     public mutating func firstNewViolation(_ decoder: inout ScenarioDecoder, strict: Bool, _ hits: inout KnownHits) -> Violation? {
-        let i = decoder.platformIndex
-        boot(i, decoder.platform)
-        return Runner.firstNewViolation(&decoder, booted: guests[i]!, oracle: oracles[i]!, strict: strict, &hits)
+        let s = boot(decoder.platformIndex, decoder.platform)
+        return Runner.firstNewViolation(&decoder, booted: guests[s], oracle: oracles[s], strict: strict, &hits)
     }
 }
 
