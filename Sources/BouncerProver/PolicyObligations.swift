@@ -163,15 +163,33 @@ struct PolicyQuery {
         return v
     }
 
-    /// The simplest scenario with this device mapping a buffer in this direction.
-    func mapScenario(_ m: Model, prefix: [GuestOperation] = []) -> Scenario {
+    /// The simplest scenario with this device mapping a buffer in this direction, the buffer
+    /// from `zone`.
+    func mapScenario(_ m: Model, prefix: [GuestOperation] = [], zone: Zone = .normal) -> Scenario {
         let size = UInt32(min(m.word(req.size), 4096))
         return Scenario(platform: platform.kind, operations: prefix + [
             .probeDevice(dev.config(m)),
-            .kmalloc(size: size, zone: .normal),
+            .kmalloc(size: size, zone: zone),
             .cpuWrite(buffer: 0, offset: 0, size: size),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: size, direction: req.direction(m), skipCpuSync: false),
         ])
+    }
+}
+
+extension PolicyQuery {
+    /// The highest zone the device reaches whole with the mask it was left (a refused mask leaves
+    /// the bus's 32 bits), its bus limit and its dma-ranges offset; ZONE_DMA when none is. A
+    /// device that cannot bounce maps only a buffer there (`dma_capable()`), and the model's
+    /// address for it may lie outside the guest's RAM.
+    func reachableZone(_ m: Model) -> Zone {
+        let bus = m.word(dev.busDmaLimit)
+        let limit = bus == 0 ? m.word(dev.dmaMask) : min(m.word(dev.dmaMask), bus)
+        let offset = m.word(dev.dmaRangeOffset)
+        return [Zone.normal, .dma32].first { zone in
+            let end = GuestMemory.base(of: zone.rawValue) + UInt64(GuestMemory.pages(of: zone.rawValue)) << 12 - 1
+            let (dma, overflow) = end.addingReportingOverflow(offset)
+            return !overflow && dma <= limit
+        } ?? .dma
     }
 }
 
@@ -195,7 +213,10 @@ extension Obligation {
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
                 return (q.breaksConfBounce, q.describe, { m in
-                    replaying(.confBounce, profile, [q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)])])
+                    replaying(.confBounce, profile, [
+                        q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)]),
+                        q.mapScenario(m, zone: q.reachableZone(m)),
+                    ])
                 })
             }
         },
@@ -206,7 +227,9 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfTrusted, q.describe, { m in replaying(.confTrusted, profile, [q.mapScenario(m)]) })
+                return (q.breaksConfTrusted, q.describe, { m in
+                    replaying(.confTrusted, profile, [q.mapScenario(m), q.mapScenario(m, zone: q.reachableZone(m))])
+                })
             }
         },
         Obligation(

@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerPolicy
+import BouncerRunner
 import SMT
 
 /// A device whose every property is unknown, within what the driver core can set. Its driver asks
@@ -27,6 +28,11 @@ struct SymbolicDevice {
         solver.assert(z.unsignedLessOrEqual(z.word(value: 0xF_FFFF), requestedMask))
         solver.assert(z.or(z.equal(busDmaLimit, z.word(value: 0)), isBitMask(z, busDmaLimit)))
         solver.assert(z.unsignedLess(dmaRangeOffset, z.word(value: 1 << 40)))
+        // A witness's limit and offset are among those a device byte names (ScenarioCodec); every
+        // DMA_BIT_MASK(n) from 20 bits is.
+        for (term, values) in [(busDmaLimit, OperationDescription.busLimits), (dmaRangeOffset, OperationDescription.rangeOffsets)] {
+            solver.preferences.append(z.or(values.map { z.equal(term, z.word(value: $0)) }))
+        }
         let asked = DeviceTerms<Z3Domain>(
             accepted: trusted, dmaMask: requestedMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
             swiotlbDisabled: swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: forceBounce)
