@@ -176,23 +176,6 @@ struct PolicyQuery {
     }
 }
 
-extension PolicyQuery {
-    /// The highest zone the device reaches whole with the mask it was left (a refused mask leaves
-    /// the bus's 32 bits), its bus limit and its dma-ranges offset; ZONE_DMA when none is. A
-    /// device that cannot bounce maps only a buffer there (`dma_capable()`), and the model's
-    /// address for it may lie outside the guest's RAM.
-    func reachableZone(_ m: Model) -> Zone {
-        let bus = m.word(dev.busDmaLimit)
-        let limit = bus == 0 ? m.word(dev.dmaMask) : min(m.word(dev.dmaMask), bus)
-        let offset = m.word(dev.dmaRangeOffset)
-        return [Zone.normal, .dma32].first { zone in
-            let end = GuestMemory.base(of: zone.rawValue) + UInt64(GuestMemory.pages(of: zone.rawValue)) << 12 - 1
-            let (dma, overflow) = end.addingReportingOverflow(offset)
-            return !overflow && dma <= limit
-        } ?? .dma
-    }
-}
-
 /// A scenario that replays to the invariant, from candidate scenarios, or nil. Candidates go
 /// through the byte format first, so what is returned is exactly what a written file replays.
 func replaying(_ invariant: InvariantID, _ profile: Profile, _ candidates: [Scenario]) -> Scenario? {
@@ -215,7 +198,7 @@ extension Obligation {
                 return (q.breaksConfBounce, q.describe, { m in
                     replaying(.confBounce, profile, [
                         q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)]),
-                        q.mapScenario(m, zone: q.reachableZone(m)),
+                        q.mapScenario(m, zone: q.dev.reachableZone(m)),
                     ])
                 })
             }
@@ -228,7 +211,7 @@ extension Obligation {
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
                 return (q.breaksConfTrusted, q.describe, { m in
-                    replaying(.confTrusted, profile, [q.mapScenario(m), q.mapScenario(m, zone: q.reachableZone(m))])
+                    replaying(.confTrusted, profile, [q.mapScenario(m), q.mapScenario(m, zone: q.dev.reachableZone(m))])
                 })
             }
         },

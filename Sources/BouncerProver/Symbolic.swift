@@ -50,6 +50,21 @@ struct SymbolicDevice {
             restrictedPool: m.boolean(restrictedPool))
     }
 
+    /// The highest zone the device reaches whole with the mask it was left (a refused mask leaves
+    /// the bus's 32 bits), its bus limit and its dma-ranges offset; ZONE_DMA when none is. A
+    /// device that cannot bounce maps only a buffer there (`dma_capable()`), and the model's
+    /// address for it may lie outside the guest's RAM.
+    func reachableZone(_ m: Model) -> Zone {
+        let bus = m.word(busDmaLimit)
+        let limit = bus == 0 ? m.word(dmaMask) : min(m.word(dmaMask), bus)
+        let offset = m.word(dmaRangeOffset)
+        return [Zone.normal, .dma32].first { zone in
+            let end = GuestMemory.base(of: zone.rawValue) + UInt64(GuestMemory.pages(of: zone.rawValue)) << 12 - 1
+            let (dma, overflow) = end.addingReportingOverflow(offset)
+            return !overflow && dma <= limit
+        } ?? .dma
+    }
+
     func describe(_ m: Model) -> [(String, String)] {
         let c = config(m)
         let installed = m.word(dmaMask)
