@@ -34,7 +34,8 @@ extension DmaLayer {
             }
             for i in slot ..< slot + pages * 2 { swiotlbPools[pool].slots[i].coherent = Int32(handle) }
             source = .restrictedPool(pool)
-            shared = swiotlbPools[pool].decrypted
+            // The kernel made the pool shared (`rmem_swiotlb_device_init()`), whatever it recorded.
+            shared = swiotlbPools[pool].decrypted || swiotlbPools[pool].madeShared
             let lo = GuestMemory.byteIndex(ofPhys: phys)!
             memory.contents.fill(lo, lo + UInt32(pages) << 12, .zero)
             events.append(.poolServed(.swiotlb(pool), phys: PhysAddr(phys), size: UInt64(pages) << 12, wantShared: decision.wantShared))

@@ -90,6 +90,14 @@ public struct Behaviours: Hashable, Sendable {
     /// `remove_mapping`, which under `CONFIG_DMA_DIRECT_REMAP` (arm64: realms, pKVM) unmaps and
     /// `__free_pages()` the chunk; without it (x86) nothing frees the chunk.
     public var atomicPoolDecryptFailure: AtomicPoolDecryptFailure = .leak
+    /// What a pKVM guest is to the DMA layer. `mem-share-only`, mainline: arm64's
+    /// `force_dma_unencrypted()` and `cc_platform_has()` are `is_realm_world()`, false on pKVM,
+    /// so nothing in dma-direct, the atomic pools or swiotlb decrypts for it; its devices share
+    /// memory only through a `restricted-dma-pool` (`rmem_swiotlb_device_init()`). `cc-platform`:
+    /// the `DMA_ATTR_CC_SHARED` series' unmerged "[DO NOT MERGE] arm64/coco: Add pKVM as a CC
+    /// platform" (Aneesh Kumar K.V, v5 01/20, May 2026), where both answer true on pKVM.
+    /// The `pkvm-cc-platform-series` profile has it.
+    public var pkvmCcPlatform: PkvmCcPlatform = .memShareOnly
 
     public init() {}
 }
@@ -111,6 +119,7 @@ public enum AccessPlatform: String, CaseIterable, Sendable { case required, opti
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
 public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
+public enum PkvmCcPlatform: String, CaseIterable, Sendable { case memShareOnly = "mem-share-only", ccPlatform = "cc-platform" }
 public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
@@ -158,6 +167,7 @@ extension Behaviours {
         .field("virtio-swiotlb", \.virtioSwiotlb),
         .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
         .field("virtio-dma-metadata", \.virtioDmaMetadata),
+        .field("pkvm-cc-platform", \.pkvmCcPlatform),
     ]
 }
 
@@ -184,6 +194,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var swiotlbDynamic: D.Boolean
     public var atomicPoolLeaksOnDecryptFailure: D.Boolean
     public var dmaMetadataPrivate: D.Boolean
+    public var pkvmCcPlatform: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -192,8 +203,9 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
-        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean
+        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean
     ) {
+        self.pkvmCcPlatform = pkvmCcPlatform
         self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
         self.dmaMetadataPrivate = dmaMetadataPrivate
         self.secureFromBoot = secureFromBoot
@@ -239,6 +251,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
             swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
             atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak),
-            dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra))
+            dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra),
+            pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform))
     }
 }
