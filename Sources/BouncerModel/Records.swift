@@ -31,6 +31,14 @@ public struct DmaAttrs: OptionSet, Hashable, Sendable, CustomStringConvertible {
 
 /// A device as the driver core set it up.
 public struct DeviceConfig: Hashable, Sendable {
+    // The 64-bit fields come first: the struct packs into 30 bytes rather than 40, and so does
+    // the runner's operation type that carries it (every step of a fuzz run copies that in full).
+    /// `bus_dma_limit` (0: none).
+    public var busDmaLimit: UInt64
+    /// dma-ranges offset: DMA address = physical address + offset.
+    public var dmaRangeOffset: UInt64
+    /// `dma_get_min_align_mask()`: low address bits a bounce must preserve (NVMe: 4 KiB - 1).
+    public var minAlignMask: UInt64
     /// A device inside the guest's trust boundary (TDISP-accepted, a Confidential VMBus device
     /// with `co_external_memory`): what the device really is.
     public var trusted: Bool
@@ -40,18 +48,12 @@ public struct DeviceConfig: Hashable, Sendable {
     /// What the driver passes `dma_set_mask_and_coherent()`, as a bit width; the masks the device
     /// ends up with are `Device.dmaMask` (the bus's default if `dma_set_mask()` refuses this one).
     public var dmaMaskBits: UInt8
-    /// `bus_dma_limit` (0: none).
-    public var busDmaLimit: UInt64
-    /// dma-ranges offset: DMA address = physical address + offset.
-    public var dmaRangeOffset: UInt64
     /// `swiotlb=force` for this device's `io_tlb_mem`.
     public var forceBounce: Bool
     /// `dev->dma_io_tlb_mem == NULL`.
     public var swiotlbDisabled: Bool
     /// The device is attached to a `restricted-dma-pool` (`of_reserved_mem_device_init`).
     public var restrictedPool: Bool
-    /// `dma_get_min_align_mask()`: low address bits a bounce must preserve (NVMe: 4 KiB - 1).
-    public var minAlignMask: UInt64
 
     public init(
         trusted: Bool = false, dmaMaskBits: UInt8 = 64, busDmaLimit: UInt64 = 0, dmaRangeOffset: UInt64 = 0,

@@ -105,8 +105,9 @@ public enum GuestOperation: Hashable, Sendable {
     /// Device reset and driver remove.
     case virtioReset(virtio: Int)
     /// The device rewrites descriptor `id` in the ring: an address it was handed (`mapping`'s) plus
-    /// `offset`, a length and the write flag.
-    case virtioHostDescriptor(virtio: Int, id: UInt32, mapping: Int, offset: UInt32, length: UInt32, deviceWrites: Bool)
+    /// `offset`, a length and the write flag. Boxed: the widest payload, and a rare one, so every
+    /// other operation stays smaller.
+    indirect case virtioHostDescriptor(virtio: Int, id: UInt32, mapping: Int, offset: UInt32, length: UInt32, deviceWrites: Bool)
 
     // PCI passthrough
     /// An NVMe controller is probed, TDISP-accepted or not.
