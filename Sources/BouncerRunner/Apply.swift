@@ -96,6 +96,14 @@ extension Guest {
         }
     }
 
+    /// Nothing belongs to a transport: no channel, virtio device or NVMe controller, and no device,
+    /// mapping or coherent buffer marked as a transport driver's. Every transport guard of `apply`
+    /// then passes, and a DMA-layer operation is `DmaLayer.applyDma`'s alone.
+    public var transportFree: Bool {
+        channels.isEmpty && virtio.isEmpty && nvme.isEmpty && !system.devices.contains(where: \.transportDriver)
+            && !system.mappings.contains(where: \.transportOwned) && !system.coherent.contains(where: \.transportOwned)
+    }
+
     /// A buffer a virtio queue still holds without the DMA API (no mapping records it).
     func postedByTransport(_ b: Int) -> Bool {
         virtio.contains { v in v.queue?.heads.contains { $0?.buffer == b } ?? false }

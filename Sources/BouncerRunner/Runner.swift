@@ -28,6 +28,12 @@ public struct Runner: Sendable {
     /// A step broke the driver's side of the DMA API (`GuestOperation.breaksDriverContract`); runs past
     /// known findings judge nothing after it.
     public internal(set) var driverBrokeContract = false
+    /// Nothing in the guest belongs to a transport yet (`Guest.transportFree`) and every step so
+    /// far came with its kind, none a transport's: a DMA-layer step may go straight to the DMA
+    /// layer (`run(_:kind:)`).
+    var transportFree: Bool
+    /// `OperationKind.transportKinds`, read once per run rather than through its lazy global per step.
+    let transportKinds = OperationKind.transportKinds
 
     public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
         self.init(booted: Guest(platform: platform, behaviours: profile.behaviours), tracing: tracing)
@@ -45,15 +51,31 @@ public struct Runner: Sendable {
         guest = booted
         self.oracle = oracle
         self.tracing = tracing
+        transportFree = booted.transportFree
     }
 
     /// Applies one operation and checks it; returns its violations (empty when clean).
     public mutating func run(_ op: consuming GuestOperation) -> [Violation] {
+        // Its kind is not at hand, so it may be a transport's.
+        transportFree = false
+        return step(op, dmaLayerOnly: false)
+    }
+
+    /// The same for an operation whose kind the caller has (the decoder read it). While no
+    /// transport has run, `Guest.apply`'s transport guards all pass, so a DMA-layer operation goes
+    /// to `DmaLayer.applyDma` directly and is unpacked once rather than twice. The decoder's
+    /// handles are never negative, which `Guest.apply` would otherwise check.
+    mutating func run(_ op: consuming GuestOperation, kind: OperationKind) -> [Violation] {
+        if transportKinds & 1 << UInt64(kind.rawValue) != 0 { transportFree = false }
+        return step(op, dmaLayerOnly: transportFree)
+    }
+
+    mutating func step(_ op: consuming GuestOperation, dmaLayerOnly: Bool) -> [Violation] {
         guest.beginStep()
         // The operation is handed on to `apply`, which ends it case by case; only a traced run
         // keeps a copy for its line.
         let traced = tracing ? copy op : nil
-        let outcome = guest.apply(op)
+        let outcome = dmaLayerOnly ? guest.system.applyDma(op) : guest.apply(op)
         lastOutcome = outcome
         let violations = Oracle.hasWork(guest.system) ? oracle.check(guest.system, step: step) : []
         if let traced { trace.append(TraceLine.render(step: step, traced, outcome, guest.system)) }
@@ -83,8 +105,8 @@ public struct Runner: Sendable {
     /// sequence. Same steps, same verdict as `run(_:booted:)` on the decoded scenario.
     public static func firstViolation(_ decoder: inout ScenarioDecoder, booted: Guest, oracle: Oracle? = nil) -> Violation? {
         var runner = Runner(booted: booted, oracle: oracle ?? Oracle(booted: booted.system))
-        while let op = decoder.next() {
-            if let v = runner.run(op).first { return v }
+        while let (kind, op) = decoder.nextOperation() {
+            if let v = runner.run(op, kind: kind).first { return v }
         }
         return runner.finish().first
     }

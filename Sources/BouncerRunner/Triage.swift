@@ -31,7 +31,7 @@ extension Runner {
     mutating func runPastKnown(_ op: consuming GuestOperation, kind: OperationKind, strict: Bool, _ hits: inout KnownHits) -> Violation? {
         if !driverBrokeContract, op.breaksDriverContract(system) { driverBrokeContract = true }
         // The step runs before the judging call begins: inside its arguments it would copy the runner.
-        let violations = run(op)
+        let violations = run(op, kind: kind)
         return judgePastKnown(violations, kind, strict: strict, &hits, nil)
     }
 

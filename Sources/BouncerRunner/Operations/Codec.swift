@@ -76,7 +76,10 @@ public enum ScenarioCodec {
 
     /// Builds the decoder's tables now rather than at the first decode. A fuzz harness calls it
     /// from `LLVMFuzzerInitialize`, so no input pays for building them.
-    public static func prepare() { _ = entries }
+    public static func prepare() {
+        _ = entries
+        _ = OperationKind.transportKinds
+    }
 
     /// The lowest version whose table for `target` says every operation of the scenario: what
     /// the encoder writes, so that files keep the bytes they had before a version was added.

@@ -21,6 +21,13 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     /// The case name, as `GuestOperation` spells it.
     public var name: String { described.name }
     public var described: OperationDescription { OperationDescription.all[Int(rawValue)] }
+
+    /// `described.isTransport`, without copying the description: one bit per kind.
+    public var isTransport: Bool { OperationKind.transportKinds & (1 << UInt64(rawValue)) != 0 }
+    static let transportKinds: UInt64 = OperationDescription.all.reduce(0) { bits, d in
+        precondition(d.kind.rawValue < 64, "more kinds than transportKinds has bits")
+        return d.isTransport ? bits | 1 << UInt64(d.kind.rawValue) : bits
+    }
 }
 
 /// One operation kind described once, as data: its fields (what each is and how it sits in the
