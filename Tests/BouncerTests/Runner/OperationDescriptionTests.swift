@@ -40,6 +40,18 @@ import Testing
         }
     }
 
+    /// Every fuzz step copies and unpacks an operation at its full size (the largest payload's),
+    /// so a wide payload slows every operation: a rare one is boxed (`indirect`) instead.
+    @Test func anOperationStaysWithinThirtyTwoBytes() {
+        #expect(MemoryLayout<GuestOperation>.size <= 32)
+    }
+
+    /// The kind's transport bit, which the runner reads per step, is its description's.
+    @Test func eachKindKnowsWhetherATransportMakesIt() {
+        for d in OperationDescription.all { #expect(d.kind.isTransport == d.isTransport, "\(d.name)") }
+        #expect(OperationDescription.all.contains { $0.isTransport } && OperationDescription.all.contains { !$0.isTransport })
+    }
+
     @Test func fieldValuesMakeTheOperationTheyWereReadFrom() {
         var seen = Set<OperationKind>()
         for scenario in Self.randomScenarios(.system, versions: 5 ... 5) {
