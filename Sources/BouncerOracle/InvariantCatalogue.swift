@@ -22,6 +22,8 @@ extension InvariantID {
             "What a freed buffer, unmapped mapping or failed scatterlist held is released; every page is free, held by a live object that holds it, or leaked with a reason, by the oracle's own ledger of page moves (the pages each step moves, and all of them at the end of a run); full accounting at the end of a run."
         case .dataIntegrity:
             "After a CPU sync the buffer holds the device's writes where it wrote and its own bytes elsewhere (DMA API ownership rules; overlapping writable mappings are undefined and not judged)."
+        case .confAlias:
+            "Every CPU access to an allocation (the kernel's zeroing in dma_alloc_coherent, the driver's writes) goes through a kernel virtual mapping (the linear map, a vmap alias) whose encryption attribute is the state of every page it reaches, judged on platforms whose page tables carry the attribute (TDX, SEV-SNP, vTOM, CCA)."
         }
     }
 }

@@ -91,6 +91,14 @@ public struct Behaviours: Hashable, Sendable {
     /// `__free_pages()` the chunk; without it (x86) nothing frees the chunk.
     public var atomicPoolDecryptFailure: AtomicPoolDecryptFailure = .leak
 
+    /// What `dma_direct_alloc()` decrypts for an allocation it remaps (`CONFIG_DMA_DIRECT_REMAP`
+    /// and a device that is not DMA-coherent): the pages through their linear-map alias, before
+    /// the remap, on both paths (f253a83ff94c, "dma-direct: set decrypted flag for remapped DMA
+    /// allocations", the `DMA_ATTR_CC_SHARED` series v7 17/22, merged for 7.3), or nothing, as v6.12
+    /// and mainline before the fix: the remap branch calls no `dma_set_decrypted()`, only the vmap
+    /// alias gets `pgprot_decrypted`, and the pages stay private.
+    public var remapDecrypt: RemapDecrypt = .linearMap
+
     public init() {}
 }
 
@@ -112,6 +120,7 @@ public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
 public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
 public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
+public enum RemapDecrypt: String, CaseIterable, Sendable { case linearMap = "linear-map", pgprotOnly = "pgprot-only" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -158,6 +167,7 @@ extension Behaviours {
         .field("virtio-swiotlb", \.virtioSwiotlb),
         .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
         .field("virtio-dma-metadata", \.virtioDmaMetadata),
+        .field("dma-direct-remap-decrypt", \.remapDecrypt),
     ]
 }
 
@@ -184,6 +194,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var swiotlbDynamic: D.Boolean
     public var atomicPoolLeaksOnDecryptFailure: D.Boolean
     public var dmaMetadataPrivate: D.Boolean
+    public var remapDecryptsLinearMap: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -192,8 +203,9 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
-        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean
+        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, remapDecryptsLinearMap: D.Boolean
     ) {
+        self.remapDecryptsLinearMap = remapDecryptsLinearMap
         self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
         self.dmaMetadataPrivate = dmaMetadataPrivate
         self.secureFromBoot = secureFromBoot
@@ -239,6 +251,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             secureFromBoot: d.constant(b.pseriesSecureMode == .promInit),
             swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
             atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak),
-            dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra))
+            dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra),
+            remapDecryptsLinearMap: d.constant(b.remapDecrypt == .linearMap))
     }
 }

@@ -42,6 +42,7 @@ public struct Profile: Hashable, Sendable {
             $0.swiotlbPoolSelection = .assumeDecrypted
             $0.atomicPoolSelection = .assumeDecrypted
             $0.atomicPoolDecryptFailure = .freeRemapped
+            $0.remapDecrypt = .pgprotOnly
         }
         // Checked against Debian's 6.12 tree (.kernel/linux-6.12, 6.12.117): x86
         // pci_swiotlb_detect() sets SWIOTLB_FORCE on an encrypted guest, so every mapping of every
@@ -131,6 +132,13 @@ public struct Profile: Hashable, Sendable {
                 commits: "fixed by 72b5e8958738 (\"virtio-ring: store DMA metadata in desc_extra for split virtqueue\", v5.14)",
                 breaks: "SAFE-HOSTINPUT"
             ) { $0.virtioDmaMetadata = .descriptorRing },
+            derive(
+                "dma-direct-remap-decrypt-2026",
+                "dma_direct_alloc() remaps a non-coherent device's allocation under CONFIG_DMA_DIRECT_REMAP (arm64: realms, pKVM) with a decrypted pgprot but never decrypts the pages, so the CPU reaches private pages through a decrypted alias and the device is handed their unencrypted address",
+                commits: "fixed by f253a83ff94c (\"dma-direct: set decrypted flag for remapped DMA allocations\", series v7 17/22, merged for 7.3); "
+                    + "present in v6.12 (behaviour `dma-direct-remap-decrypt = pgprot-only`, also in linux-swiotlb-force and linux-6.12)",
+                breaks: "CONF-ALIAS"
+            ) { $0.remapDecrypt = .pgprotOnly },
         ]
     }()
 

@@ -1,7 +1,7 @@
 import BouncerModel
 
 /// The DMA layer's operations (opcodes 0...20, format version 1; 37 and 38, version 3; 40...42,
-/// version 5).
+/// version 5; 43, version 6).
 extension OperationDescription {
     /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name.
     static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
@@ -188,6 +188,12 @@ extension OperationDescription {
                 make: { .cpuWriteCoherent(coherent: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .cpuWriteCoherent(c, o, s) = $0 else { return nil }; return Fields(c, o, s) },
                 render: { "cpu writes coherent \($0[0]) [\($0[1]), +\($0[2]))" })
+        case .archSetupDmaOps:
+            return .init(
+                k, "archSetupDmaOps", [.device(), .flag("coherent", .u8, simplest: true)], weight: 1,
+                make: { .archSetupDmaOps(device: $0.int(0), coherent: $0.bool(1)) },
+                read: { guard case let .archSetupDmaOps(d, c) = $0 else { return nil }; return Fields(d, c) },
+                render: { "arch_setup_dma_ops(dev \($0[0]), \($0.bool(1) ? "coherent" : "not DMA-coherent"))" })
         case .unbind:
             return .init(
                 k, "unbind", [.device()], weight: 1, make: { .unbind(device: $0.int(0)) },
