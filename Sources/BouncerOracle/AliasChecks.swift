@@ -38,3 +38,9 @@ enum AliasChecks {
         return nil
     }
 }
+
+extension PlatformKind {
+    /// The oracle's statement of where a page-table entry carries the encryption attribute
+    /// (`AliasChecks`), for the prover's CONF-ALIAS obligation.
+    public var pageTablesCarryEncryptionAttribute: Bool { AliasChecks.pageTablesCarryAttribute(self) }
+}

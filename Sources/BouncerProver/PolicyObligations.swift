@@ -25,6 +25,9 @@ struct PolicyQuery {
     let map: MapDecision<Z3Domain>
     let bounce: SwiotlbMapDecision<Z3Domain>
     let alloc: AllocDecision<Z3Domain>
+    /// `dev_is_dma_coherent()`, and what `dma_direct_alloc()` then does about the CPU's alias.
+    let coherentDevice: Term
+    let remap: RemapDecision<Z3Domain>
     /// A bounced mapping and a partial sync on it, for SAFE-HOSTINPUT.
     let sync: SymbolicBounce
     /// The transports: what a virtio device offers, whether a VMBus channel has
@@ -54,6 +57,8 @@ struct PolicyQuery {
         devTerms = pools.device
         map = d.dmaDirectMapPhys(p, devTerms, b, req.terms, phys: req.phys, size: req.size)
         alloc = d.dmaDirectAlloc(p, devTerms, b, blocking: blocking)
+        coherentDevice = z.boolean("dev_is_dma_coherent")
+        remap = d.dmaDirectAllocRemap(p, b, alloc, coherent: coherentDevice, blocking: blocking)
         bounce = d.swiotlbMap(
             p, devTerms, b, req.terms, poolDecrypted: pools.bounce.recorded.decrypted, tlbAddress: req.phys, size: req.size)
         sync = SymbolicBounce(d, solver, b)
@@ -146,6 +151,16 @@ struct PolicyQuery {
         z.and([map.bounce, z.not(req.terms.deviceReads), d.swiotlbCopiesOnSyncForDevice(b, req.terms)])
     }
 
+    /// CONF-ALIAS broken: a coherent allocation from fresh pages is handed out with a CPU alias
+    /// whose attribute is not the pages' state (their linear map follows the conversion; a vmap
+    /// alias keeps its pgprot), on a platform whose page tables carry the attribute. A failed
+    /// decryption hands nothing out.
+    var breaksConfAlias: Term {
+        guard platform.kind.pageTablesCarryEncryptionAttribute else { return z.boolean(value: false) }
+        let onPages = z.and([z.not(remap.fromAtomicPool), z.not(alloc.fromRestrictedPool)])
+        return z.and([p.confidential, onPages, z.not(d.same(d.cpuAliasDecrypted(remap), remap.decryptPages))])
+    }
+
     /// SAFE-HOSTINPUT broken: a partial sync copies outside its mapping.
     var breaksSafeHostInput: Term { z.not(sync.inside) }
 
@@ -153,13 +168,16 @@ struct PolicyQuery {
     var breaks: [(InvariantID, Term)] {
         [(.confBounce, breaksConfBounce), (.confTrusted, breaksConfTrusted), (.confPool, breaksConfPool),
          (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity),
-         (.safeHostInput, breaksSafeHostInput)]
+         (.safeHostInput, breaksSafeHostInput), (.confAlias, breaksConfAlias)]
     }
 
     func describe(_ m: Model) -> [(String, String)] {
         var v = dev.describe(m) + req.describe(m) + pools.describe(m)
         v.append(("dma_direct_map_phys", m.boolean(map.fail) ? "DMA_MAPPING_ERROR" : m.boolean(map.bounce) ? "swiotlb_map" : "direct, dma \(hex(m.word(map.dmaAddress)))"))
-        v.append(("dma_direct_alloc", m.boolean(alloc.fromAtomicPool) ? "atomic pool" : m.boolean(alloc.fromRestrictedPool) ? "restricted pool" : m.boolean(alloc.decrypt) ? "pages, decrypted" : "pages, private"))
+        v.append(("dev_is_dma_coherent", m.boolean(coherentDevice) ? "true" : "false (remapped under CONFIG_DMA_DIRECT_REMAP)"))
+        let pages = m.boolean(remap.decryptPages) ? "pages, decrypted" : "pages, private"
+        let alias = m.boolean(remap.remap) ? (m.boolean(remap.aliasDecrypted) ? ", vmap alias with pgprot_decrypted" : ", vmap alias, encrypted pgprot") : ""
+        v.append(("dma_direct_alloc", m.boolean(remap.fromAtomicPool) ? "atomic pool" : m.boolean(alloc.fromRestrictedPool) ? "restricted pool" : pages + alias))
         return v
     }
 
@@ -296,6 +314,23 @@ extension Obligation {
                             .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
                             .deviceWrite(mapping: 0, offset: 0, size: 100), .syncForDevice(mapping: 0, offset: 0, size: 512),
                             .unmap(mapping: 0, skipCpuSync: false),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-CONF-ALIAS",
+            statement: "The CPU alias dma_direct_alloc() returns (the linear map, or a remap's vmap alias) has the encryption attribute of the pages it maps.",
+            protects: .confAlias
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksConfAlias, q.describe, { m in
+                    replaying(.confAlias, profile, [
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(q.dev.config(m)), .archSetupDmaOps(device: 0, coherent: m.boolean(q.coherentDevice)),
+                            .allocCoherent(device: 0, size: 4096, blocking: m.boolean(q.blocking)),
                         ]),
                     ])
                 })
