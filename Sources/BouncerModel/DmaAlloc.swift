@@ -3,13 +3,14 @@ import BouncerPolicy
 extension DmaLayer {
     /// `dma_alloc_coherent()` / `dma_alloc_pages()` → `dma_direct_alloc()`: whole pages, zeroed,
     /// shared with the host when the device needs it. `blocking` is `gfpflags_allow_blocking()`.
-    /// Returns the coherent handle, or nil when the allocation fails.
-    public mutating func dmaAllocCoherent(device: Int, size: UInt32, blocking: Bool) -> Int? {
+    /// Returns the coherent handle, or nil when the allocation fails. `pagesApi`: `dma_alloc_pages()`
+    /// → `dma_direct_alloc_pages()`, the same choices without a remap (the caller gets the page).
+    public mutating func dmaAllocCoherent(device: Int, size: UInt32, blocking: Bool, pagesApi: Bool = false) -> Int? {
         let pages = max(1, Int((UInt64(size) + GuestMemory.pageSize - 1) >> GuestMemory.pageShift))
         let p = platformTerms, dev = deviceTerms(device), b = behaviourTerms
         let decision = d.dmaDirectAlloc(p, dev, b, blocking: blocking)
         let config = devices[device].config
-        let remap = d.dmaDirectAllocRemap(p, b, decision, coherent: config.coherent, blocking: blocking)
+        let remap = d.dmaDirectAllocRemap(p, b, decision, coherent: config.coherent || pagesApi, blocking: blocking)
         let limit = d.minNotZero(config.dmaMask, config.busDmaLimit)
         let zone = gfpZone(forMask: limit)
         let handle = coherent.count
@@ -55,7 +56,8 @@ extension DmaLayer {
             // Under CONFIG_DMA_DIRECT_REMAP atomic_pool_expand() remapped each chunk, with
             // pgprot_decrypted in v6.12 (whose pools are all decrypted); the model takes the
             // series' pgprot to follow the pool's recorded state, as its pages do.
-            alias = KernelAlias(platform.config.directRemap ? .vmap : .linearMap, decrypted: shared)
+            // dma_alloc_pages() hands out the page, which its caller reaches by page_address().
+            alias = KernelAlias(platform.config.directRemap && !pagesApi ? .vmap : .linearMap, decrypted: shared)
             // dma_alloc_from_pool() zeroes the block through the pool's CPU address.
             cpuAccess(phys: phys, size: UInt64(pages) << 12, through: alias)
         } else {
@@ -104,7 +106,7 @@ extension DmaLayer {
         let dma = d.physToDmaDirect(p, dev, phys, shared: source == .pages ? decision.decrypt : shared)
         coherent.append(CoherentAllocation(
             allocation: newAllocation(), device: device, phys: phys, pages: pages, source: source, shared: shared,
-            dma: dma, live: true, alias: alias))
+            dma: dma, live: true, alias: alias, pagesApi: pagesApi))
         events.append(.handedOut(device: device, dma: DmaAddr(dma), size: UInt32(pages) << 12, mapping: nil, coherent: handle))
         return handle
     }
@@ -123,17 +125,30 @@ extension DmaLayer {
             // swiotlb_free() releases the slots at the page's address (`swiotlb_release_slots()`).
             _ = swiotlbPools[pool].release(slotIndex: Int((c.phys - swiotlbPools[pool].start) >> IOTLB.shift), offsetLow: 0)
         case .atomicPool(let pool):
-            atomicPoolFree(pool, pages: range)
+            if !c.pagesApi || d.dmaFreePagesFindsPool(platformTerms, behaviourTerms) {
+                atomicPoolFree(pool, pages: range)
+            } else {
+                // dma_direct_free_pages() missed the pool: dma_set_encrypted() and
+                // __dma_direct_free_pages() on the pool's own pages, which the pool still lists.
+                // The kernel frees the whole get_order() block; the model the allocation's pages,
+                // so that no other holder's page moves with them.
+                reencryptAndFree(range, block: range, shared: c.shared)
+            }
         case .pages:
             // __dma_direct_free_pages() gives back the whole get_order() block.
-            let block = first ..< first + c.pages.nextPowerOfTwo
-            let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: c.shared)
-            let failed = reencrypt && !setMemoryEncrypted(range)
-            if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
-                disposeAfterFailedConversion(block, leak: true, reason: .reencryptFailed)
-            } else {
-                freePages(block)
-            }
+            reencryptAndFree(range, block: first ..< first + c.pages.nextPowerOfTwo, shared: c.shared)
+        }
+    }
+
+    /// `dma_set_encrypted()` then `__dma_direct_free_pages()`: leak the block when the
+    /// re-encryption failed and the policy leaks, else free it.
+    mutating func reencryptAndFree(_ range: Range<Int>, block: Range<Int>, shared: Bool) {
+        let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: shared)
+        let failed = reencrypt && !setMemoryEncrypted(range)
+        if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
+            disposeAfterFailedConversion(block, leak: true, reason: .reencryptFailed)
+        } else {
+            freePages(block)
         }
     }
 

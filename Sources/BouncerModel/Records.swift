@@ -120,6 +120,9 @@ public struct CoherentAllocation: Sendable {
     public var transportOwned = false
     /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
     public var alias = KernelAlias(.linearMap, decrypted: false)
+    /// Made by `dma_alloc_pages()` (the caller holds the page, not a CPU address), so freed by
+    /// `dma_direct_free_pages()`.
+    public var pagesApi = false
 }
 
 /// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.

@@ -46,6 +46,7 @@ public struct Oracle: Sendable {
             if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
             if let v = SlotChecks.check(event, system, step) { found.append(v) }
             if let v = AliasChecks.check(event, system, step) { found.append(v) }
+            if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
             shadow.observe(event, system)
             if confidential, freed == nil { freed = ConfidentialityChecks.freedPage(event, system, step) }
             if confidential, touched == nil { touched = ConfidentialityChecks.privateBytesTouched(event, system, step) }

@@ -47,4 +47,12 @@ extension PolicyDomain {
     @inlinable public func cpuAliasDecrypted(_ r: RemapDecision<Self>) -> Boolean {
         select(r.remap, r.aliasDecrypted, r.decryptPages)
     }
+
+    /// `dma_direct_free_pages()`: whether the atomic pool a page came from is found. The
+    /// `gen_pool` holds each chunk by the address `atomic_pool_expand()` gave it, the vmap alias
+    /// under `CONFIG_DMA_DIRECT_REMAP`, the linear map otherwise; v6.12 looks it up by
+    /// `page_address(page)`, 8a9dc4a028e7 by physical address (`dma_free_from_pool_page()`).
+    @inlinable public func dmaFreePagesFindsPool(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        or(b.poolLookupByPhys, not(p.directRemap))
+    }
 }

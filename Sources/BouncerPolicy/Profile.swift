@@ -43,6 +43,7 @@ public struct Profile: Hashable, Sendable {
             $0.atomicPoolSelection = .assumeDecrypted
             $0.atomicPoolDecryptFailure = .freeRemapped
             $0.remapDecrypt = .pgprotOnly
+            $0.freePagesPoolLookup = .linearMapAddress
         }
         // Checked against Debian's 6.12 tree (.kernel/linux-6.12, 6.12.117): x86
         // pci_swiotlb_detect() sets SWIOTLB_FORCE on an encrypted guest, so every mapping of every
@@ -139,6 +140,13 @@ public struct Profile: Hashable, Sendable {
                     + "present in v6.12 (behaviour `dma-direct-remap-decrypt = pgprot-only`, also in linux-swiotlb-force and linux-6.12)",
                 breaks: "CONF-ALIAS"
             ) { $0.remapDecrypt = .pgprotOnly },
+            derive(
+                "atomic-pool-free-pages-2026",
+                "dma_direct_free_pages() looks an atomic-pool page up by its linear-map address, which under CONFIG_DMA_DIRECT_REMAP (arm64: realms, pKVM) the pool does not hold, so the pool's page is re-encrypted and freed to the page allocator while the pool still lists it",
+                commits: "fixed by 8a9dc4a028e7 (\"dma: free atomic pool pages by physical address\", series v7 04/22, merged for 7.3); "
+                    + "present in v6.12 (behaviour `free-pages-pool-lookup = linear-map-address`, also in linux-swiotlb-force and linux-6.12)",
+                breaks: "SAFE-LIFECYCLE"
+            ) { $0.freePagesPoolLookup = .linearMapAddress },
         ]
     }()
 

@@ -161,6 +161,13 @@ struct PolicyQuery {
         return z.and([p.confidential, onPages, z.not(d.same(d.cpuAliasDecrypted(remap), remap.decryptPages))])
     }
 
+    /// SAFE-LIFECYCLE broken: a `dma_alloc_pages()` page from an atomic pool, freed, is not found in
+    /// its pool, so it goes to the page allocator while the pool still lists it.
+    var breaksSafeLifecycleByFreePages: Term {
+        guard platform.config.coherentPool else { return z.boolean(value: false) }
+        return z.and([alloc.fromAtomicPool, z.not(d.dmaFreePagesFindsPool(p, b))])
+    }
+
     /// SAFE-HOSTINPUT broken: a partial sync copies outside its mapping.
     var breaksSafeHostInput: Term { z.not(sync.inside) }
 
@@ -168,7 +175,8 @@ struct PolicyQuery {
     var breaks: [(InvariantID, Term)] {
         [(.confBounce, breaksConfBounce), (.confTrusted, breaksConfTrusted), (.confPool, breaksConfPool),
          (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity),
-         (.safeHostInput, breaksSafeHostInput), (.confAlias, breaksConfAlias)]
+         (.safeHostInput, breaksSafeHostInput), (.confAlias, breaksConfAlias),
+         (.safeLifecycle, breaksSafeLifecycleByFreePages)]
     }
 
     func describe(_ m: Model) -> [(String, String)] {
@@ -331,6 +339,25 @@ extension Obligation {
                         Scenario(platform: platform.kind, operations: [
                             .probeDevice(q.dev.config(m)), .archSetupDmaOps(device: 0, coherent: m.boolean(q.coherentDevice)),
                             .allocCoherent(device: 0, size: 4096, blocking: m.boolean(q.blocking)),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-POOL-FREE-PAGES",
+            statement: "A page dma_alloc_pages() took from an atomic pool goes back to that pool when freed, never to the page allocator.",
+            protects: .safeLifecycle
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksSafeLifecycleByFreePages, q.describe, { m in
+                    replaying(.safeLifecycle, profile, [
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(q.dev.config(m)), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+                        ]),
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
                         ]),
                     ])
                 })

@@ -56,8 +56,9 @@ public enum ScenarioCodec {
                 target == .dma || target == .system ? [.unmapByAddress, .syncForCpuByAddress, .syncForDeviceByAddress] : []
             return table(target, 4) + added
         default:
-            // Version 6: a device that is not DMA-coherent, for the targets that drive the DMA layer itself.
-            let added: [OperationKind] = target == .dma || target == .system ? [.archSetupDmaOps] : []
+            // Version 6: a device that is not DMA-coherent, and dma_alloc_pages(), for the targets
+            // that drive the DMA layer itself.
+            let added: [OperationKind] = target == .dma || target == .system ? [.archSetupDmaOps, .dmaAllocPages] : []
             return table(target, 5) + added
         }
     }

@@ -19,9 +19,13 @@ import Testing
         "virtio-ring-unmap-2021": 5,
         // KernelAliasTests: a device, not DMA-coherent, and a blocking allocation for it.
         "dma-direct-remap-decrypt-2026": 3,
+        // KernelAliasTests: a device, a non-blocking dma_alloc_pages() and its free.
+        "atomic-pool-free-pages-2026": 3,
     ]
     /// A bug only some platforms have is looked for on one of them (`CONFIG_DMA_DIRECT_REMAP`: arm64).
-    static let platform: [String: PlatformKind] = ["atomic-pool-decrypt-free": .cca, "dma-direct-remap-decrypt-2026": .cca]
+    static let platform: [String: PlatformKind] = [
+        "atomic-pool-decrypt-free": .cca, "dma-direct-remap-decrypt-2026": .cca, "atomic-pool-free-pages-2026": .cca,
+    ]
     /// A bug whose one operation the explorer rarely draws after 150 steps gets more seeds:
     /// virtio-no-access-platform breaks at the probe, and the explorer stops probing virtio
     /// devices once four exist, which a run of 150 steps usually reaches (seeds 86, 156 and 183 of

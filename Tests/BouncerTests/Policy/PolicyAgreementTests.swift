@@ -77,6 +77,7 @@ import Testing
                 d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
                 // Kernel virtual-mapping aliases.
                 remap.remap, remap.aliasDecrypted, remap.decryptPages, remap.fromAtomicPool, d.cpuAliasDecrypted(remap),
+                d.dmaFreePagesFindsPool(p, b),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),

@@ -95,10 +95,10 @@ import Testing
     }
 
     @Test(arguments: [
-        // Version 6 added archSetupDmaOps to dma and system only: vmbus, virtio and passthrough
+        // Version 6 added archSetupDmaOps and dmaAllocPages to dma and system only: vmbus, virtio and passthrough
         // keep version 5's digests; dma's and system's were recorded when it was added.
-        (FuzzTarget.dma, UInt64(5_355_150_950_759_119_997)), (.vmbus, 16_587_091_099_855_234_828),
-        (.virtio, 3_984_741_840_728_548_830), (.passthrough, 7_937_633_611_073_372_354), (.system, 4_373_695_373_142_040_572),
+        (FuzzTarget.dma, UInt64(7_181_810_850_903_811_460)), (.vmbus, 16_587_091_099_855_234_828),
+        (.virtio, 3_984_741_840_728_548_830), (.passthrough, 7_937_633_611_073_372_354), (.system, 1_013_541_675_017_356_542),
     ])
     func versionSixBytesMeanWhatTheyMeantWhenTheyWereWritten(_ target: FuzzTarget, _ expected: UInt64) {
         #expect(Self.digest(Self.randomScenarios(target, versions: 6 ... 6)) == expected, "\(target)")
@@ -119,6 +119,12 @@ import Testing
         #expect(new.operations[1].description == "arch_setup_dma_ops(dev 0, not DMA-coherent)")
         #expect(new.operations[1].swiftSource == ".archSetupDmaOps(device: 0, coherent: false)")
         #expect(OperationKind.archSetupDmaOps.rawValue == 43)
+        let pages = Scenario(platform: .cca, operations: [
+            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+        ])
+        #expect(ScenarioCodec.encode(pages).first == 6 && ScenarioCodec.roundTrips(pages))
+        #expect(pages.operations[1].description == "dma_alloc_pages(dev 0, 4096, GFP_ATOMIC)")
+        #expect(OperationKind.dmaAllocPages.rawValue == 44)
     }
 
     /// An unmap or sync by address takes version 5 on dma and system; the transport targets
