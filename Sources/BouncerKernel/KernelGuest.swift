@@ -21,6 +21,15 @@ public struct KernelDeviceConfig: Sendable {
     public init() {}
 }
 
+/// What a device's probe left: `dma_set_mask()`'s (then `dma_set_coherent_mask()`'s) return
+/// value, 0 or -EIO, and the masks the device has after it.
+public struct KernelProbe: Hashable, Sendable {
+    public var device: Int
+    public var setMaskResult: Int
+    public var dmaMask: UInt64
+    public var coherentDmaMask: UInt64
+}
+
 /// The real kernel/dma of the build's kernel tree (CKernelDMA), booted on one arena of guest
 /// memory with BouncerModel's layout. The C side is one global guest, so a process has one
 /// `KernelGuest` at a time and booting another resets it; callers serialise their use.
@@ -29,6 +38,8 @@ public final class KernelGuest {
     public static var isAvailable: Bool { bouncer_kernel_available() }
     /// Which tree the code came from, or why there is none.
     public static var status: String { String(cString: bouncer_kernel_status()) }
+    /// How many devices the shim holds (`BOUNCER_KERNEL_MAX_DEVICES`); the model has no such limit.
+    public static let maxDevices = Int(BOUNCER_KERNEL_MAX_DEVICES)
 
     public let platform: Platform
 
@@ -51,16 +62,25 @@ public final class KernelGuest {
         guard result == 0 else { throw KernelUnavailable(description: "booting the kernel code failed: \(result)") }
     }
 
-    /// `device_initialize` and the driver's mask set-up; the device's index.
+    /// `device_initialize` and the driver's mask set-up; the device's index. The device exists
+    /// whether or not `dma_set_mask()` accepted its mask (`probe` says).
     public func addDevice(_ config: KernelDeviceConfig = KernelDeviceConfig()) throws -> Int {
+        try probe(config).device
+    }
+
+    /// `device_initialize` with the bus's default masks, then the driver's `dma_set_mask()` and
+    /// `dma_set_coherent_mask()`: the device and what the mask set-up did.
+    public func probe(_ config: KernelDeviceConfig) throws -> KernelProbe {
         var c = bouncer_kernel_device(
             dma_mask: config.dmaMask, coherent_dma_mask: config.coherentDmaMask, bus_dma_limit: config.busDmaLimit,
             range_cpu_start: config.range?.cpuStart ?? 0, range_dma_start: config.range?.dmaStart ?? 0,
             range_size: config.range?.size ?? 0, min_align_mask: config.minAlignMask,
             swiotlb_disabled: config.swiotlbDisabled)
-        let device = bouncer_kernel_add_device(&c)
+        var p = bouncer_kernel_probe()
+        let device = bouncer_kernel_add_device(&c, &p)
         guard device >= 0 else { throw KernelUnavailable(description: "adding a device failed: \(device)") }
-        return Int(device)
+        return KernelProbe(
+            device: Int(device), setMaskResult: Int(p.set_mask_result), dmaMask: p.dma_mask, coherentDmaMask: p.coherent_dma_mask)
     }
 
     /// `DMA_MAPPING_ERROR` (a cast macro, not imported).

@@ -18,10 +18,22 @@ extension KernelDiffRun {
             switch KernelSide.deviceConfig(config, confidential: s.platform.confidential) {
             case .failure(let o): throw o
             case .success(let k):
-                guard let index = try? g.addDevice(k) else {
-                    throw divergence(.outcome, "device \(before.devices)", model: "probed", kernel: "dma_set_mask refused the mask")
+                guard kernel.devices.count < KernelGuest.maxDevices, let probe = try? g.probe(k) else {
+                    throw OutOfScope(reason: "a device past the shim's \(KernelGuest.maxDevices) (BOUNCER_KERNEL_MAX_DEVICES)")
                 }
-                kernel.devices.append(index)
+                kernel.devices.append(probe.device)
+                // Both sides keep the device; what `dma_set_mask()` answered and the masks it left must agree.
+                let device = s.devices[before.devices]
+                let model = device.maskRefused ? "-EIO" : "0"
+                let answer = probe.setMaskResult == 0 ? "0" : probe.setMaskResult == -5 ? "-EIO" : "\(probe.setMaskResult)"
+                if answer != model {
+                    throw divergence(.outcome, "dma_set_mask of device \(before.devices)", model: model, kernel: answer)
+                }
+                if probe.dmaMask != device.dmaMask || probe.coherentDmaMask != device.dmaMask {
+                    throw divergence(
+                        .outcome, "masks of device \(before.devices)", model: hex(device.dmaMask),
+                        kernel: "\(hex(probe.dmaMask)), coherent \(hex(probe.coherentDmaMask))")
+                }
             }
         case .kmalloc:
             // The driver's memory: the kernel side's page allocator must hand out the same pages.

@@ -14,16 +14,6 @@ public struct KnownDivergence: Sendable {
 
     public static let all: [KnownDivergence] = [
         KnownDivergence(
-            id: "mask-refused",
-            summary: "dma_set_mask() refuses a mask that cannot reach the top of ZONE_DMA through the device's "
-                + "dma-ranges (dma_direct_supported()); the model probes the device anyway",
-            why: "a probe that fails would take no device handle, which changes what every later device handle in existing "
-                + "inputs names (the byte format's compatibility rule 1); the model should refuse the mask in a new kind (issue 16)",
-            matches: { op, d in
-                guard case .probeDevice = op else { return false }
-                return d.observable == .outcome && d.kernel == "dma_set_mask refused the mask"
-            }),
-        KnownDivergence(
             id: "failed-sg-handout",
             summary: "dma_map_sg() fails after mapping its first entries: the model records those entries as handed out "
                 + "to the device (its oracle judges them, and the device may later write through them); the driver never "

@@ -9,9 +9,8 @@ extension DmaLayer {
         let pages = max(1, Int((UInt64(size) + GuestMemory.pageSize - 1) >> GuestMemory.pageShift))
         let p = platformTerms, dev = deviceTerms(device), b = behaviourTerms
         let decision = d.dmaDirectAlloc(p, dev, b, blocking: blocking)
-        let config = devices[device].config
-        let remap = d.dmaDirectAllocRemap(p, b, decision, coherent: config.coherent || pagesApi, blocking: blocking)
-        let limit = d.minNotZero(config.dmaMask, config.busDmaLimit)
+        let remap = d.dmaDirectAllocRemap(p, b, decision, coherent: devices[device].config.coherent || pagesApi, blocking: blocking)
+        let limit = d.minNotZero(devices[device].dmaMask, devices[device].config.busDmaLimit)
         let zone = gfpZone(forMask: limit)
         let handle = coherent.count
         let phys: UInt64

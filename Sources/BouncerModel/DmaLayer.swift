@@ -82,7 +82,7 @@ public struct DmaLayer: Sendable {
     @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
         let c = devices[device].config
         return DeviceTerms(
-            accepted: c.accepted, dmaMask: c.dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
+            accepted: c.accepted, dmaMask: devices[device].dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
             swiotlbDisabled: c.swiotlbDisabled, restrictedPool: devices[device].restrictedPool != nil,
             forceBounce: c.forceBounce)
     }
@@ -109,11 +109,16 @@ public struct DmaLayer: Sendable {
     /// restricted-dma-pool attaches to it, converting it on first use (`rmem_swiotlb_device_init`).
     /// Where the policy says a failed conversion fails the set-up (`swiotlbRestrictedPoolAttaches`),
     /// the device keeps the default `io_tlb_mem` and the next such device converts the pool again
-    /// (`rmem->priv` was never set).
+    /// (`rmem->priv` was never set). Then the driver's `dma_set_mask_and_coherent()`: a mask
+    /// `dma_set_mask()` refuses leaves the bus's default (`dmaSetMask`). The device exists either
+    /// way (`device_initialize()` ran), so it takes its handle.
     @discardableResult
     public mutating func probeDevice(_ config: DeviceConfig) -> Int {
-        devices.append(Device(config: config))
+        devices.append(Device(config: config, dmaMask: config.dmaMask))
         let index = devices.count - 1
+        let mask = d.dmaSetMask(platformTerms, deviceTerms(index), requested: config.dmaMask, lastPage: GuestMemory.lastPagePhys)
+        devices[index].dmaMask = mask
+        devices[index].maskRefused = mask != config.dmaMask
         guard config.restrictedPool && !config.swiotlbDisabled else { return index }
         let existing = swiotlbPools.firstIndex { $0.kind == .restricted }
         if let existing, swiotlbPools[existing].live {

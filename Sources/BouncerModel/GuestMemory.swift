@@ -81,6 +81,8 @@ public struct GuestMemory: Sendable {
     @inlinable public static func firstPage(of zone: Int) -> Int { zone == 0 ? 0 : zone == 1 ? 32 : 192 }
 
     public static let pageCount = 320
+    /// `(max_pfn - 1) << PAGE_SHIFT`: where the last page of RAM starts.
+    public static let lastPagePhys = phys(ofPage: pageCount - 1)
 
     public internal(set) var states: [PageState]
     public internal(set) var owners: [PageOwner]

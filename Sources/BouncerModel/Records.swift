@@ -37,7 +37,8 @@ public struct DeviceConfig: Hashable, Sendable {
     /// The kernel knows the device is trusted (`device_cc_accepted()`); it may not, when the
     /// transport forgets to say so.
     public var accepted: Bool
-    /// `dma_set_mask_and_coherent()`: the bit width of the streaming and coherent masks.
+    /// What the driver passes `dma_set_mask_and_coherent()`, as a bit width; the masks the device
+    /// ends up with are `Device.dmaMask` (the bus's default if `dma_set_mask()` refuses this one).
     public var dmaMaskBits: UInt8
     /// `bus_dma_limit` (0: none).
     public var busDmaLimit: UInt64
@@ -76,7 +77,13 @@ public struct DeviceConfig: Hashable, Sendable {
 }
 
 public struct Device: Sendable {
+    /// What the driver core and the driver asked for.
     public var config: DeviceConfig
+    /// `*dev->dma_mask` and `dev->coherent_dma_mask` as the probe left them: `config.dmaMask`, or
+    /// the bus's default when `dma_set_mask()` refused it (`maskRefused`).
+    public var dmaMask: UInt64
+    /// `dma_set_mask()` returned -EIO for `config.dmaMask` (`dmaSetMask` in the policy).
+    public var maskRefused = false
     /// The device's restricted swiotlb pool, if it has one.
     public var restrictedPool: Int?
     /// `dma_map_*` calls that returned `DMA_MAPPING_ERROR`, for the trace.

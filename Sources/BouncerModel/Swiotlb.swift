@@ -117,7 +117,7 @@ extension DmaLayer {
     /// (always, before the series; when the request is shared, after it).
     mutating func swiotlbAllocTransient(_ device: Int, slots: Int, wantShared: Bool) -> Int? {
         let pages = SwiotlbPool.pages(forSlots: slots)
-        let zone = gfpZone(forMask: min(devices[device].config.dmaMask, devices[device].config.busDmaLimit == 0 ? ~0 : devices[device].config.busDmaLimit))
+        let zone = gfpZone(forMask: min(devices[device].dmaMask, devices[device].config.busDmaLimit == 0 ? ~0 : devices[device].config.busDmaLimit))
         let index = swiotlbPools.count
         defer { if index < swiotlbPools.count { swiotlbPools[index].transientDevice = device } }
         if forceDmaUnencrypted(device) {

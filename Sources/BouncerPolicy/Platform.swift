@@ -79,11 +79,22 @@ public struct KernelConfig: Hashable, Sendable {
     /// remapped (`dma_common_contiguous_remap()` in `atomic_pool_expand()`); x86, s390 and powerpc
     /// do not.
     public var directRemap: Bool
+    /// `zone_dma_limit`: the top of ZONE_DMA, which `dma_direct_supported()` asks a mask below
+    /// 32 bits to reach (v6.12). x86 keeps kernel/dma/direct.c's `DMA_BIT_MASK(24)`; s390 and
+    /// ppc64 set `DMA_BIT_MASK(31)` (arch/s390/mm/init.c, arch/powerpc/mm/mem.c `paging_init()`);
+    /// arm64's `zone_sizes_init()` takes the firmware's limit, which a guest with RAM below 4 GiB
+    /// and no narrower dma-ranges caps at `U32_MAX`.
+    public var zoneDmaLimit: UInt64
 
     public init(_ kind: PlatformKind) {
         coherentPool = kind != .s390Pv
         hostFailsConversions = kind != .s390Pv
         directRemap = kind == .cca || kind == .pkvm
+        switch kind {
+        case .nonConfidential, .tdx, .sevSnp, .sevSnpVtom: zoneDmaLimit = 0xFF_FFFF
+        case .s390Pv, .pseriesSvm: zoneDmaLimit = 0x7FFF_FFFF
+        case .cca, .pkvm: zoneDmaLimit = 0xFFFF_FFFF
+        }
     }
 }
 
@@ -95,12 +106,15 @@ public struct PlatformTerms<D: PolicyDomain> {
     public var restrictedVirtioMemoryAccess: D.Boolean
     /// `CONFIG_DMA_DIRECT_REMAP` (`KernelConfig.directRemap`).
     public var directRemap: D.Boolean
+    /// `zone_dma_limit` (`KernelConfig.zoneDmaLimit`).
+    public var zoneDmaLimit: D.Word
 
     @inlinable public init(
         confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word, restrictedVirtioMemoryAccess: D.Boolean,
-        directRemap: D.Boolean
+        directRemap: D.Boolean, zoneDmaLimit: D.Word
     ) {
         self.directRemap = directRemap
+        self.zoneDmaLimit = zoneDmaLimit
         self.confidential = confidential
         self.dmaSharedMask = dmaSharedMask
         self.dmaEncryptedMask = dmaEncryptedMask
@@ -112,7 +126,7 @@ public struct PlatformTerms<D: PolicyDomain> {
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
             restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)),
-            directRemap: d.constant(p.config.directRemap))
+            directRemap: d.constant(p.config.directRemap), zoneDmaLimit: d.constant(p.config.zoneDmaLimit))
     }
 }
 

@@ -64,7 +64,8 @@ struct SymbolicBounce {
 func addressQuery(_ d: Z3Domain, _ solver: Solver, _ platform: Platform) -> (SymbolicDevice, PlatformTerms<Z3Domain>, Term) {
     let phys = d.z.word("phys")
     solver.assert(d.z.unsignedLess(phys, d.z.word(value: 1 << 40)))
-    return (SymbolicDevice(d, solver), PlatformTerms(d, platform), phys)
+    let p = PlatformTerms(d, platform)
+    return (SymbolicDevice(d, solver, p), p, phys)
 }
 
 /// Checks an obligation that does not depend on the platform.

@@ -44,7 +44,7 @@ struct PolicyQuery {
         self.platform = platform
         p = PlatformTerms(d, platform)
         b = BehaviourTerms(d, profile.behaviours)
-        dev = SymbolicDevice(d, solver)
+        dev = SymbolicDevice(d, solver, p)
         req = SymbolicRequest(d, solver)
         blocking = z.boolean("gfpflags_allow_blocking")
         decryptFails = z.boolean("set_memory_decrypted.fails")

@@ -2,35 +2,43 @@ import BouncerModel
 import BouncerPolicy
 import SMT
 
-/// A device whose every property is unknown, within what the driver core can set.
+/// A device whose every property is unknown, within what the driver core can set. Its driver asks
+/// for any `DMA_BIT_MASK(n)`; the mask dma-direct then works with is the one the policy's
+/// `dmaSetMask` installs (the request, or the bus's default where `dma_set_mask()` refuses it).
 struct SymbolicDevice {
     let trusted, swiotlbDisabled, restrictedPool, forceBounce: Term
-    let dmaMask, busDmaLimit, dmaRangeOffset: Term
+    /// The driver's `dma_set_mask_and_coherent()` argument, and `*dev->dma_mask` after it.
+    let requestedMask, dmaMask: Term
+    let busDmaLimit, dmaRangeOffset: Term
     let terms: DeviceTerms<Z3Domain>
 
-    init(_ d: Z3Domain, _ solver: Solver, prefix: String = "dev") {
+    init(_ d: Z3Domain, _ solver: Solver, _ p: PlatformTerms<Z3Domain>, prefix: String = "dev") {
         let z = d.z
         trusted = z.boolean("\(prefix).trusted")
         swiotlbDisabled = z.boolean("\(prefix).swiotlb_disabled")
         restrictedPool = z.boolean("\(prefix).restricted_dma_pool")
         forceBounce = z.boolean("\(prefix).force_bounce")
-        dmaMask = z.word("\(prefix).dma_mask")
+        requestedMask = z.word("\(prefix).requested_dma_mask")
         busDmaLimit = z.word("\(prefix).bus_dma_limit")
         dmaRangeOffset = z.word("\(prefix).dma_range_offset")
-        terms = DeviceTerms(
-            accepted: trusted, dmaMask: dmaMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
-            swiotlbDisabled: swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: forceBounce)
-        // DMA_BIT_MASK(n), 24 <= n <= 64; bus_dma_limit none or a mask too; an offset that keeps
-        // RAM addresses below the encoding bits.
-        solver.assert(isBitMask(z, dmaMask))
-        solver.assert(z.unsignedLessOrEqual(z.word(value: 0xFF_FFFF), dmaMask))
+        // DMA_BIT_MASK(n) as the byte format says it, 20 <= n <= 64; bus_dma_limit none or a mask
+        // too; an offset that keeps RAM addresses below the encoding bits.
+        solver.assert(isBitMask(z, requestedMask))
+        solver.assert(z.unsignedLessOrEqual(z.word(value: 0xF_FFFF), requestedMask))
         solver.assert(z.or(z.equal(busDmaLimit, z.word(value: 0)), isBitMask(z, busDmaLimit)))
         solver.assert(z.unsignedLess(dmaRangeOffset, z.word(value: 1 << 40)))
+        let asked = DeviceTerms<Z3Domain>(
+            accepted: trusted, dmaMask: requestedMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
+            swiotlbDisabled: swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: forceBounce)
+        dmaMask = d.dmaSetMask(p, asked, requested: requestedMask, lastPage: z.word(value: GuestMemory.lastPagePhys))
+        var installed = asked
+        installed.dmaMask = dmaMask
+        terms = installed
     }
 
     func config(_ m: Model) -> DeviceConfig {
         DeviceConfig(
-            trusted: m.boolean(trusted), dmaMaskBits: UInt8(64 - m.word(dmaMask).leadingZeroBitCount),
+            trusted: m.boolean(trusted), dmaMaskBits: UInt8(64 - m.word(requestedMask).leadingZeroBitCount),
             busDmaLimit: m.word(busDmaLimit), dmaRangeOffset: m.word(dmaRangeOffset),
             forceBounce: m.boolean(forceBounce), swiotlbDisabled: m.boolean(swiotlbDisabled),
             restrictedPool: m.boolean(restrictedPool))
@@ -38,8 +46,11 @@ struct SymbolicDevice {
 
     func describe(_ m: Model) -> [(String, String)] {
         let c = config(m)
+        let installed = m.word(dmaMask)
         return [
-            ("device", c.trusted ? "trusted" : "untrusted"), ("dma_mask", "DMA_BIT_MASK(\(c.dmaMaskBits))"),
+            ("device", c.trusted ? "trusted" : "untrusted"),
+            ("dma_mask", installed == c.dmaMask ? "DMA_BIT_MASK(\(c.dmaMaskBits))"
+                : "DMA_BIT_MASK(\(c.dmaMaskBits)) refused, DMA_BIT_MASK(\(64 - installed.leadingZeroBitCount))"),
             ("bus_dma_limit", hex(c.busDmaLimit)), ("dma-ranges offset", hex(c.dmaRangeOffset)),
             ("swiotlb", c.swiotlbDisabled ? "disabled" : c.restrictedPool ? "restricted-dma-pool" : c.forceBounce ? "force" : "default"),
         ]

@@ -48,7 +48,8 @@ struct SymbolicPools {
         // The platform as it was when the pools were set up.
         let setUp = PlatformTerms<Z3Domain>(
             confidential: setUpConfidential, dmaSharedMask: p.dmaSharedMask, dmaEncryptedMask: p.dmaEncryptedMask,
-            restrictedVirtioMemoryAccess: p.restrictedVirtioMemoryAccess, directRemap: p.directRemap)
+            restrictedVirtioMemoryAccess: p.restrictedVirtioMemoryAccess, directRemap: p.directRemap,
+            zoneDmaLimit: p.zoneDmaLimit)
 
         // The atomic pool: its chunks are decrypted as the policy says or leaked, so their state
         // is what it asked for, where there was anything to convert.

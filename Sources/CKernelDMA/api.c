@@ -76,7 +76,7 @@ int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform)
 	return 0;
 }
 
-int bouncer_kernel_add_device(const struct bouncer_kernel_device *config)
+int bouncer_kernel_add_device(const struct bouncer_kernel_device *config, struct bouncer_kernel_probe *probe)
 {
 	if (!booted || device_count == BOUNCER_KERNEL_MAX_DEVICES)
 		return -ENOSPC;
@@ -98,15 +98,22 @@ int bouncer_kernel_add_device(const struct bouncer_kernel_device *config)
 	slot->parms.min_align_mask = config->min_align_mask;
 	dev->dma_parms = &slot->parms;
 	dev->bus_dma_limit = config->bus_dma_limit;
-	/* The driver's dma_set_mask() and dma_set_coherent_mask(), which refuse a mask the device
-	 * cannot use (dma_direct_supported). */
+	/* The bus's defaults before any driver runs: 32-bit streaming and coherent masks
+	 * (drivers/pci/probe.c pci_setup_device and pci_device_add; drivers/base/platform.c
+	 * setup_pdev_dma_masks). */
+	slot->dma_mask = DMA_BIT_MASK(32);
 	dev->dma_mask = &slot->dma_mask;
+	dev->coherent_dma_mask = DMA_BIT_MASK(32);
+	/* The driver's dma_set_mask() and dma_set_coherent_mask(), which refuse a mask the device
+	 * cannot use (dma_direct_supported) and then leave the mask as it was. The device stays. */
 	bouncer_current_device = device_count;
 	int ret = dma_set_mask(dev, config->dma_mask);
 	if (!ret)
 		ret = dma_set_coherent_mask(dev, config->coherent_dma_mask);
-	if (ret)
-		return ret;
+	if (probe)
+		*probe = (struct bouncer_kernel_probe){
+			.set_mask_result = ret, .dma_mask = *dev->dma_mask, .coherent_dma_mask = dev->coherent_dma_mask,
+		};
 	return device_count++;
 }
 

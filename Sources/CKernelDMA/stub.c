@@ -11,7 +11,10 @@ bool bouncer_kernel_available(void) { return false; }
 const char *bouncer_kernel_status(void) { return BOUNCER_KERNEL_STUB_REASON; }
 int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform) { return -38; /* -ENOSYS */ }
 void bouncer_kernel_fail_conversion_after(int64_t pages) { }
-int bouncer_kernel_add_device(const struct bouncer_kernel_device *device) { return -38; }
+int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct bouncer_kernel_probe *probe)
+{
+	return -38;
+}
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs)
 {
 	return BOUNCER_KERNEL_DMA_MAPPING_ERROR;

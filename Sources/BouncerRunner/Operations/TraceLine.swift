@@ -19,7 +19,9 @@ enum TraceLine {
         case .failed: line += "  -> failed"
         case .created(let h):
             switch op {
-            case .probeDevice: line += "  -> device \(h)"
+            case .probeDevice:
+                line += "  -> device \(h)"
+                if s.devices[h].maskRefused { line += " (dma_set_mask: -EIO, keeps DMA_BIT_MASK(\(64 - s.devices[h].dmaMask.leadingZeroBitCount)))" }
             case .vmbusOffer: line += "  -> channel \(h)"
             case .virtioProbe: line += "  -> virtio \(h)"
             case .nvmeProbe: line += "  -> nvme \(h)"

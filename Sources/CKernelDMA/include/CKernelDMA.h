@@ -122,9 +122,19 @@ int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform);
  * then conversions succeed again. */
 void bouncer_kernel_fail_conversion_after(int64_t pages);
 
-/* device_initialize + swiotlb_dev_init + the driver's dma_set_mask; returns the device index
- * or a negative errno. */
-int bouncer_kernel_add_device(const struct bouncer_kernel_device *device);
+/* What the driver's mask set-up left: what dma_set_mask (then, if it succeeded,
+ * dma_set_coherent_mask) returned, and the masks the device has after it. */
+struct bouncer_kernel_probe {
+	int32_t set_mask_result;
+	uint64_t dma_mask;
+	uint64_t coherent_dma_mask;
+};
+
+/* device_initialize + swiotlb_dev_init with the bus's default masks (32 bits, as PCI and
+ * platform devices get), then the driver's dma_set_mask and dma_set_coherent_mask. The device
+ * exists whether or not its mask was accepted: returns its index, or a negative errno when no
+ * device could be added; `probe` (may be NULL) says what the mask set-up did. */
+int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct bouncer_kernel_probe *probe);
 
 /* Streaming DMA through mapping.c's entry points when compiled, else dma-direct's. */
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs);

@@ -17,16 +17,5 @@ extension KernelTests {
             #expect(report.divergence == nil)
             #expect(report.outOfScope?.reason.known == id)
         }
-
-        /// A known divergence stops the comparison where it happens; it is not reported as new.
-        @Test func aRefusedMaskStopsTheComparisonAsKnown() throws {
-            let ops: [BouncerRunner.GuestOperation] = [
-                .probeDevice(DeviceConfig(dmaMaskBits: 20)), .kmalloc(size: 64, zone: .dma),
-                .mapBuffer(device: 0, buffer: 0, offset: 0, size: 64, direction: .toDevice, skipCpuSync: false),
-            ]
-            let report = try KernelDiff.run(Scenario(platform: .tdx, operations: ops))
-            #expect(report.divergence == nil)
-            #expect(report.outOfScope?.step == 0 && report.outOfScope?.reason.known == "mask-refused")
-        }
     }
 }

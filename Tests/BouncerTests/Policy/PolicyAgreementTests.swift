@@ -75,6 +75,8 @@ import Testing
                 d.swiotlbFindPoolFinds(usesIoTlb: f[13], isDefpool: f[14], b),
                 d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
                 d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
+                // Devices.
+                d.dmaDirectSupported(p, dev, mask: w[0], lastPage: w[3]),
                 // Kernel virtual-mapping aliases.
                 remap.remap, remap.aliasDecrypted, remap.decryptPages, remap.fromAtomicPool, d.cpuAliasDecrypted(remap),
                 d.dmaFreePagesFindsPool(p, b),
@@ -93,6 +95,7 @@ import Testing
                 d.physToDmaDirect(p, dev, w[3], shared: f[4]),
                 d.swiotlbTblDmaAddress(p, dev, b, poolStart: w[5], memUnencrypted: f[9]),
                 d.virtioUnmapAddress(recorded: w[3], ring: w[5], b), d.virtioUnmapLength(recorded: w[4], ring: w[9], b),
+                d.dmaSetMask(p, dev, requested: w[0], lastPage: w[3]),
             ])
     }
 
