@@ -37,7 +37,8 @@ extension DmaLayer {
             }
             for i in slot ..< slot + pages * 2 { swiotlbPools[pool].slots[i].coherent = Int32(handle) }
             source = .restrictedPool(pool)
-            shared = swiotlbPools[pool].decrypted
+            // The kernel made the pool shared (`rmem_swiotlb_device_init()`), whatever it recorded.
+            shared = swiotlbPools[pool].decrypted || swiotlbPools[pool].madeShared
             alias = KernelAlias(.linearMap, decrypted: shared)
             let lo = GuestMemory.byteIndex(ofPhys: phys)!
             memory.contents.fill(lo, lo + UInt32(pages) << 12, .zero)

@@ -129,6 +129,7 @@ public struct DmaLayer: Sendable {
             let state = d.swiotlbRestrictedPoolConverted(platformTerms, converted: ok, behaviourTerms)
             swiotlbPools[pool].decrypted = state.decrypted
             swiotlbPools[pool].usable = state.usable
+            swiotlbPools[pool].madeShared = ok && platform.confidential
             swiotlbPools[pool].live = d.swiotlbRestrictedPoolAttaches(platformTerms, converted: ok, behaviourTerms)
             if swiotlbPools[pool].live { devices[index].restrictedPool = pool }
         }

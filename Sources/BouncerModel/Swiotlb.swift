@@ -20,11 +20,11 @@ extension DmaLayer {
         memory.contents.fill(lo, hi, .zero)
     }
 
-    /// `swiotlb_update_mem_attributes()`: decrypt the default pool once the platform is known to
-    /// be confidential. The series records whether it worked; before it, the pool was assumed
-    /// decrypted whatever `set_memory_decrypted()` returned.
+    /// `swiotlb_update_mem_attributes()`: decrypt the default pool where the policy says so
+    /// (`swiotlbDefaultPoolDecrypts`). The series records whether it worked; before it, the pool
+    /// was assumed decrypted whatever `set_memory_decrypted()` returned.
     mutating func swiotlbUpdateMemAttributes(_ pool: Int) {
-        let ok = platform.confidential && setMemoryDecrypted(swiotlbPools[pool].pages)
+        let ok = d.swiotlbDefaultPoolDecrypts(platformTerms, behaviourTerms) && setMemoryDecrypted(swiotlbPools[pool].pages)
         recordPoolConversion(pool, ok: ok)
     }
 

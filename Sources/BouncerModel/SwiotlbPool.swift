@@ -54,6 +54,11 @@ public struct SwiotlbPool: Sendable {
     /// have no single encryption state, so no request may use them (series: "handle
     /// set_memory_decrypted() failures").
     public var usable = true
+    /// `set_memory_decrypted()` succeeded on the whole pool although its recorded state may say
+    /// otherwise: `rmem_swiotlb_device_init()` decrypts a restricted-dma-pool whatever
+    /// `cc_platform_has()` says, so on a mainline pKVM guest it is shared (`MEM_SHARE`) and
+    /// recorded encrypted.
+    public var madeShared = false
     public var live = true
     /// Where a transient pool's memory came from, if an atomic pool.
     public var atomicSource: Int?

@@ -90,6 +90,14 @@ public struct Behaviours: Hashable, Sendable {
     /// `remove_mapping`, which under `CONFIG_DMA_DIRECT_REMAP` (arm64: realms, pKVM) unmaps and
     /// `__free_pages()` the chunk; without it (x86) nothing frees the chunk.
     public var atomicPoolDecryptFailure: AtomicPoolDecryptFailure = .leak
+    /// What a pKVM guest is to the DMA layer. `mem-share-only`, mainline: arm64's
+    /// `force_dma_unencrypted()` and `cc_platform_has()` are `is_realm_world()`, false on pKVM,
+    /// so nothing in dma-direct, the atomic pools or swiotlb decrypts for it; its devices share
+    /// memory only through a `restricted-dma-pool` (`rmem_swiotlb_device_init()`). `cc-platform`:
+    /// the `DMA_ATTR_CC_SHARED` series' unmerged "[DO NOT MERGE] arm64/coco: Add pKVM as a CC
+    /// platform" (Aneesh Kumar K.V, v5 01/20, May 2026), where both answer true on pKVM.
+    /// The `pkvm-cc-platform-series` profile has it.
+    public var pkvmCcPlatform: PkvmCcPlatform = .memShareOnly
 
     /// What `dma_direct_alloc()` decrypts for an allocation it remaps (`CONFIG_DMA_DIRECT_REMAP`
     /// and a device that is not DMA-coherent): the pages through their linear-map alias, before
@@ -125,6 +133,7 @@ public enum AccessPlatform: String, CaseIterable, Sendable { case required, opti
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
 public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bounceRegion = "bounce-region" }
 public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
+public enum PkvmCcPlatform: String, CaseIterable, Sendable { case memShareOnly = "mem-share-only", ccPlatform = "cc-platform" }
 public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
 public enum RemapDecrypt: String, CaseIterable, Sendable { case linearMap = "linear-map", pgprotOnly = "pgprot-only" }
 public enum PoolLookup: String, CaseIterable, Sendable { case physAddress = "phys-address", linearMapAddress = "linear-map-address" }
@@ -174,6 +183,7 @@ extension Behaviours {
         .field("virtio-swiotlb", \.virtioSwiotlb),
         .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
         .field("virtio-dma-metadata", \.virtioDmaMetadata),
+        .field("pkvm-cc-platform", \.pkvmCcPlatform),
         .field("dma-direct-remap-decrypt", \.remapDecrypt),
         .field("free-pages-pool-lookup", \.freePagesPoolLookup),
     ]
@@ -202,6 +212,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var swiotlbDynamic: D.Boolean
     public var atomicPoolLeaksOnDecryptFailure: D.Boolean
     public var dmaMetadataPrivate: D.Boolean
+    public var pkvmCcPlatform: D.Boolean
     public var remapDecryptsLinearMap: D.Boolean
     public var poolLookupByPhys: D.Boolean
 
@@ -212,9 +223,10 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
-        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, remapDecryptsLinearMap: D.Boolean,
-        poolLookupByPhys: D.Boolean
+        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean,
+        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean
     ) {
+        self.pkvmCcPlatform = pkvmCcPlatform
         self.poolLookupByPhys = poolLookupByPhys
         self.remapDecryptsLinearMap = remapDecryptsLinearMap
         self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
@@ -263,6 +275,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
             atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak),
             dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra),
+            pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform),
             remapDecryptsLinearMap: d.constant(b.remapDecrypt == .linearMap),
             poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress))
     }

@@ -54,23 +54,25 @@ public struct AllocDecision<D: PolicyDomain> {
 extension PolicyDomain {
     @inlinable public func same(_ a: Boolean, _ b: Boolean) -> Boolean { or(and(a, b), and(not(a), not(b))) }
 
-    /// `force_dma_unencrypted()`: on a confidential platform every device needs shared memory,
-    /// except one the guest accepted as trusted where the kernel knows about such devices.
+    /// `force_dma_unencrypted()`: where the architecture says a protected guest needs shared
+    /// memory (`ccMemEncrypt`: not mainline pKVM, whose arm64 answer is `is_realm_world()`) every
+    /// device does, except one the guest accepted as trusted where the kernel knows about such devices.
     @inlinable public func forceDmaUnencrypted(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>
     ) -> Boolean {
-        and(p.confidential, not(and(dev.accepted, b.trustedExempt)))
+        and(ccMemEncrypt(p, b), not(and(dev.accepted, b.trustedExempt)))
     }
 
     /// `is_swiotlb_active()`: the device has a swiotlb to bounce through.
     @inlinable public func swiotlbActive(_ dev: DeviceTerms<Self>) -> Boolean { not(dev.swiotlbDisabled) }
 
     /// `is_swiotlb_force_bounce()`: a restricted-dma-pool or `swiotlb=force` always bounces; in the `SWIOTLB_FORCE`
-    /// era the default pool bounces everything on a confidential platform.
+    /// era the default pool bounces everything on a platform that forces unencrypted DMA (arm64
+    /// `mem_init()` sets `SWIOTLB_FORCE` for realms only, never for pKVM).
     @inlinable public func swiotlbForceBounce(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>
     ) -> Boolean {
-        let forcedByPlatform = and(and(p.confidential, not(b.ccSharedAttr)), not(and(dev.accepted, b.trustedExempt)))
+        let forcedByPlatform = and(and(ccMemEncrypt(p, b), not(b.ccSharedAttr)), not(and(dev.accepted, b.trustedExempt)))
         return and(swiotlbActive(dev), or(or(dev.restrictedPool, dev.forceBounce), forcedByPlatform))
     }
 

@@ -79,6 +79,21 @@ public struct KernelConfig: Hashable, Sendable {
     /// remapped (`dma_common_contiguous_remap()` in `atomic_pool_expand()`); x86, s390 and powerpc
     /// do not.
     public var directRemap: Bool
+    /// The architecture answers `force_dma_unencrypted()` and `cc_platform_has(CC_ATTR_MEM_ENCRYPT)`
+    /// with true for a protected guest: x86 SEV and TDX (`amd_force_dma_unencrypted()`,
+    /// `tdx_cc_platform_has()`), arm64 realms (both are `is_realm_world()`, 6.13), s390 PV
+    /// (`is_prot_virt_guest()`), pseries (`is_secure_guest()`). A pKVM guest is no realm: arm64
+    /// answers false, so dma-direct never decrypts for it and the series' pools stay private; its
+    /// only sharing is `set_memory_decrypted()` through the `arm64_mem_crypt_ops` the pKVM guest
+    /// driver registers (drivers/virt/coco/pkvm-guest, v6.12), which `rmem_swiotlb_device_init()`
+    /// calls on a `restricted-dma-pool`. The series' unmerged "[DO NOT MERGE] arm64/coco: Add pKVM
+    /// as a CC platform" answers true (`PkvmCcPlatform.ccPlatform`).
+    public var forcesUnencryptedDma: Bool
+    /// A device can sit inside the guest's trust boundary (TDISP, a Confidential VMBus channel's
+    /// `co_external_memory`, as the model has them from posted series). Not on pKVM: no series
+    /// assigns a device to a protected guest there, its devices are the host's (virtio behind a
+    /// `restricted-dma-pool`), so a probe of a trusted device is skipped.
+    public var admitsTrustedDevices: Bool
     /// `zone_dma_limit`: the top of ZONE_DMA, which `dma_direct_supported()` asks a mask below
     /// 32 bits to reach (v6.12). x86 keeps kernel/dma/direct.c's `DMA_BIT_MASK(24)`; s390 and
     /// ppc64 set `DMA_BIT_MASK(31)` (arch/s390/mm/init.c, arch/powerpc/mm/mem.c `paging_init()`);
@@ -90,6 +105,8 @@ public struct KernelConfig: Hashable, Sendable {
         coherentPool = kind != .s390Pv
         hostFailsConversions = kind != .s390Pv
         directRemap = kind == .cca || kind == .pkvm
+        forcesUnencryptedDma = kind != .pkvm
+        admitsTrustedDevices = kind != .pkvm
         switch kind {
         case .nonConfidential, .tdx, .sevSnp, .sevSnpVtom: zoneDmaLimit = 0xFF_FFFF
         case .s390Pv, .pseriesSvm: zoneDmaLimit = 0x7FFF_FFFF
@@ -106,15 +123,19 @@ public struct PlatformTerms<D: PolicyDomain> {
     public var restrictedVirtioMemoryAccess: D.Boolean
     /// `CONFIG_DMA_DIRECT_REMAP` (`KernelConfig.directRemap`).
     public var directRemap: D.Boolean
+    /// The architecture's own `force_dma_unencrypted()` on a protected guest
+    /// (`KernelConfig.forcesUnencryptedDma`); `ccMemEncrypt` adds the behaviours to it.
+    public var forcesUnencryptedDma: D.Boolean
     /// `zone_dma_limit` (`KernelConfig.zoneDmaLimit`).
     public var zoneDmaLimit: D.Word
 
     @inlinable public init(
         confidential: D.Boolean, dmaSharedMask: D.Word, dmaEncryptedMask: D.Word, restrictedVirtioMemoryAccess: D.Boolean,
-        directRemap: D.Boolean, zoneDmaLimit: D.Word
+        directRemap: D.Boolean, zoneDmaLimit: D.Word, forcesUnencryptedDma: D.Boolean
     ) {
         self.directRemap = directRemap
         self.zoneDmaLimit = zoneDmaLimit
+        self.forcesUnencryptedDma = forcesUnencryptedDma
         self.confidential = confidential
         self.dmaSharedMask = dmaSharedMask
         self.dmaEncryptedMask = dmaEncryptedMask
@@ -126,11 +147,22 @@ public struct PlatformTerms<D: PolicyDomain> {
             confidential: d.constant(p.confidential), dmaSharedMask: d.constant(p.dmaSharedMask),
             dmaEncryptedMask: d.constant(p.dmaEncryptedMask),
             restrictedVirtioMemoryAccess: d.and(d.constant(p.confidential), d.constant(p.restrictedVirtioMemoryAccess)),
-            directRemap: d.constant(p.config.directRemap), zoneDmaLimit: d.constant(p.config.zoneDmaLimit))
+            directRemap: d.constant(p.config.directRemap), zoneDmaLimit: d.constant(p.config.zoneDmaLimit),
+            forcesUnencryptedDma: d.constant(p.config.forcesUnencryptedDma))
     }
 }
 
 extension PolicyDomain {
+    /// `cc_platform_has(CC_ATTR_MEM_ENCRYPT)`, which is also what the architectures'
+    /// `force_dma_unencrypted()` answers for an untrusted device: a protected guest whose
+    /// architecture says so (`KernelConfig.forcesUnencryptedDma`), or a pKVM guest under the
+    /// series' unmerged "[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform" (v5 01/20, May
+    /// 2026). False for a mainline pKVM guest, which is nonetheless protected (`confidential`):
+    /// the host cannot read its private memory, and `set_memory_decrypted()` shares pages in place.
+    @inlinable public func ccMemEncrypt(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        and(p.confidential, or(p.forcesUnencryptedDma, b.pkvmCcPlatform))
+    }
+
     /// `cc_platform_has()` when the kernel proper starts. On pseries `prom_init` has already
     /// switched to secure mode (`enter_secure_mode()`), so a secure VM is confidential from boot;
     /// seed 003's scenario (`pseries-secure-mode = runtime`) boots it as a normal guest instead,

@@ -23,20 +23,32 @@ extension PolicyDomain {
     /// failures") the `io_tlb_mem` records `unencrypted = cc_platform_has(CC_ATTR_MEM_ENCRYPT)`
     /// whatever the conversion did, and a pool whose conversion failed is retired
     /// (`swiotlb_mark_pool_used()`); before it, the pool is taken as decrypted whatever happened.
+    /// On a mainline pKVM guest `cc_platform_has()` is false: the pool is recorded encrypted.
     @inlinable public func swiotlbPoolConverted(_ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>) -> PoolState<Self> {
         PoolState(
-            decrypted: select(b.swiotlbStrict, p.confidential, constant(true)),
-            usable: or(not(b.swiotlbStrict), or(converted, not(p.confidential))))
+            decrypted: select(b.swiotlbStrict, ccMemEncrypt(p, b), constant(true)),
+            usable: or(not(b.swiotlbStrict), or(converted, not(ccMemEncrypt(p, b)))))
     }
 
-    /// `rmem_swiotlb_device_init()`: a restricted-dma-pool is converted whatever the guest; on a
-    /// guest that is not confidential the conversion has nothing to do and the pool is encrypted,
-    /// otherwise it is recorded as `swiotlbPoolConverted` says.
+    /// Whether `swiotlb_update_mem_attributes()` calls `set_memory_decrypted()` on the default
+    /// pool: with the series only when it records the pool unencrypted (`cc_platform_has()`, so
+    /// not on mainline pKVM); before it, on every protected guest.
+    @inlinable public func swiotlbDefaultPoolDecrypts(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        select(b.swiotlbStrict, ccMemEncrypt(p, b), p.confidential)
+    }
+
+    /// `rmem_swiotlb_device_init()`: a restricted-dma-pool is converted whatever the guest (on
+    /// pKVM that is `MEM_SHARE` through the guest driver's `arm64_mem_crypt_ops`); on a guest that
+    /// is not confidential the conversion has nothing to do and the pool is encrypted, otherwise it
+    /// is recorded as `swiotlbPoolConverted` says (encrypted on mainline pKVM, although shared).
+    /// A failed conversion retires it with the series wherever it was attempted, pKVM included.
     @inlinable public func swiotlbRestrictedPoolConverted(
         _ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>
     ) -> PoolState<Self> {
         let state = swiotlbPoolConverted(p, converted: or(converted, not(p.confidential)), b)
-        return PoolState(decrypted: and(state.decrypted, p.confidential), usable: state.usable)
+        return PoolState(
+            decrypted: and(state.decrypted, p.confidential),
+            usable: or(not(b.swiotlbStrict), or(converted, not(p.confidential))))
     }
 
     /// `rmem_swiotlb_device_init()` with the series (v6 17/20): a restricted-dma-pool whose
@@ -84,10 +96,11 @@ extension PolicyDomain {
 
     /// The state `dma_atomic_pool_init()` gives a pool when `atomic_pool_expand()` first fills
     /// it: decrypted on a confidential guest with "dma-pool: track decrypted atomic pools and
-    /// select them via attrs" (series v5); before it, pool.c decrypts every chunk, so every pool
-    /// is taken as decrypted.
+    /// select them via attrs" (series v5, 8277a12d0d60), which asks `cc_platform_has()`, false on
+    /// mainline pKVM; before it, pool.c decrypts every chunk (on a 6.12 pKVM guest that is
+    /// `MEM_SHARE` through the guest driver), so every pool is taken as decrypted.
     @inlinable public func atomicPoolDecrypted(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
-        or(not(b.atomicStrict), p.confidential)
+        or(not(b.atomicStrict), ccMemEncrypt(p, b))
     }
 
     /// `atomic_pool_expand()`: whether a new chunk is decrypted: the pool's recorded state (its

@@ -16,11 +16,15 @@ public struct Profile: Hashable, Sendable {
         self.behaviours = behaviours
     }
 
-    /// The state believed correct: the 2026 `DMA_ATTR_CC_SHARED` series and every fix before it.
+    /// The state believed correct: the 2026 `DMA_ATTR_CC_SHARED` series as merged for 7.3 and
+    /// every fix before it. Its configuration is no distribution's: each architecture's own
+    /// selections (`KernelConfig`) and every option the model covers, so `CONFIG_SWIOTLB_DYNAMIC=y`
+    /// although its Kconfig default is n (Debian's 6.12 leaves it off: `linux-6.12`).
     public static let linuxUpstream = Profile(
         name: "linux-upstream",
-        summary: "2026: DMA_ATTR_CC_SHARED through dma-direct, atomic pools and swiotlb; strict pool selection",
-        commits: "d5fd03cdd6c0 ad8d2326d264 (series v5, May 2026)",
+        summary: "2026: DMA_ATTR_CC_SHARED through dma-direct, atomic pools and swiotlb; strict pool selection; "
+            + "pKVM is no CC platform; config: the architectures' selections plus CONFIG_SWIOTLB_DYNAMIC=y (Kconfig default n)",
+        commits: "d5fd03cdd6c0 ad8d2326d264 (series v5, May 2026, merged for 7.3 without its \"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\")",
         behaviours: Behaviours())
 
     public static let builtIn: [Profile] = {
@@ -69,6 +73,14 @@ public struct Profile: Hashable, Sendable {
                 commits: "seed 003 (RFC 'Virtio uses DMA API for all devices', 2018); mainline enters secure mode in prom_init",
                 breaks: nil
             ) { $0.pseriesSecureMode = .runtime },
+            derive(
+                "pkvm-cc-platform-series",
+                "the DMA_ATTR_CC_SHARED series with its unmerged pKVM patch: a pKVM guest forces unencrypted DMA like a realm, "
+                    + "so dma-direct, the atomic pools and swiotlb decrypt (share in place) for it",
+                commits: "\"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\" (Aneesh Kumar K.V, \"[PATCH v5 00/20] dma-mapping: "
+                    + "Use DMA_ATTR_CC_SHARED through direct, pool and swiotlb paths\", 01/20, May 2026); not in the 7.3 merge",
+                breaks: nil
+            ) { $0.pkvmCcPlatform = .ccPlatform },
             derive(
                 "cve-2022-0854", "swiotlb does not fill the slot on a FROM_DEVICE map",
                 commits: "fixed by ddbd89deb7d3, final form 901c7280ca0d", breaks: "CONF-STALE"

@@ -45,6 +45,8 @@ struct PolicyQuery {
         p = PlatformTerms(d, platform)
         b = BehaviourTerms(d, profile.behaviours)
         dev = SymbolicDevice(d, solver, p)
+        // No device is inside a pKVM guest's trust boundary (`KernelConfig.admitsTrustedDevices`).
+        if !platform.config.admitsTrustedDevices { solver.assert(z.not(dev.trusted)) }
         req = SymbolicRequest(d, solver)
         blocking = z.boolean("gfpflags_allow_blocking")
         decryptFails = z.boolean("set_memory_decrypted.fails")
@@ -95,7 +97,12 @@ struct PolicyQuery {
     var restrictedAccepted: Term { pools.restrictedServes(d, wantShared: alloc.wantShared, b) }
 
     /// CONF-BOUNCE broken: an untrusted device mapped directly to memory nobody shared, or bounced
-    /// or allocated through memory that is not decrypted.
+    /// or allocated through memory that is not decrypted. CONF-BOUNCE, CONF-TRUSTED and CONF-POOL
+    /// are the contract of a kernel that forces unencrypted DMA (`ccMemEncrypt`); a mainline pKVM
+    /// guest makes no such promise, and what it does instead is recorded as known findings
+    /// (`pkvm-device-without-restricted-pool`, `pkvm-restricted-pool-recorded-private`), as
+    /// POLICY-VIRTIO-BOUNCE leaves the platforms without restricted virtio access to
+    /// `virtio-without-access-platform`.
     var breaksConfBounce: Term {
         let mapped = z.or([
             z.and([direct, z.not(req.mmio), z.not(req.ccShared)]),
@@ -106,7 +113,7 @@ struct PolicyQuery {
             z.and([alloc.fromAtomicPool, atomicAccepted, z.not(atomicPoolDecrypted)]),
             z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(restrictedPoolDecrypted)]),
         ])
-        return z.and([p.confidential, z.not(dev.trusted), z.or(mapped, allocated)])
+        return z.and([d.ccMemEncrypt(p, b), z.not(dev.trusted), z.or(mapped, allocated)])
     }
 
     /// CONF-TRUSTED broken: a trusted device's private memory mapped, bounced or allocated through
@@ -121,13 +128,13 @@ struct PolicyQuery {
             z.and([alloc.fromAtomicPool, atomicAccepted, z.not(atomicPoolEncrypted)]),
             z.and([alloc.fromRestrictedPool, restrictedAccepted, z.not(restrictedPoolEncrypted)]),
         ])
-        return z.and([p.confidential, dev.trusted, z.or(mapped, allocated)])
+        return z.and([d.ccMemEncrypt(p, b), dev.trusted, z.or(mapped, allocated)])
     }
 
     /// CONF-POOL broken: a pool serves a request for another encryption state than its pages'.
     var breaksConfPool: Term {
         let want = d.swiotlbWantsShared(p, devTerms, b)
-        return z.and(p.confidential, z.or([
+        return z.and(d.ccMemEncrypt(p, b), z.or([
             z.and([map.bounce, bouncePoolServes, z.not(inState(decrypted: bouncePoolDecrypted, encrypted: bouncePoolEncrypted, wantShared: want))]),
             z.and([alloc.fromAtomicPool, atomicAccepted,
                    z.not(inState(decrypted: atomicPoolDecrypted, encrypted: atomicPoolEncrypted, wantShared: alloc.wantShared))]),
@@ -215,7 +222,7 @@ extension Obligation {
     static let policy: [Obligation] = [
         Obligation(
             id: "POLICY-CONF-BOUNCE",
-            statement: "An untrusted device is mapped directly only to memory its caller shared, and bounced or allocated only through decrypted memory.",
+            statement: "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), an untrusted device is mapped directly only to memory its caller shared, and bounced or allocated only through decrypted memory.",
             protects: .confBounce
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
@@ -227,7 +234,7 @@ extension Obligation {
         },
         Obligation(
             id: "POLICY-CONF-TRUSTED",
-            statement: "A trusted device's private memory is never mapped, bounced or allocated through decrypted memory.",
+            statement: "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), a trusted device's private memory is never mapped, bounced or allocated through decrypted memory.",
             protects: .confTrusted
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
@@ -237,7 +244,7 @@ extension Obligation {
         },
         Obligation(
             id: "POLICY-CONF-POOL",
-            statement: "A swiotlb, restricted or atomic pool serves only requests that want its own encryption state.",
+            statement: "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), a swiotlb, restricted or atomic pool serves only requests that want its own encryption state.",
             protects: .confPool
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in

@@ -49,7 +49,7 @@ struct SymbolicPools {
         let setUp = PlatformTerms<Z3Domain>(
             confidential: setUpConfidential, dmaSharedMask: p.dmaSharedMask, dmaEncryptedMask: p.dmaEncryptedMask,
             restrictedVirtioMemoryAccess: p.restrictedVirtioMemoryAccess, directRemap: p.directRemap,
-            zoneDmaLimit: p.zoneDmaLimit)
+            zoneDmaLimit: p.zoneDmaLimit, forcesUnencryptedDma: p.forcesUnencryptedDma)
 
         // The atomic pool: its chunks are decrypted as the policy says or leaked, so their state
         // is what it asked for, where there was anything to convert.

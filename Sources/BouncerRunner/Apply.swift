@@ -107,6 +107,7 @@ extension DmaLayer {
     mutating func applyDma(_ op: GuestOperation) -> StepOutcome {
         switch op {
         case .probeDevice(let config):
+            guard !config.trusted || platform.config.admitsTrustedDevices else { return .skipped }
             return .created(probeDevice(config))
         case let .kmalloc(size, zone):
             return kmalloc(size: size, zone: zone).map(StepOutcome.created) ?? .failed

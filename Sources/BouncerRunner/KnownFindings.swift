@@ -12,11 +12,11 @@ public struct KnownFinding: Sendable {
     /// A short stable name, used in reports, reproducer names and `withKnownIssue` comments.
     public let id: String
     public let summary: String
-    /// The signature: the invariant, the platforms it shows on, the oracle check that finds it,
+    /// The signature: the invariant, the platforms it shows on, the oracle checks that find it,
     /// and the operations whose step breaks it (the path through the model).
     public let invariant: InvariantID
     public let platforms: [PlatformKind]
-    public let site: ViolationSite
+    public let sites: [ViolationSite]
     public let operations: [OperationKind]
     /// The regression input that reproduces it (replayed by `bouncer check` to notice a finding
     /// that no longer reproduces) and the target whose format it is in.
@@ -30,7 +30,7 @@ public struct KnownFinding: Sendable {
     public let findingClass: FindingClass
 
     public init(
-        id: String, summary: String, invariant: InvariantID, platforms: [PlatformKind], site: ViolationSite,
+        id: String, summary: String, invariant: InvariantID, platforms: [PlatformKind], sites: [ViolationSite],
         operations: [OperationKind], regression: String, target: FuzzTarget, test: String, fix: String,
         findingClass: FindingClass? = nil
     ) {
@@ -38,7 +38,7 @@ public struct KnownFinding: Sendable {
         self.summary = summary
         self.invariant = invariant
         self.platforms = platforms
-        self.site = site
+        self.sites = sites
         self.operations = operations
         self.regression = regression
         self.target = target
@@ -50,7 +50,7 @@ public struct KnownFinding: Sendable {
     /// Whether a violation at a step running `operation` on `platform` is this finding. A
     /// violation found by the end-of-run accounting has no operation and matches none.
     public func matches(_ v: Violation, platform: PlatformKind, operation: OperationKind?) -> Bool {
-        guard v.invariant == invariant, v.site == site, let operation else { return false }
+        guard v.invariant == invariant, sites.contains(v.site), let operation else { return false }
         return platforms.contains(platform) && operations.contains(operation)
     }
 }
@@ -61,8 +61,8 @@ public enum KnownFindings {
         KnownFinding(
             id: "share-in-place-stale-page",
             summary: "dma_direct_alloc() calls set_memory_decrypted() before zeroing the pages; "
-                + "where conversion shares in place the host reads what a freed allocation left there",
-            invariant: .confPrivate, platforms: [.pkvm, .s390Pv], site: .conversionInPlace,
+                + "where conversion shares in place (s390 PV) the host reads what a freed allocation left there",
+            invariant: .confPrivate, platforms: [.s390Pv], sites: [.conversionInPlace],
             // Every step that allocates fresh pages for shared coherent memory: dma_alloc_coherent()
             // itself and the transports whose rings and queues are coherent memory (both blocking).
             operations: [.allocCoherent, .virtioProbe, .nvmeProbe],
@@ -72,22 +72,10 @@ public enum KnownFindings {
             fix: "zero the pages before set_memory_decrypted() (or allocate them with __GFP_ZERO) in dma_direct_alloc(); "
                 + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
         KnownFinding(
-            id: "share-in-place-atomic-pool",
-            summary: "atomic_pool_expand() calls set_memory_decrypted() on a new chunk before anything zeroes it; on pKVM "
-                + "the host reads what a freed allocation left there. s390 has no atomic pools (no CONFIG_DMA_COHERENT_POOL)",
-            invariant: .confPrivate, platforms: [.pkvm], site: .conversionInPlace,
-            // The atomic pools' workqueue (atomic_pool_work_fn()) is the only expansion after boot.
-            operations: [.runDeferredWork],
-            regression: "Corpus/regressions/dma/linux-upstream--confPrivate_atomicPoolSharedInPlace_pkvm.bounce",
-            target: .dma,
-            test: "Tests/BouncerTests/Regressions/confPrivate_atomicPoolSharedInPlace_pkvm.swift",
-            fix: "zero the chunk before set_memory_decrypted() in atomic_pool_expand() (or allocate it with __GFP_ZERO); "
-                + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
-        KnownFinding(
             id: "virtio-without-access-platform",
             summary: "virtio_features_ok() accepts a device without VIRTIO_F_ACCESS_PLATFORM where the platform installs no "
                 + "virtio_check_mem_acc_cb(); vring_use_dma_api() then hands the device private guest-physical addresses",
-            invariant: .confBounce, platforms: [.cca, .pkvm, .pseriesSvm], site: .transportHandout,
+            invariant: .confBounce, platforms: [.cca, .pkvm, .pseriesSvm], sites: [.transportHandout],
             // The ring at probe, and each descriptor a buffer is posted with.
             operations: [.virtioProbe, .virtioAddBuffer],
             regression: "Corpus/regressions/system/linux-upstream--confBounce_virtioWithoutAccessPlatform_cca.bounce",
@@ -102,9 +90,8 @@ public enum KnownFindings {
             id: "share-in-place-swiotlb-dynamic",
             summary: "swiotlb_dyn_alloc() → alloc_dma_pages() calls set_memory_decrypted() on fresh pages and "
                 + "swiotlb_init_io_tlb_pool() zeroes them only afterwards; where conversion shares in place the host reads "
-                + "what a freed allocation left there (CONFIG_SWIOTLB_DYNAMIC). On pKVM the same step is first matched by "
-                + "share-in-place-atomic-pool",
-            invariant: .confPrivate, platforms: [.pkvm, .s390Pv], site: .conversionInPlace,
+                + "what a freed allocation left there (CONFIG_SWIOTLB_DYNAMIC; s390 PV)",
+            invariant: .confPrivate, platforms: [.s390Pv], sites: [.conversionInPlace],
             // swiotlb_dyn_alloc() runs from the workqueue only.
             operations: [.runDeferredWork],
             regression: "Corpus/regressions/dma/linux-upstream--confPrivate_swiotlbDynamicSharedInPlace_s390Pv.bounce",
@@ -112,6 +99,41 @@ public enum KnownFindings {
             test: "Tests/BouncerTests/Regressions/confPrivate_swiotlbDynamicSharedInPlace_s390Pv.swift",
             fix: "zero the pages before set_memory_decrypted() in alloc_dma_pages() (or allocate them with __GFP_ZERO); "
                 + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
+        KnownFinding(
+            id: "pkvm-dma-without-restricted-pool",
+            summary: "arm64's force_dma_unencrypted() is is_realm_world(), false on a pKVM guest, so a device the host "
+                + "describes without a restricted-dma-pool is mapped and allocated directly: it is handed private "
+                + "guest-physical addresses, which pKVM keeps the host (and so the device) out of",
+            invariant: .confBounce, platforms: [.pkvm], sites: [.mappingHandout, .coherentHandout],
+            // Every step that hands a device a DMA address through dma-direct: maps and coherent
+            // allocations, by a driver or by the transports' rings, queues and buffers.
+            operations: [
+                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .virtioProbe, .virtioAddBuffer, .nvmeProbe, .nvmeSubmit,
+                .vmbusSend,
+            ],
+            regression: "Corpus/regressions/dma/linux-upstream--confBounce_pkvmDmaWithoutRestrictedPool_pkvm.bounce",
+            target: .dma,
+            test: "Tests/BouncerTests/Regressions/confBounce_pkvmDmaWithoutRestrictedPool_pkvm.swift",
+            fix: "refuse a DMA-capable device without a restricted-dma-pool on a pKVM guest, or make pKVM a CC platform "
+                + "(the series' unmerged \"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\") so dma-direct shares and bounces",
+            // The device cannot reach private memory: its accesses fail, nothing is exposed.
+            findingClass: .contractBreak),
+        KnownFinding(
+            id: "pkvm-restricted-pool-recorded-private",
+            summary: "rmem_swiotlb_device_init() shares a restricted-dma-pool (MEM_SHARE through the pKVM guest driver) but "
+                + "the io_tlb_mem records cc_platform_has(CC_ATTR_MEM_ENCRYPT), false on pKVM, so swiotlb serves requests "
+                + "it takes for private memory (force_dma_unencrypted() is false) from shared slots",
+            invariant: .confPool, platforms: [.pkvm], sites: [.poolServed],
+            // Every bounce and swiotlb_alloc() from the device's restricted-dma-pool.
+            operations: [
+                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .virtioProbe, .virtioAddBuffer, .nvmeProbe, .nvmeSubmit,
+                .vmbusSend,
+            ],
+            regression: "Corpus/regressions/dma/linux-upstream--confPool_pkvmRestrictedPoolRecordedPrivate_pkvm.bounce",
+            target: .dma,
+            test: "Tests/BouncerTests/Regressions/confPool_pkvmRestrictedPoolRecordedPrivate_pkvm.swift",
+            fix: "record a restricted-dma-pool's io_tlb_mem as unencrypted when rmem_swiotlb_device_init() decrypted it "
+                + "and let a device on such a pool ask for shared memory (or make pKVM a CC platform)"),
     ]
 
     /// The index in `table` of the known finding a violation is, or nil when it is new.

@@ -15,11 +15,19 @@ import Testing
         .failNextConversion(afterPages: 0), .runDeferredWork,
     ]
 
+    /// pKVM with the series' pKVM patch: a mainline pKVM guest's coherent allocations never come
+    /// from the atomic pools (`force_dma_unencrypted()` is false and the model's devices are
+    /// coherent), so nothing drains them for the workqueue to grow.
+    static func pkvmCc(_ p: Profile) -> Profile {
+        var p = p
+        p.behaviours.pkvmCcPlatform = .ccPlatform
+        return p
+    }
+
     @Test func underDirectRemapTheChunkIsFreed() {
         for name in ["atomic-pool-decrypt-free", "linux-6.12"] {
-            for platform in [PlatformKind.cca, .pkvm] {
-                #expect(run(ops, on: platform, profile(name)).firstViolation?.invariant == .confFreelist, "\(name) \(platform)")
-            }
+            #expect(run(ops, on: .cca, profile(name)).firstViolation?.invariant == .confFreelist, "\(name) cca")
+            #expect(run(ops, on: .pkvm, Self.pkvmCc(profile(name))).firstViolation?.invariant == .confFreelist, "\(name) pkvm")
         }
     }
 
@@ -27,10 +35,8 @@ import Testing
         for platform in [PlatformKind.tdx, .sevSnp] {
             #expect(run(ops, on: platform, profile("atomic-pool-decrypt-free")).violations.isEmpty, "\(platform)")
         }
-        for platform in [PlatformKind.cca, .pkvm] {
-            let r = run(ops, on: platform)
-            #expect(r.violations.isEmpty, "\(platform)")
-        }
+        #expect(run(ops, on: .cca).violations.isEmpty)
+        #expect(run(ops, on: .pkvm, profile("pkvm-cc-platform-series")).violations.isEmpty)
     }
 
     @Test func onlyArm64SelectsDirectRemap() {

@@ -66,7 +66,7 @@ import Testing
         let classes = Dictionary(uniqueKeysWithValues: KnownFindings.all.map { ($0.id, $0.findingClass) })
         #expect(classes["virtio-without-access-platform"] == .contractBreak)
         #expect(classes["share-in-place-stale-page"] == .confidentialityBreach)
-        #expect(classes["share-in-place-atomic-pool"] == .confidentialityBreach)
+        #expect(classes["pkvm-dma-without-restricted-pool"] == .contractBreak)
     }
 
     @Test func everyInvariantsDefaultClassIsOneItCanTake() {

@@ -9,7 +9,8 @@ import Testing
 /// (`set_memory_decrypted()` loops over `uv_set_shared()` and returns 0).
 @Suite struct KernelConfigTests {
     /// The atomic pool grown by its workqueue after a buffer was written and freed where the new
-    /// chunk lands (`Regressions/confPrivate_atomicPoolSharedInPlace_pkvm.swift`).
+    /// chunk lands: shared in place on pKVM under the series' unmerged pKVM patch
+    /// (`pkvm-cc-platform-series`), nowhere in the merged kernel.
     static let atomicPoolGrowth: [GuestOperation] = [
         .probeDevice(DeviceConfig()),
         .allocCoherent(device: 0, size: 9 * 4096, blocking: false),
@@ -36,11 +37,11 @@ import Testing
         #expect(c.map { s.coherent[$0].source } == .pages)
     }
 
-    @Test func theAtomicPoolFindingIsKnownOnPkvmAndCannotHappenOnS390() {
-        let pkvm = Runner.runPastKnown(Scenario(platform: .pkvm, operations: Self.atomicPoolGrowth), profile: .linuxUpstream)
-        let atomic = KnownFindings.all.firstIndex { $0.id == "share-in-place-atomic-pool" }!
-        #expect(pkvm.new == nil)
-        #expect(pkvm.known.indices == [atomic])
+    @Test func theAtomicPoolSharesInPlaceOnlyOnPkvmWithTheSeriesPatchAndCannotOnS390() {
+        let pkvm = Runner.run(Scenario(platform: .pkvm, operations: Self.atomicPoolGrowth), profile: profile("pkvm-cc-platform-series"))
+        #expect(pkvm.firstViolation?.invariant == .confPrivate)
+        #expect(pkvm.firstViolation?.site == .conversionInPlace)
+        #expect(pkvm.firstViolation?.step == 5)
         let s390 = Runner.run(Scenario(platform: .s390Pv, operations: Self.atomicPoolGrowth), profile: .linuxUpstream)
         #expect(s390.violations.isEmpty, "\(s390.violations)")
     }

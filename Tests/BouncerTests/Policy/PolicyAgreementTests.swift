@@ -75,6 +75,7 @@ import Testing
                 d.swiotlbFindPoolFinds(usesIoTlb: f[13], isDefpool: f[14], b),
                 d.same(f[9], f[4]), d.lessOrEqual(w[3], w[4]), d.implies(f[9], f[4]), d.notZero(w[8]), d.isZero(w[9]),
                 d.swiotlbActive(dev), d.swiotlbAllocRefusesUnaligned(b), d.confidentialAtBoot(p, entersSecureModeLate: f[13], b),
+                d.ccMemEncrypt(p, b), d.swiotlbDefaultPoolDecrypts(p, b),
                 // Devices.
                 d.dmaDirectSupported(p, dev, mask: w[0], lastPage: w[3]),
                 // Kernel virtual-mapping aliases.

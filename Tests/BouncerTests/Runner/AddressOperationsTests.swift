@@ -29,13 +29,16 @@ import Testing
     /// and at the end, over random sequences on every platform. Compared up to the first
     /// mapping that is direct into a swiotlb pool (a `DMA_ATTR_CC_SHARED` mapping of a
     /// restricted-dma-pool allocation), where the kernel's lookup by address finds the pool and
-    /// the handle does not (UnmapByAddressTests).
+    /// the handle does not (UnmapByAddressTests). pKVM runs under the series' pKVM patch: a
+    /// mainline pKVM guest hands its devices private addresses (a known finding) at once, which
+    /// would end every sequence before anything is unmapped.
     @Test(arguments: PlatformKind.allCases)
     func theReturnedAddressBehavesAsTheHandle(_ platform: PlatformKind) {
         var translated = 0, bounced = 0
+        let profile = platform == .pkvm ? profile("pkvm-cc-platform-series") : .linuxUpstream
         for seed in 0 ..< 10 as Range<UInt64> {
-            let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 120, profile: .linuxUpstream)
-            var handle = Runner(platform: platform, profile: .linuxUpstream)
+            let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 120, profile: profile)
+            var handle = Runner(platform: platform, profile: profile)
             var address = handle
             for op in scenario.operations {
                 var twin = op
