@@ -21,6 +21,12 @@ public struct Oracle: Sendable {
     /// default swiotlb pool, the atomic pools, what the transports set up) and follows the events.
     public init(booted system: DmaLayer) { ledger = PageLedger(system.memory.owners) }
 
+    /// Whether `check` has anything to judge: every check is driven by the step's events, and
+    /// most steps record none (an operation on a handle that names nothing). Inlined, the test is
+    /// a load where the call to `check` copies the whole `DmaLayer` to pass it, so a caller asks
+    /// first.
+    @inlinable public static func hasWork(_ system: DmaLayer) -> Bool { !system.events.isEmpty }
+
     /// All violations of the step just run, in invariant-check order; empty when clean.
     ///
     /// One pass over the step's events: each event is judged by the family that checks it, then
@@ -29,8 +35,12 @@ public struct Oracle: Sendable {
     /// releases) keep the first violation each, reported after the event checks' in that order;
     /// then, where pages moved, the first of them no live holder accounts for.
     public mutating func check(_ system: DmaLayer, step: Int) -> [Violation] {
+        guard Oracle.hasWork(system) else { return [] }
         var found: [Violation] = []
-        var freed: Violation?, touched: Violation?, released: Violation?
+        // The event at which each state check first found a violation. Indices, not optional
+        // violations: those are copied and destroyed through the runtime on every event, and a
+        // check is a function of the event and the state after the step, so it is asked again.
+        var freedAt: Int?, touchedAt: Int?, releasedAt: Int?
         var pagesMoved = false, moveJudged = false
         let confidential = system.platform.confidential
         // Pages the step freed or leaked, gathered once: most steps release none.
@@ -40,7 +50,7 @@ public struct Oracle: Sendable {
             default: nil
             }
         }
-        for event in system.events {
+        for (i, event) in system.events.enumerated() {
             if let v = ConfidentialityChecks.check(event, system, step, releasedPages) { found.append(v) }
             if let v = HostInputChecks.check(event, system, step) { found.append(v) }
             if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
@@ -48,9 +58,9 @@ public struct Oracle: Sendable {
             if let v = AliasChecks.check(event, system, step) { found.append(v) }
             if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
             shadow.observe(event, system)
-            if confidential, freed == nil { freed = ConfidentialityChecks.freedPage(event, system, step) }
-            if confidential, touched == nil { touched = ConfidentialityChecks.privateBytesTouched(event, system, step) }
-            if released == nil { released = LifecycleChecks.release(event, system, step) }
+            if confidential, freedAt == nil, ConfidentialityChecks.freedPage(event, system, step) != nil { freedAt = i }
+            if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(event, system, step) != nil { touchedAt = i }
+            if releasedAt == nil, LifecycleChecks.release(event, system, step) != nil { releasedAt = i }
             if ledger.seeded, event.movedPages != nil {
                 pagesMoved = true
                 // Reported with the event checks: a wrong move is rare, and no optional violation
@@ -62,9 +72,10 @@ public struct Oracle: Sendable {
                 ledger.observe(event)
             }
         }
-        if let freed { found.append(freed) }
-        if let touched { found.append(touched) }
-        if let released { found.append(released) }
+        let events = system.events
+        if let i = freedAt, let v = ConfidentialityChecks.freedPage(events[i], system, step) { found.append(v) }
+        if let i = touchedAt, let v = ConfidentialityChecks.privateBytesTouched(events[i], system, step) { found.append(v) }
+        if let i = releasedAt, let v = LifecycleChecks.release(events[i], system, step) { found.append(v) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
         if pagesMoved, !moveJudged {
             for event in system.events {

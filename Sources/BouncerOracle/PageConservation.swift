@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import BouncerModel
 
 /// The oracle's own record of who holds each page of guest memory, kept from the events that move
@@ -7,23 +12,40 @@ import BouncerModel
 struct PageLedger: Sendable {
     /// Per page, its holder's `code` as the events told it; empty when not seeded.
     var holders: [UInt32] = []
+    /// The same holders as the model spells them, begun as a copy of the booted guest's own array
+    /// and written only where events move pages: while the model moves pages only as its events
+    /// say, its array stays equal to this one byte for byte, which `sameAsModel` tests at once.
+    var owners: [PageOwner] = []
 
     var seeded: Bool { !holders.isEmpty }
 
     init() {}
 
-    init(_ owners: [PageOwner]) { holders = owners.map(Self.code) }
+    init(_ owners: [PageOwner]) {
+        holders = owners.map(Self.code)
+        self.owners = owners
+    }
 
     /// Learns one page move, after the checks have judged it.
     mutating func observe(_ event: Event) {
-        let code: UInt32, pages: Range<Int>
+        let owner: PageOwner, pages: Range<Int>
         switch event {
-        case let .pagesTaken(p, owner): (pages, code) = (p.rawRange, Self.code(owner))
-        case let .freed(p): (pages, code) = (p.rawRange, Self.free)
-        case let .leaked(p, reason): (pages, code) = (p.rawRange, Self.leaked << Self.kindShift | UInt32(reason.rawValue))
+        case let .pagesTaken(p, o): (pages, owner) = (p.rawRange, o)
+        case let .freed(p): (pages, owner) = (p.rawRange, .free)
+        case let .leaked(p, reason): (pages, owner) = (p.rawRange, .leaked(reason))
         default: return
         }
+        let code = Self.code(owner)
         holders.withUnsafeMutableBufferPointer { h in for page in pages { h[page] = code } }
+        owners.withUnsafeMutableBufferPointer { o in for page in pages { o[page] = owner } }
+    }
+
+    /// Whether the model's array of holders is byte for byte this ledger's: then every page is
+    /// where the events put it. Equal bytes are equal values, so a yes is exact; a no (a real
+    /// difference, or padding between elements that differs) sends the caller to compare page by page.
+    func sameAsModel(_ model: [PageOwner]) -> Bool {
+        model.count == owners.count
+            && model.withUnsafeBytes { m in owners.withUnsafeBytes { o in memcmp(m.baseAddress!, o.baseAddress!, m.count) == 0 } }
     }
 
     static let kindShift: UInt32 = 28
@@ -31,7 +53,7 @@ struct PageLedger: Sendable {
     static let slab: UInt32 = 1, buffer: UInt32 = 2, coherent: UInt32 = 3, atomicPool: UInt32 = 4
     static let swiotlbPool: UInt32 = 5, block: UInt32 = 6, leaked: UInt32 = 7
 
-    static func code(_ owner: PageOwner) -> UInt32 {
+    @inline(__always) static func code(_ owner: PageOwner) -> UInt32 {
         func with(_ kind: UInt32, _ handle: Int) -> UInt32 { kind << kindShift | UInt32(truncatingIfNeeded: handle) & (1 << kindShift - 1) }
         switch owner {
         case .free: return free
@@ -102,8 +124,17 @@ enum PageConservation {
     /// At the end of a run: every page of guest memory is where the model has it, and named.
     static func accounting(_ ledger: PageLedger, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard ledger.seeded else { return nil }
-        let silent = s.memory.owners.withUnsafeBufferPointer { owners in
-            (0 ..< GuestMemory.pageCount).first { PageLedger.code(owners[$0]) != ledger.holders[$0] }
+        // Every page, once per run: at once when the arrays are equal byte for byte, else a plain
+        // loop over both, the holder's code computed in place.
+        let silent: Int? = ledger.sameAsModel(s.memory.owners) ? nil : s.memory.owners.withUnsafeBufferPointer { owners in
+            ledger.holders.withUnsafeBufferPointer { holders in
+                var page = 0
+                while page < GuestMemory.pageCount {
+                    if PageLedger.code(owners[page]) != holders[page] { return page }
+                    page += 1
+                }
+                return nil
+            }
         }
         if let page = silent {
             let was = PageLedger.owner(ledger.holders[page])
@@ -116,15 +147,17 @@ enum PageConservation {
     /// run, for all): the first page whose holder by the ledger is not a live object that holds
     /// it, looked at a run of one holder at a time. `unnamedViolation` says why.
     static func firstUnnamed(_ pages: Range<Int>, _ ledger: PageLedger, _ s: DmaLayer) -> Int? {
-        var start = pages.lowerBound
-        while start < pages.upperBound {
-            let code = ledger.holders[start]
-            var end = start + 1
-            while end < pages.upperBound && ledger.holders[end] == code { end += 1 }
-            if let page = unnamed(start ..< end, code, s) { return page }
-            start = end
+        ledger.holders.withUnsafeBufferPointer { holders in
+            var start = pages.lowerBound
+            while start < pages.upperBound {
+                let code = holders[start]
+                var end = start + 1
+                while end < pages.upperBound && holders[end] == code { end += 1 }
+                if let page = unnamed(start ..< end, code, s) { return page }
+                start = end
+            }
+            return nil
         }
-        return nil
     }
 
     /// The first page of a run its holder cannot account for; nil when it can.

@@ -15,7 +15,7 @@ public enum StepOutcome: Hashable, Sendable {
 
 extension Guest {
     /// Applies one operation. Handles are checked here so that any operation is safe to apply.
-    public mutating func apply(_ op: GuestOperation) -> StepOutcome {
+    public mutating func apply(_ op: consuming GuestOperation) -> StepOutcome {
         switch op {
         case let .vmbusOffer(offer, legacyHost):
             return .created(vmbusOffer(offer, legacyHost: legacyHost))
@@ -104,7 +104,7 @@ extension Guest {
 
 extension DmaLayer {
     /// Applies one operation of the DMA layer.
-    mutating func applyDma(_ op: GuestOperation) -> StepOutcome {
+    mutating func applyDma(_ op: consuming GuestOperation) -> StepOutcome {
         switch op {
         case .probeDevice(let config):
             guard !config.trusted || platform.config.admitsTrustedDevices else { return .skipped }

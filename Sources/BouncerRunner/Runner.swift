@@ -19,7 +19,7 @@ public struct RunResult: Sendable {
 public struct Runner: Sendable {
     public private(set) var guest: Guest
     public var system: DmaLayer { guest.system }
-    public private(set) var oracle = Oracle()
+    public private(set) var oracle: Oracle
     public private(set) var step = 0
     let tracing: Bool
     public private(set) var trace: [String] = []
@@ -48,12 +48,15 @@ public struct Runner: Sendable {
     }
 
     /// Applies one operation and checks it; returns its violations (empty when clean).
-    public mutating func run(_ op: GuestOperation) -> [Violation] {
+    public mutating func run(_ op: consuming GuestOperation) -> [Violation] {
         guest.beginStep()
+        // The operation is handed on to `apply`, which ends it case by case; only a traced run
+        // keeps a copy for its line.
+        let traced = tracing ? copy op : nil
         let outcome = guest.apply(op)
         lastOutcome = outcome
-        let violations = oracle.check(guest.system, step: step)
-        if tracing { trace.append(TraceLine.render(step: step, op, outcome, guest.system)) }
+        let violations = Oracle.hasWork(guest.system) ? oracle.check(guest.system, step: step) : []
+        if let traced { trace.append(TraceLine.render(step: step, traced, outcome, guest.system)) }
         step += 1
         return violations
     }
@@ -97,22 +100,29 @@ public struct Runner: Sendable {
 /// the random tester copy it for every input instead of booting again.
 public struct BootedGuests: Sendable {
     let behaviours: Behaviours
-    var guests: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
-    /// An oracle for each booted guest, its page ledger seeded from that boot.
-    var oracles: [Oracle?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+    /// The guests booted so far, and an oracle for each, its page ledger seeded from that boot.
+    /// Plain arrays rather than optionals per platform: unwrapping an optional guest copies it,
+    /// and comparing one with nil copies and destroys it, once per input.
+    var guests: [Guest] = []
+    var oracles: [Oracle] = []
+    /// Per platform (`PlatformKind.allCases`), where its guest is in `guests`; -1 until booted.
+    var slots = [Int](repeating: -1, count: PlatformKind.allCases.count)
 
     public init(profile: Profile) { behaviours = profile.behaviours }
 
     /// Runs a decoder's operations from the booted guest of its platform (`Runner.firstViolation`).
     public mutating func firstViolation(_ decoder: inout ScenarioDecoder) -> Violation? {
-        let i = decoder.platformIndex
-        boot(i, decoder.platform)
-        return Runner.firstViolation(&decoder, booted: guests[i]!, oracle: oracles[i]!)
+        let s = boot(decoder.platformIndex, decoder.platform)
+        return Runner.firstViolation(&decoder, booted: guests[s], oracle: oracles[s])
     }
 
-    mutating func boot(_ i: Int, _ platform: PlatformKind) {
-        guard guests[i] == nil else { return }
-        guests[i] = Guest(platform: platform, behaviours: behaviours)
-        oracles[i] = Oracle(booted: guests[i]!.system)
+    /// Where the guest of platform `i` is, booted now if this is its first input.
+    mutating func boot(_ i: Int, _ platform: PlatformKind) -> Int {
+        if slots[i] < 0 {
+            slots[i] = guests.count
+            guests.append(Guest(platform: platform, behaviours: behaviours))
+            oracles.append(Oracle(booted: guests[slots[i]].system))
+        }
+        return slots[i]
     }
 }

@@ -22,8 +22,26 @@ extension Runner {
     ) -> Violation? {
         if !driverBrokeContract, op.breaksDriverContract(system) { driverBrokeContract = true }
         let violations = run(op)
+        return judgePastKnown(violations, op.kind, strict: strict, &hits, table)
+    }
+
+    /// The same for an operation whose kind the caller already has (the decoder read it): the
+    /// operation is handed on to the model, which ends it, rather than kept for its kind, which
+    /// `GuestOperation.kind` finds by asking every description.
+    mutating func runPastKnown(_ op: consuming GuestOperation, kind: OperationKind, strict: Bool, _ hits: inout KnownHits) -> Violation? {
+        if !driverBrokeContract, op.breaksDriverContract(system) { driverBrokeContract = true }
+        // The step runs before the judging call begins: inside its arguments it would copy the runner.
+        let violations = run(op)
+        return judgePastKnown(violations, kind, strict: strict, &hits, nil)
+    }
+
+    /// A step's violations past known findings; the kind is asked for only when there are some.
+    func judgePastKnown(
+        _ violations: [Violation], _ kind: @autoclosure () -> OperationKind, strict: Bool, _ hits: inout KnownHits,
+        _ table: [KnownFinding]?
+    ) -> Violation? {
         if violations.isEmpty || driverBrokeContract { return nil }
-        return Runner.sort(violations, platform: system.platform.kind, operation: op.kind, strict: strict, &hits, table)
+        return Runner.sort(violations, platform: system.platform.kind, operation: kind(), strict: strict, &hits, table)
     }
 
     /// The end-of-run accounting, sorted the same way: it matches no known finding, except where
@@ -57,8 +75,8 @@ extension Runner {
         _ decoder: inout ScenarioDecoder, booted: Guest, oracle: Oracle? = nil, strict: Bool, _ hits: inout KnownHits
     ) -> Violation? {
         var runner = Runner(booted: booted, oracle: oracle ?? Oracle(booted: booted.system))
-        while let op = decoder.next() {
-            if let v = runner.runPastKnown(op, strict: strict, &hits) { return v }
+        while let (kind, op) = decoder.nextOperation() {
+            if let v = runner.runPastKnown(op, kind: kind, strict: strict, &hits) { return v }
         }
         return runner.finishPastKnown(strict: strict, &hits)
     }
@@ -92,9 +110,8 @@ public struct KnownRun: Sendable {
 extension BootedGuests {
     /// `firstViolation(_:)` past known findings.
     public mutating func firstNewViolation(_ decoder: inout ScenarioDecoder, strict: Bool, _ hits: inout KnownHits) -> Violation? {
-        let i = decoder.platformIndex
-        boot(i, decoder.platform)
-        return Runner.firstNewViolation(&decoder, booted: guests[i]!, oracle: oracles[i]!, strict: strict, &hits)
+        let s = boot(decoder.platformIndex, decoder.platform)
+        return Runner.firstNewViolation(&decoder, booted: guests[s], oracle: oracles[s], strict: strict, &hits)
     }
 }
 

@@ -160,24 +160,29 @@ public struct ScenarioDecoder: IteratorProtocol {
         self.maxOperations = maxOperations
     }
 
-    public mutating func next() -> GuestOperation? {
+    public mutating func next() -> GuestOperation? { nextOperation()?.operation }
+
+    /// The next operation with its kind, which the decoder has at hand (`GuestOperation.kind`
+    /// searches the descriptions for it).
+    public mutating func nextOperation() -> (kind: OperationKind, operation: GuestOperation)? {
         guard !r.atEnd, decoded < maxOperations else { return nil }
         decoded += 1
         let entry = table[Int(r.u8()) % table.count]
-        return entry.make(r.fields(entry.codes))
+        return (entry.kind, entry.make(r.fields(entry.codes)))
     }
 }
 
 /// What the decoder needs of a kind, with no reference counting on the way: its compiled fields,
 /// in a buffer made once and never freed, and its constructor.
 struct DecodeEntry: @unchecked Sendable {
+    let kind: OperationKind
     let codes: UnsafeBufferPointer<FieldCode>
     let make: @Sendable (Fields) -> GuestOperation
 
     static let all: [DecodeEntry] = OperationDescription.all.map { d in
         let codes = UnsafeMutableBufferPointer<FieldCode>.allocate(capacity: d.codes.count)
         _ = codes.initialize(from: d.codes)
-        return DecodeEntry(codes: UnsafeBufferPointer(codes), make: d.make)
+        return DecodeEntry(kind: d.kind, codes: UnsafeBufferPointer(codes), make: d.make)
     }
 }
 
