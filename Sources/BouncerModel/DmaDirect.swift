@@ -48,10 +48,19 @@ extension DmaLayer {
         }
         mappings[handle].live = true
         events.append(.mapped(handle))
-        if !attrs.contains(.mmio) {
-            events.append(.handedOut(device: device, dma: DmaAddr(mappings[handle].dma), size: size, mapping: handle, coherent: nil))
-        }
+        // A scatterlist's entry reaches the device only when the whole list is mapped (dmaMapSg).
+        if scatterlist == nil { handOut(handle) }
         return handle
+    }
+
+    /// The driver programs the device with a mapping's address: from here the device may use it,
+    /// live or not, and the oracle judges where it leads (an MMIO resource holds no RAM to judge).
+    mutating func handOut(_ handle: Int) {
+        mappings[handle].givenToDevice = true
+        let m = mappings[handle]
+        if !m.attrs.contains(.mmio) {
+            events.append(.handedOut(device: m.device, dma: DmaAddr(m.dma), size: m.size, mapping: handle, coherent: nil))
+        }
     }
 
     /// `dma_unmap_phys()` → `dma_direct_unmap_phys()`: sync for the CPU unless
@@ -103,8 +112,12 @@ extension DmaLayer {
         return readBacks.count - 1
     }
 
-    /// `dma_direct_map_sg()`: map each entry; when one fails, unmap the ones already mapped
-    /// (with `DMA_ATTR_SKIP_CPU_SYNC`) and fail the whole list.
+    /// `dma_map_sg_attrs()` → `dma_direct_map_sg()` (v6.12 kernel/dma/direct.c): map each entry;
+    /// when one fails, unmap the ones already mapped (with `DMA_ATTR_SKIP_CPU_SYNC`, where the
+    /// profile's kernel unwinds) and fail the whole list. Only a list that mapped whole reaches the
+    /// device: the driver programs it with the entries' addresses after `dma_map_sg()` returned
+    /// them, so the entries are handed out then, and a failed list hands out nothing (its memory
+    /// effects, slots taken and released, bytes bounced, stay as the calls made them).
     public mutating func dmaMapSg(
         device: Int, entries: [(phys: UInt64, size: UInt32)], direction: DmaDirection, attrs: DmaAttrs
     ) -> Int? {
@@ -125,6 +138,7 @@ extension DmaLayer {
         }
         scatterlists[sg].entries = mapped
         scatterlists[sg].live = true
+        for m in mapped { handOut(m) }
         return sg
     }
 
@@ -149,12 +163,13 @@ extension DmaLayer {
     }
 
     /// The device (the host, for an untrusted one) writes `size` bytes at `offset` into the DMA
-    /// buffer of a mapping, live or already unmapped. An untrusted device reaches only pages the
-    /// host can see. Returns the bytes written.
+    /// buffer of a mapping it was given, live or already unmapped. An untrusted device reaches
+    /// only pages the host can see. Returns the bytes written: none through a mapping whose
+    /// address the device never got (a failed map, an entry of a failed `dma_map_sg()`).
     @discardableResult
     public mutating func deviceWrite(_ mapping: Int, offset: UInt32, size: UInt32) -> UInt32 {
         let m = mappings[mapping]
-        guard m.dma != dmaMappingError, m.size > 0, !m.attrs.contains(.mmio) else { return 0 }
+        guard m.givenToDevice, m.size > 0, !m.attrs.contains(.mmio) else { return 0 }
         let offset = offset % m.size
         let size = min(size, m.size - offset)
         let tag = Provenance.host(nextHostWrite)

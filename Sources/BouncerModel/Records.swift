@@ -146,6 +146,10 @@ public struct Mapping: Sendable {
     public var live: Bool
     /// The scatterlist this entry belongs to, if any.
     public var scatterlist: Int?
+    /// The driver gave the device this address: a single map once it returned, a scatterlist's
+    /// entries only once the whole `dma_map_sg()` returned (a failed one gives the driver nothing
+    /// to program, whatever entries it mapped before the failure).
+    public var givenToDevice = false
     /// A transport's driver made this mapping and alone unmaps it.
     public var transportOwned = false
 }

@@ -63,10 +63,26 @@ func checkPerPlatform(
         case .unsatisfiable: continue
         case .unknown(let reason): unknown = "\(platform.kind.rawValue): \(reason)"
         case .satisfiable(let model):
+            // The refutation stands on this model; a model that also meets the solver's
+            // preferences is as much a counterexample, and more often one a scenario replays.
+            if let preferred = try preferredCounterexample(solver, platform, query.read, query.scenario) { return .refuted(preferred) }
             return .refuted(Counterexample(
                 platform: platform.kind, values: query.read(model), scenario: query.scenario(model)))
         }
     }
     if let unknown { return .unknown(unknown) }
     return .proved
+}
+
+/// After a refutation, a counterexample that also meets `solver.preferences` and comes with a
+/// replaying scenario, or nil (none asked, none exists, or its scenario does not replay).
+func preferredCounterexample(
+    _ solver: Solver, _ platform: Platform, _ read: (Model) -> [(String, String)], _ scenario: (Model) -> Scenario?
+) throws(SMTError) -> Counterexample? {
+    guard !solver.preferences.isEmpty else { return nil }
+    solver.push()
+    defer { solver.pop() }
+    for term in solver.preferences { solver.assert(term) }
+    guard case .satisfiable(let model) = try solver.check(), let replay = scenario(model) else { return nil }
+    return Counterexample(platform: platform.kind, values: read(model), scenario: replay)
 }

@@ -196,12 +196,13 @@ struct PolicyQuery {
         return v
     }
 
-    /// The simplest scenario with this device mapping a buffer in this direction.
-    func mapScenario(_ m: Model, prefix: [GuestOperation] = []) -> Scenario {
+    /// The simplest scenario with this device mapping a buffer in this direction, the buffer
+    /// from `zone`.
+    func mapScenario(_ m: Model, prefix: [GuestOperation] = [], zone: Zone = .normal) -> Scenario {
         let size = UInt32(min(m.word(req.size), 4096))
         return Scenario(platform: platform.kind, operations: prefix + [
             .probeDevice(dev.config(m)),
-            .kmalloc(size: size, zone: .normal),
+            .kmalloc(size: size, zone: zone),
             .cpuWrite(buffer: 0, offset: 0, size: size),
             .mapBuffer(device: 0, buffer: 0, offset: 0, size: size, direction: req.direction(m), skipCpuSync: false),
         ])
@@ -228,7 +229,10 @@ extension Obligation {
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
                 return (q.breaksConfBounce, q.describe, { m in
-                    replaying(.confBounce, profile, [q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)])])
+                    replaying(.confBounce, profile, [
+                        q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)]),
+                        q.mapScenario(m, zone: q.dev.reachableZone(m)),
+                    ])
                 })
             }
         },
@@ -239,7 +243,9 @@ extension Obligation {
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfTrusted, q.describe, { m in replaying(.confTrusted, profile, [q.mapScenario(m)]) })
+                return (q.breaksConfTrusted, q.describe, { m in
+                    replaying(.confTrusted, profile, [q.mapScenario(m), q.mapScenario(m, zone: q.dev.reachableZone(m))])
+                })
             }
         },
         Obligation(

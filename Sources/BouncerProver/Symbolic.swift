@@ -1,5 +1,6 @@
 import BouncerModel
 import BouncerPolicy
+import BouncerRunner
 import SMT
 
 /// A device whose every property is unknown, within what the driver core can set. Its driver asks
@@ -27,6 +28,11 @@ struct SymbolicDevice {
         solver.assert(z.unsignedLessOrEqual(z.word(value: 0xF_FFFF), requestedMask))
         solver.assert(z.or(z.equal(busDmaLimit, z.word(value: 0)), isBitMask(z, busDmaLimit)))
         solver.assert(z.unsignedLess(dmaRangeOffset, z.word(value: 1 << 40)))
+        // A witness's limit and offset are among those a device byte names (ScenarioCodec); every
+        // DMA_BIT_MASK(n) from 20 bits is.
+        for (term, values) in [(busDmaLimit, OperationDescription.busLimits), (dmaRangeOffset, OperationDescription.rangeOffsets)] {
+            solver.preferences.append(z.or(values.map { z.equal(term, z.word(value: $0)) }))
+        }
         let asked = DeviceTerms<Z3Domain>(
             accepted: trusted, dmaMask: requestedMask, busDmaLimit: busDmaLimit, dmaRangeOffset: dmaRangeOffset,
             swiotlbDisabled: swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: forceBounce)
@@ -42,6 +48,21 @@ struct SymbolicDevice {
             busDmaLimit: m.word(busDmaLimit), dmaRangeOffset: m.word(dmaRangeOffset),
             forceBounce: m.boolean(forceBounce), swiotlbDisabled: m.boolean(swiotlbDisabled),
             restrictedPool: m.boolean(restrictedPool))
+    }
+
+    /// The highest zone the device reaches whole with the mask it was left (a refused mask leaves
+    /// the bus's 32 bits), its bus limit and its dma-ranges offset; ZONE_DMA when none is. A
+    /// device that cannot bounce maps only a buffer there (`dma_capable()`), and the model's
+    /// address for it may lie outside the guest's RAM.
+    func reachableZone(_ m: Model) -> Zone {
+        let bus = m.word(busDmaLimit)
+        let limit = bus == 0 ? m.word(dmaMask) : min(m.word(dmaMask), bus)
+        let offset = m.word(dmaRangeOffset)
+        return [Zone.normal, .dma32].first { zone in
+            let end = GuestMemory.base(of: zone.rawValue) + UInt64(GuestMemory.pages(of: zone.rawValue)) << 12 - 1
+            let (dma, overflow) = end.addingReportingOverflow(offset)
+            return !overflow && dma <= limit
+        } ?? .dma
     }
 
     func describe(_ m: Model) -> [(String, String)] {

@@ -41,6 +41,10 @@ struct SymbolicPools {
         let z = d.z
         bootConverted = z.boolean("boot_pool.set_memory_decrypted_ok")
         restrictedConverted = z.boolean("restricted_pool.set_memory_decrypted_ok")
+        // A witness's pools converted where it can: no scenario fails the boot pool's conversion,
+        // and a pool whose conversion failed breaks CONF-POOL at its first use, before anything
+        // an obligation about another invariant could show.
+        solver.preferences += [bootConverted, restrictedConverted]
         inDynamic = z.boolean("bounce.in_dynamic_pool")
         inTransient = z.boolean("bounce.in_transient_pool")
         solver.assert(z.not(z.and(inDynamic, inTransient)))

@@ -25,7 +25,7 @@ extension HandleKind {
     /// The objects the host can aim at: everything ever handed to a device, live or not (a
     /// device keeps the addresses it was given).
     func reachable(_ g: Guest) -> [Int] {
-        self == .mapping ? g.system.mappings.indices.filter { g.system.mappings[$0].dma != dmaMappingError } : Array(0 ..< count(g))
+        self == .mapping ? g.system.mappings.indices.filter { g.system.mappings[$0].givenToDevice } : Array(0 ..< count(g))
     }
 
     /// How many the explorer lets the guest create: devices and transport instances are few in

@@ -29,6 +29,11 @@ public final class Solver {
 
     deinit { Z3_solver_dec_ref(context.raw, raw) }
 
+    /// What a satisfying model should also meet when it can (for a counterexample, what a
+    /// scenario can express). Never asserted: it changes which model a caller reports, not
+    /// whether one exists.
+    public var preferences: [Term] = []
+
     public func assert(_ term: Term) { Z3_solver_assert(context.raw, raw, term.ast) }
 
     /// Checks under `assumptions` (boolean constants or their negations). When unsatisfiable,

@@ -3,9 +3,10 @@ import BouncerModel
 /// The DMA layer's operations (opcodes 0...20, format version 1; 37 and 38, version 3; 40...42,
 /// version 5; 43 and 44, version 6).
 extension OperationDescription {
-    /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name.
-    static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
-    static let rangeOffsets: [UInt64] = [0, 0x1000_0000, 0x8000_0000]
+    /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name (the prover keeps
+    /// its witnesses to them, so a counterexample can be written as a scenario).
+    public static let busLimits: [UInt64] = [0, 0xFFFF_FFFF, 0x3FFF_FFFF, 0xFF_FFFF_FFFF]
+    public static let rangeOffsets: [UInt64] = [0, 0x1000_0000, 0x8000_0000]
     /// What a driver's DMA address may be off by from the one its mapping returned (two's
     /// complement): none first, then a byte into the slot, one slot (`IO_TLB_SIZE`) and one page
     /// either way, and far enough to leave a small pool.

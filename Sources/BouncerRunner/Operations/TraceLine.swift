@@ -15,7 +15,14 @@ enum TraceLine {
         var line = "\(step): \(op)"
         switch outcome {
         case .done: break
-        case .skipped: line += "  -- skipped"
+        case .skipped:
+            line += "  -- skipped"
+            // A mapping the model made but whose address never reached the device: say why.
+            if case .deviceWrite(let m, _, _) = op, m < s.mappings.count, let sg = s.mappings[m].scatterlist,
+                !s.mappings[m].givenToDevice, s.mappings[m].dma != dmaMappingError
+            {
+                line += " (no address was handed out: dma_map_sg of scatterlist \(sg) failed)"
+            }
         case .failed: line += "  -> failed"
         case .created(let h):
             switch op {

@@ -18,6 +18,26 @@ import Testing
 
     // Every catalogue profile's refutation, and its replay, is checked once, in CatalogueTests.
 
+    /// linux-6.12 is refuted where 6.12 lacks the 2026 series and device_cc_accepted(): every
+    /// refuted policy obligation comes with a scenario that replays to the invariant it guards
+    /// (POLICY-CONF-BOUNCE's witness is a 24-bit device without swiotlb, whose buffer must come
+    /// from ZONE_DMA; its configuration must be one a device byte names).
+    @Test func everyRefutedPolicyObligationOfLinux612ReplaysAsAScenario() {
+        let policy = Prover.run(profile("linux-6.12"), options: ProofOptions()).filter { $0.obligation.id.hasPrefix("POLICY-") }
+        var refuted: [String] = []
+        for r in policy {
+            guard case .refuted(let c) = r.outcome else { continue }
+            refuted.append(r.obligation.id)
+            guard let scenario = c.scenario else {
+                Issue.record("\(r.obligation.id): no scenario replays \(c.values)")
+                continue
+            }
+            let again = ScenarioCodec.decode(ScenarioCodec.encode(scenario, target: .dma), target: .dma)
+            #expect(Runner.run(again, profile: profile("linux-6.12")).firstViolation?.invariant == r.obligation.protects, "\(r.obligation.id)")
+        }
+        #expect(refuted == ["POLICY-CONF-BOUNCE", "POLICY-CONF-TRUSTED", "POLICY-CONF-POOL", "POLICY-CONF-FREELIST"])
+    }
+
     @Test func theBoundedModelCheckFindsTheShortestFreelistBreak() {
         let r = Prover.run(profile("cve-2024-35939"), options: ProofOptions(depth: 6), only: ["BMC-FREELIST"])
         guard case .refuted(let c) = r.first?.outcome, let scenario = c.scenario else {
