@@ -69,6 +69,10 @@ public struct DmaLayer: Sendable {
         events.removeAll(keepingCapacity: true)
     }
 
+    /// Whether the last step recorded anything `beginStep()` clears: most steps record nothing,
+    /// and then a caller skips the (cross-module) call.
+    @inlinable public var stepRecorded: Bool { !events.isEmpty || !readBacks.isEmpty }
+
     public mutating func beginStep() {
         if !events.isEmpty { events.removeAll(keepingCapacity: true) }
         if !readBacks.isEmpty { readBacks.removeAll(keepingCapacity: true) }

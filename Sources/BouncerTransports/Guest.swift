@@ -19,7 +19,8 @@ public struct Guest: Sendable {
         system = DmaLayer(platform: platform, behaviours: behaviours)
     }
 
-    public mutating func beginStep() { system.beginStep() }
+    /// Clears the last step's record; most steps record nothing, and then nothing is called.
+    @inlinable public mutating func beginStep() { if system.stepRecorded { system.beginStep() } }
 
     /// The host will refuse the next GPADL message.
     public mutating func hostFailNextGpadl() { hostFailsNextGpadl = true }
