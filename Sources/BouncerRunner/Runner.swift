@@ -65,25 +65,38 @@ public struct Runner: Sendable {
     /// transport has run, `Guest.apply`'s transport guards all pass, so a DMA-layer operation goes
     /// to `DmaLayer.applyDma` directly and is unpacked once rather than twice. The decoder's
     /// handles are never negative, which `Guest.apply` would otherwise check.
-    @inline(__always) mutating func run(_ op: consuming GuestOperation, kind: OperationKind) -> [Violation] {
-        if transportKinds & 1 << UInt64(kind.rawValue) != 0 { transportFree = false }
-        return step(op, dmaLayerOnly: transportFree)
+    mutating func run(_ op: consuming GuestOperation, kind: OperationKind) -> [Violation] {
+        applyStep(op, kind: kind) ? checkStep() : []
     }
 
-    /// One step. It and `run(_:kind:)` are inlined into the harness's loop by hand: left to the
+    /// `run(_:kind:)` without the oracle's check: whether the oracle has anything to check.
+    @inline(__always) mutating func applyStep(_ op: consuming GuestOperation, kind: OperationKind) -> Bool {
+        if transportKinds & 1 << UInt64(kind.rawValue) != 0 { transportFree = false }
+        return applyStep(op, dmaLayerOnly: transportFree)
+    }
+
+    mutating func step(_ op: consuming GuestOperation, dmaLayerOnly: Bool) -> [Violation] {
+        applyStep(op, dmaLayerOnly: dmaLayerOnly) ? checkStep() : []
+    }
+
+    /// One step applied, its trace line written: whether the oracle has anything to check
+    /// (`checkStep()`). A step with nothing to check is clean without an array of violations.
+    /// It and `applyStep(_:kind:)` are inlined into the harness's loop by hand: left to the
     /// optimiser, one of them was called out of line and the harness took ~6% more instructions.
-    @inline(__always) mutating func step(_ op: consuming GuestOperation, dmaLayerOnly: Bool) -> [Violation] {
+    @inline(__always) mutating func applyStep(_ op: consuming GuestOperation, dmaLayerOnly: Bool) -> Bool {
         guest.beginStep()
         // The operation is handed on to `apply`, which ends it case by case; only a traced run
         // keeps a copy for its line.
         let traced = tracing ? copy op : nil
         let outcome = dmaLayerOnly ? guest.system.applyDma(op) : guest.apply(op)
         lastOutcome = outcome
-        let violations = Oracle.hasWork(guest.system) ? oracle.check(guest.system, step: step) : []
         if let traced { trace.append(TraceLine.render(step: step, traced, outcome, guest.system)) }
         step += 1
-        return violations
+        return Oracle.hasWork(guest.system)
     }
+
+    /// The oracle's check of the step just applied.
+    mutating func checkStep() -> [Violation] { oracle.check(guest.system, step: step - 1) }
 
     /// Runs a whole scenario, stopping at the first step that breaks an invariant.
     public static func run(_ scenario: Scenario, profile: Profile, tracing: Bool = false) -> RunResult {

@@ -31,7 +31,8 @@ extension Runner {
     mutating func runPastKnown(_ op: consuming GuestOperation, kind: OperationKind, strict: Bool, _ hits: inout KnownHits) -> Violation? {
         if !driverBrokeContract, op.breaksDriverContract(system) { driverBrokeContract = true }
         // The step runs before the judging call begins: inside its arguments it would copy the runner.
-        let violations = run(op, kind: kind)
+        guard applyStep(op, kind: kind) else { return nil }
+        let violations = checkStep()
         return judgePastKnown(violations, kind, strict: strict, &hits, nil)
     }
 
