@@ -12,10 +12,11 @@ extension KernelTests {
     /// `dma_direct_map_page()` refuses an unreachable buffer before touching it.
     @Suite struct FailedMapDisclosure {
         /// Class A of the 600 s TDX campaign (80 divergences, none on the normal guest): at step
-        /// 102 an untrusted device with `swiotlb=force` but no swiotlb cannot reach buffer 0 and
-        /// fails the list; the model disclosed buffer 0 anyway, so at step 107, when a trusted
-        /// device bounces it through the shared pool, the model saw nothing secret there.
-        static let refusedUpFront: [UInt8] = [
+        /// 102 an untrusted device without swiotlb maps buffer 0 in place, then cannot reach
+        /// buffer 1 (the overflow warning) and the list is unwound; the model had disclosed
+        /// buffer 0 as it mapped it, so at step 107, when a trusted device bounces it through the
+        /// shared pool, the model saw nothing secret there.
+        static let unwoundInPlace: [UInt8] = [
             0x01, 0x01, 0x01, 0x00, 0xFF, 0xFF, 0x00, 0x01, 0x00, 0x10, 0x02, 0x01, 0x00, 0x76, 0x76, 0x76,
             0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76,
             0x76, 0x76, 0x76, 0x76, 0xDA, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x76, 0x76, 0x76, 0x76,
@@ -91,11 +92,11 @@ extension KernelTests {
             return try KernelDiff.run(scenario)
         }
 
-        @Test func aBufferRefusedBeforeSwiotlbStaysUndisclosedOnBothSides() throws {
-            let scenario = ScenarioCodec.decode(Self.refusedUpFront, target: .dma)
+        @Test func anEntryMappedInPlaceThenUnwoundStaysUndisclosedOnBothSides() throws {
+            let scenario = ScenarioCodec.decode(Self.unwoundInPlace, target: .dma)
             guard case let .mapSg(device, buffers, _) = scenario.operations[102] else { Issue.record("\(scenario.operations[102])"); return }
             #expect(device == 1 && buffers == [0, 1])
-            let report = try Self.compare(Self.refusedUpFront)
+            let report = try Self.compare(Self.unwoundInPlace)
             #expect(report.divergence == nil, "\(report.divergence.map { "\($0)" } ?? "")")
             #expect(report.outOfScope == nil)
             #expect(report.steps == scenario.operations.count)
