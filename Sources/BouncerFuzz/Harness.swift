@@ -166,6 +166,7 @@ func abortNaming(_ invariant: InvariantID) -> Never {
     case .safeHostInput: bouncer_violation_SAFE_HOSTINPUT()
     case .safeLifecycle: bouncer_violation_SAFE_LIFECYCLE()
     case .dataIntegrity: bouncer_violation_DATA_INTEGRITY()
+    case .confAlias: bouncer_violation_CONF_ALIAS()
     }
 }
 

@@ -68,6 +68,8 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .unmapByAddress: .unmapByAddress
         case .syncForCpuByAddress: .syncForCpuByAddress
         case .syncForDeviceByAddress: .syncForDeviceByAddress
+        case .archSetupDmaOps: .archSetupDmaOps
+        case .dmaAllocPages: .dmaAllocPages
         }
     }
 
@@ -101,6 +103,10 @@ public enum KernelCounterpart: Equatable, Sendable {
             .outOfScope("transports are not compiled from the kernel tree")
         case .unmapByAddress, .syncForCpuByAddress, .syncForDeviceByAddress:
             .outOfScope("the kernel side does not yet call dma_unmap_page_attrs or the syncs at an address other than its own mapping's")
+        case .archSetupDmaOps:
+            .outOfScope("the shim runs x86's arch code, whose devices are DMA-coherent; CONFIG_DMA_DIRECT_REMAP is arm64's")
+        case .dmaAllocPages:
+            .outOfScope("the kernel side does not yet call dma_alloc_pages or dma_free_pages")
         }
     }
 }

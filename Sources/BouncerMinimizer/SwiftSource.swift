@@ -77,6 +77,7 @@ extension InvariantID {
         case .safeHostInput: "safeHostInput"
         case .safeLifecycle: "safeLifecycle"
         case .dataIntegrity: "dataIntegrity"
+        case .confAlias: "confAlias"
         }
     }
 }

@@ -3,17 +3,20 @@ import BouncerPolicy
 extension DmaLayer {
     /// `dma_alloc_coherent()` / `dma_alloc_pages()` → `dma_direct_alloc()`: whole pages, zeroed,
     /// shared with the host when the device needs it. `blocking` is `gfpflags_allow_blocking()`.
-    /// Returns the coherent handle, or nil when the allocation fails.
-    public mutating func dmaAllocCoherent(device: Int, size: UInt32, blocking: Bool) -> Int? {
+    /// Returns the coherent handle, or nil when the allocation fails. `pagesApi`: `dma_alloc_pages()`
+    /// → `dma_direct_alloc_pages()`, the same choices without a remap (the caller gets the page).
+    public mutating func dmaAllocCoherent(device: Int, size: UInt32, blocking: Bool, pagesApi: Bool = false) -> Int? {
         let pages = max(1, Int((UInt64(size) + GuestMemory.pageSize - 1) >> GuestMemory.pageShift))
         let p = platformTerms, dev = deviceTerms(device), b = behaviourTerms
         let decision = d.dmaDirectAlloc(p, dev, b, blocking: blocking)
+        let remap = d.dmaDirectAllocRemap(p, b, decision, coherent: devices[device].config.coherent || pagesApi, blocking: blocking)
         let limit = d.minNotZero(devices[device].dmaMask, devices[device].config.busDmaLimit)
         let zone = gfpZone(forMask: limit)
         let handle = coherent.count
         let phys: UInt64
         let source: CoherentSource
         let shared: Bool
+        var alias: KernelAlias
         if decision.fromRestrictedPool, let pool = devices[device].restrictedPool {
             // swiotlb_alloc(): slots aligned to the allocation's order (cbf53074a528) with no
             // original buffer behind them; it hands out the page the first slot is in, after
@@ -36,19 +39,27 @@ extension DmaLayer {
             source = .restrictedPool(pool)
             // The kernel made the pool shared (`rmem_swiotlb_device_init()`), whatever it recorded.
             shared = swiotlbPools[pool].decrypted || swiotlbPools[pool].madeShared
+            alias = KernelAlias(.linearMap, decrypted: shared)
             let lo = GuestMemory.byteIndex(ofPhys: phys)!
             memory.contents.fill(lo, lo + UInt32(pages) << 12, .zero)
             events.append(.poolServed(.swiotlb(pool), phys: PhysAddr(phys), size: UInt64(pages) << 12, wantShared: decision.wantShared))
-        } else if decision.fromAtomicPool {
+        } else if remap.fromAtomicPool {
             // dma_direct_alloc_from_pool(): each pool's first fit must pass dma_coherent_ok().
-            let domain = d
+            let domain = d, wantShared = decision.wantShared
             let fits = { (first: Int) in
-                domain.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: first + pages - 1) + 4095, shared: true) <= limit
+                domain.physToDmaDirect(p, dev, GuestMemory.phys(ofPage: first + pages - 1) + 4095, shared: wantShared) <= limit
             }
-            guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: true, fits: fits) else { return nil }
+            guard let (pool, first) = atomicPoolAlloc(pages: pages, zone: zone, wantShared: wantShared, fits: fits) else { return nil }
             phys = GuestMemory.phys(ofPage: first)
             source = .atomicPool(pool)
             shared = atomicPools[pool].decrypted
+            // Under CONFIG_DMA_DIRECT_REMAP atomic_pool_expand() remapped each chunk, with
+            // pgprot_decrypted in v6.12 (whose pools are all decrypted); the model takes the
+            // series' pgprot to follow the pool's recorded state, as its pages do.
+            // dma_alloc_pages() hands out the page, which its caller reaches by page_address().
+            alias = KernelAlias(platform.config.directRemap && !pagesApi ? .vmap : .linearMap, decrypted: shared)
+            // dma_alloc_from_pool() zeroes the block through the pool's CPU address.
+            cpuAccess(phys: phys, size: UInt64(pages) << 12, through: alias)
         } else {
             // __dma_direct_alloc_pages(): alloc_pages() of get_order(size), so a power of two of
             // pages, of which the first `pages` are decrypted and zeroed (v6.12 kernel/dma/direct.c).
@@ -74,22 +85,28 @@ extension DmaLayer {
                 }
             }
             let range = first ..< first + pages
-            let failed = decision.decrypt && !setMemoryDecrypted(range)
-            let fate = d.dmaDirectAllocFate(decrypt: decision.decrypt, conversionFailed: failed, b)
+            let failed = remap.decryptPages && !setMemoryDecrypted(range)
+            let fate = d.dmaDirectAllocFate(decrypt: remap.decryptPages, conversionFailed: failed, b)
             if !fate.handedOut {
                 disposeAfterFailedConversion(first ..< first + order, leak: fate.leaked, reason: .decryptFailed)
                 return nil
             }
-            let (lo, hi) = GuestMemory.byteRange(ofPages: range)
-            memory.contents.fill(lo, hi, .zero)
             phys = GuestMemory.phys(ofPage: first)
             source = .pages
-            shared = decision.decrypt
+            shared = remap.decryptPages
+            alias = KernelAlias(remap.remap ? .vmap : .linearMap, decrypted: d.cpuAliasDecrypted(remap))
+            // memset() of the CPU address dma_direct_alloc() returns.
+            cpuAccess(phys: phys, size: UInt64(pages) << 12, through: alias)
+            let (lo, hi) = GuestMemory.byteRange(ofPages: range)
+            memory.contents.fill(lo, hi, .zero)
         }
-        let dma = d.physToDmaDirect(p, dev, phys, shared: shared)
+        // phys_to_dma_direct() encodes by what the device needs (force_dma_unencrypted(), with the
+        // series __DMA_ATTR_ALLOC_CC_SHARED), not by what happened to the pages; a pool's address
+        // by the pool's recorded state.
+        let dma = d.physToDmaDirect(p, dev, phys, shared: source == .pages ? decision.decrypt : shared)
         coherent.append(CoherentAllocation(
             allocation: newAllocation(), device: device, phys: phys, pages: pages, source: source, shared: shared,
-            dma: dma, live: true))
+            dma: dma, live: true, alias: alias, pagesApi: pagesApi))
         events.append(.handedOut(device: device, dma: DmaAddr(dma), size: UInt32(pages) << 12, mapping: nil, coherent: handle))
         return handle
     }
@@ -108,17 +125,30 @@ extension DmaLayer {
             // swiotlb_free() releases the slots at the page's address (`swiotlb_release_slots()`).
             _ = swiotlbPools[pool].release(slotIndex: Int((c.phys - swiotlbPools[pool].start) >> IOTLB.shift), offsetLow: 0)
         case .atomicPool(let pool):
-            atomicPoolFree(pool, pages: range)
+            if !c.pagesApi || d.dmaFreePagesFindsPool(platformTerms, behaviourTerms) {
+                atomicPoolFree(pool, pages: range)
+            } else {
+                // dma_direct_free_pages() missed the pool: dma_set_encrypted() and
+                // __dma_direct_free_pages() on the pool's own pages, which the pool still lists.
+                // The kernel frees the whole get_order() block; the model the allocation's pages,
+                // so that no other holder's page moves with them.
+                reencryptAndFree(range, block: range, shared: c.shared)
+            }
         case .pages:
             // __dma_direct_free_pages() gives back the whole get_order() block.
-            let block = first ..< first + c.pages.nextPowerOfTwo
-            let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: c.shared)
-            let failed = reencrypt && !setMemoryEncrypted(range)
-            if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
-                disposeAfterFailedConversion(block, leak: true, reason: .reencryptFailed)
-            } else {
-                freePages(block)
-            }
+            reencryptAndFree(range, block: first ..< first + c.pages.nextPowerOfTwo, shared: c.shared)
+        }
+    }
+
+    /// `dma_set_encrypted()` then `__dma_direct_free_pages()`: leak the block when the
+    /// re-encryption failed and the policy leaks, else free it.
+    mutating func reencryptAndFree(_ range: Range<Int>, block: Range<Int>, shared: Bool) {
+        let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: shared)
+        let failed = reencrypt && !setMemoryEncrypted(range)
+        if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
+            disposeAfterFailedConversion(block, leak: true, reason: .reencryptFailed)
+        } else {
+            freePages(block)
         }
     }
 
@@ -128,6 +158,7 @@ extension DmaLayer {
         let c = coherent[handle]
         let bytes = UInt32(c.pages) << 12
         guard c.live, offset < bytes else { return }
+        cpuAccess(phys: c.phys + UInt64(offset), size: UInt64(min(size, bytes - offset)), through: c.alias)
         cpuWrite(phys: c.phys + UInt64(offset), size: min(size, bytes - offset), allocation: c.allocation, disclosed: c.shared)
     }
 

@@ -52,6 +52,9 @@ public struct DeviceConfig: Hashable, Sendable {
     public var restrictedPool: Bool
     /// `dma_get_min_align_mask()`: low address bits a bounce must preserve (NVMe: 4 KiB - 1).
     public var minAlignMask: UInt64
+    /// `dev_is_dma_coherent()`: set by `arch_setup_dma_ops()` (`archSetupDmaOps`), not at
+    /// `device_add()`.
+    public var coherent = true
 
     public init(
         trusted: Bool = false, dmaMaskBits: UInt8 = 64, busDmaLimit: UInt64 = 0, dmaRangeOffset: UInt64 = 0,
@@ -122,6 +125,11 @@ public struct CoherentAllocation: Sendable {
     public var live: Bool
     /// A transport's ring or queue, which its driver alone writes, maps and frees.
     public var transportOwned = false
+    /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
+    public var alias = KernelAlias(.linearMap, decrypted: false)
+    /// Made by `dma_alloc_pages()` (the caller holds the page, not a CPU address), so freed by
+    /// `dma_direct_free_pages()`.
+    public var pagesApi = false
 }
 
 /// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.
@@ -207,6 +215,8 @@ public enum Event: Sendable {
     case driverCopied(phys: PhysAddr, size: UInt64, objectPhys: PhysAddr, objectSize: UInt64, what: CopySite)
     /// A driver read a field the host can write (`field` names it), and got `value`.
     case sharedFieldFetched(field: UInt32, value: UInt64, what: CopySite)
+    /// The CPU wrote bytes (byte-index range) through a kernel virtual mapping (`KernelAlias`).
+    case cpuAccessed(lo: ByteIndex, hi: ByteIndex, alias: KernelAlias)
 }
 
 /// Where a driver copies or fetches host-controlled data, for reports.

@@ -9,6 +9,7 @@ public enum InvariantID: String, CaseIterable, Sendable, Codable {
     case safeHostInput = "SAFE-HOSTINPUT"
     case safeLifecycle = "SAFE-LIFECYCLE"
     case dataIntegrity = "DATA-INTEGRITY"
+    case confAlias = "CONF-ALIAS"
 
     public var statement: String {
         switch self {
@@ -21,6 +22,7 @@ public enum InvariantID: String, CaseIterable, Sendable, Codable {
         case .safeHostInput: "No host-controlled value makes the guest copy out of bounds."
         case .safeLifecycle: "Every allocation and mapping is accounted for, except memory leaked on purpose."
         case .dataIntegrity: "After a transfer the guest reads what the device wrote, and its own bytes elsewhere."
+        case .confAlias: "The CPU reaches a page only through a kernel mapping whose encryption attribute matches the page's state."
         }
     }
 }
@@ -59,6 +61,9 @@ public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringC
     case slotShared
     /// A page that is neither free, nor held by a live object that holds it, nor leaked on purpose.
     case pageConservation
+    /// The CPU reached pages through a kernel virtual mapping (the linear map, a vmap alias) whose
+    /// encryption attribute is not the pages' state.
+    case cpuAlias
 
     public var description: String {
         switch self {
@@ -76,6 +81,7 @@ public enum ViolationSite: UInt8, CaseIterable, Sendable, Codable, CustomStringC
         case .release: "release"
         case .slotShared: "swiotlb slot not held"
         case .pageConservation: "page not accounted for"
+        case .cpuAlias: "CPU access through a kernel alias"
         }
     }
 }

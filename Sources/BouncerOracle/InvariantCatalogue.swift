@@ -19,9 +19,11 @@ extension InvariantID {
         case .safeHostInput:
             "Every swiotlb_bounce copy stays inside its mapping and its slots; every copy a driver makes with a host-chosen length or offset (a used buffer, a receive section, an inbound packet) stays inside its object; no host-writable field is fetched twice in one step with two values."
         case .safeLifecycle:
-            "What a freed buffer, unmapped mapping or failed scatterlist held is released; every page is free, held by a live object that holds it, or leaked with a reason, by the oracle's own ledger of page moves (the pages each step moves, and all of them at the end of a run); full accounting at the end of a run."
+            "What a freed buffer, unmapped mapping or failed scatterlist held is released; no page an atomic pool still lists is freed to the page allocator; every page is free, held by a live object that holds it, or leaked with a reason, by the oracle's own ledger of page moves (the pages each step moves, and all of them at the end of a run); full accounting at the end of a run."
         case .dataIntegrity:
             "After a CPU sync the buffer holds the device's writes where it wrote and its own bytes elsewhere (DMA API ownership rules; overlapping writable mappings are undefined and not judged)."
+        case .confAlias:
+            "Every CPU access to an allocation (the kernel's zeroing in dma_alloc_coherent, the driver's writes) goes through a kernel virtual mapping (the linear map, a vmap alias) whose encryption attribute is the state of every page it reaches, judged on platforms whose page tables carry the attribute (TDX, SEV-SNP, vTOM, CCA)."
         }
     }
 }

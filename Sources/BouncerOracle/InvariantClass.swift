@@ -43,7 +43,10 @@ extension InvariantID {
         // Bytes of another holder, or stale slot contents, reaching a buffer: the slot was shared
         // with the host already, so the harm is to what the guest reads.
         case .confStale, .safeHostInput, .dataIntegrity: .integrityBreach
-        case .safeLifecycle: .contractBreak
+        // A CPU access through an alias of the wrong attribute faults (TDX, CCA, an SNP RMP
+        // check) or reaches another page than the one the device is given: nothing undisclosed
+        // is exposed by it.
+        case .safeLifecycle, .confAlias: .contractBreak
         }
     }
 

@@ -99,6 +99,20 @@ public struct Behaviours: Hashable, Sendable {
     /// The `pkvm-cc-platform-series` profile has it.
     public var pkvmCcPlatform: PkvmCcPlatform = .memShareOnly
 
+    /// What `dma_direct_alloc()` decrypts for an allocation it remaps (`CONFIG_DMA_DIRECT_REMAP`
+    /// and a device that is not DMA-coherent): the pages through their linear-map alias, before
+    /// the remap, on both paths (f253a83ff94c, "dma-direct: set decrypted flag for remapped DMA
+    /// allocations", the `DMA_ATTR_CC_SHARED` series v7 17/22, merged for 7.3), or nothing, as v6.12
+    /// and mainline before the fix: the remap branch calls no `dma_set_decrypted()`, only the vmap
+    /// alias gets `pgprot_decrypted`, and the pages stay private.
+    public var remapDecrypt: RemapDecrypt = .linearMap
+    /// How `dma_direct_free_pages()` finds the atomic pool a `dma_alloc_pages()` page came from: by
+    /// its physical address (8a9dc4a028e7, "dma: free atomic pool pages by physical address",
+    /// series v7 04/22, merged for 7.3), or, as v6.12, by `page_address(page)`, its linear-map
+    /// address, which under `CONFIG_DMA_DIRECT_REMAP` is not the vmap address the `gen_pool` holds,
+    /// so the lookup fails and the pool's page is re-encrypted and freed to the page allocator.
+    public var freePagesPoolLookup: PoolLookup = .physAddress
+
     public init() {}
 }
 
@@ -121,6 +135,8 @@ public enum VirtioSwiotlb: String, CaseIterable, Sendable { case unsupported, bo
 public enum AtomicPoolDecryptFailure: String, CaseIterable, Sendable { case leak, freeRemapped = "free-remapped" }
 public enum PkvmCcPlatform: String, CaseIterable, Sendable { case memShareOnly = "mem-share-only", ccPlatform = "cc-platform" }
 public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
+public enum RemapDecrypt: String, CaseIterable, Sendable { case linearMap = "linear-map", pgprotOnly = "pgprot-only" }
+public enum PoolLookup: String, CaseIterable, Sendable { case physAddress = "phys-address", linearMapAddress = "linear-map-address" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -168,6 +184,8 @@ extension Behaviours {
         .field("atomic-pool-decrypt-failure", \.atomicPoolDecryptFailure),
         .field("virtio-dma-metadata", \.virtioDmaMetadata),
         .field("pkvm-cc-platform", \.pkvmCcPlatform),
+        .field("dma-direct-remap-decrypt", \.remapDecrypt),
+        .field("free-pages-pool-lookup", \.freePagesPoolLookup),
     ]
 }
 
@@ -195,6 +213,8 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var atomicPoolLeaksOnDecryptFailure: D.Boolean
     public var dmaMetadataPrivate: D.Boolean
     public var pkvmCcPlatform: D.Boolean
+    public var remapDecryptsLinearMap: D.Boolean
+    public var poolLookupByPhys: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -203,9 +223,12 @@ public struct BehaviourTerms<D: PolicyDomain> {
         leakGpadlOnFailure: D.Boolean, externalMemoryAccepted: D.Boolean, inboundCopied: D.Boolean,
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
-        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean
+        atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean,
+        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean
     ) {
         self.pkvmCcPlatform = pkvmCcPlatform
+        self.poolLookupByPhys = poolLookupByPhys
+        self.remapDecryptsLinearMap = remapDecryptsLinearMap
         self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
         self.dmaMetadataPrivate = dmaMetadataPrivate
         self.secureFromBoot = secureFromBoot
@@ -252,6 +275,8 @@ public struct BehaviourTerms<D: PolicyDomain> {
             swiotlbDynamic: d.constant(b.swiotlbDynamic == .enabled),
             atomicPoolLeaksOnDecryptFailure: d.constant(b.atomicPoolDecryptFailure == .leak),
             dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra),
-            pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform))
+            pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform),
+            remapDecryptsLinearMap: d.constant(b.remapDecrypt == .linearMap),
+            poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress))
     }
 }

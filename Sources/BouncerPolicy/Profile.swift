@@ -46,6 +46,8 @@ public struct Profile: Hashable, Sendable {
             $0.swiotlbPoolSelection = .assumeDecrypted
             $0.atomicPoolSelection = .assumeDecrypted
             $0.atomicPoolDecryptFailure = .freeRemapped
+            $0.remapDecrypt = .pgprotOnly
+            $0.freePagesPoolLookup = .linearMapAddress
         }
         // Checked against Debian's 6.12 tree (.kernel/linux-6.12, 6.12.117): x86
         // pci_swiotlb_detect() sets SWIOTLB_FORCE on an encrypted guest, so every mapping of every
@@ -143,6 +145,20 @@ public struct Profile: Hashable, Sendable {
                 commits: "fixed by 72b5e8958738 (\"virtio-ring: store DMA metadata in desc_extra for split virtqueue\", v5.14)",
                 breaks: "SAFE-HOSTINPUT"
             ) { $0.virtioDmaMetadata = .descriptorRing },
+            derive(
+                "dma-direct-remap-decrypt-2026",
+                "dma_direct_alloc() remaps a non-coherent device's allocation under CONFIG_DMA_DIRECT_REMAP (arm64 realms; pKVM only as a CC platform, pkvm-cc-platform-series) with a decrypted pgprot but never decrypts the pages, so the CPU reaches private pages through a decrypted alias and the device is handed their unencrypted address",
+                commits: "fixed by f253a83ff94c (\"dma-direct: set decrypted flag for remapped DMA allocations\", series v7 17/22, merged for 7.3); "
+                    + "present in v6.12 (behaviour `dma-direct-remap-decrypt = pgprot-only`, also in linux-swiotlb-force and linux-6.12)",
+                breaks: "CONF-ALIAS"
+            ) { $0.remapDecrypt = .pgprotOnly },
+            derive(
+                "atomic-pool-free-pages-2026",
+                "dma_direct_free_pages() looks an atomic-pool page up by its linear-map address, which under CONFIG_DMA_DIRECT_REMAP (arm64 realms; pKVM only as a CC platform) the pool does not hold, so the pool's page is re-encrypted and freed to the page allocator while the pool still lists it",
+                commits: "fixed by 8a9dc4a028e7 (\"dma: free atomic pool pages by physical address\", series v7 04/22, merged for 7.3); "
+                    + "present in v6.12 (behaviour `free-pages-pool-lookup = linear-map-address`, also in linux-swiotlb-force and linux-6.12)",
+                breaks: "SAFE-LIFECYCLE"
+            ) { $0.freePagesPoolLookup = .linearMapAddress },
         ]
     }()
 

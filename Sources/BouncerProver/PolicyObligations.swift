@@ -25,6 +25,9 @@ struct PolicyQuery {
     let map: MapDecision<Z3Domain>
     let bounce: SwiotlbMapDecision<Z3Domain>
     let alloc: AllocDecision<Z3Domain>
+    /// `dev_is_dma_coherent()`, and what `dma_direct_alloc()` then does about the CPU's alias.
+    let coherentDevice: Term
+    let remap: RemapDecision<Z3Domain>
     /// A bounced mapping and a partial sync on it, for SAFE-HOSTINPUT.
     let sync: SymbolicBounce
     /// The transports: what a virtio device offers, whether a VMBus channel has
@@ -56,6 +59,8 @@ struct PolicyQuery {
         devTerms = pools.device
         map = d.dmaDirectMapPhys(p, devTerms, b, req.terms, phys: req.phys, size: req.size)
         alloc = d.dmaDirectAlloc(p, devTerms, b, blocking: blocking)
+        coherentDevice = z.boolean("dev_is_dma_coherent")
+        remap = d.dmaDirectAllocRemap(p, b, alloc, coherent: coherentDevice, blocking: blocking)
         bounce = d.swiotlbMap(
             p, devTerms, b, req.terms, poolDecrypted: pools.bounce.recorded.decrypted, tlbAddress: req.phys, size: req.size)
         sync = SymbolicBounce(d, solver, b)
@@ -160,13 +165,17 @@ struct PolicyQuery {
     var breaks: [(InvariantID, Term)] {
         [(.confBounce, breaksConfBounce), (.confTrusted, breaksConfTrusted), (.confPool, breaksConfPool),
          (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity),
-         (.safeHostInput, breaksSafeHostInput)]
+         (.safeHostInput, breaksSafeHostInput), (.confAlias, breaksConfAlias),
+         (.safeLifecycle, breaksSafeLifecycleByFreePages)]
     }
 
     func describe(_ m: Model) -> [(String, String)] {
         var v = dev.describe(m) + req.describe(m) + pools.describe(m)
         v.append(("dma_direct_map_phys", m.boolean(map.fail) ? "DMA_MAPPING_ERROR" : m.boolean(map.bounce) ? "swiotlb_map" : "direct, dma \(hex(m.word(map.dmaAddress)))"))
-        v.append(("dma_direct_alloc", m.boolean(alloc.fromAtomicPool) ? "atomic pool" : m.boolean(alloc.fromRestrictedPool) ? "restricted pool" : m.boolean(alloc.decrypt) ? "pages, decrypted" : "pages, private"))
+        v.append(("dev_is_dma_coherent", m.boolean(coherentDevice) ? "true" : "false (remapped under CONFIG_DMA_DIRECT_REMAP)"))
+        let pages = m.boolean(remap.decryptPages) ? "pages, decrypted" : "pages, private"
+        let alias = m.boolean(remap.remap) ? (m.boolean(remap.aliasDecrypted) ? ", vmap alias with pgprot_decrypted" : ", vmap alias, encrypted pgprot") : ""
+        v.append(("dma_direct_alloc", m.boolean(remap.fromAtomicPool) ? "atomic pool" : m.boolean(alloc.fromRestrictedPool) ? "restricted pool" : pages + alias))
         return v
     }
 

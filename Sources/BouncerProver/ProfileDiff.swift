@@ -219,6 +219,7 @@ public enum ProfileDiff {
             ("encrypted address within the mask", fits(d.physToDma(q.p, q.dev.terms, q.req.phys))),
             ("unencrypted address within the mask", fits(d.physToDmaUnencrypted(q.p, q.dev.terms, q.req.phys))),
             ("the failed conversion is set_memory_decrypted", q.decryptFails),
+            ("device not DMA-coherent", q.z.not(q.coherentDevice)),
         ]
     }
 

@@ -4,7 +4,7 @@ import SMT
 /// Runs proof obligations against a profile.
 public enum Prover {
     /// Every obligation, in the order `bouncer prove` prints them.
-    public static let obligations: [Obligation] = Obligation.arithmetic + Obligation.policy + Obligation.transports + Obligation.bmc + [Obligation.slotInduction]
+    public static let obligations: [Obligation] = Obligation.arithmetic + Obligation.policy + Obligation.aliases + Obligation.transports + Obligation.bmc + [Obligation.slotInduction]
 
     public struct Result: Sendable {
         public var obligation: Obligation

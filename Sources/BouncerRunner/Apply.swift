@@ -184,6 +184,13 @@ extension DmaLayer {
             guard sg < scatterlists.count, scatterlists[sg].live else { return .skipped }
             dmaSyncSgForDevice(sg)
             return .done
+        case let .archSetupDmaOps(device, isCoherent):
+            guard device < devices.count, !coherent.contains(where: { $0.live && $0.device == device }) else { return .skipped }
+            archSetupDmaOps(device: device, coherent: isCoherent)
+            return .done
+        case let .dmaAllocPages(device, size, blocking):
+            guard device < devices.count else { return .skipped }
+            return dmaAllocCoherent(device: device, size: size, blocking: blocking, pagesApi: true).map(StepOutcome.created) ?? .failed
         case let .allocCoherent(device, size, blocking):
             guard device < devices.count else { return .skipped }
             return dmaAllocCoherent(device: device, size: size, blocking: blocking).map(StepOutcome.created) ?? .failed

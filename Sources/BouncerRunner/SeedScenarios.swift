@@ -130,5 +130,19 @@ public enum SeedScenarios {
             .deviceWrite(mapping: 1, offset: 2048, size: 2048),
             .unmapSg(scatterlist: 0),
         ])),
+        // A realm's device that is not DMA-coherent: a remapped coherent buffer (the vmap alias of
+        // decrypted pages), an atomic one from the remapped pool, and dma_alloc_pages() pages
+        // given back to their pool (version 6's `archSetupDmaOps`, `dmaAllocPages`).
+        ("noncoherent-remap-and-pages-cca", Scenario(platform: .cca, operations: [
+            .probeDevice(DeviceConfig()),
+            .archSetupDmaOps(device: 0, coherent: false),
+            .allocCoherent(device: 0, size: 8192, blocking: true),
+            .cpuWriteCoherent(coherent: 0, offset: 0, size: 256),
+            .allocCoherent(device: 0, size: 4096, blocking: false),
+            .dmaAllocPages(device: 0, size: 4096, blocking: false),
+            .freeCoherent(coherent: 2),
+            .freeCoherent(coherent: 1),
+            .freeCoherent(coherent: 0),
+        ])),
     ]
 }

@@ -16,7 +16,7 @@ import BouncerPolicy
 /// transports). Fuzzer-made files carry any version byte, so a new version also gives a new
 /// meaning to those of them that began with its number, and to no others.
 public enum ScenarioCodec {
-    public static let currentVersion: UInt8 = 5
+    public static let currentVersion: UInt8 = 6
 
     /// The DMA layer: every version-1 operation, in opcode order.
     static let dmaKinds = OperationKind.allCases.filter { $0.rawValue <= OperationKind.failNextConversion.rawValue }
@@ -50,11 +50,16 @@ public enum ScenarioCodec {
             // Version 4: the device rewrites a virtio descriptor.
             let added: [OperationKind] = target == .virtio || target == .system ? [.virtioHostDescriptor] : []
             return table(target, 3) + added
-        default:
+        case 5:
             // Version 5: unmap and sync by DMA address, for the targets that drive the DMA layer itself.
             let added: [OperationKind] =
                 target == .dma || target == .system ? [.unmapByAddress, .syncForCpuByAddress, .syncForDeviceByAddress] : []
             return table(target, 4) + added
+        default:
+            // Version 6: a device that is not DMA-coherent, and dma_alloc_pages(), for the targets
+            // that drive the DMA layer itself.
+            let added: [OperationKind] = target == .dma || target == .system ? [.archSetupDmaOps, .dmaAllocPages] : []
+            return table(target, 5) + added
         }
     }
 

@@ -1,7 +1,7 @@
 import BouncerModel
 
 /// The DMA layer's operations (opcodes 0...20, format version 1; 37 and 38, version 3; 40...42,
-/// version 5).
+/// version 5; 43 and 44, version 6).
 extension OperationDescription {
     /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name (the prover keeps
     /// its witnesses to them, so a counterexample can be written as a scenario).
@@ -189,6 +189,19 @@ extension OperationDescription {
                 make: { .cpuWriteCoherent(coherent: $0.int(0), offset: $0.u32(1), size: $0.u32(2)) },
                 read: { guard case let .cpuWriteCoherent(c, o, s) = $0 else { return nil }; return Fields(c, o, s) },
                 render: { "cpu writes coherent \($0[0]) [\($0[1]), +\($0[2]))" })
+        case .archSetupDmaOps:
+            return .init(
+                k, "archSetupDmaOps", [.device(), .flag("coherent", .u8, simplest: true)], weight: 1,
+                make: { .archSetupDmaOps(device: $0.int(0), coherent: $0.bool(1)) },
+                read: { guard case let .archSetupDmaOps(d, c) = $0 else { return nil }; return Fields(d, c) },
+                render: { "arch_setup_dma_ops(dev \($0[0]), \($0.bool(1) ? "coherent" : "not DMA-coherent"))" })
+        case .dmaAllocPages:
+            return .init(
+                k, "dmaAllocPages", [.device(), .size(minimum: 1), .flag("blocking", .u8, simplest: true)],
+                creates: .coherent, weight: 2,
+                make: { .dmaAllocPages(device: $0.int(0), size: $0.u32(1), blocking: $0.bool(2)) },
+                read: { guard case let .dmaAllocPages(d, s, b) = $0 else { return nil }; return Fields(d, s, b) },
+                render: { "dma_alloc_pages(dev \($0[0]), \($0[1]), \($0.bool(2) ? "GFP_KERNEL" : "GFP_ATOMIC"))" })
         case .unbind:
             return .init(
                 k, "unbind", [.device()], weight: 1, make: { .unbind(device: $0.int(0)) },

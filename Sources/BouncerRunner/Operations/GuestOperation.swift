@@ -54,6 +54,12 @@ public enum GuestOperation: Hashable, Sendable {
     case syncSgForCpu(scatterlist: Int)
     /// `dma_sync_sg_for_device()`: every entry, whole.
     case syncSgForDevice(scatterlist: Int)
+    /// `arch_setup_dma_ops()`: whether firmware describes the device as DMA-coherent
+    /// (`dev_is_dma_coherent()`); only before the device holds coherent memory.
+    case archSetupDmaOps(device: Int, coherent: Bool)
+    /// `dma_alloc_pages()`: the caller gets pages and their DMA address, no CPU mapping of its
+    /// own; `freeCoherent` gives them back with `dma_free_pages()`.
+    case dmaAllocPages(device: Int, size: UInt32, blocking: Bool)
     /// `dma_alloc_coherent()`; `blocking` is `gfpflags_allow_blocking()` (GFP_KERNEL vs GFP_ATOMIC).
     case allocCoherent(device: Int, size: UInt32, blocking: Bool)
     /// `dma_free_coherent()`.

@@ -17,6 +17,9 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     case virtioHostDescriptor
     // The DMA layer again (version 5): unmap and sync by the DMA address the driver passes.
     case unmapByAddress, syncForCpuByAddress, syncForDeviceByAddress
+    // The DMA layer again (version 6): firmware's word on whether a device is DMA-coherent;
+    // `dma_alloc_pages()`.
+    case archSetupDmaOps, dmaAllocPages
 
     /// The case name, as `GuestOperation` spells it.
     public var name: String { described.name }

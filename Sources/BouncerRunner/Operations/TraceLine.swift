@@ -38,9 +38,9 @@ enum TraceLine {
                 line += "  -> mapping \(h), dma \(hex(m.dma))"
                 if let pool = m.bouncePool { line += " (bounced: swiotlb pool \(pool) \(s.swiotlbPools[pool].kind), slot \(hex(m.tlbAddress)))" }
             case .mapSg: line += "  -> scatterlist \(h), mappings \(s.scatterlists[h].entries.map(String.init).joined(separator: ","))"
-            case .allocCoherent:
+            case .allocCoherent, .dmaAllocPages:
                 let c = s.coherent[h]
-                line += "  -> coherent \(h) at \(hex(c.phys)), dma \(hex(c.dma)), \(c.shared ? "shared" : "private"), from \(c.source)"
+                line += "  -> coherent \(h) at \(hex(c.phys)), dma \(hex(c.dma)), \(c.shared ? "shared" : "private"), from \(c.source), CPU through the \(c.alias)"
             default: line += "  -> \(h)"
             }
         }

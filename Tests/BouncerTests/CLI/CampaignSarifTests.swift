@@ -93,7 +93,7 @@ import Testing
         for (rule, id) in zip(rules, InvariantID.allCases) {
             #expect(rule.shortDescription.text == id.statement && rule.fullDescription.text == id.checkedBy)
             #expect(rule.help.markdown.contains("**\(id.rawValue)**") && rule.help.text.contains(id.checkedBy))
-            #expect(rule.defaultConfiguration.level == (id == .safeLifecycle ? .warning : .error) && rule.properties.tags.contains("security"))
+            #expect(rule.defaultConfiguration.level == (id.defaultClass == .contractBreak ? .warning : .error) && rule.properties.tags.contains("security"))
             #expect(rule.helpUri == nil)
         }
         #expect(rules.map(\.name).prefix(2) == ["ConfPrivate", "ConfBounce"])

@@ -19,7 +19,9 @@ import Testing
     @Test(arguments: PlatformKind.allCases)
     func unmappingByTheReturnedAddressIsUnmappingTheMapping(_ platform: PlatformKind) {
         var compared = 0, bounced = 0
-        for seed in 0 ..< 4 as Range<UInt64> {
+        // Seeds until the comparison has seen enough mappings (the explorer's draws change as
+        // operations are added), at most 16.
+        for seed in 0 ..< 16 as Range<UInt64> where compared <= 40 || (platform != .nonConfidential && bounced <= 10) {
             let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 80, profile: .linuxUpstream)
             var g = Guest(platform: platform, behaviours: Behaviours())
             for op in scenario.operations {

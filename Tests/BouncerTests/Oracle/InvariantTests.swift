@@ -16,6 +16,12 @@ import Testing
     }
 
     static let cases: [Case] = [
+        // dma_direct_alloc() remaps a non-coherent device's pages with a decrypted pgprot and
+        // leaves them private; its own memset() goes through that alias.
+        Case(invariant: .confAlias, platform: .cca, wrong: profile("dma-direct-remap-decrypt-2026"), ops: [
+            .probeDevice(untrusted), .archSetupDmaOps(device: 0, coherent: false),
+            .allocCoherent(device: 0, size: 4096, blocking: true),
+        ]),
         // swiotlb leaves a FROM_DEVICE slot unfilled; unmap copies the slot's old bytes back.
         Case(invariant: .confStale, platform: .tdx, wrong: profile("cve-2022-0854"), ops: [
             .probeDevice(untrusted),

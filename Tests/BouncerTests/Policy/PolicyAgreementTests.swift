@@ -31,6 +31,7 @@ import Testing
         let version1 = f[14], accessPlatform = f[15], swiotlbOffered = f[11]
         let swiotlbRegion = d.virtioNegotiatesSwiotlb(offered: swiotlbOffered, b)
         let alloc = d.dmaDirectAlloc(p, dev, b, blocking: f[10])
+        let remap = d.dmaDirectAllocRemap(p, b, alloc, coherent: f[13], blocking: f[10])
         let window = d.swiotlbBounceWindow(
             b, minAlignMask: w[6], tlbAddress: w[5], slotOrigAddress: w[7], slotAllocSize: w[8], size: w[9])
         let masks = d.swiotlbSearchMasks(b, allocAlignMask: w[10], minAlignMask: w[6], allocSize: w[4])
@@ -77,6 +78,9 @@ import Testing
                 d.ccMemEncrypt(p, b), d.swiotlbDefaultPoolDecrypts(p, b),
                 // Devices.
                 d.dmaDirectSupported(p, dev, mask: w[0], lastPage: w[3]),
+                // Kernel virtual-mapping aliases.
+                remap.remap, remap.aliasDecrypted, remap.decryptPages, remap.fromAtomicPool, d.cpuAliasDecrypted(remap),
+                d.dmaFreePagesFindsPool(p, b),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),

@@ -42,7 +42,7 @@ import Testing
 
     @Test func fieldValuesMakeTheOperationTheyWereReadFrom() {
         var seen = Set<OperationKind>()
-        for scenario in Self.randomScenarios(.system, versions: 5 ... 5) {
+        for scenario in Self.randomScenarios(.system, versions: 6 ... 6) {
             for op in scenario.operations {
                 let d = op.described
                 seen.insert(d.kind)
@@ -92,6 +92,39 @@ import Testing
     ])
     func versionFiveBytesMeanWhatTheyMeantWhenTheyWereWritten(_ target: FuzzTarget, _ expected: UInt64) {
         #expect(Self.digest(Self.randomScenarios(target, versions: 5 ... 5)) == expected, "\(target)")
+    }
+
+    @Test(arguments: [
+        // Version 6 added archSetupDmaOps and dmaAllocPages to dma and system only: vmbus, virtio and passthrough
+        // keep version 5's digests; dma's and system's were recorded when it was added.
+        (FuzzTarget.dma, UInt64(7_181_810_850_903_811_460)), (.vmbus, 16_587_091_099_855_234_828),
+        (.virtio, 3_984_741_840_728_548_830), (.passthrough, 7_937_633_611_073_372_354), (.system, 1_013_541_675_017_356_542),
+    ])
+    func versionSixBytesMeanWhatTheyMeantWhenTheyWereWritten(_ target: FuzzTarget, _ expected: UInt64) {
+        #expect(Self.digest(Self.randomScenarios(target, versions: 6 ... 6)) == expected, "\(target)")
+    }
+
+    /// A device that is not DMA-coherent takes version 6 on dma and system; the transport targets
+    /// leave the operation out rather than misread it.
+    @Test func aNonCoherentDeviceTakesVersionSix() {
+        let old = Scenario(platform: .cca, operations: [.probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: true)])
+        let new = Scenario(platform: .cca, operations: [
+            .probeDevice(DeviceConfig()), .archSetupDmaOps(device: 0, coherent: false), .allocCoherent(device: 0, size: 4096, blocking: true),
+        ])
+        #expect(ScenarioCodec.encode(old).first == 1)
+        #expect(ScenarioCodec.encode(new).first == 6)
+        #expect(ScenarioCodec.encode(new, target: .system).first == 6)
+        #expect(ScenarioCodec.roundTrips(new) && ScenarioCodec.roundTrips(new, target: .system))
+        #expect(ScenarioCodec.narrowestTarget(for: new) == .dma)
+        #expect(new.operations[1].description == "arch_setup_dma_ops(dev 0, not DMA-coherent)")
+        #expect(new.operations[1].swiftSource == ".archSetupDmaOps(device: 0, coherent: false)")
+        #expect(OperationKind.archSetupDmaOps.rawValue == 43)
+        let pages = Scenario(platform: .cca, operations: [
+            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+        ])
+        #expect(ScenarioCodec.encode(pages).first == 6 && ScenarioCodec.roundTrips(pages))
+        #expect(pages.operations[1].description == "dma_alloc_pages(dev 0, 4096, GFP_ATOMIC)")
+        #expect(OperationKind.dmaAllocPages.rawValue == 44)
     }
 
     /// An unmap or sync by address takes version 5 on dma and system; the transport targets
@@ -159,7 +192,7 @@ import Testing
     /// in the order the enum case declares them, whatever order the bytes hold them in.
     @Test func swiftArgumentsFollowTheCaseDeclaration() {
         var checked = Set<OperationKind>()
-        for scenario in Self.randomScenarios(.system, versions: 5 ... 5) {
+        for scenario in Self.randomScenarios(.system, versions: 6 ... 6) {
             for op in scenario.operations where checked.insert(op.kind).inserted {
                 guard let payload = Mirror(reflecting: op).children.first?.value else { continue }
                 let declared = Mirror(reflecting: payload).children.map(\.label)

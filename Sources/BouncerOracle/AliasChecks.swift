@@ -1,0 +1,46 @@
+import BouncerModel
+import BouncerPolicy
+
+/// CONF-ALIAS: the CPU reaches pages only through a kernel virtual mapping whose encryption
+/// attribute is the pages' state. A decrypted alias of a private page reaches the host's page at
+/// the shared alias (TDX, CCA) or takes an RMP fault (SEV-SNP), while the device is handed the
+/// private one; an encrypted alias of a shared page faults (TDX, CCA) or writes ciphertext where the
+/// host reads (SEV-SNP). The oracle judges the alias the model recorded against the page states,
+/// with its own statement of which platforms' page tables carry the attribute.
+enum AliasChecks {
+    /// Where `pgprot_decrypted()` changes a page-table entry: TDX's shared bit, the SEV C-bit,
+    /// vTOM's boundary bit, CCA's `PROT_NS_SHARED`. pKVM (arm64's `PROT_NS_SHARED` is zero outside
+    /// a realm), s390 PV and pseries map shared and private pages alike, so any alias reaches the
+    /// page as it is.
+    static func pageTablesCarryAttribute(_ kind: PlatformKind) -> Bool {
+        switch kind {
+        case .tdx, .sevSnp, .sevSnpVtom, .cca: true
+        case .nonConfidential, .pkvm, .s390Pv, .pseriesSvm: false
+        }
+    }
+
+    static func check(_ event: Event, _ system: DmaLayer, _ step: Int) -> Violation? {
+        guard case let .cpuAccessed(lo, hi, alias) = event, lo < hi, system.platform.confidential,
+            pageTablesCarryAttribute(system.platform.kind)
+        else { return nil }
+        let last = ByteIndex(hi.raw - 1).page
+        var page = lo.page
+        while page <= last {
+            let state = system.memory.state(page)
+            if state == .unknown || (state == .decrypted) != alias.decrypted {
+                let phys = GuestMemory.phys(ofPage: page.raw)
+                return Violation(
+                    invariant: .confAlias, site: .cpuAlias, step: step, location: "page \(page.raw) (\(hex(phys)))",
+                    detail: "the CPU wrote through a \(alias) to a \(state) page", page: page.raw)
+            }
+            page = PageNumber(page.raw + 1)
+        }
+        return nil
+    }
+}
+
+extension PlatformKind {
+    /// The oracle's statement of where a page-table entry carries the encryption attribute
+    /// (`AliasChecks`), for the prover's CONF-ALIAS obligation.
+    public var pageTablesCarryEncryptionAttribute: Bool { AliasChecks.pageTablesCarryAttribute(self) }
+}

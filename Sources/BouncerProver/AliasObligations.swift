@@ -1,0 +1,67 @@
+import BouncerModel
+import BouncerOracle
+import BouncerPolicy
+import BouncerRunner
+import SMT
+
+/// The kernel virtual mappings of coherent memory and the atomic pools' pages under
+/// `CONFIG_DMA_DIRECT_REMAP`: what `dma_direct_alloc()` and `dma_direct_free_pages()` decide.
+extension PolicyQuery {
+    /// CONF-ALIAS broken: a coherent allocation from fresh pages is handed out with a CPU alias
+    /// whose attribute is not the pages' state (their linear map follows the conversion; a vmap
+    /// alias keeps its pgprot), on a platform whose page tables carry the attribute. A failed
+    /// decryption hands nothing out.
+    var breaksConfAlias: Term {
+        guard platform.kind.pageTablesCarryEncryptionAttribute else { return z.boolean(value: false) }
+        let onPages = z.and([z.not(remap.fromAtomicPool), z.not(alloc.fromRestrictedPool)])
+        return z.and([p.confidential, onPages, z.not(d.same(d.cpuAliasDecrypted(remap), remap.decryptPages))])
+    }
+
+    /// SAFE-LIFECYCLE broken: a `dma_alloc_pages()` page from an atomic pool, freed, is not found in
+    /// its pool, so it goes to the page allocator while the pool still lists it.
+    var breaksSafeLifecycleByFreePages: Term {
+        guard platform.config.coherentPool else { return z.boolean(value: false) }
+        return z.and([alloc.fromAtomicPool, z.not(d.dmaFreePagesFindsPool(p, b))])
+    }
+}
+
+extension Obligation {
+    static let aliases: [Obligation] = [
+        Obligation(
+            id: "POLICY-CONF-ALIAS",
+            statement: "The CPU alias dma_direct_alloc() returns (the linear map, or a remap's vmap alias) has the encryption attribute of the pages it maps.",
+            protects: .confAlias
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksConfAlias, q.describe, { m in
+                    replaying(.confAlias, profile, [
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(q.dev.config(m)), .archSetupDmaOps(device: 0, coherent: m.boolean(q.coherentDevice)),
+                            .allocCoherent(device: 0, size: 4096, blocking: m.boolean(q.blocking)),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-POOL-FREE-PAGES",
+            statement: "A page dma_alloc_pages() took from an atomic pool goes back to that pool when freed, never to the page allocator.",
+            protects: .safeLifecycle
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksSafeLifecycleByFreePages, q.describe, { m in
+                    replaying(.safeLifecycle, profile, [
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(q.dev.config(m)), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+                        ]),
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+                        ]),
+                    ])
+                })
+            }
+        },
+    ]
+}
