@@ -61,7 +61,12 @@ struct KernelSide {
         k.dmaMask = c.dmaMask
         k.coherentDmaMask = c.dmaMask
         k.busDmaLimit = c.busDmaLimit
-        if c.dmaRangeOffset != 0 { k.range = (cpuStart: 0, dmaStart: c.dmaRangeOffset, size: 1 << 40) }
+        // The one dma-ranges window, ending where of_dma_configure_id() put the bus limit (the
+        // model's `dmaRangeLast`); no limit, or one below the offset: to the top of the space.
+        if c.dmaRangeOffset != 0 {
+            let last = c.busDmaLimit >= c.dmaRangeOffset ? c.busDmaLimit : UInt64.max
+            k.range = (cpuStart: 0, dmaStart: c.dmaRangeOffset, size: last - c.dmaRangeOffset + 1)
+        }
         k.minAlignMask = UInt32(truncatingIfNeeded: c.minAlignMask)
         k.swiotlbDisabled = c.swiotlbDisabled
         // `trusted`/`accepted`: 6.12 has no device_cc_accepted(); every device is treated alike.

@@ -34,6 +34,15 @@ struct AddressEncoding {
     }
 
     /// The guest-physical address a device reaches: the alias bits stripped, then the device's
-    /// DMA range as its firmware describes it (dma-ranges: DMA address = physical + offset).
-    func phys(_ dma: DmaAddr, rangeOffset: UInt64) -> PhysAddr { PhysAddr((dma.raw & ~(sharedBit | privateBit)) &- rangeOffset) }
+    /// DMA range as its firmware describes it. With an offset, dma-ranges is one window of bus
+    /// addresses [offset, end] onto physical [0, end - offset] (DMA address = physical + offset),
+    /// whose end the platform code reports as the bus limit (0 or below the offset: no end).
+    /// A bus address outside the window reaches no memory: nil.
+    func phys(_ dma: DmaAddr, rangeOffset: UInt64, busLimit: UInt64) -> PhysAddr? {
+        let bus = dma.raw & ~(sharedBit | privateBit)
+        guard rangeOffset != 0 else { return PhysAddr(bus) }
+        let end = busLimit >= rangeOffset ? busLimit : UInt64.max
+        guard bus >= rangeOffset && bus <= end else { return nil }
+        return PhysAddr(bus - rangeOffset)
+    }
 }

@@ -56,9 +56,23 @@ enum ConfidentialityChecks {
     }
 
     /// Where the handed-out address leads, by the oracle's own `AddressEncoding`.
-    static func resolve(_ s: DmaLayer, _ h: Handout) -> (shared: Bool, phys: PhysAddr) {
+    /// `phys` is nil when the address lies outside the device's dma-ranges window.
+    static func resolve(_ s: DmaLayer, _ h: Handout) -> (shared: Bool, phys: PhysAddr?) {
         let encoding = AddressEncoding(s.platform.kind)
-        return (encoding.namesSharedAlias(h.dma), encoding.phys(h.dma, rangeOffset: s.devices[h.device].config.dmaRangeOffset))
+        let config = s.devices[h.device].config
+        return (
+            encoding.namesSharedAlias(h.dma),
+            encoding.phys(h.dma, rangeOffset: config.dmaRangeOffset, busLimit: config.busDmaLimit)
+        )
+    }
+
+    /// A handed-out address outside the device's dma-ranges window reaches no guest memory: the
+    /// kernel's `dma_capable()` refuses `translate_phys_to_dma()`'s `DMA_MAPPING_ERROR`, so such
+    /// an address is never a mapping's (an integrity breach, like an address outside memory).
+    static func outsideRange(_ s: DmaLayer, _ h: Handout, _ invariant: InvariantID, _ step: Int) -> Violation {
+        Violation(
+            invariant: invariant, site: h.site, step: step, location: h.location(s),
+            detail: "lies outside the device's dma-ranges region", findingClass: .integrityBreach)
     }
 
     /// A handed-out address must lead into guest memory: outside it the device reaches whatever
@@ -87,9 +101,10 @@ enum ConfidentialityChecks {
                 invariant: .confBounce, site: h.site, step: step, location: h.location(s),
                 detail: "an untrusted device was given the encrypted (private) alias of guest memory", findingClass: .contractBreak)
         }
-        if let v = outsideMemory(s, h, phys: target.phys, size: size, .confBounce, step) { return v }
+        guard let phys = target.phys else { return outsideRange(s, h, .confBounce, step) }
+        if let v = outsideMemory(s, h, phys: phys, size: size, .confBounce, step) { return v }
         var violation: Violation?
-        forEachPage(target.phys, UInt64(size)) { page in
+        forEachPage(phys, UInt64(size)) { page in
             if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.state(page)
             let owner = s.memory.owner(page)
@@ -113,7 +128,7 @@ enum ConfidentialityChecks {
     }
 
     static func trustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
-        let phys = resolve(s, h).phys
+        guard let phys = resolve(s, h).phys else { return outsideRange(s, h, .confTrusted, step) }
         if let v = outsideMemory(s, h, phys: phys, size: size, .confTrusted, step) { return v }
         var violation: Violation?
         forEachPage(phys, UInt64(size)) { page in

@@ -181,7 +181,8 @@ public struct DeviceTerms<D: PolicyDomain> {
     /// `DeviceConfig.accepted`, which may differ from what the device really is.
     public var accepted: D.Boolean
     /// `*dev->dma_mask`, `dev->bus_dma_limit` (0: none) and the dma-ranges offset
-    /// (`dma_start - cpu_start` of the device's single `bus_dma_region`).
+    /// (`dma_start - cpu_start` of the device's single `bus_dma_region`, which ends at the bus
+    /// limit: `dmaRangeLast`).
     public var dmaMask: D.Word
     public var busDmaLimit: D.Word
     public var dmaRangeOffset: D.Word
@@ -232,28 +233,6 @@ public struct MapRequestTerms<D: PolicyDomain> {
 }
 
 extension PolicyDomain {
-    /// `phys_to_dma()`: `dma_addr_encrypted(translate_phys_to_dma())`.
-    @inlinable public func physToDma(_ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ phys: Word) -> Word {
-        bitOr(add(phys, dev.dmaRangeOffset), p.dmaEncryptedMask)
-    }
-
-    /// `phys_to_dma_unencrypted()`: `dma_addr_unencrypted(translate_phys_to_dma())`.
-    @inlinable public func physToDmaUnencrypted(_ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ phys: Word) -> Word {
-        bitOr(add(phys, dev.dmaRangeOffset), p.dmaSharedMask)
-    }
-
-    /// `phys_to_dma_direct()`: the unencrypted form when `force_dma_unencrypted()`.
-    @inlinable public func physToDmaDirect(
-        _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ phys: Word, shared: Boolean
-    ) -> Word {
-        select(shared, physToDmaUnencrypted(p, dev, phys), physToDma(p, dev, phys))
-    }
-
-    /// `dma_to_phys()`: `dma_addr_canonical()` strips the encoding, then the range translation.
-    @inlinable public func dmaToPhys(_ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ dma: Word) -> Word {
-        subtract(bitAnd(dma, bitNot(bitOr(p.dmaSharedMask, p.dmaEncryptedMask))), dev.dmaRangeOffset)
-    }
-
     /// Whether a DMA address names the host-visible alias. Where the platform has no DMA encoding
     /// (TDX, vTOM, pKVM, s390, pseries) every address reaches the page as it is, so both are true.
     @inlinable public func dmaAddressIsUnencrypted(_ p: PlatformTerms<Self>, _ dma: Word) -> Boolean {

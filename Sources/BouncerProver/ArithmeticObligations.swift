@@ -155,12 +155,15 @@ extension Obligation {
         },
         Obligation(
             id: "ADDR-ROUNDTRIP",
-            statement: "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address and dma-ranges offset.",
+            statement: "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address the device's dma-ranges region covers.",
             protects: .confBounce
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let z = d.z
                 let (dev, p, phys) = addressQuery(d, solver, platform)
+                // Outside the region translate_phys_to_dma() gives DMA_MAPPING_ERROR, which
+                // dma_capable() refuses (ADDR-CAPABLE holds there too).
+                solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
                 let ok = z.and(
                     z.equal(d.dmaToPhys(p, dev.terms, d.physToDma(p, dev.terms, phys)), phys),
                     z.equal(d.dmaToPhys(p, dev.terms, d.physToDmaUnencrypted(p, dev.terms, phys)), phys))
@@ -169,12 +172,13 @@ extension Obligation {
         },
         Obligation(
             id: "ADDR-SHARED-ALIAS",
-            statement: "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does.",
+            statement: "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does, for every address the device's dma-ranges region covers.",
             protects: .confBounce
         ) { profile, options throws(SMTError) in
             try checkPerPlatform(options) { d, solver, platform in
                 let z = d.z
                 let (dev, p, phys) = addressQuery(d, solver, platform)
+                solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
                 let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
                 let ok = z.and(
                     d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev.terms, phys)),

@@ -68,3 +68,30 @@ import Testing
         #expect(v.invariant == .confTrusted && v.detail.contains("outside guest memory"), "\(v)")
     }
 }
+
+/// The oracle's own statement of the device's dma-ranges window (one `bus_dma_region` from
+/// physical 0, ending at the bus limit): a bus address outside it reaches no memory.
+@Suite struct AddressEncodingRangeTests {
+    /// A model whose translation ignored the region's end would hand the device bus address
+    /// physical + offset for a private buffer above 4 GiB (the handout rewritten so); the window ends at
+    /// 0xFFFF_FFFF, so the oracle reports the address itself rather than the page it would name
+    /// with one offset over all memory.
+    @Test func aHandoutAboveTheWindowIsReported() throws {
+        var s = DmaLayer(Platform(.tdx), behaviours: Behaviours())
+        var oracle = Oracle(booted: s)
+        s.beginStep()
+        s.probeDevice(DeviceConfig(busDmaLimit: 0xFFFF_FFFF, dmaRangeOffset: 0x1000_0000))
+        let b = s.kmalloc(size: 512)!
+        #expect(oracle.check(s, step: 0).isEmpty)
+        s.beginStep()
+        let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: 512, direction: .toDevice, attrs: [])!
+        #expect(s.buffers[b].phys >= 0x1_0000_0000 && s.mappings[m].bouncePool != nil)
+        let wrong = DmaAddr(s.buffers[b].phys + 0x1000_0000)
+        s.events = s.events.map {
+            guard case let .handedOut(device, _, size, mapping, coherent) = $0 else { return $0 }
+            return .handedOut(device: device, dma: wrong, size: size, mapping: mapping, coherent: coherent)
+        }
+        let v = try #require(oracle.check(s, step: 1).first)
+        #expect(v.invariant == .confBounce && v.detail.contains("outside the device's dma-ranges region"), "\(v)")
+    }
+}

@@ -48,6 +48,7 @@ import Testing
                 d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b), d.unwindAfterMapSgFailure(b),
                 d.swiotlbWantsShared(p, dev, b), d.ccSharedAttribute(b, r), d.swiotlbGrowsWhenFull(b),
                 d.swiotlbCountsBackward(slot: w[11], list: w[8]),
+                d.dmaRangeCoversPhys(dev, w[3]), d.dmaRangeCoversDma(dev, w[3]),
                 d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
                 // Pools.
                 converted.decrypted, converted.usable,
@@ -85,6 +86,7 @@ import Testing
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),
                 d.physToDmaUnencrypted(p, dev, w[3]), d.dmaToPhys(p, dev, w[3]),
+                d.dmaRangeLast(dev), d.translatePhysToDma(dev, w[3]), d.translateDmaToPhys(dev, w[3]),
                 d.swiotlbAlignOffset(minAlignMask: w[6], alignMask: w[10], address: w[3]),
                 masks.alignMask, masks.iotlbAlignMask,
                 d.swiotlbSlotAllocSize(allocSize: w[4], offsetLow: w[6], slot: w[11]),
