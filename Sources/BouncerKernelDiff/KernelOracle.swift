@@ -45,18 +45,18 @@ struct KernelOracle {
         let confidential = platform.confidential
         func state(_ phys: UInt64) -> UInt8? { GuestMemory.page(ofPhys: phys).map { states[$0] } }
         func modelDevice(_ k: Int) -> DeviceConfig? { kernelDevice.firstIndex(of: k).map { devices[$0] } }
-        // The guest gives the bytes it asks to map to an untrusted device before swiotlb copies
-        // them, whether or not the mapping then succeeds (as the model discloses them), unless
-        // dma_direct_map_page() refused the buffer up front: a device that cannot reach it and has
-        // no swiotlb gets DMA_MAPPING_ERROR after the "DMA addr ... overflow" warning, and nothing
-        // was handed over (the model's dma_direct_map_phys() decision fails before it discloses).
-        // A sync for an untrusted device gives it the bytes swiotlb copies into the slot.
-        let refused = events.contains { if case let .warning(w) = $0 { w.hasPrefix("DMA addr") } else { false } }
+        // An untrusted device has been given a buffer's bytes when the driver got its address
+        // (a map event with an address: the shim records none for any entry of a failed
+        // dma_map_sg(), whose list the driver never programs) or when the kernel copied them into
+        // a slot for it (the step's copies). A failed map gives nothing else: dma_direct_map_page()
+        // refuses an unreachable buffer before touching it, swiotlb_tbl_map_single() copies only
+        // once it holds a slot, and dma_direct_map_sg() never reaches the entries after the one
+        // that failed. A sync for an untrusted device gives it the bytes swiotlb copies into the slot.
         var handing = false
         for event in events {
             if case let .map(device, phys, dma, size) = event, let config = modelDevice(device), !config.trusted {
                 handing = true
-                if dma != nil || !refused, let lo = GuestMemory.byteIndex(ofPhys: phys) { contents.disclose(lo, lo + UInt32(size)) }
+                if dma != nil, let lo = GuestMemory.byteIndex(ofPhys: phys) { contents.disclose(lo, lo + UInt32(size)) }
             }
             if case let .syncForDevice(device, _, _, _) = event, let config = modelDevice(device), !config.trusted { handing = true }
         }

@@ -10,7 +10,11 @@ extension DmaLayer {
     /// `dma_map_phys()` → `dma_direct_map_phys()`: map `size` bytes at `phys` for `device`.
     /// Returns the mapping handle, or nil for `DMA_MAPPING_ERROR`.
     ///
-    /// Handing bytes to an untrusted device discloses them; a trusted device learns nothing new.
+    /// The bytes are disclosed to an untrusted device only as they reach it: copied into its
+    /// swiotlb slot (`swiotlbBounce`), or the address handed out (`handOut`). A map that fails
+    /// discloses nothing but what its bounce already copied: `dma_direct_map_page()` (v6.12
+    /// kernel/dma/direct.h) refuses an unreachable buffer before touching it, and
+    /// `swiotlb_tbl_map_single()` copies only once it holds a slot.
     public mutating func dmaMapPhys(
         device: Int, phys: UInt64, size: UInt32, direction: DmaDirection, attrs: DmaAttrs, scatterlist: Int? = nil
     ) -> Int? {
@@ -25,7 +29,6 @@ extension DmaLayer {
             devices[device].mapErrors += 1
             return nil
         }
-        if !devices[device].config.trusted && !attrs.contains(.mmio) { disclose(phys: phys, size: UInt64(size)) }
         if decision.bounce {
             let wantShared = d.swiotlbWantsShared(p, dev, b)
             guard let (pool, tlb) = swiotlbTblMapSingle(
@@ -55,10 +58,12 @@ extension DmaLayer {
 
     /// The driver programs the device with a mapping's address: from here the device may use it,
     /// live or not, and the oracle judges where it leads (an MMIO resource holds no RAM to judge).
+    /// An untrusted device given the address has been given the buffer's bytes.
     mutating func handOut(_ handle: Int) {
         mappings[handle].givenToDevice = true
         let m = mappings[handle]
         if !m.attrs.contains(.mmio) {
+            if !devices[m.device].config.trusted { disclose(phys: m.phys, size: UInt64(m.size)) }
             events.append(.handedOut(device: m.device, dma: DmaAddr(m.dma), size: m.size, mapping: handle, coherent: nil))
         }
     }
@@ -117,7 +122,10 @@ extension DmaLayer {
     /// profile's kernel unwinds) and fail the whole list. Only a list that mapped whole reaches the
     /// device: the driver programs it with the entries' addresses after `dma_map_sg()` returned
     /// them, so the entries are handed out then, and a failed list hands out nothing (its memory
-    /// effects, slots taken and released, bytes bounced, stay as the calls made them).
+    /// effects, slots taken and released, bytes bounced, stay as the calls made them). Of a failed
+    /// list the host has been given only what the entries' bounces copied into shared slots: the
+    /// entries before the failing one, and the failing one if `swiotlb_map()` refused its slot
+    /// after the copy; the entries after it are never touched.
     public mutating func dmaMapSg(
         device: Int, entries: [(phys: UInt64, size: UInt32)], direction: DmaDirection, attrs: DmaAttrs
     ) -> Int? {
