@@ -64,8 +64,8 @@ public enum KnownFindings {
                 + "where conversion shares in place (s390 PV) the host reads what a freed allocation left there",
             invariant: .confPrivate, platforms: [.s390Pv], sites: [.conversionInPlace],
             // Every step that allocates fresh pages for shared coherent memory: dma_alloc_coherent()
-            // itself and the transports whose rings and queues are coherent memory (both blocking).
-            operations: [.allocCoherent, .virtioProbe, .nvmeProbe],
+            // and dma_alloc_pages() (dma_direct_alloc_pages() decrypts before it zeroes too), and the transports whose rings and queues are coherent memory (both blocking).
+            operations: [.allocCoherent, .dmaAllocPages, .virtioProbe, .nvmeProbe],
             regression: "Corpus/regressions/dma/linux-upstream--confPrivate_sharedInPlaceStalePage_s390Pv.bounce",
             target: .dma,
             test: "Tests/BouncerTests/Regressions/confPrivate_sharedInPlaceStalePage_s390Pv.swift",
@@ -108,8 +108,8 @@ public enum KnownFindings {
             // Every step that hands a device a DMA address through dma-direct: maps and coherent
             // allocations, by a driver or by the transports' rings, queues and buffers.
             operations: [
-                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .virtioProbe, .virtioAddBuffer, .nvmeProbe, .nvmeSubmit,
-                .vmbusSend,
+                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .dmaAllocPages, .virtioProbe, .virtioAddBuffer, .nvmeProbe,
+                .nvmeSubmit, .vmbusSend,
             ],
             regression: "Corpus/regressions/dma/linux-upstream--confBounce_pkvmDmaWithoutRestrictedPool_pkvm.bounce",
             target: .dma,
@@ -126,8 +126,8 @@ public enum KnownFindings {
             invariant: .confPool, platforms: [.pkvm], sites: [.poolServed],
             // Every bounce and swiotlb_alloc() from the device's restricted-dma-pool.
             operations: [
-                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .virtioProbe, .virtioAddBuffer, .nvmeProbe, .nvmeSubmit,
-                .vmbusSend,
+                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .dmaAllocPages, .virtioProbe, .virtioAddBuffer, .nvmeProbe,
+                .nvmeSubmit, .vmbusSend,
             ],
             regression: "Corpus/regressions/dma/linux-upstream--confPool_pkvmRestrictedPoolRecordedPrivate_pkvm.bounce",
             target: .dma,

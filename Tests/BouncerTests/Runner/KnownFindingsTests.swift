@@ -49,6 +49,29 @@ import Testing
         #expect(pkvm.known.first[Self.pkvmDma]?.site == .coherentHandout)
     }
 
+    /// `dma_alloc_pages()` takes the same path to fresh pages as `dma_alloc_coherent()`
+    /// (`dma_direct_alloc_pages()` decrypts, then zeroes), so its findings are the same records
+    /// (CI's smoke met it on pKVM before the records named the operation).
+    @Test func dmaAllocPagesMeetsTheSameRecordsAsDmaAllocCoherent() {
+        let pages = staleAlloc.dropLast() + [.dmaAllocPages(device: 0, size: 4096, blocking: true)]
+        let s390 = Runner.runPastKnown(Scenario(platform: .s390Pv, operations: Array(pages)), profile: .linuxUpstream)
+        #expect(s390.new == nil, "\(String(describing: s390.new))")
+        #expect(s390.known.indices == [Self.shareInPlace])
+        let pkvm = Runner.runPastKnown(Scenario(platform: .pkvm, operations: Array(pages)), profile: .linuxUpstream)
+        #expect(pkvm.new == nil, "\(String(describing: pkvm.new))")
+        #expect(pkvm.known.indices == [Self.pkvmDma])
+    }
+
+    /// A record that matches coherent hand-outs names every operation that makes a coherent
+    /// allocation, so an operation added later cannot slip past it.
+    @Test func aCoherentHandoutRecordNamesEveryOperationThatAllocatesCoherentMemory() {
+        let allocating = OperationDescription.all.filter { $0.creates == .coherent }.map(\.kind)
+        #expect(!allocating.isEmpty)
+        for f in KnownFindings.all where f.sites.contains(.coherentHandout) {
+            for kind in allocating { #expect(f.operations.contains(kind), "\(f.id) does not name \(kind)") }
+        }
+    }
+
     @Test func theVirtioFindingIsKnownOnCcaPkvmAndPseries() {
         let probe: [GuestOperation] = [.virtioProbe(transport: .pci, features: .version1)]
         let cases: [(PlatformKind, [GuestOperation])] = [(.cca, probe), (.pkvm, probe), (.pseriesSvm, [.enterSecureMode] + probe)]
