@@ -19,14 +19,30 @@ enum AliasChecks {
         }
     }
 
-    static func check(_ event: Event, _ system: DmaLayer, _ step: Int) -> Violation? {
+    /// The access is the step's event `index`; the page states are the step's end. A page a later
+    /// event of the same step converted or freed (an NVMe probe that frees its first queue when the
+    /// second cannot be had) no longer shows the state the access met, so it is not judged here.
+    static func check(_ event: Event, at index: Int, _ system: DmaLayer, _ step: Int) -> Violation? {
         guard case let .cpuAccessed(lo, hi, alias) = event, lo < hi, system.platform.confidential,
             pageTablesCarryAttribute(system.platform.kind)
         else { return nil }
         let last = ByteIndex(hi.raw - 1).page
+        let later = system.events[(index + 1)...]
+        func movedLater(_ page: PageNumber) -> Bool {
+            later.contains { e in
+                switch e {
+                case let .converted(pages), let .freed(pages), let .leaked(pages, _): pages.contains(page)
+                default: false
+                }
+            }
+        }
         var page = lo.page
         while page <= last {
             let state = system.memory.state(page)
+            if movedLater(page) {
+                page = PageNumber(page.raw + 1)
+                continue
+            }
             if state == .unknown || (state == .decrypted) != alias.decrypted {
                 let phys = GuestMemory.phys(ofPage: page.raw)
                 return Violation(

@@ -55,7 +55,7 @@ public struct Oracle: Sendable {
             if let v = HostInputChecks.check(event, system, step) { found.append(v) }
             if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
             if let v = SlotChecks.check(event, system, step) { found.append(v) }
-            if let v = AliasChecks.check(event, system, step) { found.append(v) }
+            if let v = AliasChecks.check(event, at: i, system, step) { found.append(v) }
             if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
             shadow.observe(event, system)
             if confidential, freedAt == nil, ConfidentialityChecks.freedPage(event, system, step) != nil { freedAt = i }
