@@ -81,8 +81,8 @@ public struct Runner: Sendable {
 
     /// One step applied, its trace line written: whether the oracle has anything to check
     /// (`checkStep()`). A step with nothing to check is clean without an array of violations.
-    /// It and `applyStep(_:kind:)` are inlined into the harness's loop by hand: left to the
-    /// optimiser, one of them was called out of line and the harness took ~6% more instructions.
+    /// Inlined into the harness's loop by hand: left to the optimiser, this or its caller went out
+    /// of line and the harness ran more instructions (commit 0473d30 has the measurement).
     @inline(__always) mutating func applyStep(_ op: consuming GuestOperation, dmaLayerOnly: Bool) -> Bool {
         guest.beginStep()
         // The operation is handed on to `apply`, which ends it case by case; only a traced run

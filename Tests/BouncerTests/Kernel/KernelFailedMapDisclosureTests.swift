@@ -11,7 +11,7 @@ extension KernelTests {
     /// (v6.12 kernel/dma/direct.c) never reaches the entries after the one that failed, and
     /// `dma_direct_map_page()` refuses an unreachable buffer before touching it.
     @Suite struct FailedMapDisclosure {
-        /// Class A of the 600 s TDX campaign (80 divergences, none on the normal guest): at step
+        /// Class A of the TDX campaign at ee4457a (the normal guest showed none): at step
         /// 102 an untrusted device without swiotlb maps buffer 0 in place, then cannot reach
         /// buffer 1 (the overflow warning) and the list is unwound; the model had disclosed
         /// buffer 0 as it mapped it, so at step 107, when a trusted device bounces it through the

@@ -62,9 +62,10 @@ import Testing
         #expect(pkvm.known.indices == [Self.pkvmDma])
     }
 
-    /// A record that matches coherent hand-outs names every operation that makes a coherent
-    /// allocation, so an operation added later cannot slip past it.
-    @Test func aCoherentHandoutRecordNamesEveryOperationThatAllocatesCoherentMemory() {
+    /// A record that matches coherent hand-outs names every operation whose description creates
+    /// a coherent allocation, so a DMA-layer operation added later cannot slip past it (the
+    /// transports' probes, which allocate rings inside, are named by hand).
+    @Test func aCoherentHandoutRecordNamesEveryOperationThatCreatesACoherentAllocation() {
         let allocating = OperationDescription.all.filter { $0.creates == .coherent }.map(\.kind)
         #expect(!allocating.isEmpty)
         for f in KnownFindings.all where f.sites.contains(.coherentHandout) {
