@@ -50,8 +50,11 @@ public struct RegressionTest: Sendable {
         }
         lines.append("@Test func \(name)() throws {")
         lines.append("    let operations: [GuestOperation] = [")
+        // Each comment is the operation in the kernel's words on the state it runs on.
+        var runner = Runner(platform: outcome.minimal.platform, profile: profile)
         for op in outcome.minimal.operations {
-            lines.append("        \(op.swiftSource),  // \(op)")
+            lines.append("        \(op.swiftSource),  // \(op.description(in: runner.system))")
+            _ = runner.run(op)
         }
         lines.append("    ]")
         lines.append("    let profile = \(profileExpression)")

@@ -17,6 +17,8 @@ extension DmaLayer {
         let source: CoherentSource
         let shared: Bool
         var alias: KernelAlias
+        // What the caller holds names these pages, unless dma_alloc_pages() handed it no page.
+        var callerGetsPage = true
         if decision.fromRestrictedPool, let pool = devices[device].restrictedPool {
             // swiotlb_alloc(): slots aligned to the allocation's order (cbf53074a528) with no
             // original buffer behind them; it hands out the page the first slot is in, after
@@ -60,6 +62,9 @@ extension DmaLayer {
             alias = KernelAlias(platform.config.directRemap && !pagesApi ? .vmap : .linearMap, decrypted: shared)
             // dma_alloc_from_pool() zeroes the block through the pool's CPU address.
             cpuAccess(phys: phys, size: UInt64(pages) << 12, through: alias)
+            // dma_direct_alloc_pages() returns what dma_direct_alloc_from_pool() returned: the
+            // block's page, or from 5b138c534fda until 94a04ad732c9 the pool's CPU address.
+            callerGetsPage = !pagesApi || d.dmaDirectAllocPagesGetsPoolPage(b)
         } else {
             // __dma_direct_alloc_pages(): alloc_pages() of get_order(size), so a power of two of
             // pages, of which the first `pages` are decrypted and zeroed (v6.12 kernel/dma/direct.c).
@@ -106,7 +111,7 @@ extension DmaLayer {
         let dma = d.physToDmaDirect(p, dev, phys, shared: source == .pages ? decision.decrypt : shared)
         coherent.append(CoherentAllocation(
             allocation: newAllocation(), device: device, phys: phys, pages: pages, source: source, shared: shared,
-            dma: dma, live: true, alias: alias, pagesApi: pagesApi))
+            dma: dma, live: true, alias: alias, pagesApi: pagesApi, callerPhys: callerGetsPage ? phys : nil))
         events.append(.handedOut(device: device, dma: DmaAddr(dma), size: UInt32(pages) << 12, mapping: nil, coherent: handle))
         return handle
     }
@@ -125,18 +130,42 @@ extension DmaLayer {
             // swiotlb_free() releases the slots at the page's address (`swiotlb_release_slots()`).
             _ = swiotlbPools[pool].release(slotIndex: Int((c.phys - swiotlbPools[pool].start) >> IOTLB.shift), offsetLow: 0)
         case .atomicPool(let pool):
+            // dma_free_pages() passes back what dma_alloc_pages() returned. The pool's CPU address
+            // read as a page (5b138c534fda) is found in no pool, by page_address() or by physical
+            // address, and dma_set_encrypted() and __dma_direct_free_pages() then act on an
+            // address that is no page of guest memory (on x86-64 its page_address() is not even
+            // canonical): the block stays allocated in its pool, and nothing can give it back.
+            guard c.callerPhys != nil else { return }
             if !c.pagesApi || d.dmaFreePagesFindsPool(platformTerms, behaviourTerms) {
                 atomicPoolFree(pool, pages: range)
             } else {
-                // dma_direct_free_pages() missed the pool: dma_set_encrypted() and
-                // __dma_direct_free_pages() on the pool's own pages, which the pool still lists.
-                // The kernel frees the whole get_order() block; the model the allocation's pages,
-                // so that no other holder's page moves with them.
-                reencryptAndFree(range, block: range, shared: c.shared)
+                freeMissedPoolPage(pool, range, order: c.pages.nextPowerOfTwo, shared: c.shared)
             }
         case .pages:
             // __dma_direct_free_pages() gives back the whole get_order() block.
             reencryptAndFree(range, block: first ..< first + c.pages.nextPowerOfTwo, shared: c.shared)
+        }
+    }
+
+    /// `dma_direct_free_pages()` after it missed the atomic pool (v6.12's lookup by `page_address()`
+    /// under `CONFIG_DMA_DIRECT_REMAP`): `dma_set_encrypted()` on the allocation's own pages, then
+    /// `__dma_direct_free_pages()` → `dma_free_contiguous()` → `__free_pages(page, get_order(size))`
+    /// on a page of a pool chunk, which the pool still lists. A chunk is one non-compound
+    /// `alloc_pages()` block (`atomic_pool_expand()`) whose first page alone holds a reference: at
+    /// that page `__free_pages()` frees the whole `get_order()` block; at any other the count drops
+    /// below zero and it frees the block's upper halves, all but that page (v6.12
+    /// mm/page_alloc.c). After a failed re-encryption it returns early, and the allocation's pages
+    /// are left behind as after any failed re-encryption. (A chunk from a CMA area would go back
+    /// through `cma_release()`, the allocation's pages only; the model has no CMA.)
+    mutating func freeMissedPoolPage(_ pool: Int, _ range: Range<Int>, order: Int, shared: Bool) {
+        let first = range.lowerBound
+        let head = atomicPools[pool].chunks.contains { $0.first == first }
+        let reencrypt = d.dmaDirectFreeReencrypts(platformTerms, shared: shared)
+        let failed = reencrypt && !setMemoryEncrypted(range)
+        if d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: failed, behaviourTerms) {
+            disposeAfterFailedConversion(range, leak: true, reason: .reencryptFailed)
+        } else if head || order > 1 {
+            freePages((head ? first : first + 1) ..< first + order)
         }
     }
 
@@ -158,6 +187,9 @@ extension DmaLayer {
         let c = coherent[handle]
         let bytes = UInt32(c.pages) << 12
         guard c.live, offset < bytes else { return }
+        // What dma_alloc_pages() handed out as a page in 5b138c534fda's state leads nowhere in guest
+        // memory: the kernel's write through its page_address() reaches no page the model has.
+        guard c.callerPhys != nil else { return }
         cpuAccess(phys: c.phys + UInt64(offset), size: UInt64(min(size, bytes - offset)), through: c.alias)
         cpuWrite(phys: c.phys + UInt64(offset), size: min(size, bytes - offset), allocation: c.allocation, disclosed: c.shared)
     }

@@ -132,6 +132,11 @@ public struct CoherentAllocation: Sendable {
     /// Made by `dma_alloc_pages()` (the caller holds the page, not a CPU address), so freed by
     /// `dma_direct_free_pages()`.
     public var pagesApi = false
+    /// The physical address of what the caller holds: the page `dma_alloc_pages()` returned, or
+    /// the memory `dma_alloc_coherent()`'s CPU address names. nil when `dma_alloc_pages()` handed
+    /// out the atomic pool's CPU address as its `struct page` (5b138c534fda, fixed by
+    /// 94a04ad732c9), which names no page of guest memory.
+    public var callerPhys: UInt64?
 }
 
 /// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.

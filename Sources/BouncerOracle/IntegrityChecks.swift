@@ -1,7 +1,9 @@
 import BouncerModel
+import BouncerPolicy
 
 /// DATA-INTEGRITY and CONF-STALE: what the CPU reads back after a sync or unmap, against what the
-/// ownership shadow says the owner may expect.
+/// ownership shadow says the owner may expect; and whether the page a `dma_alloc_pages()` caller
+/// holds is the one its device was given.
 enum IntegrityChecks {
     static func check(_ event: Event, _ shadow: OwnershipShadow, _ s: DmaLayer, _ step: Int) -> Violation? {
         switch event {
@@ -9,9 +11,30 @@ enum IntegrityChecks {
             return compareReadBack(s, shadow, s.readBacks[readBack], mapping: mapping, offset: offset, size: size, step)
         case let .unmapped(mapping, readBack?):
             return compareReadBack(s, shadow, s.readBacks[readBack], mapping: mapping, offset: 0, size: s.mappings[mapping].size, step)
+        case let .handedOut(device, dma, _, _, coherent?):
+            return callerPage(s, device: device, dma: dma, coherent: coherent, step)
         default:
             return nil
         }
+    }
+
+    /// A `dma_alloc_pages()` hand-out: the page the caller holds is the page the device was given,
+    /// by the oracle's own reading of the DMA address (`AddressEncoding`). A caller holding
+    /// anything else reads and writes memory the device never sees (for 5b138c534fda's pool CPU
+    /// address as a page, no memory at all): nothing is exposed, the I/O is lost. An address
+    /// outside the device's window is CONF-BOUNCE's or CONF-TRUSTED's to report.
+    static func callerPage(_ s: DmaLayer, device: Int, dma: DmaAddr, coherent: Int, _ step: Int) -> Violation? {
+        let c = s.coherent[coherent]
+        guard c.pagesApi else { return nil }
+        let config = s.devices[device].config
+        guard let given = AddressEncoding(s.platform.kind).phys(dma, rangeOffset: config.dmaRangeOffset, busLimit: config.busDmaLimit),
+            c.callerPhys != given.raw
+        else { return nil }
+        let held = c.callerPhys.map { "the page at \(hex($0))" } ?? "no page of guest memory"
+        return Violation(
+            invariant: .dataIntegrity, site: .coherentHandout, step: step,
+            location: "device \(device), coherent \(coherent) (dma_alloc_pages), dma \(dma)",
+            detail: "the device was given \(given), the caller holds \(held)", findingClass: .contractBreak)
     }
 
     /// What the CPU now reads back equals the device's writes and the buffer's own bytes. A wrong

@@ -21,7 +21,7 @@ extension InvariantID {
         case .safeLifecycle:
             "What a freed buffer, unmapped mapping or failed scatterlist held is released; no page an atomic pool still lists is freed to the page allocator; every page is free, held by a live object that holds it, or leaked with a reason, by the oracle's own ledger of page moves (the pages each step moves, and all of them at the end of a run); full accounting at the end of a run."
         case .dataIntegrity:
-            "After a CPU sync the buffer holds the device's writes where it wrote and its own bytes elsewhere (DMA API ownership rules; overlapping writable mappings are undefined and not judged)."
+            "After a CPU sync the buffer holds the device's writes where it wrote and its own bytes elsewhere (DMA API ownership rules; overlapping writable mappings are undefined and not judged); the page a dma_alloc_pages() caller holds is the page whose DMA address its device was given."
         case .confAlias:
             "Every CPU access to an allocation (the kernel's zeroing in dma_alloc_coherent, the driver's writes) goes through a kernel virtual mapping (the linear map, a vmap alias) whose encryption attribute is the state of every page it reaches, judged on platforms whose page tables carry the attribute (TDX, SEV-SNP, vTOM, CCA)."
         }

@@ -57,6 +57,8 @@ extension InvariantID {
         case .confBounce: [.confidentialityBreach, .integrityBreach, .contractBreak]
         case .confTrusted: [.confidentialityBreach, .integrityBreach]
         case .confPool: [.confidentialityBreach, .contractBreak]
+        // `IntegrityChecks.callerPage`: a caller that holds another page than its device's.
+        case .dataIntegrity: [.integrityBreach, .contractBreak]
         default: [defaultClass]
         }
     }

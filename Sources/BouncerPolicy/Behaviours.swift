@@ -112,6 +112,12 @@ public struct Behaviours: Hashable, Sendable {
     /// address, which under `CONFIG_DMA_DIRECT_REMAP` is not the vmap address the `gen_pool` holds,
     /// so the lookup fails and the pool's page is re-encrypted and freed to the page allocator.
     public var freePagesPoolLookup: PoolLookup = .physAddress
+    /// What `dma_direct_alloc_pages()` (`dma_alloc_pages()`) hands its caller for a block from an
+    /// atomic pool: the block's `struct page` (94a04ad732c9, "dma-direct: return struct page from
+    /// dma_direct_alloc_from_pool()", merged for 7.3, stable 6.12.y/6.18.y/7.2.y), or, since
+    /// 5b138c534fda ("dma-direct: factor out a dma_direct_alloc_from_pool helper", v5.16), the
+    /// pool's CPU address, which the helper returned and C let through as a `struct page *`.
+    public var allocPagesPoolReturn: PoolReturn = .page
 
     public init() {}
 }
@@ -137,6 +143,7 @@ public enum PkvmCcPlatform: String, CaseIterable, Sendable { case memShareOnly =
 public enum DmaMetadata: String, CaseIterable, Sendable { case descExtra = "desc-extra", descriptorRing = "descriptor-ring" }
 public enum RemapDecrypt: String, CaseIterable, Sendable { case linearMap = "linear-map", pgprotOnly = "pgprot-only" }
 public enum PoolLookup: String, CaseIterable, Sendable { case physAddress = "phys-address", linearMapAddress = "linear-map-address" }
+public enum PoolReturn: String, CaseIterable, Sendable { case page, cpuAddress = "cpu-address" }
 
 /// One behaviour as a profile file names it: its name, its choices and how to read and set it.
 public struct BehaviourField: Sendable {
@@ -186,6 +193,7 @@ extension Behaviours {
         .field("pkvm-cc-platform", \.pkvmCcPlatform),
         .field("dma-direct-remap-decrypt", \.remapDecrypt),
         .field("free-pages-pool-lookup", \.freePagesPoolLookup),
+        .field("alloc-pages-pool-return", \.allocPagesPoolReturn),
     ]
 }
 
@@ -215,6 +223,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var pkvmCcPlatform: D.Boolean
     public var remapDecryptsLinearMap: D.Boolean
     public var poolLookupByPhys: D.Boolean
+    public var allocPagesGetsPoolPage: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -224,9 +233,10 @@ public struct BehaviourTerms<D: PolicyDomain> {
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
         atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean,
-        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean
+        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean, allocPagesGetsPoolPage: D.Boolean
     ) {
         self.pkvmCcPlatform = pkvmCcPlatform
+        self.allocPagesGetsPoolPage = allocPagesGetsPoolPage
         self.poolLookupByPhys = poolLookupByPhys
         self.remapDecryptsLinearMap = remapDecryptsLinearMap
         self.atomicPoolLeaksOnDecryptFailure = atomicPoolLeaksOnDecryptFailure
@@ -277,6 +287,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra),
             pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform),
             remapDecryptsLinearMap: d.constant(b.remapDecrypt == .linearMap),
-            poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress))
+            poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress),
+            allocPagesGetsPoolPage: d.constant(b.allocPagesPoolReturn == .page))
     }
 }

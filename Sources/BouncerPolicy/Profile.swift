@@ -159,6 +159,15 @@ public struct Profile: Hashable, Sendable {
                     + "present in v6.12 (behaviour `free-pages-pool-lookup = linear-map-address`, also in linux-swiotlb-force and linux-6.12)",
                 breaks: "SAFE-LIFECYCLE"
             ) { $0.freePagesPoolLookup = .linearMapAddress },
+            derive(
+                "atomic-pool-alloc-pages-2026",
+                "dma_direct_alloc_pages() hands a non-blocking dma_alloc_pages() caller whose device needs shared memory the atomic pool's CPU address as its struct page, so the page the caller holds is not the page the device is given (and dma_free_pages() can give the block back to no pool)",
+                commits: "introduced by 5b138c534fda (\"dma-direct: factor out a dma_direct_alloc_from_pool helper\", v5.10); "
+                    + "fixed by 94a04ad732c9 (\"dma-direct: return struct page from dma_direct_alloc_from_pool()\", series v7 01/22, merged for 7.3; "
+                    + "stable 6.12.y 69abdfced801, 6.18.y 408ff2d5bf55, 7.2.y feeb2ef77508); in every release v5.10 to v7.2, "
+                    + "not in linux-6.12 (Debian 6.12.117 has the backport) (behaviour `alloc-pages-pool-return = cpu-address`)",
+                breaks: "DATA-INTEGRITY"
+            ) { $0.allocPagesPoolReturn = .cpuAddress },
         ]
     }()
 

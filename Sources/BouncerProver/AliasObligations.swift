@@ -5,7 +5,8 @@ import BouncerRunner
 import SMT
 
 /// The kernel virtual mappings of coherent memory and the atomic pools' pages under
-/// `CONFIG_DMA_DIRECT_REMAP`: what `dma_direct_alloc()` and `dma_direct_free_pages()` decide.
+/// `CONFIG_DMA_DIRECT_REMAP`: what `dma_direct_alloc()` and `dma_direct_free_pages()` decide, and
+/// what `dma_direct_alloc_pages()` hands its caller from a pool.
 extension PolicyQuery {
     /// CONF-ALIAS broken: a coherent allocation from fresh pages is handed out with a CPU alias
     /// whose attribute is not the pages' state (their linear map follows the conversion; a vmap
@@ -22,6 +23,14 @@ extension PolicyQuery {
     var breaksSafeLifecycleByFreePages: Term {
         guard platform.config.coherentPool else { return z.boolean(value: false) }
         return z.and([alloc.fromAtomicPool, z.not(d.dmaFreePagesFindsPool(p, b))])
+    }
+
+    /// DATA-INTEGRITY broken: a `dma_alloc_pages()` block from an atomic pool is handed to the
+    /// device while its caller gets something other than the block's page (the pool's CPU
+    /// address, 5b138c534fda until 94a04ad732c9).
+    var breaksDataIntegrityByPoolPage: Term {
+        guard platform.config.coherentPool else { return z.boolean(value: false) }
+        return z.and([alloc.fromAtomicPool, z.not(d.dmaDirectAllocPagesGetsPoolPage(b))])
     }
 }
 
@@ -58,6 +67,25 @@ extension Obligation {
                         ]),
                         Scenario(platform: platform.kind, operations: [
                             .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+                        ]),
+                    ])
+                })
+            }
+        },
+        Obligation(
+            id: "POLICY-POOL-PAGE",
+            statement: "The page dma_alloc_pages() hands its caller from an atomic pool is the page whose DMA address the device is given.",
+            protects: .dataIntegrity
+        ) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (q.breaksDataIntegrityByPoolPage, q.describe, { m in
+                    replaying(.dataIntegrity, profile, [
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(q.dev.config(m)), .dmaAllocPages(device: 0, size: 4096, blocking: false),
+                        ]),
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false),
                         ]),
                     ])
                 })

@@ -164,7 +164,7 @@ struct PolicyQuery {
     /// Each invariant the policy's decisions can break here, with its predicate.
     var breaks: [(InvariantID, Term)] {
         [(.confBounce, breaksConfBounce), (.confTrusted, breaksConfTrusted), (.confPool, breaksConfPool),
-         (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, breaksDataIntegrity),
+         (.confFreelist, breaksConfFreelist), (.confStale, breaksConfStale), (.dataIntegrity, z.or(breaksDataIntegrity, breaksDataIntegrityByPoolPage)),
          (.safeHostInput, breaksSafeHostInput), (.confAlias, breaksConfAlias),
          (.safeLifecycle, breaksSafeLifecycleByFreePages)]
     }

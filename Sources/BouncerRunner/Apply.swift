@@ -136,7 +136,8 @@ extension DmaLayer {
                 attrs: skip ? .skipCpuSync : []
             ).map(StepOutcome.created) ?? .failed
         case let .mapCoherent(c, offset, size, direction):
-            guard c < coherent.count, coherent[c].live else { return .skipped }
+            // A caller that got no page from dma_alloc_pages() (`callerPhys`) has nothing to map.
+            guard c < coherent.count, coherent[c].live, coherent[c].callerPhys != nil else { return .skipped }
             let device = coherent[c].device
             let bytes = UInt32(coherent[c].pages) << 12
             let slice = ByteSlice(offset: offset, size: size, within: bytes)

@@ -8,11 +8,21 @@ extension GuestOperation: CustomStringConvertible {
         let d = described
         return d.render(d.read(self)!)
     }
+
+    /// The line in the kernel's words on system `s`, before or after the operation ran, where a
+    /// handle says more than the operation's bytes: freeing a `dma_alloc_pages()` allocation is
+    /// `dma_free_pages()`, not `dma_free_coherent()`.
+    public func description(in s: DmaLayer) -> String {
+        if case .freeCoherent(let c) = self, c >= 0, c < s.coherent.count, s.coherent[c].pagesApi {
+            return "dma_free_pages(coherent \(c))"
+        }
+        return description
+    }
 }
 
 enum TraceLine {
     static func render(step: Int, _ op: GuestOperation, _ outcome: StepOutcome, _ s: DmaLayer) -> String {
-        var line = "\(step): \(op)"
+        var line = "\(step): \(op.description(in: s))"
         switch outcome {
         case .done: break
         case .skipped:
@@ -41,6 +51,7 @@ enum TraceLine {
             case .allocCoherent, .dmaAllocPages:
                 let c = s.coherent[h]
                 line += "  -> coherent \(h) at \(hex(c.phys)), dma \(hex(c.dma)), \(c.shared ? "shared" : "private"), from \(c.source), CPU through the \(c.alias)"
+                if c.callerPhys == nil { line += " (the caller got the pool's CPU address as its struct page)" }
             default: line += "  -> \(h)"
             }
         }

@@ -21,6 +21,8 @@ import Testing
         "dma-direct-remap-decrypt-2026": 3,
         // KernelAliasTests: a device, a non-blocking dma_alloc_pages() and its free.
         "atomic-pool-free-pages-2026": 3,
+        // AllocPagesPoolReturnTests: a device and a non-blocking dma_alloc_pages().
+        "atomic-pool-alloc-pages-2026": 2,
     ]
     /// A bug only some platforms have is looked for on one of them (`CONFIG_DMA_DIRECT_REMAP`: arm64).
     static let platform: [String: PlatformKind] = [

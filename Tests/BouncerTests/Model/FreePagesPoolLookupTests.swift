@@ -45,6 +45,35 @@ import Testing
         #expect(run(coherent, on: .cca, profile("atomic-pool-free-pages-2026")).violations.isEmpty)
     }
 
+    /// What `__free_pages(page, get_order(size))` gives the page allocator when the lookup missed:
+    /// at a pool chunk's first page, the one that holds the chunk's reference, the whole block.
+    @Test func aMissedPoolPageAtAChunksFirstPageFreesTheWholeGetOrderBlock() throws {
+        var s = system(.cca, profile("atomic-pool-free-pages-2026"))
+        let c = try #require(s.dmaAllocCoherent(device: 0, size: 3 * 4096, blocking: false, pagesApi: true))
+        guard case .atomicPool(let pool) = s.coherent[c].source else { throw Failure.notFromAPool }
+        let first = try #require(GuestMemory.page(ofPhys: s.coherent[c].phys))
+        #expect(s.atomicPools[pool].chunks.contains { $0.first == first })
+        s.dmaFreeCoherent(c)
+        // Three pages asked for, get_order() of four freed.
+        for page in first ..< first + 4 { #expect(s.memory.owners[page] == .free, "page \(page)") }
+    }
+
+    /// Anywhere else in a chunk the page holds no reference: the count drops below zero and
+    /// `__free_pages()` frees the block's upper halves, not the page itself.
+    @Test func aMissedPoolPageInsideAChunkFreesAllOfItsBlockButThePage() throws {
+        var s = system(.cca, profile("atomic-pool-free-pages-2026"))
+        _ = try #require(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true))
+        let c = try #require(s.dmaAllocCoherent(device: 0, size: 2 * 4096, blocking: false, pagesApi: true))
+        guard case .atomicPool(let pool) = s.coherent[c].source else { throw Failure.notFromAPool }
+        let first = try #require(GuestMemory.page(ofPhys: s.coherent[c].phys))
+        #expect(!s.atomicPools[pool].chunks.contains { $0.first == first })
+        s.dmaFreeCoherent(c)
+        #expect(s.memory.owners[first] == .atomicPool(pool))
+        #expect(s.memory.owners[first + 1] == .free)
+    }
+
+    enum Failure: Error { case notFromAPool }
+
     @Test func dmaAllocPagesNeverRemaps() {
         var s = system(.cca, profile("dma-direct-remap-decrypt-2026"))
         s.archSetupDmaOps(device: 0, coherent: false)

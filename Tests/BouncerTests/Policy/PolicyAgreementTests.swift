@@ -81,7 +81,7 @@ import Testing
                 d.dmaDirectSupported(p, dev, mask: w[0], lastPage: w[3]),
                 // Kernel virtual-mapping aliases.
                 remap.remap, remap.aliasDecrypted, remap.decryptPages, remap.fromAtomicPool, d.cpuAliasDecrypted(remap),
-                d.dmaFreePagesFindsPool(p, b),
+                d.dmaFreePagesFindsPool(p, b), d.dmaDirectAllocPagesGetsPoolPage(b),
             ],
             [
                 map.dmaAddress, bounce.dmaAddress, window.origAddress, window.size, d.physToDma(p, dev, w[3]),

@@ -14,7 +14,7 @@ import Testing
     let operations: [GuestOperation] = [
         .probeDevice(DeviceConfig()),  // device_add(untrusted, DMA_BIT_MASK(64))
         .dmaAllocPages(device: 0, size: 1, blocking: false),  // dma_alloc_pages(dev 0, 1, GFP_ATOMIC)
-        .freeCoherent(coherent: 0),  // dma_free_coherent(coherent 0)
+        .freeCoherent(coherent: 0),  // dma_free_pages(coherent 0)
     ]
     let profile = Profile.builtIn(named: "atomic-pool-free-pages-2026")!
     let result = Runner.run(Scenario(platform: .cca, operations: operations), profile: profile)
