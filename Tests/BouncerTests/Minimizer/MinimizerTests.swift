@@ -102,6 +102,19 @@ import Testing
         for op in outcome.minimal.operations { #expect(test.source.contains(op.description)) }
     }
 
+    /// Each operation's comment is in the kernel's words on the state it runs on: freeing a
+    /// `dma_alloc_pages()` allocation is `dma_free_pages()`.
+    @Test func aRegressionTestNamesTheFreeOfADmaAllocPagesAllocationDmaFreePages() throws {
+        let ops: [GuestOperation] = [
+            .probeDevice(untrusted), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
+        ]
+        let bug = profile("atomic-pool-free-pages-2026")
+        let outcome = try #require(Minimizer.minimize(Scenario(platform: .cca, operations: ops), profile: bug))
+        let test = RegressionTest(outcome, profile: bug, name: "t", source: "a test", input: "Corpus/regressions/dma/t.bounce", target: .dma)
+        #expect(test.source.contains(".freeCoherent(coherent: 0),  // dma_free_pages(coherent 0)"), "\(test.source)")
+        #expect(!test.source.contains("dma_free_coherent"))
+    }
+
     @Test func aRegressionTestAgainstACorrectProfileIsAKnownIssue() throws {
         let outcome = try #require(Minimizer.minimize(Scenario(platform: .s390Pv, operations: KnownFindingsTests().staleAlloc), profile: .linuxUpstream))
         let test = RegressionTest(outcome, profile: .linuxUpstream, name: "t", source: "a test", input: "Corpus/regressions/dma/t.bounce", target: .dma)
