@@ -57,7 +57,7 @@ extension PolicyDomain {
     }
 
     /// `dma_direct_alloc_pages()` for a block from an atomic pool: whether its caller gets the
-    /// block's `struct page` (94a04ad732c9). From 5b138c534fda (v5.16) until then
+    /// block's `struct page` (94a04ad732c9). From 5b138c534fda (v5.10) until then
     /// `dma_direct_alloc_from_pool()` returned the pool's CPU address, which
     /// `dma_direct_alloc_pages()` returned as its page: the device is given the block's DMA address,
     /// the caller a pointer that is no page of guest memory.

@@ -115,7 +115,7 @@ public struct Behaviours: Hashable, Sendable {
     /// What `dma_direct_alloc_pages()` (`dma_alloc_pages()`) hands its caller for a block from an
     /// atomic pool: the block's `struct page` (94a04ad732c9, "dma-direct: return struct page from
     /// dma_direct_alloc_from_pool()", merged for 7.3, stable 6.12.y/6.18.y/7.2.y), or, since
-    /// 5b138c534fda ("dma-direct: factor out a dma_direct_alloc_from_pool helper", v5.16), the
+    /// 5b138c534fda ("dma-direct: factor out a dma_direct_alloc_from_pool helper", v5.10), the
     /// pool's CPU address, which the helper returned and C let through as a `struct page *`.
     public var allocPagesPoolReturn: PoolReturn = .page
 
