@@ -153,10 +153,11 @@ extension DmaLayer {
     /// on a page of a pool chunk, which the pool still lists. A chunk is one non-compound
     /// `alloc_pages()` block (`atomic_pool_expand()`) whose first page alone holds a reference: at
     /// that page `__free_pages()` frees the whole `get_order()` block; at any other the count drops
-    /// below zero and it frees the block's upper halves, all but that page (v6.12
-    /// mm/page_alloc.c). After a failed re-encryption it returns early, and the allocation's pages
-    /// are left behind as after any failed re-encryption. (A chunk from a CMA area would go back
-    /// through `cma_release()`, the allocation's pages only; the model has no CMA.)
+    /// below zero and it frees the block's upper halves, all but that page (v6.12 mm/page_alloc.c;
+    /// `CONFIG_DEBUG_VM`, off in Debian, would BUG instead). After a failed re-encryption it returns
+    /// early, and the allocation's pages are left behind as after any failed re-encryption. (A
+    /// chunk from a CMA area would go back through `cma_release()`, the allocation's pages only;
+    /// the model has no CMA.)
     mutating func freeMissedPoolPage(_ pool: Int, _ range: Range<Int>, order: Int, shared: Bool) {
         let first = range.lowerBound
         let head = atomicPools[pool].chunks.contains { $0.first == first }
