@@ -84,9 +84,9 @@ public struct Behaviours: Hashable, Sendable {
     public var virtioDmaMetadata: DmaMetadata = .descExtra
 
     /// What `atomic_pool_expand()` does with a chunk whose `set_memory_decrypted()` failed: leaks
-    /// it (the `DMA_ATTR_CC_SHARED` series, v6 04/20 "dma-pool: track decrypted atomic pools and
-    /// select them via attrs" sets `leak_pages`, 12/20 "dma-pool: fix page leak in
-    /// atomic_pool_expand() cleanup" frees only without it), or, as v6.12 pool.c does, jumps to
+    /// it (0510cb5b2303, "dma-pool: fix page leak in atomic_pool_expand() cleanup", series v7
+    /// 02/22, merged for 7.3, sets `leak_pages` there and frees on every other failure, remap or
+    /// not; v6 split it over 04/20 and 12/20), or, as v6.12 pool.c does, jumps to
     /// `remove_mapping`, which under `CONFIG_DMA_DIRECT_REMAP` (arm64: realms, pKVM) unmaps and
     /// `__free_pages()` the chunk; without it (x86) nothing frees the chunk.
     public var atomicPoolDecryptFailure: AtomicPoolDecryptFailure = .leak

@@ -135,8 +135,8 @@ public struct Profile: Hashable, Sendable {
                 "atomic-pool-decrypt-free",
                 "atomic_pool_expand() frees a chunk whose set_memory_decrypted() failed, under CONFIG_DMA_DIRECT_REMAP (arm64: realms, pKVM)",
                 commits: "pool.c's remove_mapping path since the pools were decrypted (v6.12 and mainline before the DMA_ATTR_CC_SHARED series); "
-                    + "fixed by the series' 'dma-pool: track decrypted atomic pools and select them via attrs' (leak_pages) "
-                    + "and 'dma-pool: fix page leak in atomic_pool_expand() cleanup' (v6 04/20, 12/20, June 2026)",
+                    + "fixed by 0510cb5b2303 ('dma-pool: fix page leak in atomic_pool_expand() cleanup', series v7 02/22, merged for 7.3, "
+                    + "which sets leak_pages; in v6 split over 04/20 and 12/20)",
                 breaks: "CONF-FREELIST"
             ) { $0.atomicPoolDecryptFailure = .freeRemapped },
             derive(
