@@ -42,7 +42,8 @@ import Testing
 
     @Test func dmaFreePagesGivesTheBlockBackToNoPool() throws {
         var s = system(.tdx, profile("atomic-pool-alloc-pages-2026"))
-        let c = try #require(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true))
+        let cHandle = s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true)
+        let c = try #require(cHandle)
         #expect(s.coherent[c].callerPhys == nil)
         guard case .atomicPool(let pool) = s.coherent[c].source else {
             Issue.record("\(s.coherent[c].source)")
@@ -55,7 +56,8 @@ import Testing
         #expect(s.memory.owners == owners)
         // The fixed kernel gives the block back.
         var fixed = system(.tdx)
-        let f = try #require(fixed.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true))
+        let fHandle = fixed.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true)
+        let f = try #require(fHandle)
         #expect(fixed.coherent[f].callerPhys == fixed.coherent[f].phys)
         fixed.dmaFreeCoherent(f)
         #expect(fixed.atomicPools[pool].freePages == free + 1)
@@ -63,7 +65,8 @@ import Testing
 
     @Test func theCallersWritesReachNoPageOfGuestMemory() throws {
         var s = system(.tdx, profile("atomic-pool-alloc-pages-2026"))
-        let c = try #require(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true))
+        let cHandle = s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true)
+        let c = try #require(cHandle)
         s.beginStep()
         s.cpuWriteCoherent(c, offset: 0, size: 64)
         // No byte written, no page reached through any alias.

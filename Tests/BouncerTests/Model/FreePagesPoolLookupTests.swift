@@ -49,7 +49,8 @@ import Testing
     /// at a pool chunk's first page, the one that holds the chunk's reference, the whole block.
     @Test func aMissedPoolPageAtAChunksFirstPageFreesTheWholeGetOrderBlock() throws {
         var s = system(.cca, profile("atomic-pool-free-pages-2026"))
-        let c = try #require(s.dmaAllocCoherent(device: 0, size: 3 * 4096, blocking: false, pagesApi: true))
+        let cHandle = s.dmaAllocCoherent(device: 0, size: 3 * 4096, blocking: false, pagesApi: true)
+        let c = try #require(cHandle)
         guard case .atomicPool(let pool) = s.coherent[c].source else { throw Failure.notFromAPool }
         let first = try #require(GuestMemory.page(ofPhys: s.coherent[c].phys))
         #expect(s.atomicPools[pool].chunks.contains { $0.first == first })
@@ -62,8 +63,10 @@ import Testing
     /// `__free_pages()` frees the block's upper halves, not the page itself.
     @Test func aMissedPoolPageInsideAChunkFreesAllOfItsBlockButThePage() throws {
         var s = system(.cca, profile("atomic-pool-free-pages-2026"))
-        _ = try #require(s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true))
-        let c = try #require(s.dmaAllocCoherent(device: 0, size: 2 * 4096, blocking: false, pagesApi: true))
+        let firstHandle = s.dmaAllocCoherent(device: 0, size: 4096, blocking: false, pagesApi: true)
+        _ = try #require(firstHandle)
+        let cHandle = s.dmaAllocCoherent(device: 0, size: 2 * 4096, blocking: false, pagesApi: true)
+        let c = try #require(cHandle)
         guard case .atomicPool(let pool) = s.coherent[c].source else { throw Failure.notFromAPool }
         let first = try #require(GuestMemory.page(ofPhys: s.coherent[c].phys))
         #expect(!s.atomicPools[pool].chunks.contains { $0.first == first })
