@@ -183,7 +183,7 @@ public struct DmaLayer: Sendable {
             }
         }
         if let from = changedFrom { pagesChangedHands(from ..< converted.upperBound) }
-        events.append(.converted(pages: Range(pages)))
+        events.append(.converted(pages: Range(pages), to: target, failedAt: failedPage.map(PageNumber.init)))
         if let failedPage {
             memory.setState(failedPage, .unknown)
             pagesChangedHands(failedPage ..< failedPage + 1)
