@@ -112,6 +112,12 @@ public struct Behaviours: Hashable, Sendable {
     /// address, which under `CONFIG_DMA_DIRECT_REMAP` is not the vmap address the `gen_pool` holds,
     /// so the lookup fails and the pool's page is re-encrypted and freed to the page allocator.
     public var freePagesPoolLookup: PoolLookup = .physAddress
+    /// Whether arm64's `mem_init()` calls `swiotlb_update_mem_attributes()` after
+    /// `swiotlb_init()`: it does since fbf979a01375 ("arm64: Enforce bounce buffers for realm
+    /// DMA", v6.13), which on a pKVM guest shares the default pool through the guest driver's
+    /// `arm64_mem_crypt_ops`; v6.12's `mem_init()` calls only `swiotlb_init()`, so nothing
+    /// decrypts a 6.12 pKVM guest's default pool (`not-called`, profile `linux-6.12`).
+    public var arm64SwiotlbMemAttributes: Arm64SwiotlbMemAttributes = .memInit
 
     public init() {}
 }
@@ -128,6 +134,7 @@ public enum MapSgFailure: String, CaseIterable, Sendable { case unmapMapped = "u
 public enum SecureModeEntry: String, CaseIterable, Sendable { case promInit = "prom-init", runtime }
 public enum SlotAlignment: String, CaseIterable, Sendable { case allocAlignMask = "alloc-align-mask", origAddrOnly = "orig-addr-only" }
 public enum ExternalMemory: String, CaseIterable, Sendable { case accepted, bounced }
+public enum Arm64SwiotlbMemAttributes: String, CaseIterable, Sendable { case memInit = "mem-init", notCalled = "not-called" }
 public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = "in-place" }
 public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
@@ -186,6 +193,7 @@ extension Behaviours {
         .field("pkvm-cc-platform", \.pkvmCcPlatform),
         .field("dma-direct-remap-decrypt", \.remapDecrypt),
         .field("free-pages-pool-lookup", \.freePagesPoolLookup),
+        .field("arm64-swiotlb-mem-attributes", \.arm64SwiotlbMemAttributes),
     ]
 }
 
@@ -215,6 +223,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var pkvmCcPlatform: D.Boolean
     public var remapDecryptsLinearMap: D.Boolean
     public var poolLookupByPhys: D.Boolean
+    public var arm64UpdatesSwiotlbMemAttributes: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -224,8 +233,9 @@ public struct BehaviourTerms<D: PolicyDomain> {
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
         atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean,
-        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean
+        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean, arm64UpdatesSwiotlbMemAttributes: D.Boolean
     ) {
+        self.arm64UpdatesSwiotlbMemAttributes = arm64UpdatesSwiotlbMemAttributes
         self.pkvmCcPlatform = pkvmCcPlatform
         self.poolLookupByPhys = poolLookupByPhys
         self.remapDecryptsLinearMap = remapDecryptsLinearMap
@@ -277,6 +287,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             dmaMetadataPrivate: d.constant(b.virtioDmaMetadata == .descExtra),
             pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform),
             remapDecryptsLinearMap: d.constant(b.remapDecrypt == .linearMap),
-            poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress))
+            poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress),
+            arm64UpdatesSwiotlbMemAttributes: d.constant(b.arm64SwiotlbMemAttributes == .memInit))
     }
 }
