@@ -26,7 +26,8 @@ import Testing
         // (re-encrypted) in the same step: the step ends with a private page under an encrypted
         // alias, so neither the step's end state nor a check that skips later-converted pages sees it.
         var s = system(.tdx)
-        let c = try #require(s.dmaAllocCoherent(device: 0, size: 4096, blocking: true))
+        let cMade = s.dmaAllocCoherent(device: 0, size: 4096, blocking: true)
+        let c = try #require(cMade)
         let page = try #require(GuestMemory.page(ofPhys: s.coherent[c].phys))
         var oracle = Oracle(booted: s)
         s.beginStep()
@@ -42,7 +43,8 @@ import Testing
 
     @Test func aDecryptedAliasOfAPrivatePageIsReportedWhenTheSameStepLaterDecryptsThePage() throws {
         var s = system(.cca)
-        let b = try #require(s.kmalloc(size: 4096))
+        let bMade = s.kmalloc(size: 4096)
+        let b = try #require(bMade)
         let page = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
         var oracle = Oracle(booted: s)
         s.beginStep()
@@ -56,7 +58,8 @@ import Testing
     @Test func anAccessAfterTheStepsConversionIsJudgedAgainstTheConvertedState() throws {
         // The NVMe probe's shape: decrypt, zero through the decrypted linear map, re-encrypt.
         var s = system(.cca)
-        let b = try #require(s.kmalloc(size: 4096))
+        let bMade = s.kmalloc(size: 4096)
+        let b = try #require(bMade)
         let page = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
         var oracle = Oracle(booted: s)
         s.beginStep()
@@ -69,7 +72,8 @@ import Testing
 
     @Test func aConversionTheHostFailsLeavesItsFailedPageUnknownAndThePagesAfterItAsTheyWere() throws {
         var s = system(.tdx)
-        let b = try #require(s.kmalloc(size: 3 * 4096))
+        let bMade = s.kmalloc(size: 3 * 4096)
+        let b = try #require(bMade)
         let first = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
         var oracle = Oracle(booted: s)
         s.beginStep()
@@ -89,7 +93,8 @@ import Testing
 
     @Test func anOracleWithoutABootJudgesNoAlias() throws {
         var s = system(.tdx)
-        let c = try #require(s.dmaAllocCoherent(device: 0, size: 4096, blocking: true))
+        let cMade = s.dmaAllocCoherent(device: 0, size: 4096, blocking: true)
+        let c = try #require(cMade)
         var oracle = Oracle()
         s.beginStep()
         s.coherent[c].alias = KernelAlias(.vmap, decrypted: false)

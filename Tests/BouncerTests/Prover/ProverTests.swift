@@ -77,7 +77,10 @@ import Testing
     }
 
     @Test func theSwiotlbForceStateDiffersFromUpstreamOnlyWhereTheOldSideBreaksOrBothKeep() throws {
-        let r = try ProfileDiff.run(old: profile("linux-swiotlb-force"), new: .linuxUpstream, options: ProofOptions(), platforms: [.tdx])
+        // Which classes the first 32 of a group are depends on the solver's search (the restricted
+        // pool's terms changed it): the trusted-device class is asked of the first 256.
+        let r = try ProfileDiff.run(
+            old: profile("linux-swiotlb-force"), new: .linuxUpstream, options: ProofOptions(), platforms: [.tdx], limitPerPlatform: 256)
         #expect(!r.classes.isEmpty)
         #expect(r.classes.allSatisfy { $0.newBreaks.isEmpty })
         #expect(r.classes.contains { $0.conditions.contains("trusted device") && $0.oldBreaks.contains(.confTrusted) })
