@@ -141,7 +141,7 @@ public struct KernelDiffRun {
             case let .cpuWrote(lo, hi), let .hostWrote(lo, hi, _): mark(lo.raw, hi.raw)
             case let .bounced(_, toDevice, tlb, orig, size):
                 if let lo = GuestMemory.byteIndex(ofPhys: (toDevice ? tlb : orig).raw) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }
-            case let .converted(pages), let .freed(pages), let .leaked(pages, _):
+            case let .converted(pages, _, _), let .freed(pages), let .leaked(pages, _):
                 for p in pages.rawRange { modelWrote[p] = true }
             case let .poolServed(_, phys, size, _):
                 if let lo = GuestMemory.byteIndex(ofPhys: phys.raw) { mark(lo, lo &+ UInt32(truncatingIfNeeded: min(size, 1 << 20))) }

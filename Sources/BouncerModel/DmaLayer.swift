@@ -110,7 +110,8 @@ public struct DmaLayer: Sendable {
     // MARK: devices
 
     /// `device_add()` plus `of_reserved_mem_device_init()`: a device joins the system; one with a
-    /// restricted-dma-pool attaches to it, converting it on first use (`rmem_swiotlb_device_init`).
+    /// restricted-dma-pool attaches to it, converting it on first use where the policy says
+    /// (`rmem_swiotlb_device_init`, `swiotlbRestrictedPoolDecrypts`).
     /// Where the policy says a failed conversion fails the set-up (`swiotlbRestrictedPoolAttaches`),
     /// the device keeps the default `io_tlb_mem` and the next such device converts the pool again
     /// (`rmem->priv` was never set). Then the driver's `dma_set_mask_and_coherent()`: a mask
@@ -128,12 +129,13 @@ public struct DmaLayer: Sendable {
         if let existing, swiotlbPools[existing].live {
             devices[index].restrictedPool = existing
         } else if let pool = existing ?? createSwiotlbPool(kind: .restricted, slots: SwiotlbPool.restrictedSlots, zone: .dma32) {
-            // rmem_swiotlb_device_init decrypts unconditionally; the policy says what is recorded.
-            let ok = setMemoryDecrypted(swiotlbPools[pool].pages)
+            // rmem_swiotlb_device_init(): whether it decrypts the pool, and what it records, are the policy's.
+            let decrypts = d.swiotlbRestrictedPoolDecrypts(platformTerms, behaviourTerms)
+            let ok = !decrypts || setMemoryDecrypted(swiotlbPools[pool].pages)
             let state = d.swiotlbRestrictedPoolConverted(platformTerms, converted: ok, behaviourTerms)
             swiotlbPools[pool].decrypted = state.decrypted
             swiotlbPools[pool].usable = state.usable
-            swiotlbPools[pool].madeShared = ok && platform.confidential
+            swiotlbPools[pool].madeShared = decrypts && ok && platform.confidential
             swiotlbPools[pool].live = d.swiotlbRestrictedPoolAttaches(platformTerms, converted: ok, behaviourTerms)
             if swiotlbPools[pool].live { devices[index].restrictedPool = pool }
         }
@@ -183,7 +185,7 @@ public struct DmaLayer: Sendable {
             }
         }
         if let from = changedFrom { pagesChangedHands(from ..< converted.upperBound) }
-        events.append(.converted(pages: Range(pages)))
+        events.append(.converted(pages: Range(pages), to: target, failedAt: failedPage.map(PageNumber.init)))
         if let failedPage {
             memory.setState(failedPage, .unknown)
             pagesChangedHands(failedPage ..< failedPage + 1)

@@ -202,8 +202,11 @@ public enum Event: Sendable {
     /// A conversion to shared left an undisclosed guest byte where the host can read it, at the
     /// moment of conversion, before anything could overwrite it.
     case conversionExposed(byteIndex: ByteIndex, tag: Provenance)
-    /// Pages changed state (`set_memory_decrypted`/`set_memory_encrypted`, fully or partway).
-    case converted(pages: Range<PageNumber>)
+    /// `set_memory_decrypted()` (`to: .decrypted`) or `set_memory_encrypted()` (`to: .encrypted`)
+    /// on `pages`: the pages before `failedAt` are now in state `to`; where the host failed the
+    /// call, the page at `failedAt` is unknown and those after it are as they were. The direction
+    /// and the failure point let the oracle follow each page's state event by event.
+    case converted(pages: Range<PageNumber>, to: PageState, failedAt: PageNumber?)
     case leaked(pages: Range<PageNumber>, LeakReason)
     case freed(pages: Range<PageNumber>)
     /// Pages changed hands to a holder other than the page allocator or a leak: `alloc_pages()`

@@ -5,8 +5,9 @@ import BouncerPolicy
 /// attribute is the pages' state. A decrypted alias of a private page reaches the host's page at
 /// the shared alias (TDX, CCA) or takes an RMP fault (SEV-SNP), while the device is handed the
 /// private one; an encrypted alias of a shared page faults (TDX, CCA) or writes ciphertext where the
-/// host reads (SEV-SNP). The oracle judges the alias the model recorded against the page states,
-/// with its own statement of which platforms' page tables carry the attribute.
+/// host reads (SEV-SNP). The oracle judges the alias the model recorded against its own record
+/// of the page states (`PageStateShadow`, from the conversion events), with its own statement of
+/// which platforms' page tables carry the attribute.
 enum AliasChecks {
     /// Where `pgprot_decrypted()` changes a page-table entry: TDX's shared bit, the SEV C-bit,
     /// vTOM's boundary bit, CCA's `PROT_NS_SHARED`. pKVM (arm64's `PROT_NS_SHARED` is zero outside
@@ -19,30 +20,18 @@ enum AliasChecks {
         }
     }
 
-    /// The access is the step's event `index`; the page states are the step's end. A page a later
-    /// event of the same step converted or freed (an NVMe probe that frees its first queue when the
-    /// second cannot be had) no longer shows the state the access met, so it is not judged here.
-    static func check(_ event: Event, at index: Int, _ system: DmaLayer, _ step: Int) -> Violation? {
-        guard case let .cpuAccessed(lo, hi, alias) = event, lo < hi, system.platform.confidential,
+    /// The access is judged against each page's state at that point of the step, as the
+    /// oracle's own `PageStateShadow` has followed the step's conversions so far: a page a later
+    /// event of the same step converts or frees (an NVMe probe that frees its first queue when the
+    /// second cannot be had) is judged as the access met it, not as the step left it.
+    static func check(_ event: Event, _ states: PageStateShadow, _ system: DmaLayer, _ step: Int) -> Violation? {
+        guard case let .cpuAccessed(lo, hi, alias) = event, lo < hi, states.seeded, system.platform.confidential,
             pageTablesCarryAttribute(system.platform.kind)
         else { return nil }
         let last = ByteIndex(hi.raw - 1).page
-        let later = system.events[(index + 1)...]
-        func movedLater(_ page: PageNumber) -> Bool {
-            later.contains { e in
-                switch e {
-                case let .converted(pages), let .freed(pages), let .leaked(pages, _): pages.contains(page)
-                default: false
-                }
-            }
-        }
         var page = lo.page
         while page <= last {
-            let state = system.memory.state(page)
-            if movedLater(page) {
-                page = PageNumber(page.raw + 1)
-                continue
-            }
+            let state = states.state(page)
             if state == .unknown || (state == .decrypted) != alias.decrypted {
                 let phys = GuestMemory.phys(ofPage: page.raw)
                 return Violation(

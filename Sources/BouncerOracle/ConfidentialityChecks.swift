@@ -168,7 +168,7 @@ enum ConfidentialityChecks {
         let lo: ByteIndex, hi: ByteIndex
         switch event {
         case let .cpuWrote(a, b): (lo, hi) = (a, b)
-        case let .converted(pages):
+        case let .converted(pages, _, _):
             // Where conversion shares in place, `conversionExposed` already reported the bytes.
             guard !s.platform.conversionKeepsContents else { return nil }
             (lo, hi) = GuestMemory.byteRange(of: pages)

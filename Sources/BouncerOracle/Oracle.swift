@@ -13,13 +13,19 @@ public struct Oracle: Sendable {
     var shadow = OwnershipShadow()
     /// Who holds each page, from the events (`PageConservation`).
     var ledger = PageLedger()
+    /// Each page's encryption state, from the conversion events (`AliasChecks`).
+    var pageStates = PageStateShadow()
 
-    /// An oracle without a boot to start from: every check but page conservation.
+    /// An oracle without a boot to start from: every check but page conservation and CONF-ALIAS.
     public init() {}
 
-    /// An oracle for a run from this booted guest: its ledger of pages starts from the boot (the
-    /// default swiotlb pool, the atomic pools, what the transports set up) and follows the events.
-    public init(booted system: DmaLayer) { ledger = PageLedger(system.memory.owners) }
+    /// An oracle for a run from this booted guest: its ledger of pages and its page states start
+    /// from the boot (the default swiotlb pool, the atomic pools, what the transports set up) and
+    /// follow the events.
+    public init(booted system: DmaLayer) {
+        ledger = PageLedger(system.memory.owners)
+        pageStates = PageStateShadow(system.memory.states)
+    }
 
     /// Whether `check` has anything to judge: every check is driven by the step's events, and
     /// most steps record none (an operation on a handle that names nothing). Inlined, the test is
@@ -55,9 +61,10 @@ public struct Oracle: Sendable {
             if let v = HostInputChecks.check(event, system, step) { found.append(v) }
             if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
             if let v = SlotChecks.check(event, system, step) { found.append(v) }
-            if let v = AliasChecks.check(event, at: i, system, step) { found.append(v) }
+            if let v = AliasChecks.check(event, pageStates, system, step) { found.append(v) }
             if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
             shadow.observe(event, system)
+            pageStates.observe(event)
             if confidential, freedAt == nil, ConfidentialityChecks.freedPage(event, system, step) != nil { freedAt = i }
             if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(event, system, step) != nil { touchedAt = i }
             if releasedAt == nil, LifecycleChecks.release(event, system, step) != nil { releasedAt = i }

@@ -118,6 +118,12 @@ public struct Behaviours: Hashable, Sendable {
     /// 5b138c534fda ("dma-direct: factor out a dma_direct_alloc_from_pool helper", v5.10), the
     /// pool's CPU address, which the helper returned and C let through as a `struct page *`.
     public var allocPagesPoolReturn: PoolReturn = .page
+    /// Whether arm64's `mem_init()` calls `swiotlb_update_mem_attributes()` after
+    /// `swiotlb_init()`: it does since fbf979a01375 ("arm64: Enforce bounce buffers for realm
+    /// DMA", v6.13), which on a pKVM guest shares the default pool through the guest driver's
+    /// `arm64_mem_crypt_ops`; v6.12's `mem_init()` calls only `swiotlb_init()`, so nothing
+    /// decrypts a 6.12 pKVM guest's default pool (`not-called`, profile `linux-6.12`).
+    public var arm64SwiotlbMemAttributes: Arm64SwiotlbMemAttributes = .memInit
 
     public init() {}
 }
@@ -134,6 +140,7 @@ public enum MapSgFailure: String, CaseIterable, Sendable { case unmapMapped = "u
 public enum SecureModeEntry: String, CaseIterable, Sendable { case promInit = "prom-init", runtime }
 public enum SlotAlignment: String, CaseIterable, Sendable { case allocAlignMask = "alloc-align-mask", origAddrOnly = "orig-addr-only" }
 public enum ExternalMemory: String, CaseIterable, Sendable { case accepted, bounced }
+public enum Arm64SwiotlbMemAttributes: String, CaseIterable, Sendable { case memInit = "mem-init", notCalled = "not-called" }
 public enum VmbusInbound: String, CaseIterable, Sendable { case copy, inPlace = "in-place" }
 public enum AccessPlatform: String, CaseIterable, Sendable { case required, optional }
 public enum UsedLen: String, CaseIterable, Sendable { case checked, trusted }
@@ -194,6 +201,7 @@ extension Behaviours {
         .field("dma-direct-remap-decrypt", \.remapDecrypt),
         .field("free-pages-pool-lookup", \.freePagesPoolLookup),
         .field("alloc-pages-pool-return", \.allocPagesPoolReturn),
+        .field("arm64-swiotlb-mem-attributes", \.arm64SwiotlbMemAttributes),
     ]
 }
 
@@ -224,6 +232,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
     public var remapDecryptsLinearMap: D.Boolean
     public var poolLookupByPhys: D.Boolean
     public var allocPagesGetsPoolPage: D.Boolean
+    public var arm64UpdatesSwiotlbMemAttributes: D.Boolean
 
     @inlinable public init(
         ccSharedAttr: D.Boolean, trustedExempt: D.Boolean, swiotlbStrict: D.Boolean, atomicStrict: D.Boolean,
@@ -233,8 +242,10 @@ public struct BehaviourTerms<D: PolicyDomain> {
         accessPlatformRequired: D.Boolean, usedLenChecked: D.Boolean, virtioSwiotlb: D.Boolean,
         slotAlignmentChecked: D.Boolean, secureFromBoot: D.Boolean, swiotlbDynamic: D.Boolean,
         atomicPoolLeaksOnDecryptFailure: D.Boolean, dmaMetadataPrivate: D.Boolean, pkvmCcPlatform: D.Boolean,
-        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean, allocPagesGetsPoolPage: D.Boolean
+        remapDecryptsLinearMap: D.Boolean, poolLookupByPhys: D.Boolean, allocPagesGetsPoolPage: D.Boolean,
+        arm64UpdatesSwiotlbMemAttributes: D.Boolean
     ) {
+        self.arm64UpdatesSwiotlbMemAttributes = arm64UpdatesSwiotlbMemAttributes
         self.pkvmCcPlatform = pkvmCcPlatform
         self.allocPagesGetsPoolPage = allocPagesGetsPoolPage
         self.poolLookupByPhys = poolLookupByPhys
@@ -288,6 +299,7 @@ public struct BehaviourTerms<D: PolicyDomain> {
             pkvmCcPlatform: d.constant(b.pkvmCcPlatform == .ccPlatform),
             remapDecryptsLinearMap: d.constant(b.remapDecrypt == .linearMap),
             poolLookupByPhys: d.constant(b.freePagesPoolLookup == .physAddress),
-            allocPagesGetsPoolPage: d.constant(b.allocPagesPoolReturn == .page))
+            allocPagesGetsPoolPage: d.constant(b.allocPagesPoolReturn == .page),
+            arm64UpdatesSwiotlbMemAttributes: d.constant(b.arm64SwiotlbMemAttributes == .memInit))
     }
 }

@@ -32,16 +32,33 @@ extension PolicyDomain {
 
     /// Whether `swiotlb_update_mem_attributes()` calls `set_memory_decrypted()` on the default
     /// pool: with the series only when it records the pool unencrypted (`cc_platform_has()`, so
-    /// not on mainline pKVM); before it, on every protected guest.
+    /// not on mainline pKVM); before it, on every protected guest whose architecture calls it at
+    /// boot: x86 `mem_encrypt_init()`, s390 `pv_init()`, pseries `init_svm()`, and arm64 (the
+    /// platforms that select `CONFIG_DMA_DIRECT_REMAP`) in `mem_init()` since fbf979a01375
+    /// (`arm64UpdatesSwiotlbMemAttributes`), where a pKVM guest shares the pool through its
+    /// guest driver. v6.12's arm64 `mem_init()` does not call it, so a 6.12 pKVM guest's default
+    /// pool stays private; realm support came with the call, so a realm guest always has it.
     @inlinable public func swiotlbDefaultPoolDecrypts(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
-        select(b.swiotlbStrict, ccMemEncrypt(p, b), p.confidential)
+        let architectureCalls = or(or(not(p.directRemap), p.forcesUnencryptedDma), b.arm64UpdatesSwiotlbMemAttributes)
+        return select(b.swiotlbStrict, ccMemEncrypt(p, b), and(p.confidential, architectureCalls))
     }
 
-    /// `rmem_swiotlb_device_init()`: a restricted-dma-pool is converted whatever the guest (on
-    /// pKVM that is `MEM_SHARE` through the guest driver's `arm64_mem_crypt_ops`); on a guest that
-    /// is not confidential the conversion has nothing to do and the pool is encrypted, otherwise it
-    /// is recorded as `swiotlbPoolConverted` says (encrypted on mainline pKVM, although shared).
-    /// A failed conversion retires it with the series wherever it was attempted, pKVM included.
+    /// Whether `rmem_swiotlb_device_init()` calls `set_memory_decrypted()` on a restricted-dma-pool.
+    /// v6.12 does whatever the guest (on pKVM that is `MEM_SHARE` through the guest driver's
+    /// `arm64_mem_crypt_ops`, ebc59b120c58). The series as merged for 7.3 (d5fd03cdd6c0, posted as
+    /// v7 13/22, <20260701054926.825925-14-aneesh.kumar@kernel.org>; failure handling ad8d2326d264)
+    /// decrypts it only where `cc_platform_has(CC_ATTR_MEM_ENCRYPT)`, recording `cc_shared`
+    /// accordingly: on a mainline pKVM guest (not a CC platform) the pool stays private, which the
+    /// pKVM maintainers said breaks its virtio (review of v4 04/13, <agSKQrSIhizCXKwx@google.com>).
+    @inlinable public func swiotlbRestrictedPoolDecrypts(_ p: PlatformTerms<Self>, _ b: BehaviourTerms<Self>) -> Boolean {
+        select(b.swiotlbStrict, ccMemEncrypt(p, b), constant(true))
+    }
+
+    /// `rmem_swiotlb_device_init()` after its conversion (`converted`: the conversion worked, or
+    /// none was asked for, `swiotlbRestrictedPoolDecrypts`): on a guest that is not confidential
+    /// there is nothing to convert and the pool is encrypted, otherwise it is recorded as
+    /// `swiotlbPoolConverted` says (with the series: shared exactly where it was decrypted). A
+    /// failed conversion retires it with the series.
     @inlinable public func swiotlbRestrictedPoolConverted(
         _ p: PlatformTerms<Self>, converted: Boolean, _ b: BehaviourTerms<Self>
     ) -> PoolState<Self> {

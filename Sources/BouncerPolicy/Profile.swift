@@ -58,11 +58,16 @@ public struct Profile: Hashable, Sendable {
         // e8068f2d756d), dma_direct_alloc() leaks on a failed decryption (b9fa16949d18) but
         // atomic_pool_expand() frees the chunk under CONFIG_DMA_DIRECT_REMAP (arm64), and
         // dma_direct_free() on a failed re-encryption, dma_direct_map_sg() unmaps what it mapped;
-        // Debian's config leaves CONFIG_SWIOTLB_DYNAMIC off.
+        // Debian's config leaves CONFIG_SWIOTLB_DYNAMIC off. arm64's mem_init() calls
+        // swiotlb_init() but not swiotlb_update_mem_attributes() (fbf979a01375 added it, v6.13),
+        // so a pKVM guest's default pool is never shared.
         let linux612 = derive(
             "linux-6.12", "Linux 6.12 (Debian config): SWIOTLB_FORCE era, pools assumed decrypted, no dynamic swiotlb",
             commits: "v6.12 (Debian 6.12.117); CONFIG_SWIOTLB_DYNAMIC off", breaks: nil, from: swiotlbForce
-        ) { $0.swiotlbDynamic = .disabled }
+        ) {
+            $0.swiotlbDynamic = .disabled
+            $0.arm64SwiotlbMemAttributes = .notCalled
+        }
         return [
             linuxUpstream,
             swiotlbForce,

@@ -200,7 +200,23 @@ extension Obligation {
                 let violation = z.and(
                     d.forceDmaUnencrypted(p, dev.terms, b),
                     d.dmaCapable(p, dev.terms, b, address: d.physToDma(p, dev.terms, phys), size: size, ccShared: z.boolean(value: false)))
-                return (violation, { m in dev.describe(m) + [("phys", hex(m.word(phys))), ("size", "\(m.word(size))")] }, { _ in nil })
+                return (violation, { m in dev.describe(m) + [("phys", hex(m.word(phys))), ("size", "\(m.word(size))")] }, { m in
+                    // dma_direct_map_phys() asks dma_capable() about the encrypted encoding only
+                    // when nothing forces a bounce: the witness's device as it is, and the same
+                    // device without an io_tlb_mem (`dev->dma_io_tlb_mem == NULL`), each mapping
+                    // a buffer it reaches whole.
+                    let n = UInt32(max(1, min(m.word(size), 4096)))
+                    var direct = dev.config(m)
+                    direct.swiotlbDisabled = true
+                    direct.forceBounce = false
+                    direct.restrictedPool = false
+                    return replaying(.confBounce, profile, [dev.config(m), direct].map { config in
+                        Scenario(platform: platform.kind, operations: [
+                            .probeDevice(config), .kmalloc(size: n, zone: dev.reachableZone(m)), .cpuWrite(buffer: 0, offset: 0, size: n),
+                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: n, direction: .toDevice, skipCpuSync: false),
+                        ])
+                    })
+                })
             }
         },
     ]

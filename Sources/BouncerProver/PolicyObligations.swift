@@ -99,8 +99,8 @@ struct PolicyQuery {
     /// CONF-BOUNCE broken: an untrusted device mapped directly to memory nobody shared, or bounced
     /// or allocated through memory that is not decrypted. CONF-BOUNCE, CONF-TRUSTED and CONF-POOL
     /// are the contract of a kernel that forces unencrypted DMA (`ccMemEncrypt`); a mainline pKVM
-    /// guest makes no such promise, and what it does instead is recorded as known findings
-    /// (`pkvm-device-without-restricted-pool`, `pkvm-restricted-pool-recorded-private`), as
+    /// guest makes no such promise, and what it does instead is recorded as a known finding
+    /// (`pkvm-dma-to-private-memory`, with or without a restricted-dma-pool), as
     /// POLICY-VIRTIO-BOUNCE leaves the platforms without restricted virtio access to
     /// `virtio-without-access-platform`.
     var breaksConfBounce: Term {

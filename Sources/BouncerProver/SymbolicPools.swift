@@ -68,14 +68,18 @@ struct SymbolicPools {
 
         // The boot pool: `swiotlb_update_mem_attributes()` runs again when pseries turns secure.
         let boot = d.swiotlbPoolConverted(p, converted: bootConverted, b)
-        // A restricted-dma-pool, converted when the first device that uses it is probed.
-        let restrictedRecorded = d.swiotlbRestrictedPoolConverted(setUp, converted: restrictedConverted, b)
+        // A restricted-dma-pool, converted when the first device that uses it is probed, where
+        // the policy converts it at all (`swiotlbRestrictedPoolDecrypts`).
+        let restrictedDecrypts = d.swiotlbRestrictedPoolDecrypts(setUp, b)
+        let restrictedOk = z.or(z.not(restrictedDecrypts), restrictedConverted)
+        let restrictedRecorded = d.swiotlbRestrictedPoolConverted(setUp, converted: restrictedOk, b)
         var device = dev
-        device.restrictedPool = z.and(dev.restrictedPool, d.swiotlbRestrictedPoolAttaches(setUp, converted: restrictedConverted, b))
+        device.restrictedPool = z.and(dev.restrictedPool, d.swiotlbRestrictedPoolAttaches(setUp, converted: restrictedOk, b))
         self.device = device
         restricted = SymbolicPool(
             recorded: restrictedRecorded, serves: d.swiotlbPoolServes(restrictedRecorded, wantShared: bounceWantsShared, b),
-            decrypted: z.and(restrictedConverted, setUpConfidential), encrypted: z.not(setUpConfidential))
+            decrypted: z.and([restrictedDecrypts, restrictedConverted, setUpConfidential]),
+            encrypted: z.or(z.not(setUpConfidential), z.not(restrictedDecrypts)))
 
         // A dynamic pool asks for the boot pool's state when it was made (before UV_ESM the boot
         // pool had not been converted); a transient one, made now for this request, for the

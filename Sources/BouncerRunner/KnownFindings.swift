@@ -100,13 +100,15 @@ public enum KnownFindings {
             fix: "zero the pages before set_memory_decrypted() in alloc_dma_pages() (or allocate them with __GFP_ZERO); "
                 + "init_on_alloc=1 or init_on_free=1 closes it meanwhile"),
         KnownFinding(
-            id: "pkvm-dma-without-restricted-pool",
-            summary: "arm64's force_dma_unencrypted() is is_realm_world(), false on a pKVM guest, so a device the host "
-                + "describes without a restricted-dma-pool is mapped and allocated directly: it is handed private "
-                + "guest-physical addresses, which pKVM keeps the host (and so the device) out of",
+            id: "pkvm-dma-to-private-memory",
+            summary: "arm64's force_dma_unencrypted() and cc_platform_has() are is_realm_world(), false on a pKVM guest, so "
+                + "dma-direct maps and allocates a device's memory without sharing it, and since d5fd03cdd6c0 "
+                + "rmem_swiotlb_device_init() no longer shares a restricted-dma-pool either: the device is handed private "
+                + "guest-physical addresses (its buffers', or the pool's slots), which pKVM keeps the host (and so the device) out of",
             invariant: .confBounce, platforms: [.pkvm], sites: [.mappingHandout, .coherentHandout],
-            // Every step that hands a device a DMA address through dma-direct: maps and coherent
-            // allocations, by a driver or by the transports' rings, queues and buffers.
+            // Every step that hands a device a DMA address through dma-direct or its restricted
+            // pool: maps and coherent allocations, by a driver or by the transports' rings,
+            // queues and buffers.
             operations: [
                 .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .dmaAllocPages, .virtioProbe, .virtioAddBuffer, .nvmeProbe,
                 .nvmeSubmit, .vmbusSend,
@@ -114,26 +116,11 @@ public enum KnownFindings {
             regression: "Corpus/regressions/dma/linux-upstream--confBounce_pkvmDmaWithoutRestrictedPool_pkvm.bounce",
             target: .dma,
             test: "Tests/BouncerTests/Regressions/confBounce_pkvmDmaWithoutRestrictedPool_pkvm.swift",
-            fix: "refuse a DMA-capable device without a restricted-dma-pool on a pKVM guest, or make pKVM a CC platform "
-                + "(the series' unmerged \"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\") so dma-direct shares and bounces",
+            fix: "make pKVM a CC platform (the series' unmerged \"[DO NOT MERGE] arm64/coco: Add pKVM as a CC platform\") so "
+                + "dma-direct shares and bounces and rmem_swiotlb_device_init() shares a restricted-dma-pool again, or have "
+                + "rmem_swiotlb_device_init() share the pool whatever cc_platform_has() says and record it shared",
             // The device cannot reach private memory: its accesses fail, nothing is exposed.
             findingClass: .contractBreak),
-        KnownFinding(
-            id: "pkvm-restricted-pool-recorded-private",
-            summary: "rmem_swiotlb_device_init() shares a restricted-dma-pool (MEM_SHARE through the pKVM guest driver) but "
-                + "the io_tlb_mem records cc_platform_has(CC_ATTR_MEM_ENCRYPT), false on pKVM, so swiotlb serves requests "
-                + "it takes for private memory (force_dma_unencrypted() is false) from shared slots",
-            invariant: .confPool, platforms: [.pkvm], sites: [.poolServed],
-            // Every bounce and swiotlb_alloc() from the device's restricted-dma-pool.
-            operations: [
-                .mapBuffer, .mapCoherent, .mapSg, .allocCoherent, .dmaAllocPages, .virtioProbe, .virtioAddBuffer, .nvmeProbe,
-                .nvmeSubmit, .vmbusSend,
-            ],
-            regression: "Corpus/regressions/dma/linux-upstream--confPool_pkvmRestrictedPoolRecordedPrivate_pkvm.bounce",
-            target: .dma,
-            test: "Tests/BouncerTests/Regressions/confPool_pkvmRestrictedPoolRecordedPrivate_pkvm.swift",
-            fix: "record a restricted-dma-pool's io_tlb_mem as unencrypted when rmem_swiotlb_device_init() decrypted it "
-                + "and let a device on such a pool ask for shared memory (or make pKVM a CC platform)"),
     ]
 
     /// The index in `table` of the known finding a violation is, or nil when it is new.

@@ -11,7 +11,7 @@ import BouncerRunner
 /// so one lucky sequence does not set the figure. Only sequences that run all 100 steps are kept,
 /// so every iteration is exactly 100 steps and operations per second is 100 × the throughput:
 /// sequences with no violation where 64 of the first 2000 seeds give one, else (a platform whose
-/// open finding most sequences meet, as pKVM's `pkvm-dma-without-restricted-pool`) sequences run
+/// open finding most sequences meet, as pKVM's `pkvm-dma-to-private-memory`) sequences run
 /// past known findings as the fuzz targets run them, named so in the table.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(

@@ -17,6 +17,30 @@ import Testing
         #expect(second)
     }
 
+    @Test func aConversionEventSaysWhichWayThePagesWentAndWhereTheHostFailedIt() {
+        var s = system()
+        let b = s.kmalloc(size: 4 * 4096)!
+        let first = GuestMemory.page(ofPhys: s.buffers[b].phys)!
+        s.beginStep()
+        s.armConversionFault(ConversionFault(afterPages: 2))
+        s.setMemoryDecrypted(first ..< first + 4)
+        s.setMemoryEncrypted(first ..< first + 4)
+        let conversions = s.events.compactMap { e -> (pages: Range<PageNumber>, to: PageState, failedAt: PageNumber?)? in
+            if case let .converted(pages, to, failedAt) = e { return (pages, to, failedAt) }
+            return nil
+        }
+        #expect(conversions.count == 2)
+        #expect(conversions.allSatisfy { $0.pages == Range(first ..< first + 4) })
+        #expect(conversions.first?.to == .decrypted && conversions.first?.failedAt == PageNumber(first + 2))
+        #expect(conversions.last?.to == .encrypted && conversions.last?.failedAt == nil)
+    }
+
+    /// Every step records events and the oracle reads each one: the direction and failure point
+    /// of a conversion fit within the largest payload (a hand-out's), so an event is no larger.
+    @Test func anEventIsNoLargerThanAHandOut() {
+        #expect(MemoryLayout<Event>.size <= 50, "\(MemoryLayout<Event>.size)")
+    }
+
     @Test func tdxGivesTheHostAFreshPageButPkvmSharesTheSamePage() {
         for (platform, keeps) in [(PlatformKind.tdx, false), (.pkvm, true)] {
             var s = system(platform)

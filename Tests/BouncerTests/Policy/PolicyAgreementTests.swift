@@ -57,6 +57,7 @@ import Testing
                 d.swiotlbPoolServes(PoolState(decrypted: f[9], usable: f[12]), wantShared: f[4], b),
                 d.swiotlbNewPoolDecrypted(wantShared: f[4], b),
                 d.swiotlbRestrictedPoolAttaches(p, converted: f[11], b),
+                d.swiotlbRestrictedPoolDecrypts(p, b),
                 d.swiotlbMemServes(memUnencrypted: f[9], wantShared: f[4], b),
                 d.atomicPoolLeaksAfterDecryptFailure(p, b),
                 d.swiotlbSearches(dev, isDeviceRestrictedPool: f[13], isDefaultMemPool: f[14]),

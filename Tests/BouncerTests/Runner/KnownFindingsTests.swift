@@ -11,7 +11,7 @@ import Testing
 @Suite struct KnownFindingsTests {
     static let shareInPlace = KnownFindings.all.firstIndex { $0.id == "share-in-place-stale-page" }!
     static let virtio = KnownFindings.all.firstIndex { $0.id == "virtio-without-access-platform" }!
-    static let pkvmDma = KnownFindings.all.firstIndex { $0.id == "pkvm-dma-without-restricted-pool" }!
+    static let pkvmDma = KnownFindings.all.firstIndex { $0.id == "pkvm-dma-to-private-memory" }!
 
     /// pKVM under the series' unmerged pKVM patch, where share-in-place happens on pKVM too (and
     /// the host can fail a conversion, which s390 PV's cannot), with the table that says so.
