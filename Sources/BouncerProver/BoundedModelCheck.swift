@@ -75,9 +75,12 @@ struct FreelistBMC {
         var consumed = z.boolean(value: false)
         for j in 0 ..< Self.pages {
             let freeing = z.and(z.equal(op, w(2 + UInt64(j))), z.equal(s.owner[j], w(Self.allocated)))
-            // dma_direct_free: re-encrypt shared pages as the policy says (the host may fail it),
-            // then free or leak them as the policy says.
-            let reencrypt = d.dmaDirectFreeReencrypts(p, shared: z.equal(s.state[j], w(Self.sharedState)))
+            // dma_direct_free: re-encrypt as the policy says for an allocation that was decrypted
+            // (the host may fail it), then free or leak the pages as the policy says. Whether it
+            // was decrypted is the allocation's (`CoherentAllocation.shared`), not the page's
+            // current state: here every allocation is the one device's, so it is `decrypt`. (Read
+            // from the page's state, each depth's check cost about ten times the previous one.)
+            let reencrypt = d.dmaDirectFreeReencrypts(p, shared: decrypt)
             let freeState = z.ite(reencrypt, z.ite(s.armed, w(Self.unknownState), w(Self.privateState)), s.state[j])
             let freeOwner = z.ite(
                 d.dmaDirectFreeLeaks(reencrypt: reencrypt, conversionFailed: s.armed, b), w(Self.leaked), w(Self.free))
