@@ -83,6 +83,11 @@ public final class KernelGuest {
             device: Int(device), setMaskResult: Int(p.set_mask_result), dmaMask: p.dma_mask, coherentDmaMask: p.coherent_dma_mask)
     }
 
+    /// `dma_set_seg_boundary()`: the device's segment boundary mask in its `dma_parms`.
+    public func setSegmentBoundary(device: Int, mask: UInt64) {
+        bouncer_kernel_set_seg_boundary(Int32(device), mask)
+    }
+
     /// `DMA_MAPPING_ERROR` (a cast macro, not imported).
     static let mappingError = UInt64.max
 

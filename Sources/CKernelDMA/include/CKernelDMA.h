@@ -136,6 +136,10 @@ struct bouncer_kernel_probe {
  * device could be added; `probe` (may be NULL) says what the mask set-up did. */
 int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct bouncer_kernel_probe *probe);
 
+/* The driver's dma_set_seg_boundary(): the device's dma_parms->segment_boundary_mask, which
+ * swiotlb's slot search reads (0: ULONG_MAX). */
+void bouncer_kernel_set_seg_boundary(int device, uint64_t mask);
+
 /* Streaming DMA through mapping.c's entry points when compiled, else dma-direct's. */
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs);
 void bouncer_kernel_unmap_single(int device, uint64_t dma, uint64_t size, int dir, unsigned long attrs);
