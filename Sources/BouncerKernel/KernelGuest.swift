@@ -224,6 +224,13 @@ public final class KernelGuest {
         return (start, end, Int(slots), force)
     }
 
+    /// The default pool's areas (`nareas`, `area_nslabs`) as `swiotlb_init_remap()` set them up.
+    public var defaultPoolAreas: (count: Int, slots: Int)? {
+        var count: UInt32 = 0, slots: UInt64 = 0
+        guard bouncer_kernel_swiotlb_default_areas(&count, &slots) else { return nil }
+        return (Int(count), Int(slots))
+    }
+
     /// The event record since boot or the last `clearEvents()`.
     public var events: [KernelEvent] {
         var count = 0

@@ -48,6 +48,7 @@ bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_
 {
 	return false;
 }
+bool bouncer_kernel_swiotlb_default_areas(uint32_t *nareas, uint64_t *area_nslabs) { return false; }
 const struct bouncer_kernel_event *bouncer_kernel_events(size_t *count)
 {
 	*count = 0;

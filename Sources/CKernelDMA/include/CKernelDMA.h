@@ -182,6 +182,9 @@ bool bouncer_kernel_page_free(uint64_t phys);
 
 /* The default swiotlb pool: start, end (exclusive), slots. false before boot made one. */
 bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_t *nslabs, bool *force_bounce);
+/* The default pool's areas: how many (limit_nareas() of default_nareas, which the shim's one
+ * possible CPU makes 1) and the slots of each. false before boot made one. */
+bool bouncer_kernel_swiotlb_default_areas(uint32_t *nareas, uint64_t *area_nslabs);
 
 /* Every page's state (enum bouncer_kernel_page_state) and whether someone holds it (1) or the
  * page allocator has it (0), BOUNCER_KERNEL_PAGE_COUNT entries each, in arena page order. */
