@@ -83,6 +83,11 @@ public final class KernelGuest {
             device: Int(device), setMaskResult: Int(p.set_mask_result), dmaMask: p.dma_mask, coherentDmaMask: p.coherent_dma_mask)
     }
 
+    /// `dma_set_seg_boundary()`: the device's segment boundary mask in its `dma_parms`.
+    public func setSegmentBoundary(device: Int, mask: UInt64) {
+        bouncer_kernel_set_seg_boundary(Int32(device), mask)
+    }
+
     /// `DMA_MAPPING_ERROR` (a cast macro, not imported).
     static let mappingError = UInt64.max
 
@@ -217,6 +222,13 @@ public final class KernelGuest {
         var start: UInt64 = 0, end: UInt64 = 0, slots: UInt64 = 0, force = false
         guard bouncer_kernel_swiotlb_default_pool(&start, &end, &slots, &force) else { return nil }
         return (start, end, Int(slots), force)
+    }
+
+    /// The default pool's areas (`nareas`, `area_nslabs`) as `swiotlb_init_remap()` set them up.
+    public var defaultPoolAreas: (count: Int, slots: Int)? {
+        var count: UInt32 = 0, slots: UInt64 = 0
+        guard bouncer_kernel_swiotlb_default_areas(&count, &slots) else { return nil }
+        return (Int(count), Int(slots))
     }
 
     /// The event record since boot or the last `clearEvents()`.

@@ -70,6 +70,7 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .syncForDeviceByAddress: .syncForDeviceByAddress
         case .archSetupDmaOps: .archSetupDmaOps
         case .dmaAllocPages: .dmaAllocPages
+        case .dmaSetSegBoundary: .dmaSetSegBoundary
         }
     }
 
@@ -107,6 +108,7 @@ public enum KernelCounterpart: Equatable, Sendable {
             .outOfScope("the shim runs x86's arch code, whose devices are DMA-coherent; CONFIG_DMA_DIRECT_REMAP is arm64's")
         case .dmaAllocPages:
             .outOfScope("the kernel side does not yet call dma_alloc_pages or dma_free_pages")
+        case .dmaSetSegBoundary: .call("dma_set_seg_boundary (the device's dma_parms)")
         }
     }
 }

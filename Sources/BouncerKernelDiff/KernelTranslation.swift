@@ -165,6 +165,9 @@ extension KernelDiffRun {
             }
             // Compared once the whole remove() ran, as the model's step did.
             for k in unmapped { try compareCpuView(k) }
+        case let .dmaSetSegBoundary(device, mask):
+            // Nothing comes back: the next slot search on either side shows what the boundary did.
+            g.setSegmentBoundary(device: kernel.devices[device], mask: mask)
         case .runDeferredWork:
             g.runWork()
         case .failNextConversion(let k):

@@ -26,7 +26,8 @@ extension DmaLayer {
             let size = UInt64(pages) << 12
             guard swiotlbPoolAccepts(pool, wantShared: decision.wantShared),
                 let slot = swiotlbPools[pool].search(
-                    b, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: pool), orig: 0, allocSize: size,
+                    b, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: pool),
+                    boundaryMask: devices[device].segmentBoundary, orig: 0, allocSize: size,
                     allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1, minAlignMask: 0)
             else { return nil }
             swiotlbPools[pool].allocate(at: slot, allocSize: size, offsetLow: 0)

@@ -95,6 +95,13 @@ public struct Device: Sendable {
     /// `dev->dma_uses_io_tlb`: `swiotlb_find_slots()` has given the device slots (set there, never
     /// cleared; v6.12 kernel/dma/swiotlb.c, `CONFIG_SWIOTLB_DYNAMIC`).
     public var usesIoTlb = false
+    /// `dev->dma_parms->segment_boundary_mask` as `dma_set_seg_boundary()` left it; 0 until a
+    /// driver sets one (`segmentBoundary` reads it).
+    public var segmentBoundaryMask: UInt64 = 0
+
+    /// `dma_get_seg_boundary()` (v6.12 include/linux/dma-mapping.h): the mask the driver set, or
+    /// `ULONG_MAX` while it set none (or set 0).
+    public var segmentBoundary: UInt64 { segmentBoundaryMask == 0 ? .max : segmentBoundaryMask }
 }
 
 /// A driver's own memory from `kmalloc`.

@@ -80,7 +80,8 @@ extension DmaLayer {
         for pool in swiotlbPools.indices
         where swiotlbSearches(device, pool) && swiotlbPoolAccepts(pool, wantShared: wantShared) {
             if let slot = swiotlbPools[pool].search(
-                behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem), orig: orig,
+                behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem),
+                boundaryMask: devices[device].segmentBoundary, orig: orig,
                 allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
             {
                 swiotlbPools[pool].allocate(
@@ -98,7 +99,8 @@ extension DmaLayer {
         guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared)
         else { return nil }
         guard let slot = swiotlbPools[pool].search(
-            behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem), orig: orig,
+            behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem),
+            boundaryMask: devices[device].segmentBoundary, orig: orig,
             allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
         else {
             // swiotlb_dyn_free(): a transient pool that cannot hold the request goes at once.

@@ -89,12 +89,16 @@ public struct SwiotlbPool: Sendable {
     /// `nr_slots()`.
     static func slotsFor(_ bytes: UInt64) -> Int { Int(ConcreteDomain().swiotlbSlotCount(bytes)) }
 
-    /// `swiotlb_search_pool_area()` over the pool's single area: the first run of `nslots` free
-    /// slots whose start, as the device addresses it from `tblDmaAddress` (`swiotlbTblDmaAddress`),
-    /// satisfies the alignment masks, searching from `index` in strides.
+    /// `swiotlb_search_pool_area()` over the pool's single area (v6.12 kernel/dma/swiotlb.c): the
+    /// first run of `nslots` free slots whose start, as the device addresses it from `tblDmaAddress`
+    /// (`swiotlbTblDmaAddress`), satisfies the alignment masks and that stays inside one window of
+    /// the device's segment boundary (`boundaryMask`, `dma_get_seg_boundary()`), searching from
+    /// `index` in strides. The boundary masks `tbl_dma_addr` before anything is tested on it, and a
+    /// run that `iommu_is_span_boundary()` says crosses a window's end is passed over by a stride,
+    /// like a run with too few free slots.
     func search(
-        _ b: BehaviourTerms<ConcreteDomain>, tblDmaAddress: UInt64, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64,
-        minAlignMask: UInt64
+        _ b: BehaviourTerms<ConcreteDomain>, tblDmaAddress: UInt64, boundaryMask: UInt64, orig: UInt64, allocSize: UInt64,
+        allocAlignMask: UInt64, minAlignMask: UInt64
     ) -> Int? {
         let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
@@ -103,18 +107,26 @@ public struct SwiotlbPool: Sendable {
         let (alignMask, iotlbAlignMask) = d.swiotlbSearchMasks(
             b, allocAlignMask: allocAlignMask, minAlignMask: minAlignMask, allocSize: allocSize)
         let stride = Int(max(alignMask, iotlbAlignMask) >> IOTLB.shift) + 1
+        let tbl = tblDmaAddress & boundaryMask
+        let maxSlots = SegmentBoundary.maxSlots(boundaryMask)
+        // nr_slots(tbl_dma_addr): where in its boundary window the pool starts, in slots.
+        let tblSlots = (tbl &+ (IOTLB.slotSize - 1)) >> IOTLB.shift
         // wrap_area_index(): the search wraps to the start of the area, not modulo.
         func wrap(_ i: Int) -> Int { i >= nslabs ? 0 : i }
         var idx = wrap(index)
         var checked = 0
         while checked < nslabs {
-            let t = tblDmaAddress &+ UInt64(idx) << IOTLB.shift
+            let t = tbl &+ UInt64(idx) << IOTLB.shift
             if !d.swiotlbSlotSuitable(slotAddress: t, orig: orig, alignMask: alignMask, iotlbAlignMask: iotlbAlignMask) {
                 idx = wrap(idx + 1)
                 checked += 1
                 continue
             }
-            if Int(slots[idx].list) >= nslots { return idx }
+            if !SegmentBoundary.crossed(index: idx, nslots: nslots, tblSlots: tblSlots, maxSlots: maxSlots),
+                Int(slots[idx].list) >= nslots
+            {
+                return idx
+            }
             idx = wrap(idx + stride)
             checked += stride
         }

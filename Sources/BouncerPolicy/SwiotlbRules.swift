@@ -111,7 +111,8 @@ extension PolicyDomain {
     /// `swiotlb_search_pool_area()`'s `tbl_dma_addr`: the pool's start as the device addresses it,
     /// which the slot alignment is tested on. v6.12 takes `phys_to_dma_unencrypted(dev,
     /// pool->start)`; the series (v6 06/20) encodes it as the `io_tlb_mem`'s `unencrypted` says.
-    /// Both mask it with `dma_get_seg_boundary()`, `ULONG_MAX` unless a driver set `dma_parms`.
+    /// Both mask it with `dma_get_seg_boundary()` before testing slots on it, which the model's
+    /// search does (`SwiotlbPool.search`): the boundary is the same in every kernel modelled.
     @inlinable public func swiotlbTblDmaAddress(
         _ p: PlatformTerms<Self>, _ dev: DeviceTerms<Self>, _ b: BehaviourTerms<Self>, poolStart: Word, memUnencrypted: Boolean
     ) -> Word {

@@ -197,6 +197,8 @@ extension DmaLayer {
             guard device < devices.count, !coherent.contains(where: { $0.live && $0.device == device }) else { return .skipped }
             archSetupDmaOps(device: device, coherent: isCoherent)
             return .done
+        case let .dmaSetSegBoundary(device, mask):
+            return dmaSetSegBoundary(device: device, mask: mask) ? .done : .skipped
         case let .dmaAllocPages(device, size, blocking):
             guard device < devices.count else { return .skipped }
             return dmaAllocCoherent(device: device, size: size, blocking: blocking, pagesApi: true).map(StepOutcome.created) ?? .failed

@@ -144,5 +144,19 @@ public enum SeedScenarios {
             .freeCoherent(coherent: 1),
             .freeCoherent(coherent: 0),
         ])),
+        // A device that cannot cross 64 KiB (version 7's `dma_set_seg_boundary()`): the second
+        // bounce would run from slot 20 over the boundary at slot 32, so swiotlb places it at 32.
+        ("swiotlb-segment-boundary-tdx", Scenario(platform: .tdx, operations: [
+            .probeDevice(DeviceConfig()),
+            .dmaSetSegBoundary(device: 0, mask: 0xFFFF),
+            .kmalloc(size: 40960, zone: .normal),
+            .kmalloc(size: 32768, zone: .normal),
+            .cpuWrite(buffer: 0, offset: 0, size: 40960),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 40960, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 1, offset: 0, size: 32768, direction: .fromDevice, skipCpuSync: false),
+            .deviceWrite(mapping: 1, offset: 0, size: 4096),
+            .unmap(mapping: 1, skipCpuSync: false),
+            .unmap(mapping: 0, skipCpuSync: false),
+        ])),
     ]
 }

@@ -135,6 +135,13 @@ static void note_slot(struct device *dev, u64 dma)
 			phys, NULL);
 }
 
+void bouncer_kernel_set_seg_boundary(int device, uint64_t mask)
+{
+	struct device *dev = device_at(device);
+	if (dev)
+		dma_set_seg_boundary(dev, mask);
+}
+
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs)
 {
 	struct device *dev = device_at(device);

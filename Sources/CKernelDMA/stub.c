@@ -15,6 +15,7 @@ int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct
 {
 	return -38;
 }
+void bouncer_kernel_set_seg_boundary(int device, uint64_t mask) { }
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs)
 {
 	return BOUNCER_KERNEL_DMA_MAPPING_ERROR;
@@ -47,6 +48,7 @@ bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_
 {
 	return false;
 }
+bool bouncer_kernel_swiotlb_default_areas(uint32_t *nareas, uint64_t *area_nslabs) { return false; }
 const struct bouncer_kernel_event *bouncer_kernel_events(size_t *count)
 {
 	*count = 0;

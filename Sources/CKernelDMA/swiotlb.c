@@ -53,4 +53,15 @@ bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_
 	*force_bounce = io_tlb_default_mem.force_bounce;
 	return true;
 }
+
+bool bouncer_kernel_swiotlb_default_areas(uint32_t *nareas, uint64_t *area_nslabs)
+{
+	struct io_tlb_pool *pool = &io_tlb_default_mem.defpool;
+
+	if (!pool->nslabs)
+		return false;
+	*nareas = pool->nareas;
+	*area_nslabs = pool->area_nslabs;
+	return true;
+}
 #endif

@@ -16,7 +16,7 @@ import BouncerPolicy
 /// transports). Fuzzer-made files carry any version byte, so a new version also gives a new
 /// meaning to those of them that began with its number, and to no others.
 public enum ScenarioCodec {
-    public static let currentVersion: UInt8 = 6
+    public static let currentVersion: UInt8 = 7
 
     /// The DMA layer: every version-1 operation, in opcode order.
     static let dmaKinds = OperationKind.allCases.filter { $0.rawValue <= OperationKind.failNextConversion.rawValue }
@@ -55,11 +55,15 @@ public enum ScenarioCodec {
             let added: [OperationKind] =
                 target == .dma || target == .system ? [.unmapByAddress, .syncForCpuByAddress, .syncForDeviceByAddress] : []
             return table(target, 4) + added
-        default:
+        case 6:
             // Version 6: a device that is not DMA-coherent, and dma_alloc_pages(), for the targets
             // that drive the DMA layer itself.
             let added: [OperationKind] = target == .dma || target == .system ? [.archSetupDmaOps, .dmaAllocPages] : []
             return table(target, 5) + added
+        default:
+            // Version 7: a driver's segment boundary, for the targets that drive the DMA layer itself.
+            let added: [OperationKind] = target == .dma || target == .system ? [.dmaSetSegBoundary] : []
+            return table(target, 6) + added
         }
     }
 

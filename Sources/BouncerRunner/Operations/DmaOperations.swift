@@ -1,7 +1,7 @@
 import BouncerModel
 
 /// The DMA layer's operations (opcodes 0...20, format version 1; 37 and 38, version 3; 40...42,
-/// version 5; 43 and 44, version 6).
+/// version 5; 43 and 44, version 6; 45, version 7).
 extension OperationDescription {
     /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name (the prover keeps
     /// its witnesses to them, so a counterexample can be written as a scenario).
@@ -16,6 +16,16 @@ extension OperationDescription {
     /// returned, which the handle operations already are (AddressOperationsTests). The fuzz
     /// targets whose tables hold them (dma, system) reach the wrong addresses.
     static let addressDeltas: [UInt64] = [0, 0x10, 0x800, 0 &- 0x800, 0x1000, 0 &- 0x1000, 0x8000, 0 &- 0x8000]
+
+    /// The segment boundary masks a byte can name (`dmaSetSegBoundary`), as index = byte % 23.
+    /// `iommu_is_span_boundary()` BUG()s unless the boundary is a power of two slots, so only
+    /// 2^k - 1 masks are real; byte 0 (what missing bytes read as, and the minimiser's goal) is
+    /// `ULONG_MAX`, the default. The rest run from one slot (2 KiB, k = 11: only single-slot
+    /// bounces fit) through the pools' own sizes (a 128-slot segment is 256 KiB, k = 18), where a
+    /// boundary makes the search pass runs over, up to 4 GiB (`0xffffffff`, what
+    /// `pci_device_add()` gives every PCI device), beyond which nothing in the model's memory
+    /// crosses. Exponents rather than raw masks, so one byte reaches every boundary that matters.
+    public static let segmentBoundaryMasks: [UInt64] = [UInt64.max] + (11 ... 32).map { (UInt64(1) << UInt64($0)) - 1 }
 
     static func signed(_ delta: UInt64) -> String {
         Int64(bitPattern: delta) < 0 ? "- \(hex(0 &- delta))" : "+ \(hex(delta))"
@@ -202,6 +212,12 @@ extension OperationDescription {
                 make: { .dmaAllocPages(device: $0.int(0), size: $0.u32(1), blocking: $0.bool(2)) },
                 read: { guard case let .dmaAllocPages(d, s, b) = $0 else { return nil }; return Fields(d, s, b) },
                 render: { "dma_alloc_pages(dev \($0[0]), \($0[1]), \($0.bool(2) ? "GFP_KERNEL" : "GFP_ATOMIC"))" })
+        case .dmaSetSegBoundary:
+            return .init(
+                k, "dmaSetSegBoundary", [.device(), Field("mask", .table(segmentBoundaryMasks), .u8)], weight: 1,
+                make: { .dmaSetSegBoundary(device: $0.int(0), mask: $0[1]) },
+                read: { guard case let .dmaSetSegBoundary(d, m) = $0 else { return nil }; return Fields(d, m) },
+                render: { "dma_set_seg_boundary(dev \($0[0]), \($0[1] == .max ? "ULONG_MAX" : hex($0[1])))" })
         case .unbind:
             return .init(
                 k, "unbind", [.device()], weight: 1, make: { .unbind(device: $0.int(0)) },

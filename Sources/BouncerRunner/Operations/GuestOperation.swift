@@ -60,6 +60,9 @@ public enum GuestOperation: Hashable, Sendable {
     /// `dma_alloc_pages()`: the caller gets pages and their DMA address, no CPU mapping of its
     /// own; `freeCoherent` gives them back with `dma_free_pages()`.
     case dmaAllocPages(device: Int, size: UInt32, blocking: Bool)
+    /// `dma_set_seg_boundary()`: no bounce buffer of the device may cross a multiple of `mask + 1`
+    /// in its DMA address space from now on (`ULONG_MAX` or 0: no boundary, the default).
+    case dmaSetSegBoundary(device: Int, mask: UInt64)
     /// `dma_alloc_coherent()`; `blocking` is `gfpflags_allow_blocking()` (GFP_KERNEL vs GFP_ATOMIC).
     case allocCoherent(device: Int, size: UInt32, blocking: Bool)
     /// `dma_free_coherent()`.

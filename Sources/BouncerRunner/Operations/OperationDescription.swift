@@ -20,6 +20,8 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     // The DMA layer again (version 6): firmware's word on whether a device is DMA-coherent;
     // `dma_alloc_pages()`.
     case archSetupDmaOps, dmaAllocPages
+    // The DMA layer again (version 7): the driver's segment boundary (`dma_set_seg_boundary()`).
+    case dmaSetSegBoundary
 
     /// The case name, as `GuestOperation` spells it.
     public var name: String { described.name }

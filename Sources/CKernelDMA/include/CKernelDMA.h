@@ -136,6 +136,10 @@ struct bouncer_kernel_probe {
  * device could be added; `probe` (may be NULL) says what the mask set-up did. */
 int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct bouncer_kernel_probe *probe);
 
+/* The driver's dma_set_seg_boundary(): the device's dma_parms->segment_boundary_mask, which
+ * swiotlb's slot search reads (0: ULONG_MAX). */
+void bouncer_kernel_set_seg_boundary(int device, uint64_t mask);
+
 /* Streaming DMA through mapping.c's entry points when compiled, else dma-direct's. */
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs);
 void bouncer_kernel_unmap_single(int device, uint64_t dma, uint64_t size, int dir, unsigned long attrs);
@@ -178,6 +182,9 @@ bool bouncer_kernel_page_free(uint64_t phys);
 
 /* The default swiotlb pool: start, end (exclusive), slots. false before boot made one. */
 bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_t *nslabs, bool *force_bounce);
+/* The default pool's areas: how many (limit_nareas() of default_nareas, which the shim's one
+ * possible CPU makes 1) and the slots of each. false before boot made one. */
+bool bouncer_kernel_swiotlb_default_areas(uint32_t *nareas, uint64_t *area_nslabs);
 
 /* Every page's state (enum bouncer_kernel_page_state) and whether someone holds it (1) or the
  * page allocator has it (0), BOUNCER_KERNEL_PAGE_COUNT entries each, in arena page order. */
