@@ -40,6 +40,9 @@ public struct DmaLayer: Sendable {
     var nextHostWrite: UInt32 = 1
 
     @usableFromInline let d = ConcreteDomain()
+    /// The behaviours as the policy reads them, made once at boot (they never change): built per
+    /// decision, they cost about a hundred instructions each time.
+    public let behaviourTerms: BehaviourTerms<ConcreteDomain>
 
     /// Boots a guest: `swiotlb_init` places the default pool low in ZONE_DMA32 and
     /// `mem_encrypt_init` decrypts it (`swiotlb_update_mem_attributes`); `dma_atomic_pool_init`
@@ -53,6 +56,7 @@ public struct DmaLayer: Sendable {
     init(_ platform: Platform, behaviours: Behaviours) {
         let kind = platform.kind
         self.behaviours = behaviours
+        behaviourTerms = BehaviourTerms(ConcreteDomain(), behaviours)
         self.platform = platform
         self.platform.confidential = d.confidentialAtBoot(
             PlatformTerms(d, platform), entersSecureModeLate: kind == .pseriesSvm, BehaviourTerms(d, behaviours))
@@ -81,7 +85,6 @@ public struct DmaLayer: Sendable {
     // MARK: policy terms
 
     @inlinable var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, platform) }
-    @inlinable var behaviourTerms: BehaviourTerms<ConcreteDomain> { BehaviourTerms(d, behaviours) }
 
     @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
         let c = devices[device].config

@@ -35,11 +35,15 @@ public struct Oracle: Sendable {
 
     /// All violations of the step just run, in invariant-check order; empty when clean.
     ///
-    /// One pass over the step's events: each event is judged by the family that checks it, then
-    /// the shadow learns from it, and the page ledger from each page move (a wrong move is
-    /// reported with the event checks). The state checks (freed pages, private bytes touched,
-    /// releases) keep the first violation each, reported after the event checks' in that order;
-    /// then, where pages moved, the first of them no live holder accounts for.
+    /// One pass over the step's events: each event goes to the checks of the families that judge
+    /// its kind (in the families' order: confidentiality, host input, integrity, slots, aliases,
+    /// pool pages), then the shadow learns from it, and the page ledger from each page move (a
+    /// wrong move is reported with the event checks). A step records about five events and each is
+    /// judged by one or two checks, so the dispatch is by kind here rather than every check asked
+    /// of every event: a check's `Violation?` goes through the runtime to be destroyed, even nil.
+    /// The state checks (freed pages, private bytes touched, releases) keep the first violation
+    /// each, reported after the event checks' in that order; then, where pages moved, the first of
+    /// them no live holder accounts for.
     public mutating func check(_ system: DmaLayer, step: Int) -> [Violation] {
         guard Oracle.hasWork(system) else { return [] }
         var found: [Violation] = []
@@ -49,49 +53,87 @@ public struct Oracle: Sendable {
         var freedAt: Int?, touchedAt: Int?, releasedAt: Int?
         var pagesMoved = false, moveJudged = false
         let confidential = system.platform.confidential
-        // Pages the step freed or leaked, gathered once: most steps release none.
-        let releasedPages: [Range<PageNumber>] = system.events.compactMap { event in
-            switch event {
-            case .freed(let pages), .leaked(let pages, _): pages
-            default: nil
-            }
-        }
-        for (i, event) in system.events.enumerated() {
-            if let v = ConfidentialityChecks.check(event, system, step, releasedPages) { found.append(v) }
-            if let v = HostInputChecks.check(event, system, step) { found.append(v) }
-            if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
-            if let v = SlotChecks.check(event, system, step) { found.append(v) }
-            if let v = AliasChecks.check(event, pageStates, system, step) { found.append(v) }
-            if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
-            shadow.observe(event, system)
-            pageStates.observe(event)
-            if confidential, freedAt == nil, ConfidentialityChecks.freedPage(event, system, step) != nil { freedAt = i }
-            if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(event, system, step) != nil { touchedAt = i }
-            if releasedAt == nil, LifecycleChecks.release(event, system, step) != nil { releasedAt = i }
-            if ledger.seeded, event.movedPages != nil {
-                pagesMoved = true
-                // Reported with the event checks: a wrong move is rare, and no optional violation
-                // is carried through the loop for it.
-                if !moveJudged, let page = PageConservation.badMove(event, ledger) {
-                    found.append(PageConservation.move(event, page, ledger, step))
-                    moveJudged = true
-                }
-                ledger.observe(event)
-            }
-        }
+        // Pages the step freed or leaked, gathered at the first hand-out that needs them: most
+        // steps hand out nothing, and most that do release nothing.
+        var releasedPages: [Range<PageNumber>]?
         let events = system.events
+        for i in events.indices {
+            switch events[i] {
+            case .handedOut:
+                if confidential {
+                    if releasedPages == nil { releasedPages = Oracle.releasedPages(events) }
+                    if let v = ConfidentialityChecks.check(events[i], system, step, releasedPages!) { found.append(v) }
+                }
+                if let v = IntegrityChecks.check(events[i], shadow, system, step) { found.append(v) }
+                if let v = SlotChecks.check(events[i], system, step) { found.append(v) }
+            case .poolServed, .conversionExposed:
+                if confidential, let v = ConfidentialityChecks.check(events[i], system, step, []) { found.append(v) }
+            case .bounced:
+                if let v = HostInputChecks.check(events[i], system, step) { found.append(v) }
+                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(events[i], system, step) != nil { touchedAt = i }
+            case .driverCopied, .sharedFieldFetched:
+                if let v = HostInputChecks.check(events[i], system, step) { found.append(v) }
+            case .syncedForCpu:
+                if let v = IntegrityChecks.check(events[i], shadow, system, step) { found.append(v) }
+            case .unmapped:
+                if let v = IntegrityChecks.check(events[i], shadow, system, step) { found.append(v) }
+                shadow.observe(events[i], system)
+                if releasedAt == nil, LifecycleChecks.release(events[i], system, step) != nil { releasedAt = i }
+            case .cpuAccessed:
+                if let v = AliasChecks.check(events[i], pageStates, system, step) { found.append(v) }
+            case .mapped, .hostWrote, .syncedForDevice:
+                shadow.observe(events[i], system)
+            case .cpuWrote:
+                shadow.observe(events[i], system)
+                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(events[i], system, step) != nil { touchedAt = i }
+            case .converted:
+                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(events[i], system, step) != nil { touchedAt = i }
+                pageStates.observe(events[i])
+            case .freed:
+                if let v = PoolPageChecks.check(events[i], system, step) { found.append(v) }
+                if confidential, freedAt == nil, ConfidentialityChecks.freedPage(events[i], system, step) != nil { freedAt = i }
+                observeMove(events[i], step, &found, &pagesMoved, &moveJudged)
+            case .pagesTaken, .leaked:
+                observeMove(events[i], step, &found, &pagesMoved, &moveJudged)
+            case .bufferFreed, .coherentFreed, .scatterlistFailed:
+                if releasedAt == nil, LifecycleChecks.release(events[i], system, step) != nil { releasedAt = i }
+            }
+        }
         if let i = freedAt, let v = ConfidentialityChecks.freedPage(events[i], system, step) { found.append(v) }
         if let i = touchedAt, let v = ConfidentialityChecks.privateBytesTouched(events[i], system, step) { found.append(v) }
         if let i = releasedAt, let v = LifecycleChecks.release(events[i], system, step) { found.append(v) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
         if pagesMoved, !moveJudged {
-            for event in system.events {
+            for event in events {
                 guard let pages = event.movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) else { continue }
                 found.append(PageConservation.unnamedViolation(page, ledger, system, step))
                 break
             }
         }
         return found
+    }
+
+    /// The ledger learns a page move (with a seeded ledger); the first wrong move of the step is
+    /// reported with the event checks: a wrong move is rare, and no optional violation is carried
+    /// through the loop for it.
+    mutating func observeMove(_ event: Event, _ step: Int, _ found: inout [Violation], _ pagesMoved: inout Bool, _ moveJudged: inout Bool) {
+        guard ledger.seeded else { return }
+        pagesMoved = true
+        if !moveJudged, let page = PageConservation.badMove(event, ledger) {
+            found.append(PageConservation.move(event, page, ledger, step))
+            moveJudged = true
+        }
+        ledger.observe(event)
+    }
+
+    /// The pages a step's events free or leak.
+    static func releasedPages(_ events: [Event]) -> [Range<PageNumber>] {
+        events.compactMap { event in
+            switch event {
+            case .freed(let pages), .leaked(let pages, _): pages
+            default: nil
+            }
+        }
     }
 
     /// CONF-PRIVATE and SAFE-LIFECYCLE over the whole system: no undisclosed byte on a page the

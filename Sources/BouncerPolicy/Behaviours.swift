@@ -205,6 +205,9 @@ extension Behaviours {
     ]
 }
 
+/// The model keeps its terms, made once, in the `DmaLayer` value.
+extension BehaviourTerms: Sendable where D.Boolean: Sendable {}
+
 /// The behaviours as policy values: constants in the model, constants or unknowns in the prover.
 public struct BehaviourTerms<D: PolicyDomain> {
     public var ccSharedAttr: D.Boolean

@@ -27,7 +27,7 @@ public struct Guest: Sendable {
 
     @inlinable var d: ConcreteDomain { ConcreteDomain() }
     var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, system.platform) }
-    var behaviourTerms: BehaviourTerms<ConcreteDomain> { BehaviourTerms(d, system.behaviours) }
+    var behaviourTerms: BehaviourTerms<ConcreteDomain> { system.behaviourTerms }
 
     /// A host-writable field, as the double-fetch check names it: the transport, the object's
     /// handle, the field.

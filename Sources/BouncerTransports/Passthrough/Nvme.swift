@@ -12,8 +12,11 @@ public struct NvmeController: Sendable {
     /// The submission and completion queues (`nvme_alloc_queue()`: `dma_alloc_coherent()`).
     public var submissionQueue: Int
     public var completionQueue: Int
-    /// Outstanding commands by command id (`nvme_find_rq()` looks them up by tag).
-    public var commands: [Int?] = Array(repeating: nil, count: NvmeController.queueDepth)
+    /// Outstanding commands by command id (`nvme_find_rq()` looks them up by tag). Begun as the
+    /// shared `noCommands`, so a probe allocates no table until its first command: built per
+    /// controller, the array went through the runtime's unspecialised allocation path.
+    public var commands: [Int?] = NvmeController.noCommands
+    static let noCommands = [Int?](repeating: nil, count: NvmeController.queueDepth)
     public var completionHead: UInt32 = 0
     public var live = true
     /// Completions whose command id named no outstanding command ("invalid id completed").
@@ -88,7 +91,7 @@ extension Guest {
         guard nvme[n].live else { return }
         nvme[n].live = false
         for case let m? in nvme[n].commands { system.dmaUnmapPhys(m) }
-        nvme[n].commands = Array(repeating: nil, count: NvmeController.queueDepth)
+        nvme[n].commands = NvmeController.noCommands
         system.dmaFreeCoherent(nvme[n].submissionQueue)
         system.dmaFreeCoherent(nvme[n].completionQueue)
     }

@@ -81,10 +81,14 @@ public struct Virtqueue: Sendable {
 
     public var ring: VringMemory
     public var ringPhys: UInt64
-    public var heads: [DescExtra?] = Array(repeating: nil, count: Virtqueue.num)
+    /// `desc_extra`, by head. Both tables begin as shared empty ones (`noHeads`,
+    /// `noDescriptors`), so a probe allocates neither until its first buffer.
+    public var heads: [DescExtra?] = Virtqueue.noHeads
     /// What the descriptor table in the shared ring says (`vring.desc[i]`): what the driver wrote
     /// there, or what the device wrote over it since.
-    public var descriptors: [VringDesc] = Array(repeating: VringDesc(), count: Virtqueue.num)
+    public var descriptors: [VringDesc] = Virtqueue.noDescriptors
+    static let noHeads = [DescExtra?](repeating: nil, count: Virtqueue.num)
+    static let noDescriptors = [VringDesc](repeating: VringDesc(), count: Virtqueue.num)
     /// `last_used_idx`.
     public var lastUsed: UInt16 = 0
     /// `vq->broken`: a `BAD_RING()` stopped the queue.
