@@ -79,7 +79,8 @@ struct FreelistBMC {
             // (the host may fail it), then free or leak the pages as the policy says. Whether it
             // was decrypted is the allocation's (`CoherentAllocation.shared`), not the page's
             // current state: here every allocation is the one device's, so it is `decrypt`. (Read
-            // from the page's state, each depth's check cost about ten times the previous one.)
+            // from the page's state, the solver's work grew steeply with the depth; scripts/benchmark
+            // times the depths.)
             let reencrypt = d.dmaDirectFreeReencrypts(p, shared: decrypt)
             let freeState = z.ite(reencrypt, z.ite(s.armed, w(Self.unknownState), w(Self.privateState)), s.state[j])
             let freeOwner = z.ite(

@@ -25,13 +25,7 @@ let benchmarks: @Sendable () -> Void = {
         }
         let clean = Array(generated.filter { Runner.run($0, profile: .linuxUpstream).violations.isEmpty }.prefix(64))
         if clean.count == 64 {
-            Benchmark("100-operation sequence, \(platform.rawValue), linux-upstream") { benchmark in
-                var i = 0
-                for _ in benchmark.scaledIterations {
-                    blackHole(Runner.run(clean[i & 63], profile: .linuxUpstream))
-                    i += 1
-                }
-            }
+            sequenceBenchmark(platform.rawValue, clean) { Runner.run($0, profile: .linuxUpstream).steps }
             continue
         }
         let pastKnown = Array(generated.filter {
@@ -39,18 +33,26 @@ let benchmarks: @Sendable () -> Void = {
             return run.new == nil && run.steps == 100
         }.prefix(64))
         precondition(pastKnown.count == 64, "fewer than 64 100-step sequences on \(platform.rawValue), even past known findings")
-        Benchmark("100-operation sequence, \(platform.rawValue) past known findings, linux-upstream") { benchmark in
-            var i = 0
-            for _ in benchmark.scaledIterations {
-                blackHole(Runner.runPastKnown(pastKnown[i & 63], profile: .linuxUpstream))
-                i += 1
-            }
+        sequenceBenchmark("\(platform.rawValue) past known findings", pastKnown) {
+            Runner.runPastKnown($0, profile: .linuxUpstream).steps
         }
     }
 
     Benchmark("boot only (DmaLayer.init), tdx") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(DmaLayer(platform: .tdx, behaviours: Behaviours()))
+        }
+    }
+}
+
+/// Times `run` over 64 sequences of 100 operations in turn; `label` names the platform (and how
+/// the sequences are run) in the table.
+func sequenceBenchmark(_ label: String, _ scenarios: [Scenario], _ run: @escaping @Sendable (Scenario) -> Int) {
+    Benchmark("100-operation sequence, \(label), linux-upstream") { benchmark in
+        var i = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(run(scenarios[i & 63]))
+            i += 1
         }
     }
 }
