@@ -21,6 +21,18 @@ import Testing
         }
     }
 
+    /// A booted system with a kmalloc buffer of `pages` pages, the buffer's address and first
+    /// page, and an oracle from that boot; the system is in a fresh step.
+    static func bufferInAStep(_ platform: PlatformKind, pages: Int = 1) throws -> (DmaLayer, phys: UInt64, page: Int, Oracle) {
+        var s = system(platform)
+        let made = s.kmalloc(size: UInt32(pages * 4096))
+        let b = try #require(made)
+        let page = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
+        let oracle = Oracle(booted: s)
+        s.beginStep()
+        return (s, s.buffers[b].phys, page, oracle)
+    }
+
     @Test func aMismatchingAliasIsReportedWhenTheSameStepLaterReencryptsAndFreesThePage() throws {
         // A shared coherent page written through an alias without pgprot_decrypted, then freed
         // (re-encrypted) in the same step: the step ends with a private page under an encrypted
@@ -42,13 +54,8 @@ import Testing
     }
 
     @Test func aDecryptedAliasOfAPrivatePageIsReportedWhenTheSameStepLaterDecryptsThePage() throws {
-        var s = system(.cca)
-        let bMade = s.kmalloc(size: 4096)
-        let b = try #require(bMade)
-        let page = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
-        var oracle = Oracle(booted: s)
-        s.beginStep()
-        s.cpuAccess(phys: s.buffers[b].phys, size: 64, through: KernelAlias(.linearMap, decrypted: true))
+        var (s, phys, page, oracle) = try Self.bufferInAStep(.cca)
+        s.cpuAccess(phys: phys, size: 64, through: KernelAlias(.linearMap, decrypted: true))
         s.setMemoryDecrypted(page ..< page + 1)
         #expect(s.memory.states[page] == .decrypted)
         let violations = oracle.check(s, step: 0)
@@ -57,29 +64,18 @@ import Testing
 
     @Test func anAccessAfterTheStepsConversionIsJudgedAgainstTheConvertedState() throws {
         // The NVMe probe's shape: decrypt, zero through the decrypted linear map, re-encrypt.
-        var s = system(.cca)
-        let bMade = s.kmalloc(size: 4096)
-        let b = try #require(bMade)
-        let page = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
-        var oracle = Oracle(booted: s)
-        s.beginStep()
+        var (s, phys, page, oracle) = try Self.bufferInAStep(.cca)
         s.setMemoryDecrypted(page ..< page + 1)
-        s.cpuAccess(phys: s.buffers[b].phys, size: 4096, through: KernelAlias(.linearMap, decrypted: true))
+        s.cpuAccess(phys: phys, size: 4096, through: KernelAlias(.linearMap, decrypted: true))
         s.setMemoryEncrypted(page ..< page + 1)
         let violations = oracle.check(s, step: 0)
         #expect(!violations.contains { $0.invariant == .confAlias }, "\(violations)")
     }
 
     @Test func aConversionTheHostFailsLeavesItsFailedPageUnknownAndThePagesAfterItAsTheyWere() throws {
-        var s = system(.tdx)
-        let bMade = s.kmalloc(size: 3 * 4096)
-        let b = try #require(bMade)
-        let first = try #require(GuestMemory.page(ofPhys: s.buffers[b].phys))
-        var oracle = Oracle(booted: s)
-        s.beginStep()
+        var (s, base, first, oracle) = try Self.bufferInAStep(.tdx, pages: 3)
         s.armConversionFault(ConversionFault(afterPages: 1))
         s.setMemoryDecrypted(first ..< first + 3)
-        let base = s.buffers[b].phys
         // Decrypted, unknown, private, each met through the alias that matches it where one does.
         s.cpuAccess(phys: base, size: 8, through: KernelAlias(.linearMap, decrypted: true))
         s.cpuAccess(phys: base + 2 * 4096, size: 8, through: KernelAlias(.linearMap, decrypted: false))
