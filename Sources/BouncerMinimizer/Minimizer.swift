@@ -11,7 +11,7 @@ public struct Minimizer {
     public let profile: Profile
     public let platform: PlatformKind
     public let invariant: InvariantID
-    /// Candidate runs made, for the report.
+    /// Runs of the model made (the first pass that places anchored writes counts), for the report.
     public internal(set) var runs = 0
     /// Whether `abstract` anchors writes by page to the mappings that take them in.
     var anchoring = false
