@@ -10,6 +10,8 @@ import BouncerRunner
 public struct Minimizer {
     public let profile: Profile
     public let platform: PlatformKind
+    /// The boot configuration every candidate runs with: the scenario's, never changed.
+    public var boot: SwiotlbBoot = .standard
     public let invariant: InvariantID
     /// Candidate runs made, for the report.
     public private(set) var runs = 0
@@ -25,6 +27,7 @@ public struct Minimizer {
     public static func minimize(_ scenario: Scenario, profile: Profile) -> Outcome? {
         guard let v = Runner.run(scenario, profile: profile).firstViolation else { return nil }
         var m = Minimizer(profile: profile, platform: scenario.platform, invariant: v.invariant)
+        m.boot = scenario.boot
         var ops = Array(scenario.operations.prefix(v.step + 1))
         var program = m.abstract(ops)
         var changed = true
@@ -43,7 +46,7 @@ public struct Minimizer {
         }
         let (minimal, violation) = m.materialize(program)
         return Outcome(
-            original: scenario, minimal: Scenario(platform: scenario.platform, operations: minimal),
+            original: scenario, minimal: Scenario(platform: scenario.platform, boot: scenario.boot, operations: minimal),
             violation: violation!, runs: m.runs)
     }
 
@@ -52,7 +55,7 @@ public struct Minimizer {
     /// mapping; written so, it no longer depends on where earlier operations put the slot, and the
     /// operations that only moved the slot there can go.
     func anchorHostWrites(_ ops: [GuestOperation]) -> [GuestOperation] {
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: boot)
         var out: [GuestOperation] = []
         for op in ops {
             var rewritten = op
@@ -76,7 +79,7 @@ public struct Minimizer {
 
     /// Runs the original once, recording who created each handle, and rewrites references.
     func abstract(_ ops: [GuestOperation]) -> [AbstractOperation] {
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: boot)
         var creators: [HandleKind: [Int: Creator]] = [:]
         var out: [AbstractOperation] = []
         for (i, op) in ops.enumerated() {
@@ -98,7 +101,7 @@ public struct Minimizer {
     /// up to the first violation, and that violation if it is the one being kept.
     mutating func materialize(_ program: [AbstractOperation]) -> ([GuestOperation], Violation?) {
         runs += 1
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: boot)
         var made: [Creator: Int] = [:]
         var ops: [GuestOperation] = []
         for a in program {

@@ -15,6 +15,8 @@ public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static let standard = all[0]
+    /// The most CPUs a configuration has: the CPUs `migrateToCpu` can name.
+    public static let maxPossibleCpus = 4
 
     /// Every configuration the format names, the standard one first. Only those whose default
     /// pool the model's memory holds: `swiotlb=128` grows to 128 slots an area, and 4 areas
