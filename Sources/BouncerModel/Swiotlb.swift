@@ -72,8 +72,11 @@ extension DmaLayer {
     /// CPU the driver runs on (`swiotlb_search_area()`: for each offset from that CPU, every pool
     /// with that many areas, in its area `(cpu + offset) & (nareas - 1)`; without
     /// `CONFIG_SWIOTLB_DYNAMIC` the one pool's areas from `cpu & (nareas - 1)` in turn, the same
-    /// order); when all are full, schedule `swiotlb_dyn_alloc` and make a transient pool just for
-    /// this request.
+    /// order). `mem->pools` has the newest pool first (v6.12 `add_mem_pool()` puts a pool at the
+    /// head with `list_add_rcu()`), so dynamic pools are searched newest first and the default pool
+    /// last: the pools' creation order backwards (a device's restricted pool is its mem's only
+    /// pool; transient pools are on the device's list, not searched here). When all are full,
+    /// schedule `swiotlb_dyn_alloc` and make a transient pool just for this request.
     mutating func swiotlbFindSlots(
         _ device: Int, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, wantShared: Bool
     ) -> (pool: Int, slot: Int)? {
@@ -82,7 +85,7 @@ extension DmaLayer {
         else { return nil }
         let minAlign = devices[device].config.minAlignMask
         for offset in 0 ..< defaultNareas {
-            for pool in swiotlbPools.indices
+            for pool in swiotlbPools.indices.reversed()
             where offset < swiotlbPools[pool].nareas && swiotlbSearches(device, pool)
                 && swiotlbPoolAccepts(pool, wantShared: wantShared)
             {
