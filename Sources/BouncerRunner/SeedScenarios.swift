@@ -175,5 +175,21 @@ public enum SeedScenarios {
             .unmap(mapping: 1, skipCpuSync: false),
             .unmap(mapping: 0, skipCpuSync: false),
         ])),
+        // Two possible CPUs, two areas: on CPU 1 four 64 KiB bounces (32 page-aligned slots each)
+        // fill area 1 (slots 128 to 255), and the next bounce on CPU 1 moves on to area 0, slot 0.
+        ("swiotlb-areas-full-area-tdx", Scenario(platform: .tdx, boot: SwiotlbBoot.all[1], operations: [
+            .probeDevice(DeviceConfig()),
+            .kmalloc(size: 65535, zone: .normal),
+            .kmalloc(size: 2048, zone: .normal),
+            .migrateToCpu(cpu: 1),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 1, offset: 0, size: 2048, direction: .bidirectional, skipCpuSync: false),
+            .deviceWrite(mapping: 4, offset: 0, size: 2048),
+            .unmap(mapping: 4, skipCpuSync: false),
+            .unmap(mapping: 3, skipCpuSync: false),
+        ])),
     ]
 }

@@ -40,6 +40,22 @@ extension KernelTests {
             #expect(!g.migrateToCpu(2))
         }
 
+        /// A restored snapshot brings back the CPU and the areas' indexes and counts (the shim's
+        /// state and swiotlb's area array), as fuzz-kernel relies on for every input.
+        @Test func aRestoredSnapshotIsBackOnCpuZeroWithEmptyAreas() throws {
+            let g = try KernelGuest(platform: .tdx, boot: SwiotlbBoot.all[1])
+            let dev = try g.addDevice()
+            let pool = try #require(g.defaultPool)
+            let buffer = try #require(g.allocBuffer(pages: 1))
+            #expect(g.saveSnapshot())
+            #expect(g.migrateToCpu(1))
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 2048, .toDevice) == pool.start + 128 * 2048)
+            #expect(g.restoreSnapshot())
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 2048, .toDevice) == pool.start)
+            #expect(g.migrateToCpu(1))
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 2048, .toDevice) == pool.start + 128 * 2048)
+        }
+
         /// With area 1 full, 6.12 sends CPU 1's next search to area 0.
         @Test func theKernelMovesOnWhenTheCpusAreaIsFull() throws {
             let g = try KernelGuest(platform: .tdx, boot: SwiotlbBoot.all[1])
