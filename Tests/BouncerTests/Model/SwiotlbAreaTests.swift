@@ -153,4 +153,26 @@ import Testing
             #expect(dynamic.nareas == s.defaultNareas)
         }
     }
+
+    /// `swiotlb_search_area()` walks `mem->pools` from its head, where `add_mem_pool()` puts each
+    /// pool (`list_add_rcu()`): once `swiotlb_dyn_alloc()` has added a pool, a mapping lands in it
+    /// even though the default pool has room again.
+    @Test func theNewestPoolIsSearchedFirst() throws {
+        var s = Self.system(.standard)
+        let allocated = s.kmalloc(size: 128 * 2048)
+        let big = try #require(allocated)
+        let mapped = s.dmaMapPhys(device: 0, phys: s.buffers[big].phys, size: 128 * 2048, direction: .toDevice, attrs: [])
+        let full = try #require(mapped)
+        Self.expectSlot(&s, is: nil)
+        s.runDeferredWork()
+        let dynamic = try #require(s.swiotlbPools.firstIndex { $0.kind == .dynamic && $0.live })
+        s.dmaUnmapPhys(full)
+        #expect(s.swiotlbPools[0].used == 0)
+        let small = s.kmalloc(size: 2048)
+        let b = try #require(small)
+        let remapped = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: 2048, direction: .toDevice, attrs: [])
+        let m = try #require(remapped)
+        #expect(s.mappings[m].bouncePool == dynamic)
+        #expect(s.mappings[m].tlbAddress == s.swiotlbPools[dynamic].start)
+    }
 }
