@@ -126,8 +126,8 @@ import Testing
 
     /// `swiotlb_dyn_alloc()` asks for `default_nslabs` slots in `default_nareas` areas: the
     /// default pool's size, not a fixed 64. With two areas that is 256 slots (128 pages), which
-    /// ZONE_DMA32 no longer has beside the default pool: no dynamic pool (the retry stops at
-    /// `IO_TLB_MIN_SLABS`).
+    /// ZONE_DMA32 no longer has beside the default pool: no dynamic pool (256 slots is below
+    /// `IO_TLB_MIN_SLABS`, so `swiotlb_alloc_pool()` does not retry with fewer).
     @Test(arguments: [(SwiotlbBoot.standard, true), (twoCpus, false)])
     func theDynamicPoolIsTheDefaultPoolsSize(_ boot: SwiotlbBoot, grows: Bool) throws {
         var s = Self.system(boot)
