@@ -75,7 +75,7 @@ enum LifecycleChecks {
                 return lostPage(page, s, step)
             }
         }
-        for (p, pool) in s.swiotlbPools.enumerated() where pool.live && pool.used > 0 {
+        for (p, pool) in s.swiotlbPools.enumerated() where pool.live {
             for (i, slot) in pool.slots.enumerated() {
                 if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
                     || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
