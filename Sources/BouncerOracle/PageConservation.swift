@@ -21,8 +21,15 @@ struct PageLedger: Sendable {
 
     init() {}
 
+    /// Seeded from the booted guest's holders: once per run from a fresh boot, so in one plain
+    /// loop into a buffer of the right size rather than through `map`'s closure.
     init(_ owners: [PageOwner]) {
-        holders = owners.map(Self.code)
+        holders = [UInt32](unsafeUninitializedCapacity: owners.count) { buffer, count in
+            owners.withUnsafeBufferPointer { o in
+                for i in o.indices { buffer.initializeElement(at: i, to: Self.code(o[i])) }
+            }
+            count = owners.count
+        }
         self.owners = owners
     }
 
