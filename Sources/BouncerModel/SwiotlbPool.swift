@@ -60,7 +60,8 @@ public struct SwiotlbPool: Sendable {
     public private(set) var areaIndex = SIMD4<Int>()
     /// Signed, as the kernel's unsigned `used` wraps: a release of slots a wrong address names
     /// (`unmapByAddress`) can take more than the area holds, and the search's `area_nslabs - used`
-    /// then allows more.
+    /// then allows more. It never rises above `area_nslabs` (an allocation needs room by the count),
+    /// so the signed test answers as the kernel's unsigned one.
     public private(set) var areaUsed = SIMD4<Int>()
     public var decrypted = false
     /// False once a conversion of the pool's memory failed and the kernel knows it: the pages

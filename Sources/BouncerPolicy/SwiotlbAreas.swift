@@ -20,10 +20,10 @@ public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
 
     /// Every configuration the format names, the standard one first. Only those whose default
     /// pool the model's memory holds: `swiotlb=128` grows to 128 slots an area, and 4 areas
-    /// (512 slots, 256 pages) fit in no zone of its 320 pages, where 6.12 halves the pool to
-    /// `IO_TLB_MIN_SLABS` and then boots without one (`swiotlb_init_remap()` returns), a state the
-    /// model does not have. So 3 or 4 CPUs come with `swiotlb=…,1` or `,2`, and every pool has
-    /// one or two areas.
+    /// (512 slots, 256 pages) fit in no zone of its 320 pages; 512 slots is `IO_TLB_MIN_SLABS`, so
+    /// 6.12's `swiotlb_init_remap()` returns at the first failure, without halving, and boots with
+    /// no default pool, a state the model does not have. So 3 or 4 CPUs come with `swiotlb=…,1`
+    /// or `,2`, and every pool has one or two areas.
     public static let all: [SwiotlbBoot] = [
         SwiotlbBoot(possibleCpus: 1, areasParameter: nil), SwiotlbBoot(possibleCpus: 2, areasParameter: nil),
         SwiotlbBoot(possibleCpus: 1, areasParameter: 2), SwiotlbBoot(possibleCpus: 2, areasParameter: 1),

@@ -189,8 +189,8 @@ bool bouncer_kernel_page_free(uint64_t phys);
 
 /* The default swiotlb pool: start, end (exclusive), slots. false before boot made one. */
 bool bouncer_kernel_swiotlb_default_pool(uint64_t *start, uint64_t *end, uint64_t *nslabs, bool *force_bounce);
-/* The default pool's areas: how many (limit_nareas() of default_nareas, which the shim's one
- * possible CPU makes 1) and the slots of each. false before boot made one. */
+/* The default pool's areas: how many (limit_nareas() of default_nareas, which the boot's
+ * swiotlb= area count or its possible CPUs set) and the slots of each. false before boot made one. */
 bool bouncer_kernel_swiotlb_default_areas(uint32_t *nareas, uint64_t *area_nslabs);
 
 /* Every page's state (enum bouncer_kernel_page_state) and whether someone holds it (1) or the

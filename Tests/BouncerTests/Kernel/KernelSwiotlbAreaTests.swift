@@ -67,6 +67,42 @@ extension KernelTests {
             #expect(g.mapSingle(device: dev, phys: small, size: 2048, .toDevice) == pool.start)
         }
 
+        /// 6.12 wraps a search at its area's end to the area's first slot (`wrap_area_index()`):
+        /// with area 0 full from its index on and slot 0 free, CPU 0's bounce is slot 0
+        /// (`SwiotlbAreaTests.aSearchWrapsToTheStartOfItsOwnArea`).
+        @Test func theKernelWrapsASearchInsideItsArea() throws {
+            let g = try KernelGuest(platform: .tdx, boot: SwiotlbBoot.all[1])
+            let dev = try g.addDevice()
+            let pool = try #require(g.defaultPool)
+            let buffer = try #require(g.allocBuffer(pages: 64))
+            let a = try #require(g.mapSingle(device: dev, phys: buffer, size: 2048, .toDevice))
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 126 * 2048, .toDevice) == pool.start + 2 * 2048)
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 2048, .toDevice) == pool.start + 2048)
+            g.unmapSingle(device: dev, dma: a, size: 2048, .toDevice)
+            #expect(g.mapSingle(device: dev, phys: buffer, size: 2048, .toDevice) == pool.start)
+        }
+
+        /// 6.12 takes a release from the area of its first slot and passes over an area whose
+        /// count is full though a wrong unmap freed a slot in it: CPU 1's bounce is area 0's slot
+        /// 127, not area 1's slot 128 (`SwiotlbAreaTests.anAreaWhoseCountIsFullIsPassedOverThoughASlotIsFree`).
+        @Test func theKernelPassesOverAnAreaWhoseCountIsFull() throws {
+            let g = try KernelGuest(platform: .tdx, boot: SwiotlbBoot.all[1])
+            var aligned = KernelDeviceConfig()
+            aligned.minAlignMask = 0xfff
+            let (dev, alignedDev) = (try g.addDevice(), try g.addDevice(aligned))
+            let pool = try #require(g.defaultPool)
+            let whole = try #require(g.allocBuffer(pages: 64)), small = try #require(g.allocBuffer(pages: 1))
+            #expect(g.migrateToCpu(1))
+            let victim = try #require(g.mapSingle(device: alignedDev, phys: small + 0x7f0, size: 16, .toDevice))
+            #expect(victim == pool.start + 128 * 2048 + 0x7f0)
+            #expect(g.mapSingle(device: alignedDev, phys: whole + 0x800, size: 127 * 2048, .toDevice) == pool.start + 129 * 2048)
+            #expect(g.migrateToCpu(0))
+            #expect(g.mapSingle(device: dev, phys: whole, size: 128 * 2048, .toDevice) == pool.start)
+            g.unmapSingle(device: alignedDev, dma: victim - 0x800, size: 16, .toDevice)
+            #expect(g.migrateToCpu(1))
+            #expect(g.mapSingle(device: dev, phys: small, size: 2048, .toDevice) == pool.start + 127 * 2048)
+        }
+
         /// A scenario that boots two areas and moves the driver between CPUs runs alike on both
         /// sides, compared at every step; its mapping on CPU 1 is in area 1.
         @Test func aMultiAreaScenarioAgreesWithTheKernel() throws {

@@ -126,8 +126,8 @@ import Testing
 
     /// `swiotlb_dyn_alloc()` asks for `default_nslabs` slots in `default_nareas` areas: the
     /// default pool's size, not a fixed 64. With two areas that is 256 slots (128 pages), which
-    /// ZONE_DMA32 no longer has beside the default pool: no dynamic pool (the retry stops at
-    /// `IO_TLB_MIN_SLABS`).
+    /// ZONE_DMA32 no longer has beside the default pool: no dynamic pool (256 slots is below
+    /// `IO_TLB_MIN_SLABS`, so `swiotlb_alloc_pool()` does not retry with fewer).
     @Test(arguments: [(SwiotlbBoot.standard, true), (twoCpus, false)])
     func theDynamicPoolIsTheDefaultPoolsSize(_ boot: SwiotlbBoot, grows: Bool) throws {
         var s = Self.system(boot)
@@ -152,5 +152,76 @@ import Testing
             #expect(dynamic.slots.count == slots)
             #expect(dynamic.nareas == s.defaultNareas)
         }
+    }
+
+    /// `swiotlb_search_area()` walks `mem->pools` from its head, where `add_mem_pool()` puts each
+    /// pool (`list_add_rcu()`): once `swiotlb_dyn_alloc()` has added a pool, a mapping lands in it
+    /// even though the default pool has room again.
+    @Test func theNewestPoolIsSearchedFirst() throws {
+        var s = Self.system(.standard)
+        let allocated = s.kmalloc(size: 128 * 2048)
+        let big = try #require(allocated)
+        let mapped = s.dmaMapPhys(device: 0, phys: s.buffers[big].phys, size: 128 * 2048, direction: .toDevice, attrs: [])
+        let full = try #require(mapped)
+        Self.expectSlot(&s, is: nil)
+        s.runDeferredWork()
+        let dynamic = try #require(s.swiotlbPools.firstIndex { $0.kind == .dynamic && $0.live })
+        s.dmaUnmapPhys(full)
+        #expect(s.swiotlbPools[0].used == 0)
+        let small = s.kmalloc(size: 2048)
+        let b = try #require(small)
+        let remapped = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: 2048, direction: .toDevice, attrs: [])
+        let m = try #require(remapped)
+        #expect(s.mappings[m].bouncePool == dynamic)
+        #expect(s.mappings[m].tlbAddress == s.swiotlbPools[dynamic].start)
+    }
+
+    /// Maps `size` bytes at `phys` for `device`; the mapping.
+    static func map(_ s: inout DmaLayer, device: Int = 0, phys: UInt64, size: UInt32) -> Int? {
+        s.dmaMapPhys(device: device, phys: phys, size: size, direction: .toDevice, attrs: [])
+    }
+
+    /// A search that reaches the end of its area goes on at the area's first slot
+    /// (`wrap_area_index()`), not into the next area: with area 0 full from its index on and slot
+    /// 0 free, CPU 0's next bounce is slot 0, not slot 128.
+    @Test func aSearchWrapsToTheStartOfItsOwnArea() throws {
+        var s = Self.system(Self.twoCpus)
+        let allocated = s.kmalloc(size: 128 * 2048)
+        let buffer = try #require(allocated)
+        let phys = s.buffers[buffer].phys
+        let a = try #require(Self.map(&s, phys: phys, size: 2048))
+        // 126 slots of at least a page start on an even slot: 2, leaving slot 1 free.
+        let b = try #require(Self.map(&s, phys: phys, size: 126 * 2048))
+        let d = try #require(Self.map(&s, phys: phys, size: 2048))
+        #expect([a, b, d].map { s.mappings[$0].tlbAddress } == [0, 2, 1].map { s.swiotlbPools[0].start + UInt64($0) * 2048 })
+        #expect(s.swiotlbPools[0].areaIndex[0] == 2)
+        s.dmaUnmapPhys(a)
+        Self.expectSlot(&s, is: 0)
+        #expect(s.swiotlbPools[0].areaUsed == SIMD4(128, 0, 0, 0))
+    }
+
+    /// The early check of `swiotlb_search_pool_area()` reads the area's used count, not its slots:
+    /// a wrong unmap (`unmapByAddress`, 0x800 below a mapping at slot 128 on a device with a
+    /// `min_align_mask`) releases area 0's slot 127 and, its count running one slot on, area 1's
+    /// slot 128, and takes both from area 0's count (`index / area_nslabs`). Area 1 still counts
+    /// 128 slots, so CPU 1's next bounce passes it over for area 0's slot 127.
+    @Test func anAreaWhoseCountIsFullIsPassedOverThoughASlotIsFree() throws {
+        var s = Self.system(Self.twoCpus)
+        s.probeDevice(DeviceConfig(minAlignMask: 0xfff))
+        let allocated = (s.kmalloc(size: 128 * 2048), s.kmalloc(size: 4096))
+        let (whole, small) = (try #require(allocated.0), try #require(allocated.1))
+        Self.move(&s, 1)
+        // min_align_mask 0xfff keeps bit 11 of the buffer's address: 0x7f0 takes an even slot, 0x800 an odd one.
+        let victim = try #require(Self.map(&s, device: 1, phys: s.buffers[small].phys + 0x7f0, size: 16))
+        let fill = try #require(Self.map(&s, device: 1, phys: s.buffers[whole].phys + 0x800, size: 127 * 2048))
+        Self.move(&s, 0)
+        let full = try #require(Self.map(&s, phys: s.buffers[whole].phys, size: 128 * 2048))
+        let start = s.swiotlbPools[0].start
+        #expect([victim, fill, full].map { s.mappings[$0].tlbAddress } == [start + 128 * 2048 + 0x7f0, start + 129 * 2048, start])
+        s.dmaUnmapAddress(victim, dma: s.mappings[victim].dma - 0x800, size: 16, direction: .toDevice)
+        #expect(s.swiotlbPools[0].areaUsed == SIMD4(126, 128, 0, 0))
+        #expect(s.swiotlbPools[0].slots[128].list == 1)
+        Self.move(&s, 1)
+        Self.expectSlot(&s, is: 127)
     }
 }
