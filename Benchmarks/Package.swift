@@ -19,6 +19,16 @@ let package = Package(
             ],
             path: "Benchmarks/ModelStep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The same operations in two builds: scripts/before-after builds this file against both.
+        .executableTarget(
+            name: "ModelReplay",
+            dependencies: [
+                .product(name: "BouncerRunner", package: "main"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ModelReplay",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

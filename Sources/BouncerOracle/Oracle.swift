@@ -119,11 +119,10 @@ public struct Oracle: Sendable {
     mutating func observeMove(_ event: Event, _ step: Int, _ found: inout [Violation], _ pagesMoved: inout Bool, _ moveJudged: inout Bool) {
         guard ledger.seeded else { return }
         pagesMoved = true
-        if !moveJudged, let page = PageConservation.badMove(event, ledger) {
-            found.append(PageConservation.move(event, page, ledger, step))
+        if let bad = ledger.move(event), !moveJudged {
+            found.append(PageConservation.move(event, bad.page, before: bad.before, step))
             moveJudged = true
         }
-        ledger.observe(event)
     }
 
     /// The pages a step's events free or leak.

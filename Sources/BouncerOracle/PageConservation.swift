@@ -21,23 +21,41 @@ struct PageLedger: Sendable {
 
     init() {}
 
+    /// Seeded from the booted guest's holders: once per run from a fresh boot, so in one plain
+    /// loop into a buffer of the right size rather than through `map`'s closure.
     init(_ owners: [PageOwner]) {
-        holders = owners.map(Self.code)
+        holders = [UInt32](unsafeUninitializedCapacity: owners.count) { buffer, count in
+            owners.withUnsafeBufferPointer { o in
+                for i in o.indices { buffer.initializeElement(at: i, to: Self.code(o[i])) }
+            }
+            count = owners.count
+        }
         self.owners = owners
     }
 
-    /// Learns one page move, after the checks have judged it.
-    mutating func observe(_ event: Event) {
-        let owner: PageOwner, pages: Range<Int>
+    /// Learns one page move and judges it in the same pass over its pages: the first page it
+    /// moves wrongly (`PageConservation.isBadMove`), with the holder the ledger had for it, or nil.
+    /// One pass rather than a judging pass and a learning pass: a step moves pages about once,
+    /// so the dispatch on the event and the calls cost more than the pages.
+    mutating func move(_ event: Event) -> (page: Int, before: UInt32)? {
+        let owner: PageOwner, pages: Range<Int>, taken: Bool
         switch event {
-        case let .pagesTaken(p, o): (pages, owner) = (p.rawRange, o)
-        case let .freed(p): (pages, owner) = (p.rawRange, .free)
-        case let .leaked(p, reason): (pages, owner) = (p.rawRange, .leaked(reason))
-        default: return
+        case let .pagesTaken(p, o): (pages, owner, taken) = (p.rawRange, o, true)
+        case let .freed(p): (pages, owner, taken) = (p.rawRange, .free, false)
+        case let .leaked(p, reason): (pages, owner, taken) = (p.rawRange, .leaked(reason), false)
+        default: return nil
         }
         let code = Self.code(owner)
-        holders.withUnsafeMutableBufferPointer { h in for page in pages { h[page] = code } }
+        var bad: (page: Int, before: UInt32)?
+        holders.withUnsafeMutableBufferPointer { h in
+            for page in pages {
+                let before = h[page]
+                if bad == nil, PageConservation.isBadMove(before: before, taken: taken, to: code) { bad = (page, before) }
+                h[page] = code
+            }
+        }
         owners.withUnsafeMutableBufferPointer { o in for page in pages { o[page] = owner } }
+        return bad
     }
 
     /// Whether the model's array of holders is byte for byte this ledger's: then every page is
@@ -89,12 +107,11 @@ struct PageLedger: Sendable {
 /// or leaked on purpose with a reason. Today's kernels lose no page; a model (or a re-inserted
 /// bug) that drops one from its pool without freeing or leaking it is what this catches.
 enum PageConservation {
-    /// A page move, judged against the ledger before it learns it: a page is taken only from the
-    /// page allocator (or lent between an atomic pool and the transient swiotlb pool it backs,
+    /// A page move, judged against the holder the ledger had before it: a page is taken only from
+    /// the page allocator (or lent between an atomic pool and the transient swiotlb pool it backs,
     /// `swiotlb_alloc_tlb()` → `dma_alloc_from_pool()`), and freed or leaked only while held.
-    /// `badMove` finds the page; this says what is wrong with it.
-    static func move(_ event: Event, _ page: Int, _ ledger: PageLedger, _ step: Int) -> Violation {
-        let before = ledger.holders[page]
+    /// `PageLedger.move` finds the page; this says what is wrong with it.
+    static func move(_ event: Event, _ page: Int, before: UInt32, _ step: Int) -> Violation {
         if case let .pagesTaken(_, owner) = event {
             return violation(page, step, "taken by \(owner) while \(PageLedger.owner(before)) still holds it: two holders of one page")
         }
@@ -102,23 +119,13 @@ enum PageConservation {
         return violation(page, step, "released after it was leaked on purpose (\(PageLedger.owner(before)))")
     }
 
-    /// The first page the event moves wrongly, if any.
-    static func badMove(_ event: Event, _ ledger: PageLedger) -> Int? {
-        switch event {
-        case let .pagesTaken(pages, owner):
-            let kind = PageLedger.code(owner) >> PageLedger.kindShift
-            for page in pages.rawRange {
-                let before = ledger.holders[page]
-                if before != PageLedger.free && !lent(from: before >> PageLedger.kindShift, to: kind) { return page }
-            }
-        case let .freed(pages), let .leaked(pages, _):
-            for page in pages.rawRange {
-                let before = ledger.holders[page]
-                if before == PageLedger.free || before >> PageLedger.kindShift == PageLedger.leaked { return page }
-            }
-        default: break
-        }
-        return nil
+    /// Whether moving a page from the holder `before` to the holder `code` is wrong: taken
+    /// (`pagesTaken`) from anything but the page allocator or a lending pool, or released (freed
+    /// or leaked) while free or leaked.
+    @inline(__always) static func isBadMove(before: UInt32, taken: Bool, to code: UInt32) -> Bool {
+        taken
+            ? before != PageLedger.free && !lent(from: before >> PageLedger.kindShift, to: code >> PageLedger.kindShift)
+            : before == PageLedger.free || before >> PageLedger.kindShift == PageLedger.leaked
     }
 
     /// At the end of a run: every page of guest memory is where the model has it, and named.

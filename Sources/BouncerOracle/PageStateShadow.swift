@@ -16,9 +16,24 @@ struct PageStateShadow: Sendable {
 
     init() {}
 
+    /// Seeded from the booted guest's states a word at a time: every run from a fresh boot
+    /// (`Runner(platform:profile:)`, the model-step benchmark, replays) pays for it, where setting
+    /// page by page cost about 23 instructions a page.
     init(_ states: [PageState]) {
         precondition(states.count <= Self.pagesPerWord * words.count, "PageStateShadow holds \(Self.pagesPerWord * words.count) pages")
-        for (page, state) in states.enumerated() { set(page, state) }
+        states.withUnsafeBufferPointer { s in
+            var page = 0
+            for w in words.indices {
+                var word: UInt64 = 0, shift: UInt64 = 0
+                let end = min(page + Self.pagesPerWord, s.count)
+                while page < end {
+                    word |= UInt64(s[page].rawValue) << shift
+                    shift += 2
+                    page += 1
+                }
+                words[w] = word
+            }
+        }
         seeded = true
     }
 
