@@ -39,6 +39,32 @@ extension GuestOperation {
         }
         return d.make(f)
     }
+
+    /// The field of the offset into the object reference `k` names: the first `.offset` after its
+    /// `.handle` field, before the next handle (`buffer, offset, size`); nil for a list entry.
+    func offsetField(ofReference k: Int) -> Int? {
+        let fields = described.fields
+        var seen = 0
+        for (i, field) in fields.enumerated() {
+            switch field.role {
+            case .handle:
+                if seen == k {
+                    for j in fields.indices.dropFirst(i + 1) {
+                        switch fields[j].role {
+                        case .offset: return j
+                        case .handle, .handles: return nil
+                        default: continue
+                        }
+                    }
+                    return nil
+                }
+                seen += 1
+            case .handles: return nil
+            default: continue
+            }
+        }
+        return nil
+    }
 }
 
 /// Which operation of the original input created an object: its position, the kind, and the
@@ -57,4 +83,8 @@ struct AbstractOperation: Hashable {
     var template: GuestOperation
     /// One per reference; nil when the original named nothing that existed.
     var creators: [Creator?]
+    /// The objects it made in the original, so that another operation can be pointed at them.
+    var creates: [Creator] = []
+    /// For memory named by page: the later mapping whose DMA buffer it lies in (`Anchors`).
+    var anchor: Anchor?
 }

@@ -11,8 +11,10 @@ public struct Minimizer {
     public let profile: Profile
     public let platform: PlatformKind
     public let invariant: InvariantID
-    /// Candidate runs made, for the report.
-    public private(set) var runs = 0
+    /// Runs of the model made (the first pass that places anchored writes counts), for the report.
+    public internal(set) var runs = 0
+    /// Whether `abstract` anchors writes by page to the mappings that take them in.
+    var anchoring = false
 
     public struct Outcome: Sendable {
         public var original: Scenario
@@ -27,19 +29,37 @@ public struct Minimizer {
         var m = Minimizer(profile: profile, platform: scenario.platform, invariant: v.invariant)
         var ops = Array(scenario.operations.prefix(v.step + 1))
         var program = m.abstract(ops)
-        var changed = true
-        while changed {
-            changed = false
-            // Host writes anchored to mappings once they fit in one (simplification shrinks them).
-            let anchored = m.anchorHostWrites(ops)
-            if anchored != ops, m.keeps(m.abstract(anchored)) {
-                program = m.abstract(anchored)
-                changed = true
+        // Every move makes the input shorter or its arguments simpler, but an anchored write
+        // can change anchor as earlier operations go: a program seen before ends the search.
+        var seen: Set<[GuestOperation]> = [ops]
+        while true {
+            var changed = true
+            while changed {
+                changed = false
+                // Host writes anchored to mappings once they fit in one (simplification shrinks them).
+                let anchored = m.anchorHostWrites(ops)
+                if anchored != ops, m.keeps(m.abstract(anchored)) {
+                    program = m.abstract(anchored)
+                    changed = true
+                }
+                if m.deleteChunks(&program) { changed = true }
+                if m.simplifyArguments(&program) { changed = true }
+                ops = m.materialize(program).0
+                program = m.abstract(ops)
+                if changed, !seen.insert(ops).inserted { break }
             }
-            if m.deleteChunks(&program) { changed = true }
-            if m.simplifyArguments(&program) { changed = true }
+            // At a local minimum of the moves above, the dearer ones: writes by page follow the
+            // mapping that takes them in (a second run of the model for each candidate), then
+            // one object for two.
+            if !m.anchoring {
+                m.anchoring = true
+                program = m.abstract(ops)
+                if program.contains(where: { $0.anchor != nil }) { continue }
+            }
+            guard m.mergeObjects(&program) else { break }
             ops = m.materialize(program).0
             program = m.abstract(ops)
+            seen.insert(ops)
         }
         let (minimal, violation) = m.materialize(program)
         return Outcome(
@@ -47,46 +67,27 @@ public struct Minimizer {
             violation: violation!, runs: m.runs)
     }
 
-    /// A host write that lands wholly in a live mapping's DMA buffer (its bounce slot, or the
-    /// buffer itself when mapped directly) is the same write as the device's through that
-    /// mapping; written so, it no longer depends on where earlier operations put the slot, and the
-    /// operations that only moved the slot there can go.
-    func anchorHostWrites(_ ops: [GuestOperation]) -> [GuestOperation] {
-        var runner = Runner(platform: platform, profile: profile)
-        var out: [GuestOperation] = []
-        for op in ops {
-            var rewritten = op
-            if case let .hostWrite(page, offset, size) = op, page < GuestMemory.pageCount {
-                let start = GuestMemory.phys(ofPage: page) + UInt64(min(offset, 4095))
-                let end = min(start + UInt64(size), GuestMemory.phys(ofPage: page) + GuestMemory.pageSize)
-                let s = runner.system
-                for (h, m) in s.mappings.enumerated() where m.live && !m.attrs.contains(.mmio) {
-                    let base = m.bouncePool != nil ? m.tlbAddress : m.phys
-                    if start >= base, end <= base + UInt64(m.size), start < end {
-                        rewritten = .deviceWrite(mapping: h, offset: UInt32(start - base), size: UInt32(end - start))
-                        break
-                    }
-                }
-            }
-            out.append(rewritten)
-            _ = runner.run(rewritten)
-        }
-        return out
-    }
-
-    /// Runs the original once, recording who created each handle, and rewrites references.
+    /// Runs the original once, recording who created each handle, and rewrites references; a
+    /// write by page that a later mapping takes in is anchored to that mapping.
     func abstract(_ ops: [GuestOperation]) -> [AbstractOperation] {
         var runner = Runner(platform: platform, profile: profile)
         var creators: [HandleKind: [Int: Creator]] = [:]
         var out: [AbstractOperation] = []
+        var placed: [(index: Int, range: ClosedRange<UInt64>)] = []
         for (i, op) in ops.enumerated() {
             let refs = op.references.map { creators[$0.0]?[$0.1] }
             out.append(AbstractOperation(step: i, template: op, creators: refs))
+            if anchoring, let range = PagePlacement(op.described)?.range(op.fields) { placed.append((i, range)) }
             let before = HandleKind.allCases.map { $0.count(runner.guest) }
             _ = runner.run(op)
             for kind in HandleKind.allCases {
                 for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.guest)).enumerated() {
-                    creators[kind, default: [:]][h] = Creator(step: i, kind: kind, ordinal: ordinal)
+                    let c = Creator(step: i, kind: kind, ordinal: ordinal)
+                    creators[kind, default: [:]][h] = c
+                    out[i].creates.append(c)
+                    if kind == .mapping, !placed.isEmpty, let buffer = dmaBuffer(runner.system.mappings[h]) {
+                        Self.anchor(&out, placed: &placed, to: c, buffer)
+                    }
                 }
             }
         }
@@ -94,34 +95,22 @@ public struct Minimizer {
     }
 
     /// Runs an abstract program: resolves each reference to the handle its creator made in this
-    /// run, dropping operations whose creators are gone. Returns the concrete operations that ran
-    /// up to the first violation, and that violation if it is the one being kept.
+    /// run, dropping operations whose creators are gone, and puts each anchored write where its
+    /// mapping is now. Returns the concrete operations that ran up to the first violation, and
+    /// that violation if it is the one being kept.
     mutating func materialize(_ program: [AbstractOperation]) -> ([GuestOperation], Violation?) {
+        let bases = anchorBases(program)
         runs += 1
-        var runner = Runner(platform: platform, profile: profile)
-        var made: [Creator: Int] = [:]
+        var replay = Replay(platform: platform, profile: profile)
         var ops: [GuestOperation] = []
         for a in program {
-            var handles: [Int] = []
-            for c in a.creators {
-                guard let c, let h = made[c] else { break }
-                handles.append(h)
-            }
-            guard handles.count == a.creators.count else { continue }
-            let op = a.template.naming(handles)
-            let before = HandleKind.allCases.map { $0.count(runner.guest) }
-            let violations = runner.run(op)
+            guard let (op, violations) = replay.step(a, Self.resolve(a, bases)) else { continue }
             ops.append(op)
-            for kind in HandleKind.allCases {
-                for (ordinal, h) in (before[kind.rawValue] ..< kind.count(runner.guest)).enumerated() {
-                    made[Creator(step: a.step, kind: kind, ordinal: ordinal)] = h
-                }
-            }
             if let first = violations.first {
                 return (ops, first.invariant == invariant ? first : nil)
             }
         }
-        let end = runner.finish()
+        let end = replay.runner.finish()
         return (ops, end.first?.invariant == invariant ? end.first : nil)
     }
 
@@ -178,7 +167,19 @@ public struct Minimizer {
     mutating func simplifyArguments(_ program: inout [AbstractOperation]) -> Bool {
         var changed = false
         for i in program.indices {
+            // An anchored write, to the start of its mapping's buffer.
+            if let anchor = program[i].anchor, anchor.delta != 0 {
+                var candidate = program
+                candidate[i].anchor!.delta = 0
+                if keeps(candidate) {
+                    program = candidate
+                    changed = true
+                }
+            }
+            // Where an anchored write lands is its anchor's to say.
+            let placement = program[i].anchor == nil ? nil : PagePlacement(program[i].template.described)
             for simpler in Simplify.candidates(program[i].template) where simpler.operation != program[i].template {
+                if let placement, !placement.samePlace(simpler.operation.fields, program[i].template.fields) { continue }
                 var candidate = program
                 candidate[i].template = simpler.operation
                 if let dropped = simpler.droppedReference { candidate[i].creators.remove(at: dropped) }

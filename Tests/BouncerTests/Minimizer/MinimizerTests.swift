@@ -46,23 +46,7 @@ import Testing
         let outcome = try #require(Minimizer.minimize(long, profile: profile))
         #expect(long.operations.count >= 150)
         #expect(outcome.violation.invariant == original.invariant)
-        if profile.name == "virtio-ring-unmap-2021" {
-            // The minimiser moves offsets towards 0 and never grows one, so it keeps a second
-            // mapping where a larger offset into the first would do.
-            withKnownIssue("the minimiser does not trade a handle for an offset") {
-                #expect(outcome.minimal.operations.count <= Self.handWritten[profile.name]!, "\(outcome.minimal.operations)")
-            }
-        } else if profile.name == "cve-2022-0854" {
-            // Since dmaSetSegBoundary joined the explorer's draw (format version 7) the first long
-            // failing input on tdx is another one, on a restricted-dma-pool device, and the
-            // minimiser, which drops and simplifies one operation at a time, stops at 19 operations
-            // on it (no operation of the new kind among them).
-            withKnownIssue("the minimiser stops at a local minimum on this input") {
-                #expect(outcome.minimal.operations.count <= Self.handWritten[profile.name]!, "\(outcome.minimal.operations)")
-            }
-        } else {
-            #expect(outcome.minimal.operations.count <= Self.handWritten[profile.name]!, "\(outcome.minimal.operations)")
-        }
+        #expect(outcome.minimal.operations.count <= Self.handWritten[profile.name]!, "\(outcome.minimal.operations)")
         #expect(Runner.run(outcome.minimal, profile: profile).firstViolation?.invariant == original.invariant)
     }
 
