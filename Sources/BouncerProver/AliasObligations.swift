@@ -32,6 +32,12 @@ extension PolicyQuery {
         guard platform.config.coherentPool else { return z.boolean(value: false) }
         return z.and([alloc.fromAtomicPool, z.not(d.dmaDirectAllocPagesGetsPoolPage(b))])
     }
+
+    /// `operations` on the query's platform after probing the witness's device, then after
+    /// probing a plain one.
+    func onWitnessThenPlainDevice(_ m: Model, _ operations: [GuestOperation]) -> [Scenario] {
+        [dev.config(m), DeviceConfig()].map { Scenario(platform: platform.kind, operations: [.probeDevice($0)] + operations) }
+    }
 }
 
 extension Obligation {
@@ -52,22 +58,11 @@ extension Obligation {
             "POLICY-POOL-FREE-PAGES",
             "A page dma_alloc_pages() took from an atomic pool goes back to that pool when freed, never to the page allocator.",
             protects: .safeLifecycle, breaks: { $0.breaksSafeLifecycleByFreePages }
-        ) { q, m in
-            // The witness's device, then a plain one.
-            [q.dev.config(m), DeviceConfig()].map { device in
-                Scenario(platform: q.platform.kind, operations: [
-                    .probeDevice(device), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
-                ])
-            }
-        },
+        ) { q, m in q.onWitnessThenPlainDevice(m, [.dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0)]) },
         query(
             "POLICY-POOL-PAGE",
             "The page dma_alloc_pages() hands its caller from an atomic pool is the page whose DMA address the device is given.",
             protects: .dataIntegrity, breaks: { $0.breaksDataIntegrityByPoolPage }
-        ) { q, m in
-            [q.dev.config(m), DeviceConfig()].map { device in
-                Scenario(platform: q.platform.kind, operations: [.probeDevice(device), .dmaAllocPages(device: 0, size: 4096, blocking: false)])
-            }
-        },
+        ) { q, m in q.onWitnessThenPlainDevice(m, [.dmaAllocPages(device: 0, size: 4096, blocking: false)]) },
     ]
 }

@@ -79,17 +79,22 @@ func addressQuery(_ d: Z3Domain, _ solver: Solver, _ platform: Platform) -> (Sym
     return (SymbolicDevice(d, solver, p), p, phys)
 }
 
-/// Checks that `holds` for every platform, device and RAM address the device's dma-ranges region
-/// covers (outside it `translate_phys_to_dma()` gives `DMA_MAPPING_ERROR`, which `dma_capable()`
-/// refuses, so ADDR-CAPABLE holds there too); a counterexample names the device and the address.
-func checkCoveredAddresses(
-    _ options: ProofOptions,
-    _ holds: (Z3Domain, Platform, PlatformTerms<Z3Domain>, DeviceTerms<Z3Domain>, _ phys: Term) -> Term
-) throws(SMTError) -> Outcome {
-    try checkPerPlatform(options) { d, solver, platform in
-        let (dev, p, phys) = addressQuery(d, solver, platform)
-        solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
-        return (d.z.not(holds(d, platform, p, dev.terms, phys)), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
+extension Obligation {
+    /// An address-encoding obligation: `holds` for every platform, device and RAM address the
+    /// device's dma-ranges region covers (outside it `translate_phys_to_dma()` gives
+    /// `DMA_MAPPING_ERROR`, which `dma_capable()` refuses, so ADDR-CAPABLE holds there too); a
+    /// counterexample names the device and the address.
+    static func coveredAddresses(
+        _ id: String, _ statement: String,
+        holds: @escaping @Sendable (Z3Domain, Platform, PlatformTerms<Z3Domain>, DeviceTerms<Z3Domain>, _ phys: Term) -> Term
+    ) -> Obligation {
+        Obligation(id: id, statement: statement, protects: .confBounce) { _, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let (dev, p, phys) = addressQuery(d, solver, platform)
+                solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
+                return (d.z.not(holds(d, platform, p, dev.terms, phys)), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
+            }
+        }
     }
 }
 
@@ -172,28 +177,22 @@ extension Obligation {
                 }, { _ in nil })
             }
         },
-        Obligation(
-            id: "ADDR-ROUNDTRIP",
-            statement: "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address the device's dma-ranges region covers.",
-            protects: .confBounce
-        ) { _, options throws(SMTError) in
-            try checkCoveredAddresses(options) { d, _, p, dev, phys in
-                d.and(
-                    d.equal(d.dmaToPhys(p, dev, d.physToDma(p, dev, phys)), phys),
-                    d.equal(d.dmaToPhys(p, dev, d.physToDmaUnencrypted(p, dev, phys)), phys))
-            }
+        coveredAddresses(
+            "ADDR-ROUNDTRIP",
+            "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address the device's dma-ranges region covers."
+        ) { d, _, p, dev, phys in
+            d.and(
+                d.equal(d.dmaToPhys(p, dev, d.physToDma(p, dev, phys)), phys),
+                d.equal(d.dmaToPhys(p, dev, d.physToDmaUnencrypted(p, dev, phys)), phys))
         },
-        Obligation(
-            id: "ADDR-SHARED-ALIAS",
-            statement: "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does, for every address the device's dma-ranges region covers.",
-            protects: .confBounce
-        ) { _, options throws(SMTError) in
-            try checkCoveredAddresses(options) { d, platform, p, dev, phys in
-                let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
-                return d.and(
-                    d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev, phys)),
-                    d.z.implies(d.constant(encoded), d.not(d.dmaAddressIsUnencrypted(p, d.physToDma(p, dev, phys)))))
-            }
+        coveredAddresses(
+            "ADDR-SHARED-ALIAS",
+            "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does, for every address the device's dma-ranges region covers."
+        ) { d, platform, p, dev, phys in
+            let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
+            return d.and(
+                d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev, phys)),
+                d.z.implies(d.constant(encoded), d.not(d.dmaAddressIsUnencrypted(p, d.physToDma(p, dev, phys)))))
         },
         Obligation(
             id: "ADDR-CAPABLE",
