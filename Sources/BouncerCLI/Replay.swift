@@ -41,7 +41,8 @@ struct Replay: ParsableCommand {
             let target = target.flatMap(FuzzTarget.init(name:)) ?? FuzzTarget.inferred(fromPath: file)
             let scenario = ScenarioCodec.decode(try readInput(file), target: target)
             let result = Runner.runPastKnown(scenario, profile: profile, strict: strict, tracing: trace)
-            print("\(file): target \(target.name), \(scenario.platform.rawValue), \(scenario.operations.count) operations, profile \(profile.name)")
+            let boot = scenario.boot == .standard ? "" : " (\(scenario.boot))"
+            print("\(file): target \(target.name), \(scenario.platform.rawValue)\(boot), \(scenario.operations.count) operations, profile \(profile.name)")
             for line in result.trace { print("  \(line)") }
             for k in result.known.indices where result.known.first[k] != result.new {
                 print("  KNOWN \(KnownFindings.all[k].id): \(result.known.first[k]!) (not fatal; --strict fails on it)")

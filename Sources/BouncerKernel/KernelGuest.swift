@@ -42,22 +42,27 @@ public final class KernelGuest {
     public static let maxDevices = Int(BOUNCER_KERNEL_MAX_DEVICES)
 
     public let platform: Platform
+    /// The CPUs and `swiotlb=` area count it booted with.
+    public let boot: SwiotlbBoot
 
     /// Boots the real code on a platform: the x86 boot order of 6.12 (`swiotlb=` command line,
     /// `pci_swiotlb_detect` and `swiotlb_init`, `mem_encrypt_init`, `dma_atomic_pool_init`). The
     /// platform's confidentiality, shared-in-place conversions and SEV C-bit (`sme_me_mask`) come
     /// from the model's `Platform`; the pool sizes default to the model's (`coherent_pool=` one
-    /// atomic-pool chunk, `swiotlb=` the default pool's slots).
+    /// atomic-pool chunk, `swiotlb=` the default pool's slots). `boot` gives `num_possible_cpus()`
+    /// and the `swiotlb=<slots>,<areas>` area count, as the model boots with it.
     public init(
-        platform kind: PlatformKind, swiotlbSlots: Int = SwiotlbPool.defaultSlots, swiotlbForce: Bool = false,
-        coherentPoolBytes: Int = AtomicPool.chunkPages * Int(GuestMemory.pageSize)
+        platform kind: PlatformKind, boot: SwiotlbBoot = .standard, swiotlbSlots: Int = SwiotlbPool.defaultSlots,
+        swiotlbForce: Bool = false, coherentPoolBytes: Int = AtomicPool.chunkPages * Int(GuestMemory.pageSize)
     ) throws {
         guard Self.isAvailable else { throw KernelUnavailable(description: Self.status) }
         platform = Platform(kind)
+        self.boot = boot
         var p = bouncer_kernel_platform(
             guest_mem_encrypt: platform.confidential, conversion_keeps_contents: platform.conversionKeepsContents,
             sme_me_mask: platform.dmaEncryptedMask,
-            coherent_pool_bytes: UInt32(coherentPoolBytes), swiotlb_slots: UInt32(swiotlbSlots), swiotlb_force: swiotlbForce)
+            coherent_pool_bytes: UInt32(coherentPoolBytes), swiotlb_slots: UInt32(swiotlbSlots),
+            swiotlb_areas: UInt32(boot.areasParameter ?? 0), swiotlb_force: swiotlbForce, possible_cpus: UInt32(boot.possibleCpus))
         let result = bouncer_kernel_boot(&p)
         guard result == 0 else { throw KernelUnavailable(description: "booting the kernel code failed: \(result)") }
     }
@@ -82,6 +87,10 @@ public final class KernelGuest {
         return KernelProbe(
             device: Int(device), setMaskResult: Int(p.set_mask_result), dmaMask: p.dma_mask, coherentDmaMask: p.coherent_dma_mask)
     }
+
+    /// The scheduler moves the driver's task to `cpu`; false for a CPU the boot does not have.
+    @discardableResult
+    public func migrateToCpu(_ cpu: Int) -> Bool { bouncer_kernel_migrate_to_cpu(Int32(cpu)) == 0 }
 
     /// `dma_set_seg_boundary()`: the device's segment boundary mask in its `dma_parms`.
     public func setSegmentBoundary(device: Int, mask: UInt64) {

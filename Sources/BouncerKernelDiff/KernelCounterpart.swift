@@ -71,6 +71,7 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .archSetupDmaOps: .archSetupDmaOps
         case .dmaAllocPages: .dmaAllocPages
         case .dmaSetSegBoundary: .dmaSetSegBoundary
+        case .migrateToCpu: .migrateToCpu
         }
     }
 
@@ -109,6 +110,7 @@ public enum KernelCounterpart: Equatable, Sendable {
         case .dmaAllocPages:
             .outOfScope("the kernel side does not yet call dma_alloc_pages or dma_free_pages")
         case .dmaSetSegBoundary: .call("dma_set_seg_boundary (the device's dma_parms)")
+        case .migrateToCpu: .call("raw_smp_processor_id() and num_possible_cpus() answer from the shim's boot and current CPU")
         }
     }
 }

@@ -27,9 +27,10 @@ public enum KernelDiff {
         public var trace: [String] = []
     }
 
-    /// Boots the kernel code on the scenario's platform and runs every operation on both sides.
+    /// Boots the kernel code on the scenario's platform and boot configuration and runs every
+    /// operation on both sides.
     public static func run(_ scenario: Scenario, profile: Profile = profile, tracing: Bool = false) throws -> Report {
-        let guest = try KernelGuest(platform: scenario.platform)
+        let guest = try KernelGuest(platform: scenario.platform, boot: scenario.boot)
         var run = KernelDiffRun(kernel: guest, profile: profile, tracing: tracing)
         var report = Report(platform: scenario.platform)
         for op in scenario.operations {

@@ -43,10 +43,13 @@ public struct KernelDiffRun {
         }
     }
 
-    /// Starts from a kernel guest booted (or restored) on `platform` with the model's defaults,
-    /// and a model booted from `booted` (or fresh under `profile`).
+    /// Starts from a kernel guest booted (or restored) on `platform` with the model's defaults and
+    /// its boot configuration, and a model booted from `booted` (or fresh under `profile`, with the
+    /// same boot configuration).
     public init(kernel guest: KernelGuest, profile: Profile, booted: Guest? = nil, tracing: Bool = false) {
-        runner = booted.map { Runner(booted: $0, tracing: tracing) } ?? Runner(platform: guest.platform.kind, profile: profile, tracing: tracing)
+        runner =
+            booted.map { Runner(booted: $0, tracing: tracing) }
+            ?? Runner(platform: guest.platform.kind, profile: profile, boot: guest.boot, tracing: tracing)
         kernel = KernelSide(guest: guest)
         oracle = KernelOracle(platform: guest.platform)
         if !Self.supports(guest.platform.kind) {

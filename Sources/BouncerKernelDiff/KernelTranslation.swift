@@ -168,6 +168,12 @@ extension KernelDiffRun {
         case let .dmaSetSegBoundary(device, mask):
             // Nothing comes back: the next slot search on either side shows what the boundary did.
             g.setSegmentBoundary(device: kernel.devices[device], mask: mask)
+        case .migrateToCpu(let cpu):
+            // The model moved (a CPU the boot has): the shim's raw_smp_processor_id() follows, and
+            // the next slot search on each side shows which area it starts in.
+            if !g.migrateToCpu(cpu) {
+                throw divergence(.outcome, "CPU \(cpu) of \(g.boot.possibleCpus)", model: "moved", kernel: "not a possible CPU")
+            }
         case .runDeferredWork:
             g.runWork()
         case .failNextConversion(let k):

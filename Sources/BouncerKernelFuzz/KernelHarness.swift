@@ -22,7 +22,8 @@ import BouncerTransports
 struct KernelHarness {
     var profile: Profile
     var guest: KernelGuest?
-    var booted: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count)
+    /// Per platform and boot configuration (`SwiotlbBoot.all`), platform-major.
+    var booted: [Guest?] = Array(repeating: nil, count: PlatformKind.allCases.count * SwiotlbBoot.all.count)
     var executions = 0
     var passedOver = 0
     var agreed = [Int](repeating: 0, count: InvariantID.allCases.count)
@@ -38,15 +39,18 @@ struct KernelHarness {
             return nil
         }
         executions += 1
-        if let g = guest, g.platform.kind == kind {
+        if let g = guest, g.platform.kind == kind, g.boot == decoder.boot {
             g.restoreSnapshot()
         } else {
-            guard let g = try? KernelGuest(platform: kind) else { fail("fuzz-kernel: booting the kernel code on \(kind.rawValue) failed") }
+            guard let g = try? KernelGuest(platform: kind, boot: decoder.boot) else {
+                fail("fuzz-kernel: booting the kernel code on \(kind.rawValue) (\(decoder.boot)) failed")
+            }
             g.saveSnapshot()
             guest = g
         }
-        if booted[decoder.platformIndex] == nil { booted[decoder.platformIndex] = Guest(platform: kind, behaviours: profile.behaviours) }
-        var run = KernelDiffRun(kernel: guest!, profile: profile, booted: booted[decoder.platformIndex])
+        let b = decoder.platformIndex * SwiotlbBoot.all.count + decoder.bootIndex
+        if booted[b] == nil { booted[b] = Guest(platform: kind, behaviours: profile.behaviours, boot: decoder.boot) }
+        var run = KernelDiffRun(kernel: guest!, profile: profile, booted: booted[b])
         var both: [Violation] = []
         var modelSeen = Set<InvariantID>(), kernelSeen = Set<InvariantID>()
         while let op = decoder.next() {

@@ -62,7 +62,7 @@ extension Minimizer {
     /// device's through that mapping; written so, it no longer depends on where earlier
     /// operations put the slot, and the operations that only moved the slot there can go.
     func anchorHostWrites(_ ops: [GuestOperation]) -> [GuestOperation] {
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: boot)
         var out: [GuestOperation] = []
         for op in ops {
             var rewritten = op
@@ -100,7 +100,7 @@ extension Minimizer {
         var wanted = Set(program.compactMap { $0.anchor?.mapping })
         guard !wanted.isEmpty else { return [:] }
         runs += 1
-        var replay = Replay(platform: platform, profile: profile)
+        var replay = Replay(platform: platform, profile: profile, boot: boot)
         var bases: [Creator: UInt64] = [:]
         for a in program where !wanted.isEmpty {
             guard replay.step(a, a.template) != nil else { continue }
@@ -130,7 +130,7 @@ struct Replay {
     /// What the last operation made.
     var madeNow: [Creator] = []
 
-    init(platform: PlatformKind, profile: Profile) { runner = Runner(platform: platform, profile: profile) }
+    init(platform: PlatformKind, profile: Profile, boot: SwiotlbBoot) { runner = Runner(platform: platform, profile: profile, boot: boot) }
 
     /// Runs `a` as `template` names its objects; nil when one of them was never made.
     mutating func step(_ a: AbstractOperation, _ template: GuestOperation) -> (GuestOperation, [Violation])? {

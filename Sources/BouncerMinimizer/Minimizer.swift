@@ -10,6 +10,8 @@ import BouncerRunner
 public struct Minimizer {
     public let profile: Profile
     public let platform: PlatformKind
+    /// The boot configuration every candidate runs with: the scenario's, never changed.
+    public var boot: SwiotlbBoot = .standard
     public let invariant: InvariantID
     /// Runs of the model made (the first pass that places anchored writes counts), for the report.
     public internal(set) var runs = 0
@@ -27,6 +29,7 @@ public struct Minimizer {
     public static func minimize(_ scenario: Scenario, profile: Profile) -> Outcome? {
         guard let v = Runner.run(scenario, profile: profile).firstViolation else { return nil }
         var m = Minimizer(profile: profile, platform: scenario.platform, invariant: v.invariant)
+        m.boot = scenario.boot
         var ops = Array(scenario.operations.prefix(v.step + 1))
         var program = m.abstract(ops)
         // Every move makes the input shorter or its arguments simpler, but an anchored write
@@ -63,14 +66,14 @@ public struct Minimizer {
         }
         let (minimal, violation) = m.materialize(program)
         return Outcome(
-            original: scenario, minimal: Scenario(platform: scenario.platform, operations: minimal),
+            original: scenario, minimal: Scenario(platform: scenario.platform, boot: scenario.boot, operations: minimal),
             violation: violation!, runs: m.runs)
     }
 
     /// Runs the original once, recording who created each handle, and rewrites references; a
     /// write by page that a later mapping takes in is anchored to that mapping.
     func abstract(_ ops: [GuestOperation]) -> [AbstractOperation] {
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: boot)
         var creators: [HandleKind: [Int: Creator]] = [:]
         var out: [AbstractOperation] = []
         var placed: [(index: Int, range: ClosedRange<UInt64>)] = []
@@ -101,7 +104,7 @@ public struct Minimizer {
     mutating func materialize(_ program: [AbstractOperation]) -> ([GuestOperation], Violation?) {
         let bases = anchorBases(program)
         runs += 1
-        var replay = Replay(platform: platform, profile: profile)
+        var replay = Replay(platform: platform, profile: profile, boot: boot)
         var ops: [GuestOperation] = []
         for a in program {
             guard let (op, violations) = replay.step(a, Self.resolve(a, bases)) else { continue }

@@ -51,14 +51,17 @@ public struct RegressionTest: Sendable {
         lines.append("@Test func \(name)() throws {")
         lines.append("    let operations: [GuestOperation] = [")
         // Each comment is the operation in the kernel's words on the state it runs on.
-        var runner = Runner(platform: outcome.minimal.platform, profile: profile)
+        var runner = Runner(platform: outcome.minimal.platform, profile: profile, boot: outcome.minimal.boot)
         for op in outcome.minimal.operations {
             lines.append("        \(op.swiftSource),  // \(op.description(in: runner.system))")
             _ = runner.run(op)
         }
         lines.append("    ]")
         lines.append("    let profile = \(profileExpression)")
-        lines.append("    let result = Runner.run(Scenario(platform: .\(outcome.minimal.platform.swiftName), operations: operations), profile: profile)")
+        // A boot other than the standard one is named by its place in SwiotlbBoot.all.
+        let boot = outcome.minimal.boot == .standard ? "" : "boot: SwiotlbBoot.all[\(outcome.minimal.boot.index)], "
+        lines.append(
+            "    let result = Runner.run(Scenario(platform: .\(outcome.minimal.platform.swiftName), \(boot)operations: operations), profile: profile)")
         if open {
             lines.append("    withKnownIssue(\"open finding: \(v.invariant.rawValue) under \(profile.name)\") {")
             lines.append("        #expect(result.violations.isEmpty, \"\\(result.violations)\")")

@@ -25,8 +25,9 @@ extension DmaLayer {
             // refusing a slot that does not start a page (823353b7cf0e) where the policy says so.
             let size = UInt64(pages) << 12
             guard swiotlbPoolAccepts(pool, wantShared: decision.wantShared),
+                // A restricted pool has one area (`rmem_swiotlb_device_init()`), whatever the CPU.
                 let slot = swiotlbPools[pool].search(
-                    b, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: pool),
+                    b, area: 0, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: pool),
                     boundaryMask: devices[device].segmentBoundary, orig: 0, allocSize: size,
                     allocAlignMask: UInt64(pages.nextPowerOfTwo) << 12 - 1, minAlignMask: 0)
             else { return nil }

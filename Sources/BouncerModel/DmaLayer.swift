@@ -35,6 +35,14 @@ public struct DmaLayer: Sendable {
     public internal(set) var swiotlbGrowPending = false
     /// `atomic_pool_work` is queued: an allocation left a pool below its boot size.
     public internal(set) var atomicPoolWorkPending = false
+    /// The boot configuration swiotlb's areas come from (CPUs, `swiotlb=` area count).
+    public let boot: SwiotlbBoot
+    /// swiotlb.c's `default_nslabs` and `default_nareas` after `swiotlb_init_remap()`: what
+    /// `swiotlb_dyn_alloc()` asks for, and how many areas `swiotlb_find_slots()` tries.
+    public internal(set) var defaultNslabs = SwiotlbPool.defaultSlots
+    public internal(set) var defaultNareas = 1
+    /// The CPU the driver's calls run on (`raw_smp_processor_id()`), moved by `migrateToCpu`.
+    public internal(set) var cpu = 0
     var slab = Slab()
     var nextAllocation: UInt32 = 1
     var nextHostWrite: UInt32 = 1
@@ -47,15 +55,16 @@ public struct DmaLayer: Sendable {
     /// Boots a guest: `swiotlb_init` places the default pool low in ZONE_DMA32 and
     /// `mem_encrypt_init` decrypts it (`swiotlb_update_mem_attributes`); `dma_atomic_pool_init`
     /// creates the three atomic pools where the kernel has them (`CONFIG_DMA_COHERENT_POOL`).
-    public init(platform kind: PlatformKind, behaviours: Behaviours) {
-        self.init(Platform(kind), behaviours: behaviours)
+    public init(platform kind: PlatformKind, behaviours: Behaviours, boot: SwiotlbBoot = .standard) {
+        self.init(Platform(kind), behaviours: behaviours, boot: boot)
     }
 
     /// Boots on a platform as given: a test may hand the model a deliberately wrong one (its DMA
     /// encoding, say) to see the oracle, which has its own, report it.
-    init(_ platform: Platform, behaviours: Behaviours) {
+    init(_ platform: Platform, behaviours: Behaviours, boot: SwiotlbBoot = .standard) {
         let kind = platform.kind
         self.behaviours = behaviours
+        self.boot = boot
         behaviourTerms = BehaviourTerms(ConcreteDomain(), behaviours)
         self.platform = platform
         self.platform.confidential = d.confidentialAtBoot(
@@ -67,7 +76,7 @@ public struct DmaLayer: Sendable {
         buffers.reserveCapacity(32)
         coherent.reserveCapacity(16)
         mappings.reserveCapacity(32)
-        let pool = createSwiotlbPool(kind: .defaultPool, slots: SwiotlbPool.defaultSlots, zone: .dma32)!
+        let pool = swiotlbInitRemap()
         swiotlbUpdateMemAttributes(pool)
         if platform.config.coherentPool { for zone in Zone.allCases { dmaAtomicPoolInit(zone) } }
         events.removeAll(keepingCapacity: true)

@@ -5,11 +5,11 @@ extension DmaLayer {
     /// are zeroed now (`swiotlb_init_io_tlb_pool()` at boot, before `swiotlb_update_mem_attributes()`
     /// decrypts them; a restricted-dma-pool's reserved memory never held guest data); otherwise the
     /// caller converts them first and zeroes after, as `swiotlb_alloc_pool()` does.
-    mutating func createSwiotlbPool(kind: SwiotlbPoolKind, slots: Int, zone: Zone, zeroed: Bool = true) -> Int? {
+    mutating func createSwiotlbPool(kind: SwiotlbPoolKind, slots: Int, nareas: Int = 1, zone: Zone, zeroed: Bool = true) -> Int? {
         let pages = SwiotlbPool.pages(forSlots: slots)
         let index = swiotlbPools.count
         guard let first = allocPages(pages, highest: zone, owner: .swiotlbPool(index)) else { return nil }
-        swiotlbPools.append(SwiotlbPool(kind: kind, firstPage: first, slotCount: slots))
+        swiotlbPools.append(SwiotlbPool(kind: kind, firstPage: first, slotCount: slots, nareas: nareas))
         if zeroed { zeroSwiotlbPool(index) }
         return index
     }
@@ -68,8 +68,15 @@ extension DmaLayer {
     }
 
     /// `swiotlb_find_slots()`: refuse an `io_tlb_mem` of the wrong state (`swiotlbMemServes`), search
-    /// the device's pools that may serve the request; when all are full, schedule
-    /// `swiotlb_dyn_alloc` and make a transient pool just for this request.
+    /// the device's pools that may serve the request area by area, starting in the area of the
+    /// CPU the driver runs on (`swiotlb_search_area()`: for each offset from that CPU, every pool
+    /// with that many areas, in its area `(cpu + offset) & (nareas - 1)`; without
+    /// `CONFIG_SWIOTLB_DYNAMIC` the one pool's areas from `cpu & (nareas - 1)` in turn, the same
+    /// order). `mem->pools` has the newest pool first (v6.12 `add_mem_pool()` puts a pool at the
+    /// head with `list_add_rcu()`), so dynamic pools are searched newest first and the default pool
+    /// last: the pools' creation order backwards (a device's restricted pool is its mem's only
+    /// pool; transient pools are on the device's list, not searched here). When all are full,
+    /// schedule `swiotlb_dyn_alloc` and make a transient pool just for this request.
     mutating func swiotlbFindSlots(
         _ device: Int, orig: UInt64, allocSize: UInt64, allocAlignMask: UInt64, wantShared: Bool
     ) -> (pool: Int, slot: Int)? {
@@ -77,18 +84,23 @@ extension DmaLayer {
             d.swiotlbMemServes(memUnencrypted: swiotlbPools[mem].decrypted, wantShared: wantShared, behaviourTerms)
         else { return nil }
         let minAlign = devices[device].config.minAlignMask
-        for pool in swiotlbPools.indices
-        where swiotlbSearches(device, pool) && swiotlbPoolAccepts(pool, wantShared: wantShared) {
-            if let slot = swiotlbPools[pool].search(
-                behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem),
-                boundaryMask: devices[device].segmentBoundary, orig: orig,
-                allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+        for offset in 0 ..< defaultNareas {
+            for pool in swiotlbPools.indices.reversed()
+            where offset < swiotlbPools[pool].nareas && swiotlbSearches(device, pool)
+                && swiotlbPoolAccepts(pool, wantShared: wantShared)
             {
-                swiotlbPools[pool].allocate(
-                    at: slot, allocSize: allocSize,
-                    offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
-                devices[device].usesIoTlb = true
-                return (pool, slot)
+                let area = SwiotlbAreas.area(cpu: cpu, offset: offset, nareas: swiotlbPools[pool].nareas)
+                if let slot = swiotlbPools[pool].search(
+                    behaviourTerms, area: area, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem),
+                    boundaryMask: devices[device].segmentBoundary, orig: orig,
+                    allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
+                {
+                    swiotlbPools[pool].allocate(
+                        at: slot, allocSize: allocSize,
+                        offsetLow: d.swiotlbAlignOffset(minAlignMask: minAlign, alignMask: 0, address: orig))
+                    devices[device].usesIoTlb = true
+                    return (pool, slot)
+                }
             }
         }
         guard d.swiotlbGrowsWhenFull(behaviourTerms),
@@ -98,8 +110,9 @@ extension DmaLayer {
         swiotlbGrowPending = true
         guard let pool = swiotlbAllocTransient(device, slots: SwiotlbPool.slotsFor(allocSize), wantShared: wantShared)
         else { return nil }
+        // A transient pool has one area, searched whatever the CPU (`area_index` 0).
         guard let slot = swiotlbPools[pool].search(
-            behaviourTerms, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem),
+            behaviourTerms, area: 0, tblDmaAddress: swiotlbTblDmaAddress(device, pool: pool, mem: mem),
             boundaryMask: devices[device].segmentBoundary, orig: orig,
             allocSize: allocSize, allocAlignMask: allocAlignMask, minAlignMask: minAlign)
         else {
@@ -163,7 +176,7 @@ extension DmaLayer {
     /// pages held before.
     mutating func swiotlbDynAlloc() {
         swiotlbGrowPending = false
-        guard let pool = createSwiotlbPool(kind: .dynamic, slots: SwiotlbPool.dynamicSlots, zone: .dma32, zeroed: false)
+        guard let pool = swiotlbAllocDynamicPool()
         else { return }
         let wantShared = swiotlbPools.first { $0.kind == .defaultPool }?.decrypted ?? false
         let decrypt = d.swiotlbNewPoolDecrypted(wantShared: wantShared, behaviourTerms)

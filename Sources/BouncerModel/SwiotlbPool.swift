@@ -35,20 +35,33 @@ public enum SwiotlbPoolKind: Sendable, CustomStringConvertible {
 }
 
 /// An `io_tlb_pool`: contiguous pages cut into slots, with the encryption state the kernel
-/// recorded for it (the 2026 series' `unencrypted`).
+/// recorded for it (the 2026 series' `unencrypted`), and its slots cut into `nareas` areas of
+/// `areaNslabs` slots (`swiotlb_init_io_tlb_pool()`), each with its own search index and used
+/// count (`struct io_tlb_area`; `SwiotlbAreas` has the arithmetic and its commits).
 public struct SwiotlbPool: Sendable {
+    /// The default pool's slots as `swiotlb=` gives them at boot, before the area count rounds
+    /// them up (`round_up_default_nslabs()`).
     public static let defaultSlots = 128
     public static let restrictedSlots = 64
-    public static let dynamicSlots = 64
+    /// The most areas a pool of the model's memory can have: no zone holds 512 slots (256 pages),
+    /// and `limit_nareas()` leaves at least 128 slots an area, so 2 is the most reached.
+    public static let maxAreas = 4
 
     public var kind: SwiotlbPoolKind
     public var firstPage: Int
     public var pageCount: Int
     public var start: UInt64
     public var slots: [SwiotlbSlot]
-    /// Next search start (`area->index`) and slots in use.
-    public var index = 0
-    public var used = 0
+    /// `nareas` and `area_nslabs`: areas are equal runs of slots, area `a` from `a * areaNslabs`.
+    public private(set) var nareas = 1
+    public private(set) var areaNslabs: Int
+    /// Per area, the next search start relative to the area (`area->index`) and the slots in use
+    /// (`area->used`); fixed vectors, so a mapping allocates nothing.
+    public private(set) var areaIndex = SIMD4<Int>()
+    /// Signed, as the kernel's unsigned `used` wraps: a release of slots a wrong address names
+    /// (`unmapByAddress`) can take more than the area holds, and the search's `area_nslabs - used`
+    /// then allows more.
+    public private(set) var areaUsed = SIMD4<Int>()
     public var decrypted = false
     /// False once a conversion of the pool's memory failed and the kernel knows it: the pages
     /// have no single encryption state, so no request may use them (series: "handle
@@ -68,13 +81,18 @@ public struct SwiotlbPool: Sendable {
 
     public var pages: Range<Int> { firstPage ..< firstPage + pageCount }
     public var end: UInt64 { start + UInt64(slots.count) << IOTLB.shift }
+    /// Slots in use in the whole pool (`mem_pool_used()`: the areas' sum).
+    public var used: Int { areaUsed.wrappedSum() }
 
-    init(kind: SwiotlbPoolKind, firstPage: Int, slotCount: Int) {
+    init(kind: SwiotlbPoolKind, firstPage: Int, slotCount: Int, nareas: Int = 1) {
+        precondition(nareas >= 1 && nareas <= Self.maxAreas, "a pool of \(nareas) areas")
         self.kind = kind
         self.firstPage = firstPage
         pageCount = Self.pages(forSlots: slotCount)
         start = GuestMemory.phys(ofPage: firstPage)
         slots = Array(repeating: SwiotlbSlot(), count: slotCount)
+        self.nareas = nareas
+        areaNslabs = slotCount / nareas
         // swiotlb_init_io_tlb_pool(): free counts run to the end of each 128-slot segment.
         for i in 0 ..< slotCount {
             slots[i].list = UInt16(min(IOTLB.segmentSlots - (i & (IOTLB.segmentSlots - 1)), slotCount - i))
@@ -89,21 +107,24 @@ public struct SwiotlbPool: Sendable {
     /// `nr_slots()`.
     static func slotsFor(_ bytes: UInt64) -> Int { Int(ConcreteDomain().swiotlbSlotCount(bytes)) }
 
-    /// `swiotlb_search_pool_area()` over the pool's single area (v6.12 kernel/dma/swiotlb.c): the
-    /// first run of `nslots` free slots whose start, as the device addresses it from `tblDmaAddress`
+    /// `swiotlb_search_pool_area()` over area `area` (v6.12 kernel/dma/swiotlb.c): the first run
+    /// of `nslots` free slots whose start, as the device addresses it from `tblDmaAddress`
     /// (`swiotlbTblDmaAddress`), satisfies the alignment masks and that stays inside one window of
-    /// the device's segment boundary (`boundaryMask`, `dma_get_seg_boundary()`), searching from
-    /// `index` in strides. The boundary masks `tbl_dma_addr` before anything is tested on it, and a
-    /// run that `iommu_is_span_boundary()` says crosses a window's end is passed over by a stride,
-    /// like a run with too few free slots.
+    /// the device's segment boundary (`boundaryMask`, `dma_get_seg_boundary()`), searching from the
+    /// area's index in strides and wrapping to the area's first slot (`wrap_area_index()`), never
+    /// past the area's `areaNslabs` slots checked (7c3940bf81e5). Slot addresses, the boundary test
+    /// and the free counts use the pool-wide index (`slot_base + index`), which is what it returns.
+    /// The boundary masks `tbl_dma_addr` before anything is tested on it, and a run that
+    /// `iommu_is_span_boundary()` says crosses a window's end is passed over by a stride, like a
+    /// run with too few free slots.
     func search(
-        _ b: BehaviourTerms<ConcreteDomain>, tblDmaAddress: UInt64, boundaryMask: UInt64, orig: UInt64, allocSize: UInt64,
-        allocAlignMask: UInt64, minAlignMask: UInt64
+        _ b: BehaviourTerms<ConcreteDomain>, area: Int, tblDmaAddress: UInt64, boundaryMask: UInt64, orig: UInt64,
+        allocSize: UInt64, allocAlignMask: UInt64, minAlignMask: UInt64
     ) -> Int? {
         let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
-        let nslabs = slots.count
-        guard nslots > 0, nslots <= nslabs - used, nslots <= IOTLB.segmentSlots else { return nil }
+        let areaSlots = areaNslabs
+        guard nslots > 0, nslots <= areaSlots - areaUsed[area], nslots <= IOTLB.segmentSlots else { return nil }
         let (alignMask, iotlbAlignMask) = d.swiotlbSearchMasks(
             b, allocAlignMask: allocAlignMask, minAlignMask: minAlignMask, allocSize: allocSize)
         let stride = Int(max(alignMask, iotlbAlignMask) >> IOTLB.shift) + 1
@@ -111,21 +132,23 @@ public struct SwiotlbPool: Sendable {
         let maxSlots = SegmentBoundary.maxSlots(boundaryMask)
         // nr_slots(tbl_dma_addr): where in its boundary window the pool starts, in slots.
         let tblSlots = (tbl &+ (IOTLB.slotSize - 1)) >> IOTLB.shift
+        let base = area * areaSlots
         // wrap_area_index(): the search wraps to the start of the area, not modulo.
-        func wrap(_ i: Int) -> Int { i >= nslabs ? 0 : i }
-        var idx = wrap(index)
+        func wrap(_ i: Int) -> Int { i >= areaSlots ? 0 : i }
+        var idx = areaIndex[area]
         var checked = 0
-        while checked < nslabs {
-            let t = tbl &+ UInt64(idx) << IOTLB.shift
+        while checked < areaSlots {
+            let slot = base + idx
+            let t = tbl &+ UInt64(slot) << IOTLB.shift
             if !d.swiotlbSlotSuitable(slotAddress: t, orig: orig, alignMask: alignMask, iotlbAlignMask: iotlbAlignMask) {
                 idx = wrap(idx + 1)
                 checked += 1
                 continue
             }
-            if !SegmentBoundary.crossed(index: idx, nslots: nslots, tblSlots: tblSlots, maxSlots: maxSlots),
-                Int(slots[idx].list) >= nslots
+            if !SegmentBoundary.crossed(index: slot, nslots: nslots, tblSlots: tblSlots, maxSlots: maxSlots),
+                Int(slots[slot].list) >= nslots
             {
-                return idx
+                return slot
             }
             idx = wrap(idx + stride)
             checked += stride
@@ -133,8 +156,9 @@ public struct SwiotlbPool: Sendable {
         return nil
     }
 
-    /// Marks `nslots` slots from `s` used, recording each slot's remaining `alloc_size`, and fixes
-    /// the free counts of the slots before it in the segment.
+    /// Marks `nslots` slots from `s` (a pool-wide index `search` returned) used, recording each
+    /// slot's remaining `alloc_size`, fixes the free counts of the slots before it in the segment,
+    /// and moves on the index and used count of the area the run starts in.
     mutating func allocate(at s: Int, allocSize: UInt64, offsetLow: UInt64) {
         let d = ConcreteDomain()
         let nslots = Self.slotsFor(allocSize)
@@ -149,12 +173,16 @@ public struct SwiotlbPool: Sendable {
             slots[i].list = count
             i -= 1
         }
-        index = s + nslots >= slots.count ? 0 : s + nslots
-        used += nslots
+        // The area's next search starts after the run (wrapped inside the area).
+        let area = s / areaNslabs
+        let next = s - area * areaNslabs + nslots
+        areaIndex[area] = next >= areaNslabs ? 0 : next
+        areaUsed[area] += nslots
     }
 
     /// `swiotlb_release_slots()`: frees the slots of the allocation at slot `idx` (after its padding
-    /// slots), padding included, and merges the free counts.
+    /// slots), padding included, merges the free counts, and gives the slots back to the area the
+    /// allocation starts in (`index / area_nslabs`), whatever CPU frees them.
     mutating func release(slotIndex idx: Int, offsetLow: UInt64) -> Int {
         let d = ConcreteDomain()
         let first = idx - Int(slots[idx].padSlots)
@@ -174,7 +202,8 @@ public struct SwiotlbPool: Sendable {
             slots[i].list = count
             i -= 1
         }
-        used -= n
+        let area = first / areaNslabs
+        areaUsed[area] -= n
         return n
     }
 }

@@ -199,6 +199,8 @@ extension DmaLayer {
             return .done
         case let .dmaSetSegBoundary(device, mask):
             return dmaSetSegBoundary(device: device, mask: mask) ? .done : .skipped
+        case .migrateToCpu(let cpu):
+            return migrateToCpu(cpu) ? .done : .skipped
         case let .dmaAllocPages(device, size, blocking):
             guard device < devices.count else { return .skipped }
             return dmaAllocCoherent(device: device, size: size, blocking: blocking, pagesApi: true).map(StepOutcome.created) ?? .failed

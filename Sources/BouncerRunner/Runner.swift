@@ -35,8 +35,8 @@ public struct Runner: Sendable {
     /// `OperationKind.transportKinds`, read once per run rather than through its lazy global per step.
     let transportKinds = OperationKind.transportKinds
 
-    public init(platform: PlatformKind, profile: Profile, tracing: Bool = false) {
-        self.init(booted: Guest(platform: platform, behaviours: profile.behaviours), tracing: tracing)
+    public init(platform: PlatformKind, profile: Profile, boot: SwiotlbBoot = .standard, tracing: Bool = false) {
+        self.init(booted: Guest(platform: platform, behaviours: profile.behaviours, boot: boot), tracing: tracing)
     }
 
     /// Starts from a guest already booted: a copy of one kept by the caller, so a fuzz harness
@@ -100,7 +100,7 @@ public struct Runner: Sendable {
 
     /// Runs a whole scenario, stopping at the first step that breaks an invariant.
     public static func run(_ scenario: Scenario, profile: Profile, tracing: Bool = false) -> RunResult {
-        run(scenario, booted: Guest(platform: scenario.platform, behaviours: profile.behaviours), tracing: tracing)
+        run(scenario, booted: Guest(platform: scenario.platform, behaviours: profile.behaviours, boot: scenario.boot), tracing: tracing)
     }
 
     /// Runs a scenario from a booted guest of its platform and profile.
@@ -133,8 +133,8 @@ public struct Runner: Sendable {
     }
 }
 
-/// One booted guest per platform under one profile, booted on first use: the fuzz harness and
-/// the random tester copy it for every input instead of booting again.
+/// One booted guest per platform and boot configuration under one profile, booted on first use:
+/// the fuzz harness and the random tester copy it for every input instead of booting again.
 public struct BootedGuests: Sendable {
     let behaviours: Behaviours
     /// The guests booted so far, and an oracle for each, its page ledger seeded from that boot.
@@ -142,22 +142,25 @@ public struct BootedGuests: Sendable {
     /// and comparing one with nil copies and destroys it, once per input.
     var guests: [Guest] = []
     var oracles: [Oracle] = []
-    /// Per platform (`PlatformKind.allCases`), where its guest is in `guests`; -1 until booted.
-    var slots = [Int](repeating: -1, count: PlatformKind.allCases.count)
+    /// Per platform (`PlatformKind.allCases`) and boot (`SwiotlbBoot.all`), platform-major, where
+    /// its guest is in `guests`; -1 until booted.
+    var slots = [Int](repeating: -1, count: PlatformKind.allCases.count * SwiotlbBoot.all.count)
 
     public init(profile: Profile) { behaviours = profile.behaviours }
 
     /// Runs a decoder's operations from the booted guest of its platform (`Runner.firstViolation`).
     public mutating func firstViolation(_ decoder: inout ScenarioDecoder) -> Violation? {
-        let s = boot(decoder.platformIndex, decoder.platform)
+        let s = boot(decoder.platformIndex, decoder.platform, decoder.bootIndex)
         return Runner.firstViolation(&decoder, booted: guests[s], oracle: oracles[s])
     }
 
-    /// Where the guest of platform `i` is, booted now if this is its first input.
-    mutating func boot(_ i: Int, _ platform: PlatformKind) -> Int {
+    /// Where the guest of platform `p` and boot `b` (`SwiotlbBoot.all`) is, booted now if this is
+    /// its first input.
+    mutating func boot(_ p: Int, _ platform: PlatformKind, _ b: Int = 0) -> Int {
+        let i = p * SwiotlbBoot.all.count + b
         if slots[i] < 0 {
             slots[i] = guests.count
-            guests.append(Guest(platform: platform, behaviours: behaviours))
+            guests.append(Guest(platform: platform, behaviours: behaviours, boot: SwiotlbBoot.all[b]))
             oracles.append(Oracle(booted: guests[slots[i]].system))
         }
         return slots[i]

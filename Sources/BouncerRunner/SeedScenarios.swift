@@ -158,5 +158,38 @@ public enum SeedScenarios {
             .unmap(mapping: 1, skipCpuSync: false),
             .unmap(mapping: 0, skipCpuSync: false),
         ])),
+        // Four possible CPUs with `swiotlb=128,2` (version 8's boot byte): a 256-slot default pool
+        // of two areas. CPU 0 bounces in area 0; moved to CPU 3 (`migrateToCpu`), the driver's
+        // next bounce starts area 1's search (slot 128), and its unmap from CPU 0 gives the slots
+        // back to area 1.
+        ("swiotlb-areas-four-cpus-sev-snp", Scenario(platform: .sevSnp, boot: SwiotlbBoot.all[5], operations: [
+            .probeDevice(DeviceConfig()),
+            .kmalloc(size: 3000, zone: .normal),
+            .kmalloc(size: 8192, zone: .normal),
+            .cpuWrite(buffer: 0, offset: 0, size: 3000),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 3000, direction: .toDevice, skipCpuSync: false),
+            .migrateToCpu(cpu: 3),
+            .mapBuffer(device: 0, buffer: 1, offset: 0, size: 8192, direction: .fromDevice, skipCpuSync: false),
+            .deviceWrite(mapping: 1, offset: 0, size: 4096),
+            .migrateToCpu(cpu: 0),
+            .unmap(mapping: 1, skipCpuSync: false),
+            .unmap(mapping: 0, skipCpuSync: false),
+        ])),
+        // Two possible CPUs, two areas: on CPU 1 four 64 KiB bounces (32 page-aligned slots each)
+        // fill area 1 (slots 128 to 255), and the next bounce on CPU 1 moves on to area 0, slot 0.
+        ("swiotlb-areas-full-area-tdx", Scenario(platform: .tdx, boot: SwiotlbBoot.all[1], operations: [
+            .probeDevice(DeviceConfig()),
+            .kmalloc(size: 65535, zone: .normal),
+            .kmalloc(size: 2048, zone: .normal),
+            .migrateToCpu(cpu: 1),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 65535, direction: .toDevice, skipCpuSync: false),
+            .mapBuffer(device: 0, buffer: 1, offset: 0, size: 2048, direction: .bidirectional, skipCpuSync: false),
+            .deviceWrite(mapping: 4, offset: 0, size: 2048),
+            .unmap(mapping: 4, skipCpuSync: false),
+            .unmap(mapping: 3, skipCpuSync: false),
+        ])),
     ]
 }

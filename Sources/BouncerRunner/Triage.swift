@@ -87,7 +87,7 @@ extension Runner {
         _ scenario: Scenario, profile: Profile, strict: Bool = false, tracing: Bool = false,
         table: [KnownFinding] = KnownFindings.all
     ) -> KnownRun {
-        var runner = Runner(platform: scenario.platform, profile: profile, tracing: tracing)
+        var runner = Runner(platform: scenario.platform, profile: profile, boot: scenario.boot, tracing: tracing)
         var hits = KnownHits(count: table.count)
         for op in scenario.operations {
             if let v = runner.runPastKnown(op, strict: strict, &hits, table: table) {
@@ -111,7 +111,7 @@ public struct KnownRun: Sendable {
 extension BootedGuests {
     /// `firstViolation(_:)` past known findings.
     public mutating func firstNewViolation(_ decoder: inout ScenarioDecoder, strict: Bool, _ hits: inout KnownHits) -> Violation? {
-        let s = boot(decoder.platformIndex, decoder.platform)
+        let s = boot(decoder.platformIndex, decoder.platform, decoder.bootIndex)
         return Runner.firstNewViolation(&decoder, booted: guests[s], oracle: oracles[s], strict: strict, &hits)
     }
 }

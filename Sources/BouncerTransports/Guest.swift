@@ -15,8 +15,8 @@ public struct Guest: Sendable {
     /// a teardown never acknowledged.
     public internal(set) var hostFailsNextGpadl = false
 
-    public init(platform: PlatformKind, behaviours: Behaviours) {
-        system = DmaLayer(platform: platform, behaviours: behaviours)
+    public init(platform: PlatformKind, behaviours: Behaviours, boot: SwiotlbBoot = .standard) {
+        system = DmaLayer(platform: platform, behaviours: behaviours, boot: boot)
     }
 
     /// Clears the last step's record; most steps record nothing, and then nothing is called.

@@ -43,8 +43,12 @@ int bouncer_kernel_boot(const struct bouncer_kernel_platform *platform)
 	memset(devices, 0, sizeof(devices));
 	device_count = 0;
 
-	/* The command line: swiotlb=<slots>[,force] (setup_io_tlb_npages). */
-	snprintf(cmdline, sizeof(cmdline), "%u%s", platform->swiotlb_slots, platform->swiotlb_force ? ",force" : "");
+	/* The command line: swiotlb=<slots>[,<areas>][,force] (setup_io_tlb_npages). */
+	if (platform->swiotlb_areas)
+		snprintf(cmdline, sizeof(cmdline), "%u,%u%s", platform->swiotlb_slots, platform->swiotlb_areas,
+			platform->swiotlb_force ? ",force" : "");
+	else
+		snprintf(cmdline, sizeof(cmdline), "%u%s", platform->swiotlb_slots, platform->swiotlb_force ? ",force" : "");
 	bouncer_swiotlb_cmdline(cmdline);
 
 	/* arch/x86/mm/mem_encrypt.c mem_encrypt_setup_arch(): 6% of memory, which the command line
@@ -133,6 +137,14 @@ static void note_slot(struct device *dev, u64 dma)
 	if (pool)
 		bouncer_record(BOUNCER_KERNEL_EV_SWIOTLB_SLOT, 0, pool->start, (phys - pool->start) >> IO_TLB_SHIFT,
 			phys, NULL);
+}
+
+int bouncer_kernel_migrate_to_cpu(int cpu)
+{
+	if (cpu < 0 || (unsigned int)cpu >= bouncer_possible_cpus)
+		return -EINVAL;
+	bouncer_cpu = cpu;
+	return 0;
 }
 
 void bouncer_kernel_set_seg_boundary(int device, uint64_t mask)

@@ -22,6 +22,8 @@ uint8_t bouncer_page_state[BOUNCER_KERNEL_PAGE_COUNT];
 struct bouncer_kernel_platform bouncer_platform;
 int bouncer_current_device = -1;
 int64_t bouncer_conversion_budget = -1;
+unsigned int bouncer_possible_cpus = 1;
+int bouncer_cpu;
 #include "bouncer_state_end.h"
 
 static struct bouncer_kernel_event events[BOUNCER_KERNEL_MAX_EVENTS];
@@ -69,6 +71,8 @@ void bouncer_arena_reset(const struct bouncer_kernel_platform *platform)
 	sme_me_mask = platform->sme_me_mask;
 	bouncer_conversion_budget = -1;
 	bouncer_current_device = -1;
+	bouncer_possible_cpus = platform->possible_cpus ? platform->possible_cpus : 1;
+	bouncer_cpu = 0;
 	bouncer_kernel_clear_events();
 }
 

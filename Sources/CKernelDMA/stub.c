@@ -16,6 +16,7 @@ int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct
 	return -38;
 }
 void bouncer_kernel_set_seg_boundary(int device, uint64_t mask) { }
+int bouncer_kernel_migrate_to_cpu(int cpu) { return -22; }
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs)
 {
 	return BOUNCER_KERNEL_DMA_MAPPING_ERROR;

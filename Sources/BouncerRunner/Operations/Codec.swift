@@ -4,7 +4,8 @@ import BouncerPolicy
 /// The byte form of a scenario, shared by reproducers, corpus files and fuzz inputs.
 ///
 /// Byte 0 is the format version, byte 1 the platform (`PlatformKind.allCases`, append-only);
-/// then operations, each an opcode byte and its fields as the operation's description lays them
+/// from version 8 on, byte 2 is the boot configuration (`SwiotlbBoot.all`, by index modulo its
+/// count: the possible CPUs and the `swiotlb=` area count); then operations, each an opcode byte and its fields as the operation's description lays them
 /// out (`Field.wire`, little-endian). The opcode byte indexes the target's table at that version
 /// (`byte % table.count`). Any byte string decodes: missing bytes read as zero.
 ///
@@ -16,7 +17,7 @@ import BouncerPolicy
 /// transports). Fuzzer-made files carry any version byte, so a new version also gives a new
 /// meaning to those of them that began with its number, and to no others.
 public enum ScenarioCodec {
-    public static let currentVersion: UInt8 = 7
+    public static let currentVersion: UInt8 = 8
 
     /// The DMA layer: every version-1 operation, in opcode order.
     static let dmaKinds = OperationKind.allCases.filter { $0.rawValue <= OperationKind.failNextConversion.rawValue }
@@ -60,10 +61,15 @@ public enum ScenarioCodec {
             // that drive the DMA layer itself.
             let added: [OperationKind] = target == .dma || target == .system ? [.archSetupDmaOps, .dmaAllocPages] : []
             return table(target, 5) + added
-        default:
+        case 7:
             // Version 7: a driver's segment boundary, for the targets that drive the DMA layer itself.
             let added: [OperationKind] = target == .dma || target == .system ? [.dmaSetSegBoundary] : []
             return table(target, 6) + added
+        default:
+            // Version 8: the boot byte in the header (every target), and a task moving to another
+            // CPU, for the targets that drive the DMA layer itself.
+            let added: [OperationKind] = target == .dma || target == .system ? [.migrateToCpu] : []
+            return table(target, 7) + added
         }
     }
 
@@ -90,11 +96,16 @@ public enum ScenarioCodec {
         _ = OperationKind.transportKinds
     }
 
-    /// The lowest version whose table for `target` says every operation of the scenario: what
-    /// the encoder writes, so that files keep the bytes they had before a version was added.
+    /// The first version whose header has the boot byte.
+    static let bootByteVersion: UInt8 = 8
+
+    /// The lowest version whose table for `target` says every operation of the scenario, and whose
+    /// header says its boot configuration: what the encoder writes, so that files keep the bytes
+    /// they had before a version was added.
     static func writtenVersion(_ scenario: Scenario, _ target: FuzzTarget) -> UInt8 {
         let kinds = Set(scenario.operations.map(\.kind))
-        return (firstVersion(target) ... currentVersion).first { kinds.isSubset(of: table(target, $0)) } ?? currentVersion
+        let lowest = scenario.boot == .standard ? firstVersion(target) : max(firstVersion(target), bootByteVersion)
+        return (lowest ... currentVersion).first { kinds.isSubset(of: table(target, $0)) } ?? currentVersion
     }
 
     /// Decodes any bytes into a scenario, as `target` reads them.
@@ -103,7 +114,7 @@ public enum ScenarioCodec {
         var ops: [GuestOperation] = []
         ops.reserveCapacity(min(bytes.count / 3, maxOperations))
         while let op = decoder.next() { ops.append(op) }
-        return Scenario(platform: decoder.platform, operations: ops)
+        return Scenario(platform: decoder.platform, boot: decoder.boot, operations: ops)
     }
 
     public static func decode(_ bytes: [UInt8], target: FuzzTarget = .dma) -> Scenario {
@@ -121,6 +132,7 @@ public enum ScenarioCodec {
         let version = writtenVersion(scenario, target)
         w.u8(version)
         w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
+        if version >= bootByteVersion { w.u8(UInt8(scenario.boot.index)) }
         let table = self.table(target, version)
         for op in scenario.operations {
             let d = op.described
@@ -156,13 +168,20 @@ public struct ScenarioDecoder: IteratorProtocol {
     /// The platform the header names, and its index in `PlatformKind.allCases`.
     public let platform: PlatformKind
     public let platformIndex: Int
+    /// The boot configuration the header names (standard before version 8), and its index in
+    /// `SwiotlbBoot.all`.
+    public let boot: SwiotlbBoot
+    public let bootIndex: Int
 
-    /// Reads the header: the version (an unknown one reads as the target's first) and platform.
+    /// Reads the header: the version (an unknown one reads as the target's first), platform and,
+    /// from version 8, the boot byte.
     public init(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget, maxOperations: Int = 4096) {
         r = Reader(bytes: bytes)
         let version = ScenarioCodec.resolvedVersion(r.u8(), target)
         platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
         platform = ScenarioCodec.platforms[platformIndex]
+        bootIndex = version >= ScenarioCodec.bootByteVersion ? Int(r.u8()) % SwiotlbBoot.all.count : 0
+        boot = SwiotlbBoot.all[bootIndex]
         table = ScenarioCodec.entries[Int(target.rawValue)][Int(version)]
         self.maxOperations = maxOperations
     }

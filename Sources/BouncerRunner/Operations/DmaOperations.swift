@@ -1,7 +1,8 @@
 import BouncerModel
+import BouncerPolicy
 
 /// The DMA layer's operations (opcodes 0...20, format version 1; 37 and 38, version 3; 40...42,
-/// version 5; 43 and 44, version 6; 45, version 7).
+/// version 5; 43 and 44, version 6; 45, version 7; 46, version 8).
 extension OperationDescription {
     /// The `bus_dma_limit` values and dma-ranges offsets a device byte can name (the prover keeps
     /// its witnesses to them, so a counterexample can be written as a scenario).
@@ -218,6 +219,14 @@ extension OperationDescription {
                 make: { .dmaSetSegBoundary(device: $0.int(0), mask: $0[1]) },
                 read: { guard case let .dmaSetSegBoundary(d, m) = $0 else { return nil }; return Fields(d, m) },
                 render: { "dma_set_seg_boundary(dev \($0[0]), \($0[1] == .max ? "ULONG_MAX" : hex($0[1])))" })
+        case .migrateToCpu:
+            // Weight 0: the random explorer boots the standard configuration, one CPU, where a
+            // move can only be skipped; the fuzz targets (dma, system) choose the boot too.
+            return .init(
+                k, "migrateToCpu", [Field("cpu", .count(modulo: UInt64(SwiotlbBoot.maxPossibleCpus)), .u8)], weight: 0,
+                make: { .migrateToCpu(cpu: $0.int(0)) },
+                read: { guard case .migrateToCpu(let c) = $0 else { return nil }; return Fields(c) },
+                render: { "the driver's task moves to CPU \($0[0])" })
         case .unbind:
             return .init(
                 k, "unbind", [.device()], weight: 1, make: { .unbind(device: $0.int(0)) },

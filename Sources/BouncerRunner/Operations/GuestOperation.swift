@@ -63,6 +63,9 @@ public enum GuestOperation: Hashable, Sendable {
     /// `dma_set_seg_boundary()`: no bounce buffer of the device may cross a multiple of `mask + 1`
     /// in its DMA address space from now on (`ULONG_MAX` or 0: no boundary, the default).
     case dmaSetSegBoundary(device: Int, mask: UInt64)
+    /// The scheduler moves the driver's task to CPU `cpu` (`raw_smp_processor_id()` from now on):
+    /// swiotlb searches start in that CPU's area. A CPU the boot does not have is skipped.
+    case migrateToCpu(cpu: Int)
     /// `dma_alloc_coherent()`; `blocking` is `gfpflags_allow_blocking()` (GFP_KERNEL vs GFP_ATOMIC).
     case allocCoherent(device: Int, size: UInt32, blocking: Bool)
     /// `dma_free_coherent()`.
@@ -129,13 +132,16 @@ public enum GuestOperation: Hashable, Sendable {
     case nvmeRemove(nvme: Int)
 }
 
-/// A platform and the operations to run on it.
+/// A platform, how it boots, and the operations to run on it.
 public struct Scenario: Hashable, Sendable {
     public var platform: PlatformKind
+    /// The CPUs and `swiotlb=` area count the guest boots with (format version 8's boot byte).
+    public var boot: SwiotlbBoot
     public var operations: [GuestOperation]
 
-    public init(platform: PlatformKind, operations: [GuestOperation]) {
+    public init(platform: PlatformKind, boot: SwiotlbBoot = .standard, operations: [GuestOperation]) {
         self.platform = platform
+        self.boot = boot
         self.operations = operations
     }
 }

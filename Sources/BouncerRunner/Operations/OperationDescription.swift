@@ -22,6 +22,9 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
     case archSetupDmaOps, dmaAllocPages
     // The DMA layer again (version 7): the driver's segment boundary (`dma_set_seg_boundary()`).
     case dmaSetSegBoundary
+    // The DMA layer again (version 8, which also adds the boot byte): the driver's task moves to
+    // another CPU, whose swiotlb area its slot searches start in.
+    case migrateToCpu
 
     /// The case name, as `GuestOperation` spells it.
     public var name: String { described.name }

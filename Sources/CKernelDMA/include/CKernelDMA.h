@@ -50,9 +50,13 @@ struct bouncer_kernel_platform {
 	uint64_t sme_me_mask;
 	/* The "coherent_pool=" command line: bytes per atomic pool (0: the kernel's default). */
 	uint32_t coherent_pool_bytes;
-	/* The "swiotlb=" command line: slots of the default pool (a multiple of 128), "force". */
+	/* The "swiotlb=" command line: slots of the default pool (a multiple of 128), the area
+	 * count (0: none given, one per possible CPU), "force". */
 	uint32_t swiotlb_slots;
+	uint32_t swiotlb_areas;
 	bool swiotlb_force;
+	/* num_possible_cpus() (0 reads as 1); the driver's task starts on CPU 0. */
+	uint32_t possible_cpus;
 };
 
 /* A device's DMA configuration, as firmware and the driver set it before the first mapping. */
@@ -139,6 +143,9 @@ int bouncer_kernel_add_device(const struct bouncer_kernel_device *device, struct
 /* The driver's dma_set_seg_boundary(): the device's dma_parms->segment_boundary_mask, which
  * swiotlb's slot search reads (0: ULONG_MAX). */
 void bouncer_kernel_set_seg_boundary(int device, uint64_t mask);
+/* The scheduler moves the driver's task to `cpu` (raw_smp_processor_id() from now on); -EINVAL,
+ * and nothing moves, for a CPU that is not possible. */
+int bouncer_kernel_migrate_to_cpu(int cpu);
 
 /* Streaming DMA through mapping.c's entry points when compiled, else dma-direct's. */
 uint64_t bouncer_kernel_map_single(int device, uint64_t phys, uint64_t size, int dir, unsigned long attrs);

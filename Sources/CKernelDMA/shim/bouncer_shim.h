@@ -209,9 +209,12 @@ static inline void atomic_set(atomic_t *v, int i) { v->counter = i; }
 #define might_sleep() do { } while (0)
 #define might_sleep_if(c) do { } while (0)
 #define cond_resched() do { } while (0)
-#define num_possible_cpus() 1U
-#define raw_smp_processor_id() 0
-#define smp_processor_id() 0
+/* The boot's possible CPUs and the CPU the driver's task runs on now (bouncer_kernel_migrate_to_cpu). */
+extern unsigned int bouncer_possible_cpus;
+extern int bouncer_cpu;
+#define num_possible_cpus() bouncer_possible_cpus
+#define raw_smp_processor_id() bouncer_cpu
+#define smp_processor_id() bouncer_cpu
 #define in_interrupt() 0
 #define irqs_disabled() 0
 #define NUMA_NO_NODE (-1)

@@ -35,9 +35,9 @@ extension KernelTests {
             #expect(g.pageState(phys: pool.end + 16 * GuestMemory.pageSize) == .encrypted)
         }
 
-        /// The model searches every pool as one area (`SwiotlbPool.search`): what 6.12 sets up for
-        /// the shim's configuration, one possible CPU (`swiotlb_adjust_nareas(num_possible_cpus())`)
-        /// and a 128-slot pool (`limit_nareas()`), where `raw_smp_processor_id()` is 0.
+        /// The standard boot: one possible CPU (`swiotlb_adjust_nareas(num_possible_cpus())`) and a
+        /// 128-slot pool (`limit_nareas()`), where `raw_smp_processor_id()` is 0, so one area;
+        /// `KernelTests.SwiotlbAreas` boots the others.
         @Test(arguments: [PlatformKind.nonConfidential, .tdx])
         func theDefaultPoolIsOneAreaOfAllItsSlots(_ platform: PlatformKind) throws {
             let g = try KernelGuest(platform: platform)

@@ -126,6 +126,53 @@ import Testing
         #expect(Self.digest(Self.randomScenarios(target, versions: 7 ... 7)) == expected, "\(target)")
     }
 
+    /// `digest` with each scenario's boot configuration, which version 8's header adds.
+    static func bootDigest(_ scenarios: [Scenario]) -> UInt64 {
+        var h = digest(scenarios)
+        for s in scenarios { h = (h ^ UInt64(s.boot.index)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    @Test(arguments: [
+        // Version 8 added the boot byte to every target and migrateToCpu to dma and system; every
+        // digest was recorded when it was added.
+        (FuzzTarget.dma, UInt64(9_260_838_793_827_737_130)), (.vmbus, 5_305_511_774_890_144_595),
+        (.virtio, 2_181_948_455_454_148_969), (.passthrough, 7_327_148_520_486_617_487), (.system, 154_524_958_535_312_119),
+    ])
+    func versionEightBytesMeanWhatTheyMeantWhenTheyWereWritten(_ target: FuzzTarget, _ expected: UInt64) {
+        #expect(Self.bootDigest(Self.randomScenarios(target, versions: 8 ... 8)) == expected, "\(target)")
+    }
+
+    /// A boot other than the standard one, or a move to another CPU, takes version 8, whose header
+    /// has a third byte (the boot's place in `SwiotlbBoot.all`); everything else is written as
+    /// before, so older files keep their bytes, and a version-7 header has no boot byte.
+    @Test func aBootOrACpuMoveTakesVersionEight() {
+        let ops: [GuestOperation] = [.probeDevice(DeviceConfig()), .dmaSetSegBoundary(device: 0, mask: 0xFFFF)]
+        let old = Scenario(platform: .tdx, operations: ops)
+        let booted = Scenario(platform: .tdx, boot: SwiotlbBoot.all[3], operations: ops)
+        let moved = Scenario(platform: .tdx, operations: ops + [.migrateToCpu(cpu: 1)])
+        #expect(ScenarioCodec.encode(old).first == 7)
+        #expect(Array(ScenarioCodec.encode(booted).prefix(3)) == [8, ScenarioCodec.encode(old)[1], 3])
+        #expect(Array(ScenarioCodec.encode(booted).dropFirst(3)) == Array(ScenarioCodec.encode(old).dropFirst(2)))
+        #expect(Array(ScenarioCodec.encode(moved).prefix(3)) == [8, ScenarioCodec.encode(old)[1], 0])
+        // Opcode 46 is index 29 of dma's version-8 table.
+        #expect(ScenarioCodec.encode(moved).suffix(2) == [29, 1])
+        #expect(OperationKind.migrateToCpu.rawValue == 46)
+        for s in [booted, moved] {
+            #expect(ScenarioCodec.roundTrips(s) && ScenarioCodec.roundTrips(s, target: .system))
+        }
+        // The transport targets carry the boot but leave the move out.
+        let vmbus = ScenarioCodec.decode(ScenarioCodec.encode(booted, target: .vmbus), target: .vmbus)
+        #expect(vmbus.boot == booted.boot)
+        #expect(ScenarioCodec.decode(ScenarioCodec.encode(moved, target: .vmbus), target: .vmbus).operations.isEmpty)
+        // Version 7 read its third byte as an opcode, and still does; any byte names a boot in 8.
+        #expect(ScenarioCodec.decode([7, 0, 3]).boot == .standard)
+        #expect(ScenarioCodec.decode([7, 0, 3]).operations.count == 1)
+        #expect(ScenarioCodec.decode([8, 0, 13]).boot == SwiotlbBoot.all[3])
+        #expect(moved.operations[2].description == "the driver's task moves to CPU 1")
+        #expect(moved.operations[2].swiftSource == ".migrateToCpu(cpu: 1)")
+    }
+
     /// A segment boundary takes version 7 on dma and system, one byte naming 2^k - 1 or
     /// `ULONG_MAX`; the transport targets leave the operation out rather than misread it.
     @Test func aSegmentBoundaryTakesVersionSeven() {
