@@ -110,8 +110,9 @@ enum PageConservation {
     /// A page move, judged against the holder the ledger had before it: a page is taken only from
     /// the page allocator (or lent between an atomic pool and the transient swiotlb pool it backs,
     /// `swiotlb_alloc_tlb()` → `dma_alloc_from_pool()`), and freed or leaked only while held.
-    /// `PageLedger.move` finds the page; this says what is wrong with it.
-    static func move(_ event: Event, _ page: Int, before: UInt32, _ step: Int) -> Violation {
+    /// `PageLedger.move` finds the page; this says what is wrong with it. Out of line: inlined
+    /// into `Oracle.check`, its strings were set up on every call.
+    @inline(never) static func move(_ event: Event, _ page: Int, before: UInt32, _ step: Int) -> Violation {
         if case let .pagesTaken(_, owner) = event {
             return violation(page, step, "taken by \(owner) while \(PageLedger.owner(before)) still holds it: two holders of one page")
         }
