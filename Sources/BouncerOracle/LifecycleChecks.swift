@@ -76,13 +76,22 @@ enum LifecycleChecks {
             }
         }
         for (p, pool) in s.swiotlbPools.enumerated() where pool.live {
-            for (i, slot) in pool.slots.enumerated() {
-                if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
-                    || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
-                {
-                    return lostSlot(p, i, s, step)
+            // Every slot of the pool, most of them free (no holder: both handles negative).
+            let lost: Int? = pool.slots.withUnsafeBufferPointer { slots in
+                var i = 0
+                while i < slots.count {
+                    let slot = slots[i]
+                    if slot.mapping & slot.coherent < 0 { i += 1; continue }
+                    if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
+                        || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
+                    {
+                        return i
+                    }
+                    i += 1
                 }
+                return nil
             }
+            if let i = lost { return lostSlot(p, i, s, step) }
         }
         for (i, m) in s.mappings.enumerated() where m.live {
             if let sg = m.scatterlist, !s.scatterlists[sg].live {

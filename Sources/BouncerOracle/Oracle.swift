@@ -73,7 +73,7 @@ public struct Oracle: Sendable {
                 if confidential, let v = ConfidentialityChecks.check(event, system, step, []) { found.append(v) }
             case .bounced:
                 if let v = HostInputChecks.check(event, system, step) { found.append(v) }
-                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(event, system, step) != nil { touchedAt = i }
+                if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
             case .driverCopied, .sharedFieldFetched:
                 if let v = HostInputChecks.check(event, system, step) { found.append(v) }
             case .syncedForCpu:
@@ -81,25 +81,25 @@ public struct Oracle: Sendable {
             case .unmapped:
                 if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
                 shadow.observe(event, system)
-                if releasedAt == nil, LifecycleChecks.release(event, system, step) != nil { releasedAt = i }
+                if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             case .cpuAccessed:
                 if let v = AliasChecks.check(event, pageStates, system, step) { found.append(v) }
             case .mapped, .hostWrote, .syncedForDevice:
                 shadow.observe(event, system)
             case .cpuWrote:
                 shadow.observe(event, system)
-                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(event, system, step) != nil { touchedAt = i }
+                if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
             case .converted:
-                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(event, system, step) != nil { touchedAt = i }
+                if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
                 pageStates.observe(event)
             case .freed:
                 if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
-                if confidential, freedAt == nil, ConfidentialityChecks.freedPage(event, system, step) != nil { freedAt = i }
+                if confidential, freedAt == nil, case .some = ConfidentialityChecks.freedPage(event, system, step) { freedAt = i }
                 observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
             case .pagesTaken, .leaked:
                 observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
             case .bufferFreed, .coherentFreed, .scatterlistFailed:
-                if releasedAt == nil, LifecycleChecks.release(event, system, step) != nil { releasedAt = i }
+                if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             }
         }
         if let i = freedAt, let v = ConfidentialityChecks.freedPage(events[i], system, step) { found.append(v) }

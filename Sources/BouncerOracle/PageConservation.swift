@@ -161,10 +161,20 @@ enum PageConservation {
                 let code = holders[start]
                 var end = start + 1
                 while end < pages.upperBound && holders[end] == code { end += 1 }
-                if let page = unnamed(start ..< end, code, s) { return page }
+                if holdsOnlyWhileLive(code), let page = unnamed(start ..< end, code, s) { return page }
                 start = end
             }
             return nil
+        }
+    }
+
+    /// Whether a holder accounts for its pages only while it is a live object that holds them:
+    /// not the page allocator, a leak, or the slab (`unnamed` answers nil for those). Inlined,
+    /// the test spares most runs of pages a call.
+    @inline(__always) static func holdsOnlyWhileLive(_ code: UInt32) -> Bool {
+        switch code >> PageLedger.kindShift {
+        case PageLedger.buffer, PageLedger.coherent, PageLedger.atomicPool, PageLedger.swiotlbPool, PageLedger.block: true
+        default: false
         }
     }
 
