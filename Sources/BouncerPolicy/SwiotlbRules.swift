@@ -119,6 +119,23 @@ extension PolicyDomain {
         physToDmaDirect(p, dev, poolStart, shared: or(not(b.swiotlbStrict), memUnencrypted))
     }
 
+    /// `get_max_slots()` (v6.12 kernel/dma/swiotlb.c): how many slots fit in one window of the
+    /// device's segment boundary (`dma_get_seg_boundary()`); 2^53 for `ULONG_MAX`, more than any
+    /// pool holds. The boundary rule is the same in every kernel modelled, so no behaviour asks.
+    @inlinable public func swiotlbMaxSlots(boundaryMask: Word) -> Word {
+        add(shiftRight(boundaryMask, IOTLB.shift), constant(UInt64(1)))
+    }
+
+    /// `iommu_is_span_boundary()` (v6.12 include/linux/iommu-helper.h) as
+    /// `swiotlb_search_pool_area()` calls it: `nslots` slots from slot `index` of a pool whose
+    /// masked `tbl_dma_addr` lies `tblSlots` slots into its window (`nr_slots()` of it) run past the
+    /// window's end of `maxSlots` (`swiotlbMaxSlots`) slots, so the search passes the run over.
+    /// Unsigned long arithmetic; the kernel BUG()s unless `maxSlots` is a power of two.
+    @inlinable public func swiotlbSpanCrossesBoundary(index: Word, nslots: Word, tblSlots: Word, maxSlots: Word) -> Boolean {
+        let into = bitAnd(add(tblSlots, index), subtract(maxSlots, constant(UInt64(1))))
+        return lessThan(maxSlots, add(into, nslots))
+    }
+
     /// `swiotlb_search_pool_area()`: whether a run of slots starting at `slotAddress` may hold an
     /// allocation for `orig` (before looking at free counts).
     @inlinable public func swiotlbSlotSuitable(slotAddress: Word, orig: Word, alignMask: Word, iotlbAlignMask: Word) -> Boolean {

@@ -32,64 +32,37 @@ extension PolicyQuery {
         guard platform.config.coherentPool else { return z.boolean(value: false) }
         return z.and([alloc.fromAtomicPool, z.not(d.dmaDirectAllocPagesGetsPoolPage(b))])
     }
+
+    /// `operations` on the query's platform after probing the witness's device, then after
+    /// probing a plain one.
+    func onWitnessThenPlainDevice(_ m: Model, _ operations: [GuestOperation]) -> [Scenario] {
+        [dev.config(m), DeviceConfig()].map { Scenario(platform: platform.kind, operations: [.probeDevice($0)] + operations) }
+    }
 }
 
 extension Obligation {
     static let aliases: [Obligation] = [
-        Obligation(
-            id: "POLICY-CONF-ALIAS",
-            statement: "The CPU alias dma_direct_alloc() returns (the linear map, or a remap's vmap alias) has the encryption attribute of the pages it maps.",
-            protects: .confAlias
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfAlias, q.describe, { m in
-                    replaying(.confAlias, profile, [
-                        Scenario(platform: platform.kind, operations: [
-                            .probeDevice(q.dev.config(m)), .archSetupDmaOps(device: 0, coherent: m.boolean(q.coherentDevice)),
-                            .allocCoherent(device: 0, size: 4096, blocking: m.boolean(q.blocking)),
-                        ]),
-                    ])
-                })
-            }
+        query(
+            "POLICY-CONF-ALIAS",
+            "The CPU alias dma_direct_alloc() returns (the linear map, or a remap's vmap alias) has the encryption attribute of the pages it maps.",
+            protects: .confAlias, breaks: { $0.breaksConfAlias }
+        ) { q, m in
+            [
+                Scenario(platform: q.platform.kind, operations: [
+                    .probeDevice(q.dev.config(m)), .archSetupDmaOps(device: 0, coherent: m.boolean(q.coherentDevice)),
+                    .allocCoherent(device: 0, size: 4096, blocking: m.boolean(q.blocking)),
+                ]),
+            ]
         },
-        Obligation(
-            id: "POLICY-POOL-FREE-PAGES",
-            statement: "A page dma_alloc_pages() took from an atomic pool goes back to that pool when freed, never to the page allocator.",
-            protects: .safeLifecycle
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksSafeLifecycleByFreePages, q.describe, { m in
-                    replaying(.safeLifecycle, profile, [
-                        Scenario(platform: platform.kind, operations: [
-                            .probeDevice(q.dev.config(m)), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
-                        ]),
-                        Scenario(platform: platform.kind, operations: [
-                            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0),
-                        ]),
-                    ])
-                })
-            }
-        },
-        Obligation(
-            id: "POLICY-POOL-PAGE",
-            statement: "The page dma_alloc_pages() hands its caller from an atomic pool is the page whose DMA address the device is given.",
-            protects: .dataIntegrity
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksDataIntegrityByPoolPage, q.describe, { m in
-                    replaying(.dataIntegrity, profile, [
-                        Scenario(platform: platform.kind, operations: [
-                            .probeDevice(q.dev.config(m)), .dmaAllocPages(device: 0, size: 4096, blocking: false),
-                        ]),
-                        Scenario(platform: platform.kind, operations: [
-                            .probeDevice(DeviceConfig()), .dmaAllocPages(device: 0, size: 4096, blocking: false),
-                        ]),
-                    ])
-                })
-            }
-        },
+        query(
+            "POLICY-POOL-FREE-PAGES",
+            "A page dma_alloc_pages() took from an atomic pool goes back to that pool when freed, never to the page allocator.",
+            protects: .safeLifecycle, breaks: { $0.breaksSafeLifecycleByFreePages }
+        ) { q, m in q.onWitnessThenPlainDevice(m, [.dmaAllocPages(device: 0, size: 4096, blocking: false), .freeCoherent(coherent: 0)]) },
+        query(
+            "POLICY-POOL-PAGE",
+            "The page dma_alloc_pages() hands its caller from an atomic pool is the page whose DMA address the device is given.",
+            protects: .dataIntegrity, breaks: { $0.breaksDataIntegrityByPoolPage }
+        ) { q, m in q.onWitnessThenPlainDevice(m, [.dmaAllocPages(device: 0, size: 4096, blocking: false)]) },
     ]
 }

@@ -60,12 +60,42 @@ struct SymbolicBounce {
     }
 }
 
+/// Checks one bounced mapping in general (`SymbolicBounce`) against the `violation` it is asked
+/// for; a counterexample is read by the bounce's description.
+func checkBounce(
+    _ profile: Profile, _ options: ProofOptions, _ violation: (SymbolicBounce) -> Term, scenario: @escaping (SymbolicBounce, Model) -> Scenario? = { _, _ in nil }
+) throws(SMTError) -> Outcome {
+    try checkOnce(options) { d, solver in
+        let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
+        return (violation(s), s.describe, { m in scenario(s, m) })
+    }
+}
+
 /// Any device on the platform and any RAM address, for the address-encoding obligations.
 func addressQuery(_ d: Z3Domain, _ solver: Solver, _ platform: Platform) -> (SymbolicDevice, PlatformTerms<Z3Domain>, Term) {
     let phys = d.z.word("phys")
     solver.assert(d.z.unsignedLess(phys, d.z.word(value: 1 << 40)))
     let p = PlatformTerms(d, platform)
     return (SymbolicDevice(d, solver, p), p, phys)
+}
+
+extension Obligation {
+    /// An address-encoding obligation: `holds` for every platform, device and RAM address the
+    /// device's dma-ranges region covers (outside it `translate_phys_to_dma()` gives
+    /// `DMA_MAPPING_ERROR`, which `dma_capable()` refuses, so ADDR-CAPABLE holds there too); a
+    /// counterexample names the device and the address.
+    static func coveredAddresses(
+        _ id: String, _ statement: String,
+        holds: @escaping @Sendable (Z3Domain, Platform, PlatformTerms<Z3Domain>, DeviceTerms<Z3Domain>, _ phys: Term) -> Term
+    ) -> Obligation {
+        Obligation(id: id, statement: statement, protects: .confBounce) { _, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let (dev, p, phys) = addressQuery(d, solver, platform)
+                solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
+                return (d.z.not(holds(d, platform, p, dev.terms, phys)), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
+            }
+        }
+    }
 }
 
 /// Checks an obligation that does not depend on the platform.
@@ -91,19 +121,15 @@ extension Obligation {
             statement: "Every swiotlb_bounce() of a mapping, partial syncs included, copies inside the mapping, at the matching original offset.",
             protects: .safeHostInput
         ) { profile, options throws(SMTError) in
-            try checkOnce(options) { d, solver in
-                let z = d.z
-                let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
-                return (z.not(s.inside), s.describe, { m in
-                    let size = UInt32(min(m.word(s.syncSize), 60000))
-                    return replaying(.safeHostInput, profile, [
-                        Scenario(platform: .tdx, operations: [
-                            .probeDevice(DeviceConfig()), .kmalloc(size: 2048, zone: .normal),
-                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
-                            .syncForCpu(mapping: 0, offset: 0, size: max(size, 2000)),
-                        ]),
-                    ])
-                })
+            try checkBounce(profile, options, { s in s.orig.context.not(s.inside) }) { s, m in
+                let size = UInt32(min(m.word(s.syncSize), 60000))
+                return replaying(.safeHostInput, profile, [
+                    Scenario(platform: .tdx, operations: [
+                        .probeDevice(DeviceConfig()), .kmalloc(size: 2048, zone: .normal),
+                        .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
+                        .syncForCpu(mapping: 0, offset: 0, size: max(size, 2000)),
+                    ]),
+                ])
             }
         },
         Obligation(
@@ -111,11 +137,9 @@ extension Obligation {
             statement: "A bounce address keeps the min_align_mask bits of the original address.",
             protects: .dataIntegrity
         ) { profile, options throws(SMTError) in
-            try checkOnce(options) { d, solver in
-                let z = d.z
-                let s = SymbolicBounce(d, solver, BehaviourTerms(d, profile.behaviours))
-                let kept = z.equal(z.bitAnd(s.tlb, s.minAlignMask), z.bitAnd(s.orig, s.minAlignMask))
-                return (z.not(kept), s.describe, { _ in nil })
+            try checkBounce(profile, options) { s in
+                let z = s.orig.context
+                return z.not(z.equal(z.bitAnd(s.tlb, s.minAlignMask), z.bitAnd(s.orig, s.minAlignMask)))
             }
         },
         Obligation(
@@ -153,38 +177,22 @@ extension Obligation {
                 }, { _ in nil })
             }
         },
-        Obligation(
-            id: "ADDR-ROUNDTRIP",
-            statement: "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address the device's dma-ranges region covers.",
-            protects: .confBounce
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let z = d.z
-                let (dev, p, phys) = addressQuery(d, solver, platform)
-                // Outside the region translate_phys_to_dma() gives DMA_MAPPING_ERROR, which
-                // dma_capable() refuses (ADDR-CAPABLE holds there too).
-                solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
-                let ok = z.and(
-                    z.equal(d.dmaToPhys(p, dev.terms, d.physToDma(p, dev.terms, phys)), phys),
-                    z.equal(d.dmaToPhys(p, dev.terms, d.physToDmaUnencrypted(p, dev.terms, phys)), phys))
-                return (z.not(ok), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
-            }
+        coveredAddresses(
+            "ADDR-ROUNDTRIP",
+            "dma_to_phys() undoes phys_to_dma() and phys_to_dma_unencrypted() for every RAM address the device's dma-ranges region covers."
+        ) { d, _, p, dev, phys in
+            d.and(
+                d.equal(d.dmaToPhys(p, dev, d.physToDma(p, dev, phys)), phys),
+                d.equal(d.dmaToPhys(p, dev, d.physToDmaUnencrypted(p, dev, phys)), phys))
         },
-        Obligation(
-            id: "ADDR-SHARED-ALIAS",
-            statement: "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does, for every address the device's dma-ranges region covers.",
-            protects: .confBounce
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let z = d.z
-                let (dev, p, phys) = addressQuery(d, solver, platform)
-                solver.assert(d.dmaRangeCoversPhys(dev.terms, phys))
-                let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
-                let ok = z.and(
-                    d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev.terms, phys)),
-                    z.implies(z.boolean(value: encoded), z.not(d.dmaAddressIsUnencrypted(p, d.physToDma(p, dev.terms, phys)))))
-                return (z.not(ok), { m in dev.describe(m) + [("phys", hex(m.word(phys)))] }, { _ in nil })
-            }
+        coveredAddresses(
+            "ADDR-SHARED-ALIAS",
+            "Where DMA addresses carry the encryption, the unencrypted encoding always names the shared alias and the encrypted one never does, for every address the device's dma-ranges region covers."
+        ) { d, platform, p, dev, phys in
+            let encoded = platform.dmaSharedMask | platform.dmaEncryptedMask != 0
+            return d.and(
+                d.dmaAddressIsUnencrypted(p, d.physToDmaUnencrypted(p, dev, phys)),
+                d.z.implies(d.constant(encoded), d.not(d.dmaAddressIsUnencrypted(p, d.physToDma(p, dev, phys)))))
         },
         Obligation(
             id: "ADDR-CAPABLE",

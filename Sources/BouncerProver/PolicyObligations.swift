@@ -203,125 +203,104 @@ func replaying(_ invariant: InvariantID, _ profile: Profile, _ candidates: [Scen
 }
 
 extension Obligation {
+    /// An obligation over one `PolicyQuery` a platform: `breaks` unsatisfiable on every platform
+    /// is a proof; a model is read by `describe` (the query's own reading unless given), with the
+    /// first of the `candidates` that replays to `protects` as its scenario.
+    static func query(
+        _ id: String, _ statement: String, protects: InvariantID, breaks: @escaping @Sendable (PolicyQuery) -> Term,
+        describe: (@Sendable (PolicyQuery, Model) -> [(String, String)])? = nil,
+        candidates: @escaping @Sendable (PolicyQuery, Model) -> [Scenario]
+    ) -> Obligation {
+        Obligation(id: id, statement: statement, protects: protects) { profile, options throws(SMTError) in
+            try checkPerPlatform(options) { d, solver, platform in
+                let q = PolicyQuery(d, solver, platform, profile)
+                return (breaks(q), { m in describe?(q, m) ?? q.describe(m) }, { m in replaying(protects, profile, candidates(q, m)) })
+            }
+        }
+    }
+
     static let policy: [Obligation] = [
-        Obligation(
-            id: "POLICY-CONF-BOUNCE",
-            statement: "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), an untrusted device is mapped directly only to memory its caller shared, and bounced or allocated only through decrypted memory.",
-            protects: .confBounce
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfBounce, q.describe, { m in
-                    replaying(.confBounce, profile, [
-                        q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)]),
-                        q.mapScenario(m, zone: q.dev.reachableZone(m)),
-                    ])
-                })
+        query(
+            "POLICY-CONF-BOUNCE",
+            "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), an untrusted device is mapped directly only to memory its caller shared, and bounced or allocated only through decrypted memory.",
+            protects: .confBounce, breaks: { $0.breaksConfBounce }
+        ) { q, m in
+            [q.mapScenario(m), q.mapScenario(m, prefix: [.failNextConversion(afterPages: 0)]), q.mapScenario(m, zone: q.dev.reachableZone(m))]
+        },
+        query(
+            "POLICY-CONF-TRUSTED",
+            "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), a trusted device's private memory is never mapped, bounced or allocated through decrypted memory.",
+            protects: .confTrusted, breaks: { $0.breaksConfTrusted }
+        ) { q, m in [q.mapScenario(m), q.mapScenario(m, zone: q.dev.reachableZone(m))] },
+        query(
+            "POLICY-CONF-POOL",
+            "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), a swiotlb, restricted or atomic pool serves only requests that want its own encryption state.",
+            protects: .confPool, breaks: { $0.breaksConfPool }
+        ) { q, _ in
+            // A restricted-dma-pool whose decryption the host failed, still used.
+            [PlatformKind.tdx, q.platform.kind].map {
+                Scenario(platform: $0, operations: [
+                    .failNextConversion(afterPages: 0), .probeDevice(DeviceConfig(restrictedPool: true)),
+                    .kmalloc(size: 512, zone: .normal),
+                    .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
+                ])
             }
         },
-        Obligation(
-            id: "POLICY-CONF-TRUSTED",
-            statement: "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), a trusted device's private memory is never mapped, bounced or allocated through decrypted memory.",
-            protects: .confTrusted
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfTrusted, q.describe, { m in
-                    replaying(.confTrusted, profile, [q.mapScenario(m), q.mapScenario(m, zone: q.dev.reachableZone(m))])
-                })
+        query(
+            "POLICY-CONF-FREELIST", "Memory whose set_memory_decrypted() or set_memory_encrypted() failed is leaked, never freed.",
+            protects: .confFreelist, breaks: { $0.breaksConfFreelist },
+            describe: { q, m in
+                let failing = m.boolean(q.decryptFails)
+                    ? (m.boolean(q.inAtomicPool) ? "set_memory_decrypted in atomic_pool_expand" : "set_memory_decrypted")
+                    : "set_memory_encrypted"
+                return [("failing call", failing), ("then", "pages freed")]
+            }
+        ) { q, _ in
+            [
+                // A non-blocking allocation drains the atomic pool below its boot size; the
+                // expansion's decryption fails (CONFIG_DMA_DIRECT_REMAP: arm64 only).
+                Scenario(platform: q.platform.kind, operations: [
+                    .probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: false),
+                    .failNextConversion(afterPages: 0), .runDeferredWork,
+                ]),
+                Scenario(platform: .tdx, operations: [
+                    .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 1),
+                    .allocCoherent(device: 0, size: 8192, blocking: true),
+                ]),
+                Scenario(platform: .tdx, operations: [
+                    .probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: true),
+                    .failNextConversion(afterPages: 0), .freeCoherent(coherent: 0),
+                ]),
+            ]
+        },
+        query(
+            "POLICY-CONF-STALE", "A bounced mapping the device may write has its slot filled from the buffer at map time.",
+            protects: .confStale, breaks: { $0.breaksConfStale }
+        ) { q, m in
+            // The model's direction and SKIP_CPU_SYNC, then plain FROM_DEVICE.
+            let requests = [(q.req.direction(m), m.boolean(q.req.skipCpuSync)), (.fromDevice, false)]
+            return requests.map { direction, skip in
+                Scenario(platform: .tdx, operations: [
+                    .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
+                    .cpuWrite(buffer: 0, offset: 0, size: 512),
+                    .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: direction, skipCpuSync: skip),
+                    .deviceWrite(mapping: 0, offset: 0, size: 100), .unmap(mapping: 0, skipCpuSync: false),
+                ])
             }
         },
-        Obligation(
-            id: "POLICY-CONF-POOL",
-            statement: "Where the kernel forces unencrypted DMA (cc_platform_has; not mainline pKVM), a swiotlb, restricted or atomic pool serves only requests that want its own encryption state.",
-            protects: .confPool
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfPool, q.describe, { _ in
-                    // A restricted-dma-pool whose decryption the host failed, still used.
-                    replaying(.confPool, profile, [PlatformKind.tdx, platform.kind].map {
-                        Scenario(platform: $0, operations: [
-                            .failNextConversion(afterPages: 0), .probeDevice(DeviceConfig(restrictedPool: true)),
-                            .kmalloc(size: 512, zone: .normal),
-                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice, skipCpuSync: false),
-                        ])
-                    })
-                })
-            }
-        },
-        Obligation(
-            id: "POLICY-CONF-FREELIST",
-            statement: "Memory whose set_memory_decrypted() or set_memory_encrypted() failed is leaked, never freed.",
-            protects: .confFreelist
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                let failing = { (m: Model) in
-                    m.boolean(q.decryptFails)
-                        ? (m.boolean(q.inAtomicPool) ? "set_memory_decrypted in atomic_pool_expand" : "set_memory_decrypted")
-                        : "set_memory_encrypted"
-                }
-                return (q.breaksConfFreelist, { m in [("failing call", failing(m)), ("then", "pages freed")] }, { _ in
-                    replaying(.confFreelist, profile, [
-                        // A non-blocking allocation drains the atomic pool below its boot size; the
-                        // expansion's decryption fails (CONFIG_DMA_DIRECT_REMAP: arm64 only).
-                        Scenario(platform: platform.kind, operations: [
-                            .probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: false),
-                            .failNextConversion(afterPages: 0), .runDeferredWork,
-                        ]),
-                        Scenario(platform: .tdx, operations: [
-                            .probeDevice(DeviceConfig()), .failNextConversion(afterPages: 1),
-                            .allocCoherent(device: 0, size: 8192, blocking: true),
-                        ]),
-                        Scenario(platform: .tdx, operations: [
-                            .probeDevice(DeviceConfig()), .allocCoherent(device: 0, size: 4096, blocking: true),
-                            .failNextConversion(afterPages: 0), .freeCoherent(coherent: 0),
-                        ]),
-                    ])
-                })
-            }
-        },
-        Obligation(
-            id: "POLICY-CONF-STALE",
-            statement: "A bounced mapping the device may write has its slot filled from the buffer at map time.",
-            protects: .confStale
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfStale, q.describe, { m in
-                    // The model's direction and SKIP_CPU_SYNC, then plain FROM_DEVICE.
-                    let requests = [(q.req.direction(m), m.boolean(q.req.skipCpuSync)), (.fromDevice, false)]
-                    return replaying(.confStale, profile, requests.map { direction, skip in
-                        Scenario(platform: .tdx, operations: [
-                            .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
-                            .cpuWrite(buffer: 0, offset: 0, size: 512),
-                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: direction, skipCpuSync: skip),
-                            .deviceWrite(mapping: 0, offset: 0, size: 100), .unmap(mapping: 0, skipCpuSync: false),
-                        ])
-                    })
-                })
-            }
-        },
-        Obligation(
-            id: "POLICY-DATA-INTEGRITY",
-            statement: "swiotlb_sync_single_for_device() copies the buffer into the slot only when the device reads it.",
-            protects: .dataIntegrity
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksDataIntegrity, q.describe, { _ in
-                    replaying(.dataIntegrity, profile, [
-                        Scenario(platform: .tdx, operations: [
-                            .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
-                            .cpuWrite(buffer: 0, offset: 0, size: 512),
-                            .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
-                            .deviceWrite(mapping: 0, offset: 0, size: 100), .syncForDevice(mapping: 0, offset: 0, size: 512),
-                            .unmap(mapping: 0, skipCpuSync: false),
-                        ]),
-                    ])
-                })
-            }
+        query(
+            "POLICY-DATA-INTEGRITY", "swiotlb_sync_single_for_device() copies the buffer into the slot only when the device reads it.",
+            protects: .dataIntegrity, breaks: { $0.breaksDataIntegrity }
+        ) { _, _ in
+            [
+                Scenario(platform: .tdx, operations: [
+                    .probeDevice(DeviceConfig()), .kmalloc(size: 512, zone: .normal),
+                    .cpuWrite(buffer: 0, offset: 0, size: 512),
+                    .mapBuffer(device: 0, buffer: 0, offset: 0, size: 512, direction: .fromDevice, skipCpuSync: false),
+                    .deviceWrite(mapping: 0, offset: 0, size: 100), .syncForDevice(mapping: 0, offset: 0, size: 512),
+                    .unmap(mapping: 0, skipCpuSync: false),
+                ]),
+            ]
         },
     ]
 }

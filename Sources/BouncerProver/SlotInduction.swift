@@ -10,17 +10,25 @@ import SMT
 /// order is covered) or releases a live allocation. An allocation is a streaming mapping (any
 /// original address and `min_align_mask`) or a `swiotlb_alloc()` of a page (no original, the
 /// page's alignment), which hands out the page its first slot is in (`swiotlbAllocPage`) unless
-/// the profile refuses an unaligned slot. The free-count updates follow the kernel's loops with
-/// the policy's own step rules (`swiotlbCountsBackward`, `swiotlbReleaseCarry`). Property: live
+/// the profile refuses an unaligned slot. The pool lies anywhere in the device's DMA space
+/// (`tbl_dma_addr`, any slot) and the device has any segment boundary (`dma_get_seg_boundary()`):
+/// the search tests alignment on the masked `tbl_dma_addr` and passes over a run that crosses a
+/// window (`SlotBoundary.swift`). The free-count updates follow the kernel's loops with the
+/// policy's own step rules (`swiotlbCountsBackward`, `swiotlbReleaseCarry`). Property: live
 /// allocations never overlap and stay inside the pool, and every holder is handed only slots it
-/// holds, after any number of steps.
+/// holds, after any number of steps; and every run the boundary rule lets the search take, of
+/// any length a segment allows, from any slot, lies inside one window of the boundary.
 struct SlotInduction {
-    /// The free-count step rules the kernel's loops use; the policy's by default. A test can
-    /// pass broken ones to see the proof fail.
+    /// The free-count step rules the kernel's loops use and the search's boundary rule; the
+    /// policy's by default. A test can pass broken ones to see the proof fail.
     struct Rules {
         var countsBackward: (Z3Domain, Term, Term) -> Term = { d, slot, list in d.swiotlbCountsBackward(slot: slot, list: list) }
         var releaseCarry: (Z3Domain, Term, Term, Term) -> Term = { d, index, nslots, after in
             d.swiotlbReleaseCarry(index: index, nslots: nslots, listAfter: after)
+        }
+        var crossesBoundary: (Z3Domain, _ index: Term, _ nslots: Term, _ tblSlots: Term, _ maxSlots: Term) -> Term = {
+            d, index, nslots, tblSlots, maxSlots in
+            d.swiotlbSpanCrossesBoundary(index: index, nslots: nslots, tblSlots: tblSlots, maxSlots: maxSlots)
         }
     }
 
@@ -41,10 +49,20 @@ struct SlotInduction {
     var rules = Rules()
     /// The profile's behaviours, for the search's alignment decision.
     let b: BehaviourTerms<Z3Domain>
+    /// The pool's start as the device addresses it (`swiotlbTblDmaAddress`, unmasked) and the
+    /// device's segment boundary mask, 64-bit words of `wide`; fixed for the pool's life.
+    let tblDmaAddress: Term
+    let boundaryMask: Term
 
-    /// Slot addresses of the eight slots (index << `IO_TLB_SHIFT`, pool at 0, page-aligned as the
-    /// kernel's are) and the search's masks fit in 16 bits; the step rules are the same at any width.
+    /// Slot indices, free counts, the pool's physical slot addresses (pool at 0, page-aligned as
+    /// the kernel's are) and the search's masks fit in 16 bits; the step rules are the same at any
+    /// width. The boundary and `tbl_dma_addr` range over the kernel's 64 bits (`wide`).
     static let bits: UInt32 = 16
+
+    var wide: Z3Domain { Z3Domain(z) }
+
+    /// A 16-bit word as a 64-bit one.
+    func widened(_ x: Term) -> Term { z.zeroExtend(x, by: 64 - Self.bits) }
 
     func w(_ v: Int) -> Term { z.word(value: UInt64(v), bits: Self.bits) }
 
@@ -69,16 +87,22 @@ struct SlotInduction {
     /// `swiotlb_search_pool_area()` accepts `start` for the request (the profile's masks), and
     /// what the holder is handed begins at `hold`; false when `swiotlb_alloc()` refuses the slot.
     func searched(_ r: Request, start: Term, n: Term) -> (accepts: Term, hold: Term) {
+        // slot_addr(tbl_dma_addr, index) with tbl_dma_addr masked by the boundary, which the
+        // alignment is tested on; swiotlb_alloc() looks at the slot's physical address.
+        // The masks are below 64 KiB, so the low 16 bits of the DMA address decide.
+        let base = wide.bitAnd(tblDmaAddress, boundaryMask)
         let address = d.shiftLeft(start, IOTLB.shift)
+        let dmaAddress = z.add(z.extract(base, high: Self.bits - 1, low: 0), address)
         let orig = z.ite(r.page, w(0), r.orig)
         let masks = d.swiotlbSearchMasks(
             b, allocAlignMask: z.ite(r.page, w(4095), w(0)), minAlignMask: z.ite(r.page, w(0), r.minAlignMask),
             allocSize: d.shiftLeft(n, IOTLB.shift))
         let suitable = d.swiotlbSlotSuitable(
-            slotAddress: address, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask)
+            slotAddress: dmaAddress, orig: orig, alignMask: masks.alignMask, iotlbAlignMask: masks.iotlbAlignMask)
         let page = d.swiotlbAllocPage(tlbAddress: address)
         let refused = z.and([r.page, z.not(z.equal(page, address)), d.swiotlbAllocRefusesUnaligned(b)])
-        return (z.and(suitable, z.not(refused)), z.ite(r.page, d.shiftRight(page, IOTLB.shift), start))
+        let crosses = crossesBoundary(index: widened(start), nslots: widened(n))
+        return (z.and([suitable, z.not(crosses), z.not(refused)]), z.ite(r.page, d.shiftRight(page, IOTLB.shift), start))
     }
 
     /// `list[index]` for a symbolic index (0 past the end).
@@ -184,8 +208,9 @@ struct SlotInduction {
     static func check(_ options: ProofOptions, behaviours: Behaviours = Behaviours(), rules: Rules = Rules()) throws(SMTError) -> Outcome {
         let z = Context()
         let d = Z3Domain(z, bits: bits)
-        let bmc = SlotInduction(d: d, z: z, rules: rules, b: BehaviourTerms(d, behaviours))
         let solver = Solver(z, timeoutMilliseconds: options.timeoutMilliseconds, logic: "QF_BV")
+        let (tbl, mask) = boundaryUnknowns(z, solver)
+        let bmc = SlotInduction(d: d, z: z, rules: rules, b: BehaviourTerms(d, behaviours), tblDmaAddress: tbl, boundaryMask: mask)
         let before = State(
             list: (0 ..< slots).map { z.word("list.\($0)", bits: bits) },
             live: (0 ..< allocations).map { z.boolean("live.\($0)") },
@@ -212,6 +237,7 @@ struct SlotInduction {
         let base = try solver.check()
         solver.pop()
         guard case .unsatisfiable = base else { return .unknown("the initial pool does not satisfy the invariant") }
+        if let across = try bmc.checkAnyRunInsideOneWindow(solver) { return across }
         solver.assert(bmc.invariant(before))
         solver.assert(z.not(bmc.invariant(after)))
         switch try solver.check() {
@@ -219,7 +245,10 @@ struct SlotInduction {
         case .unknown(let reason): return .unknown(reason)
         case .satisfiable(let m):
             let o = Int(m.word(op))
-            var lines = [("free counts before", before.list.map { "\(m.word($0))" }.joined(separator: " "))]
+            var lines = [
+                ("tbl_dma_addr", hex(m.word(tbl))), ("segment boundary mask", hex(m.word(mask))),
+                ("free counts before", before.list.map { "\(m.word($0))" }.joined(separator: " ")),
+            ]
             lines += (0 ..< allocations).compactMap { k in
                 m.boolean(before.live[k]) ? ("allocation \(k)", "\(m.word(before.count[k])) slots at \(m.word(before.start[k])), handed slot \(m.word(before.hold[k])) on") : nil
             }
@@ -247,7 +276,7 @@ extension SlotInduction {
 extension Obligation {
     static let slotInduction = Obligation(
         id: "SWIOTLB-NO-OVERLAP",
-        statement: "Free counts always equal free run lengths and every holder is handed only the slots it holds, so no sequence of slot allocations (the profile's search, streaming mappings and swiotlb_alloc) and releases, of any length, gives two live holders a slot (eight-slot pool, by induction).",
+        statement: "Free counts always equal free run lengths and every holder is handed only the slots it holds, so no sequence of slot allocations (the profile's search, streaming mappings and swiotlb_alloc, any segment boundary) and releases, of any length, gives two live holders a slot (eight-slot pool, by induction); no run the search takes, of any length a segment allows, crosses the device's segment boundary.",
         protects: .confStale
     ) { profile, options throws(SMTError) in
         let outcome = try SlotInduction.check(options, behaviours: profile.behaviours)

@@ -13,14 +13,18 @@ struct SymbolicPool {
 }
 
 /// The pools one request may meet. What the kernel records of each pool and which pool serves
-/// which request come from the policy functions the model runs (`swiotlbPoolConverted`,
-/// `swiotlbNewPoolDecrypted`, `swiotlbPoolServes`, `swiotlbSearches`, `atomicPoolDecrypted`,
+/// which request come from the policy functions the model runs (`swiotlbDefaultPoolDecrypts`,
+/// `swiotlbPoolConverted`, `swiotlbNewPoolDecrypted`, `swiotlbPoolServes`, `swiotlbSearches`, `atomicPoolDecrypted`,
 /// `atomicPoolExpandDecrypts`, `atomicPoolServes`); only the host's choices and the history are
 /// unknown: whether each set-up conversion worked, which of the default `io_tlb_mem`'s pools the
 /// request lands in, and on pseries whether the pools were set up before the guest turned secure.
 struct SymbolicPools {
-    /// `set_memory_decrypted()` worked for the boot pool and for the restricted-dma-pool.
+    /// `set_memory_decrypted()` worked for the boot pool and for the restricted-dma-pool, where
+    /// it is called.
     let bootConverted, restrictedConverted: Term
+    /// `swiotlb_update_mem_attributes()` decrypts the boot pool (`swiotlbDefaultPoolDecrypts`);
+    /// it did, and that worked: its pages are shared.
+    let bootDecrypts, bootDecrypted: Term
     /// Whether the guest was confidential when the pools were set up: always on most platforms,
     /// unknown on pseries (a pool made before UV_ESM stays as it was, `enterSecureMode`).
     let setUpConfidential: Term
@@ -66,8 +70,13 @@ struct SymbolicPools {
             serves: d.atomicPoolServes(poolDecrypted: atomicRecorded, wantShared: allocWantsShared, b),
             decrypted: atomicDecrypted, encrypted: z.not(atomicDecrypted))
 
-        // The boot pool: `swiotlb_update_mem_attributes()` runs again when pseries turns secure.
-        let boot = d.swiotlbPoolConverted(p, converted: bootConverted, b)
+        // The boot pool, decrypted only where the architecture asks (not on a 6.12 pKVM guest,
+        // whose pool stays private); `swiotlb_update_mem_attributes()` runs again when pseries
+        // turns secure. As `swiotlbUpdateMemAttributes` in the model, the conversion counts as
+        // done only where it was asked for and worked.
+        bootDecrypts = d.swiotlbDefaultPoolDecrypts(p, b)
+        bootDecrypted = z.and(bootDecrypts, bootConverted)
+        let boot = d.swiotlbPoolConverted(p, converted: bootDecrypted, b)
         // A restricted-dma-pool, converted when the first device that uses it is probed, where
         // the policy converts it at all (`swiotlbRestrictedPoolDecrypts`).
         let restrictedDecrypts = d.swiotlbRestrictedPoolDecrypts(setUp, b)
@@ -85,7 +94,7 @@ struct SymbolicPools {
         // pool had not been converted); a transient one, made now for this request, for the
         // request's, from the atomic pool when the device needs shared memory. Either is used
         // only as made.
-        let bootAtSetUp = d.swiotlbPoolConverted(setUp, converted: z.and(bootConverted, setUpConfidential), b)
+        let bootAtSetUp = d.swiotlbPoolConverted(setUp, converted: z.and(d.swiotlbDefaultPoolDecrypts(setUp, b), bootConverted), b)
         let dynamic = d.swiotlbNewPoolDecrypted(wantShared: bootAtSetUp.decrypted, b)
         let dynamicState = PoolState<Z3Domain>(decrypted: dynamic, usable: z.boolean(value: true))
         let fromAtomic = d.forceDmaUnencrypted(p, dev, b)
@@ -99,11 +108,12 @@ struct SymbolicPools {
         let memServes = z.ite(
             inDynamic, d.swiotlbPoolServes(dynamicState, wantShared: bounceWantsShared, b),
             z.ite(inTransient, z.and(memAccepts, z.implies(fromAtomic, atomicForTransient)), bootServes))
-        // A failed conversion of the boot pool leaves it neither; a new pool is what it asked for.
+        // A failed conversion of the boot pool leaves it neither, one never asked for private; a
+        // new pool is what it asked for.
         let memDecrypted = z.ite(
             inDynamic, z.and(dynamic, setUpConfidential),
-            z.ite(inTransient, z.ite(fromAtomic, atomic.decrypted, transient), bootConverted))
-        let memEncrypted = z.ite(z.or(inDynamic, inTransient), z.not(memDecrypted), z.boolean(value: false))
+            z.ite(inTransient, z.ite(fromAtomic, atomic.decrypted, transient), bootDecrypted))
+        let memEncrypted = z.ite(z.or(inDynamic, inTransient), z.not(memDecrypted), z.not(bootDecrypts))
 
         // `swiotlbSearches`: the restricted pool for a device that has one, else the default mem.
         let searchesRestricted = d.swiotlbSearches(
@@ -126,7 +136,7 @@ struct SymbolicPools {
     func describe(_ m: Model) -> [(String, String)] {
         func ok(_ t: Term) -> String { m.boolean(t) ? "worked" : "failed" }
         var v = [
-            ("boot pool set_memory_decrypted", ok(bootConverted)),
+            ("boot pool set_memory_decrypted", m.boolean(bootDecrypts) ? ok(bootConverted) : "not called"),
             ("restricted pool set_memory_decrypted", ok(restrictedConverted)),
             ("bounce pool", m.boolean(inDynamic) ? "dynamic" : m.boolean(inTransient) ? "transient" : "boot (or restricted)"),
             ("bounce pool recorded", m.boolean(bounce.recorded.decrypted) ? "decrypted" : "encrypted"),

@@ -10,107 +10,70 @@ import SMT
 /// same generic functions the model's VMBus, virtio and NVMe drivers call.
 extension Obligation {
     static let transports: [Obligation] = [
-        Obligation(
-            id: "POLICY-VIRTIO-BOUNCE",
-            statement: "Where virtio memory access is restricted, a virtio device the guest accepts is driven through the DMA API.",
-            protects: .confBounce
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (d.z.and(q.p.restrictedVirtioMemoryAccess, q.breaksConfBounceByVirtio), { m in
-                    [("device offers", q.offeredFeatures(m).description), ("virtio_features_ok", "accepts"),
-                     ("vring_use_dma_api", "false")]
-                }, { m in
-                    replaying(.confBounce, profile, [Scenario(platform: platform.kind, operations: [
-                        .virtioProbe(transport: .pci, features: q.offeredFeatures(m)),
-                    ])])
-                })
+        query(
+            "POLICY-VIRTIO-BOUNCE", "Where virtio memory access is restricted, a virtio device the guest accepts is driven through the DMA API.",
+            protects: .confBounce, breaks: { q in q.z.and(q.p.restrictedVirtioMemoryAccess, q.breaksConfBounceByVirtio) },
+            describe: { q, m in
+                [("device offers", q.offeredFeatures(m).description), ("virtio_features_ok", "accepts"), ("vring_use_dma_api", "false")]
             }
-        },
-        Obligation(
-            id: "POLICY-VMBUS-TRUSTED",
-            statement: "A Confidential VMBus device with co_external_memory is accepted as trusted, so its DMA is never bounced.",
-            protects: .confTrusted
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfTrustedByVmbus, { _ in
-                    [("offer", "co_ring_buffer | co_external_memory"), ("vmbus_device_register", "device not accepted, swiotlb on")]
-                }, { _ in
-                    replaying(.confTrusted, profile, [Scenario(platform: .tdx, operations: [
-                        .vmbusOffer(VmbusOffer(deviceClass: .storvsc, coRingBuffer: true, coExternalMemory: true), legacyHost: false),
-                        .vmbusOpen(channel: 0), .kmalloc(size: 512, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 512),
-                        .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice),
-                    ])])
-                })
+        ) { q, m in [Scenario(platform: q.platform.kind, operations: [.virtioProbe(transport: .pci, features: q.offeredFeatures(m))])] },
+        query(
+            "POLICY-VMBUS-TRUSTED", "A Confidential VMBus device with co_external_memory is accepted as trusted, so its DMA is never bounced.",
+            protects: .confTrusted, breaks: { $0.breaksConfTrustedByVmbus },
+            describe: { _, _ in
+                [("offer", "co_ring_buffer | co_external_memory"), ("vmbus_device_register", "device not accepted, swiotlb on")]
             }
+        ) { _, _ in
+            [Scenario(platform: .tdx, operations: [
+                .vmbusOffer(VmbusOffer(deviceClass: .storvsc, coRingBuffer: true, coExternalMemory: true), legacyHost: false),
+                .vmbusOpen(channel: 0), .kmalloc(size: 512, zone: .normal), .cpuWrite(buffer: 0, offset: 0, size: 512),
+                .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice),
+            ])]
         },
-        Obligation(
-            id: "POLICY-GPADL-FREELIST",
-            statement: "A GPADL buffer whose decryption or re-encryption failed, or that the host kept, is leaked, never freed.",
-            protects: .confFreelist
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksConfFreelistByGpadl, { _ in [("gpadl->decrypted", "still set"), ("then", "pages freed")] }, { _ in
-                    replaying(.confFreelist, profile, [Scenario(platform: .tdx, operations: [
-                        .vmbusOffer(VmbusOffer(deviceClass: .storvsc), legacyHost: false), .failNextConversion(afterPages: 1),
-                        .vmbusOpen(channel: 0),
-                    ])])
-                })
+        query(
+            "POLICY-GPADL-FREELIST", "A GPADL buffer whose decryption or re-encryption failed, or that the host kept, is leaked, never freed.",
+            protects: .confFreelist, breaks: { $0.breaksConfFreelistByGpadl },
+            describe: { _, _ in [("gpadl->decrypted", "still set"), ("then", "pages freed")] }
+        ) { _, _ in
+            [Scenario(platform: .tdx, operations: [
+                .vmbusOffer(VmbusOffer(deviceClass: .storvsc), legacyHost: false), .failNextConversion(afterPages: 1), .vmbusOpen(channel: 0),
+            ])]
+        },
+        query(
+            "POLICY-VIRTIO-USED-LEN", "A driver consumes a used buffer only up to the length it posted, whatever length the device reports.",
+            protects: .safeHostInput, breaks: { $0.breaksSafeHostInputByUsedLength },
+            describe: { q, m in
+                [("posted length", "\(m.word(q.postedLength))"), ("used.len", "\(m.word(q.usedLength))"), ("driver", "consumes used.len")]
             }
+        ) { _, _ in
+            [Scenario(platform: .tdx, operations: [
+                .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 2048, zone: .normal),
+                .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 2048, deviceWrites: true),
+                .virtioHostUsed(virtio: 0, id: 0, length: 9000),
+            ])]
         },
-        Obligation(
-            id: "POLICY-VIRTIO-USED-LEN",
-            statement: "A driver consumes a used buffer only up to the length it posted, whatever length the device reports.",
-            protects: .safeHostInput
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksSafeHostInputByUsedLength, { m in
-                    [("posted length", "\(m.word(q.postedLength))"), ("used.len", "\(m.word(q.usedLength))"), ("driver", "consumes used.len")]
-                }, { _ in
-                    replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: [
-                        .virtioProbe(transport: .pci, features: [.version1, .accessPlatform]), .kmalloc(size: 2048, zone: .normal),
-                        .virtioAddBuffer(virtio: 0, buffer: 0, offset: 0, size: 2048, deviceWrites: true),
-                        .virtioHostUsed(virtio: 0, id: 0, length: 9000),
-                    ])])
-                })
+        query(
+            "POLICY-VMBUS-INBOUND", "VMBus drivers parse inbound packets from the guest's private copy, so no host-written field is fetched twice.",
+            protects: .safeHostInput, breaks: { $0.breaksSafeHostInputByInbound },
+            describe: { _, _ in [("hv_pkt_iter_first", "packet parsed in the ring")] }
+        ) { _, _ in
+            [Scenario(platform: .tdx, operations: [
+                .vmbusOffer(VmbusOffer(deviceClass: .storvsc), legacyHost: false), .vmbusOpen(channel: 0),
+                .kmalloc(size: 512, zone: .normal),
+                .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice),
+                .vmbusHostCompletion(channel: 0, requestId: 1, length: 64, rewrittenLength: 60000),
+            ])]
+        },
+        query(
+            "POLICY-VIRTIO-DMA-METADATA",
+            "A virtio driver unmaps a used buffer with the address, length and direction the DMA API gave it, whatever the device wrote into the descriptor ring.",
+            protects: .safeHostInput, breaks: { $0.breaksSafeHostInputByRingMetadata },
+            describe: { q, m in
+                [("posted", "\(hex(m.word(q.postedDma))), len \(m.word(q.postedLength)), write \(m.boolean(q.postedWrites))"),
+                 ("vring.desc", "\(hex(m.word(q.ringDma))), len \(m.word(q.ringLength)), write \(m.boolean(q.ringWrites))"),
+                 ("vring_unmap_one_split", "unmaps what vring.desc says")]
             }
-        },
-        Obligation(
-            id: "POLICY-VMBUS-INBOUND",
-            statement: "VMBus drivers parse inbound packets from the guest's private copy, so no host-written field is fetched twice.",
-            protects: .safeHostInput
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksSafeHostInputByInbound, { _ in [("hv_pkt_iter_first", "packet parsed in the ring")] }, { _ in
-                    replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: [
-                        .vmbusOffer(VmbusOffer(deviceClass: .storvsc), legacyHost: false), .vmbusOpen(channel: 0),
-                        .kmalloc(size: 512, zone: .normal),
-                        .vmbusSend(channel: 0, buffer: 0, offset: 0, size: 512, direction: .toDevice),
-                        .vmbusHostCompletion(channel: 0, requestId: 1, length: 64, rewrittenLength: 60000),
-                    ])])
-                })
-            }
-        },
-        Obligation(
-            id: "POLICY-VIRTIO-DMA-METADATA",
-            statement: "A virtio driver unmaps a used buffer with the address, length and direction the DMA API gave it, whatever the device wrote into the descriptor ring.",
-            protects: .safeHostInput
-        ) { profile, options throws(SMTError) in
-            try checkPerPlatform(options) { d, solver, platform in
-                let q = PolicyQuery(d, solver, platform, profile)
-                return (q.breaksSafeHostInputByRingMetadata, { m in
-                    [("posted", "\(hex(m.word(q.postedDma))), len \(m.word(q.postedLength)), write \(m.boolean(q.postedWrites))"),
-                     ("vring.desc", "\(hex(m.word(q.ringDma))), len \(m.word(q.ringLength)), write \(m.boolean(q.ringWrites))"),
-                     ("vring_unmap_one_split", "unmaps what vring.desc says")]
-                }, { _ in
-                    replaying(.safeHostInput, profile, [Scenario(platform: .tdx, operations: SeedScenarios.virtioDescriptorRewritten)])
-                })
-            }
-        },
+        ) { _, _ in [Scenario(platform: .tdx, operations: SeedScenarios.virtioDescriptorRewritten)] },
     ]
 }
 

@@ -39,6 +39,10 @@ extension Context {
     public func bitNot(_ a: Term) -> Term { wrap(Z3_mk_bvnot(raw, a.ast)) }
     public func shiftRight(_ a: Term, _ b: Term) -> Term { wrap(Z3_mk_bvlshr(raw, a.ast, b.ast)) }
     public func shiftLeft(_ a: Term, _ b: Term) -> Term { wrap(Z3_mk_bvshl(raw, a.ast, b.ast)) }
+    /// `a` widened by `bits` zero bits on top.
+    public func zeroExtend(_ a: Term, by bits: UInt32) -> Term { wrap(Z3_mk_zero_ext(raw, bits, a.ast)) }
+    /// Bits `high` down to `low` of `a`.
+    public func extract(_ a: Term, high: UInt32, low: UInt32) -> Term { wrap(Z3_mk_extract(raw, high, low, a.ast)) }
 
     /// Z3's own simplifier; used to read a closed term back as a constant.
     public func simplify(_ a: Term) -> Term { wrap(Z3_simplify(raw, a.ast)) }

@@ -48,6 +48,7 @@ import Testing
                 d.leakAfterDecryptFailure(b), d.leakAfterReencryptFailure(b), d.unwindAfterMapSgFailure(b),
                 d.swiotlbWantsShared(p, dev, b), d.ccSharedAttribute(b, r), d.swiotlbGrowsWhenFull(b),
                 d.swiotlbCountsBackward(slot: w[11], list: w[8]),
+                d.swiotlbSpanCrossesBoundary(index: w[11], nslots: w[9], tblSlots: w[5], maxSlots: d.swiotlbMaxSlots(boundaryMask: w[10])),
                 d.dmaRangeCoversPhys(dev, w[3]), d.dmaRangeCoversDma(dev, w[3]),
                 d.poolAccepts(poolDecrypted: f[9], wantShared: f[4], strict: f[10]),
                 // Pools.
@@ -95,7 +96,7 @@ import Testing
                 d.swiotlbTlbAddress(poolStart: w[5], index: w[11], offset: w[6]),
                 d.minNotZero(w[0], w[1]),
                 layout.offset, layout.allocSize, layout.padSlots, layout.offsetInSlot, d.swiotlbSlotCount(w[4]), d.swiotlbAllocPage(tlbAddress: w[5]),
-                d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]),
+                d.swiotlbReleaseCarry(index: w[11], nslots: w[9], listAfter: w[8]), d.swiotlbMaxSlots(boundaryMask: w[6]),
                 d.physToDmaDirect(p, dev, w[3], shared: f[4]),
                 d.swiotlbTblDmaAddress(p, dev, b, poolStart: w[5], memUnencrypted: f[9]),
                 d.virtioUnmapAddress(recorded: w[3], ring: w[5], b), d.virtioUnmapLength(recorded: w[4], ring: w[9], b),

@@ -4,7 +4,7 @@ import SMT
 import Testing
 
 /// Obligations that no catalogue profile breaks, made to fire: a deliberately mis-encoded
-/// platform, the SWIOTLB_FORCE state, or broken slot step rules. So none is a check that cannot fail.
+/// platform, the SWIOTLB_FORCE state, or broken slot step or boundary rules. So none is a check that cannot fail.
 @Suite struct ObligationFiringTests {
     func outcome(_ id: String, _ profile: Profile = .linuxUpstream, _ options: ProofOptions = ProofOptions()) throws -> Outcome {
         try Prover.obligations.first { $0.id == id }!.check(profile, options)
@@ -40,6 +40,30 @@ import Testing
         rules.releaseCarry = { d, _, _, _ in d.constant(UInt64(0)) }
         #expect(refuted(try SlotInduction.check(ProofOptions(), rules: rules)))
         #expect(!refuted(try SlotInduction.check(ProofOptions())))
+    }
+
+    /// A slot search that ignores the device's segment boundary (`iommu_is_span_boundary()` never
+    /// says a run crosses) hands out runs across a window: SWIOTLB-NO-OVERLAP is refuted, and the
+    /// counterexample names the boundary. With the policy's rule it holds.
+    @Test func aSlotSearchThatIgnoresTheSegmentBoundaryIsRefuted() throws {
+        var rules = SlotInduction.Rules()
+        rules.crossesBoundary = { d, _, _, _, _ in d.constant(false) }
+        guard case .refuted(let c) = try SlotInduction.check(ProofOptions(), rules: rules) else {
+            Issue.record("not refuted")
+            return
+        }
+        #expect(c.values.contains { $0.0 == "segment boundary mask" })
+        #expect(!refuted(try SlotInduction.check(ProofOptions())))
+    }
+
+    /// A boundary rule that forgets where in its window the pool starts (`nr_slots(tbl_dma_addr)`
+    /// taken as 0) is refuted too: the pool need not start on a window.
+    @Test func aSlotSearchThatForgetsWhereThePoolStartsInItsWindowIsRefuted() throws {
+        var rules = SlotInduction.Rules()
+        rules.crossesBoundary = { d, index, nslots, _, maxSlots in
+            d.swiotlbSpanCrossesBoundary(index: index, nslots: nslots, tblSlots: d.constant(UInt64(0)), maxSlots: maxSlots)
+        }
+        #expect(refuted(try SlotInduction.check(ProofOptions(), rules: rules)))
     }
 
     /// No catalogue profile parses VMBus packets in place; the pre-2021 behaviour refutes the
