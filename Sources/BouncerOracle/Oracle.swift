@@ -58,7 +58,10 @@ public struct Oracle: Sendable {
         // steps hand out nothing, and most that do release nothing.
         var releasedPages: [Range<PageNumber>]?
         let events = system.events
-        for i in events.indices {
+        // A plain loop: a `for` over the indices went through the range's iterator.
+        var i = -1
+        while i + 1 < events.count {
+            i += 1
             // Read once: each `events[i]` is a bounds check and a copy of the event.
             let event = events[i]
             switch event {
@@ -107,10 +110,13 @@ public struct Oracle: Sendable {
         if let i = releasedAt, let v = LifecycleChecks.release(events[i], system, step) { found.append(v) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
         if !moveJudged, firstMove <= lastMove {
-            for i in firstMove ... lastMove {
-                guard let pages = events[i].movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) else { continue }
-                found.append(PageConservation.unnamedViolation(page, ledger, system, step))
-                break
+            var i = firstMove
+            while i <= lastMove {
+                if let pages = events[i].movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) {
+                    found.append(PageConservation.unnamedViolation(page, ledger, system, step))
+                    break
+                }
+                i += 1
             }
         }
         return found
