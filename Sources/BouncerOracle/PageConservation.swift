@@ -47,14 +47,23 @@ struct PageLedger: Sendable {
         }
         let code = Self.code(owner)
         var bad: (page: Int, before: UInt32)?
+        // Plain loops: a `for` over the range went through its iterator.
         holders.withUnsafeMutableBufferPointer { h in
-            for page in pages {
+            var page = pages.lowerBound
+            while page < pages.upperBound {
                 let before = h[page]
                 if bad == nil, PageConservation.isBadMove(before: before, taken: taken, to: code) { bad = (page, before) }
                 h[page] = code
+                page += 1
             }
         }
-        owners.withUnsafeMutableBufferPointer { o in for page in pages { o[page] = owner } }
+        owners.withUnsafeMutableBufferPointer { o in
+            var page = pages.lowerBound
+            while page < pages.upperBound {
+                o[page] = owner
+                page += 1
+            }
+        }
         return bad
     }
 
