@@ -86,7 +86,7 @@ public struct Oracle: Sendable {
                 shadow.observe(event, system)
                 if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             case .cpuAccessed:
-                if let v = AliasChecks.check(event, pageStates, system, step) { found.append(v) }
+                if confidential, let v = AliasChecks.check(event, pageStates, system, step) { found.append(v) }
             case .mapped, .hostWrote, .syncedForDevice:
                 shadow.observe(event, system)
             case .cpuWrote:
