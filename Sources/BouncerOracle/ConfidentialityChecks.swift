@@ -92,7 +92,8 @@ enum ConfidentialityChecks {
         return nil
     }
 
-    static func untrustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
+    /// Inlined into `check`: out of line, each hand-out's answer went through two optional violations.
+    @inline(__always) static func untrustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         let target = resolve(s, h)
         // The private alias: the hardware keeps the host's device out, so nothing is exposed and
         // the I/O fails.
@@ -127,7 +128,8 @@ enum ConfidentialityChecks {
         return violation
     }
 
-    static func trustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
+    /// Inlined into `check`: out of line, each hand-out's answer went through two optional violations.
+    @inline(__always) static func trustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
         guard let phys = resolve(s, h).phys else { return outsideRange(s, h, .confTrusted, step) }
         if let v = outsideMemory(s, h, phys: phys, size: size, .confTrusted, step) { return v }
         var violation: Violation?
