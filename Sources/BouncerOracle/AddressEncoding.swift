@@ -37,8 +37,9 @@ struct AddressEncoding {
     /// DMA range as its firmware describes it. With an offset, dma-ranges is one window of bus
     /// addresses [offset, end] onto physical [0, end - offset] (DMA address = physical + offset),
     /// whose end the platform code reports as the bus limit (0 or below the offset: no end).
-    /// A bus address outside the window reaches no memory: nil.
-    func phys(_ dma: DmaAddr, rangeOffset: UInt64, busLimit: UInt64) -> PhysAddr? {
+    /// A bus address outside the window reaches no memory: nil. Inlined: it runs on every
+    /// hand-out, and the call cost as much as the arithmetic.
+    @inline(__always) func phys(_ dma: DmaAddr, rangeOffset: UInt64, busLimit: UInt64) -> PhysAddr? {
         let bus = dma.raw & ~(sharedBit | privateBit)
         guard rangeOffset != 0 else { return PhysAddr(bus) }
         let end = busLimit >= rangeOffset ? busLimit : UInt64.max

@@ -24,7 +24,9 @@ enum AliasChecks {
     /// oracle's own `PageStateShadow` has followed the step's conversions so far: a page a later
     /// event of the same step converts or frees (an NVMe probe that frees its first queue when the
     /// second cannot be had) is judged as the access met it, not as the step left it.
-    static func check(_ event: Event, _ states: PageStateShadow, _ system: DmaLayer, _ step: Int) -> Violation? {
+    /// Inlined into `Oracle.check`, the violation built out of line: an access is judged in a few
+    /// instructions, where the call and its optional answer cost more.
+    @inline(__always) static func check(_ event: Event, _ states: PageStateShadow, _ system: DmaLayer, _ step: Int) -> Violation? {
         guard case let .cpuAccessed(lo, hi, alias) = event, lo < hi, states.seeded, system.platform.confidential,
             pageTablesCarryAttribute(system.platform.kind)
         else { return nil }
@@ -32,15 +34,18 @@ enum AliasChecks {
         var page = lo.page
         while page <= last {
             let state = states.state(page)
-            if state == .unknown || (state == .decrypted) != alias.decrypted {
-                let phys = GuestMemory.phys(ofPage: page.raw)
-                return Violation(
-                    invariant: .confAlias, site: .cpuAlias, step: step, location: "page \(page.raw) (\(hex(phys)))",
-                    detail: "the CPU wrote through a \(alias) to a \(state) page", page: page.raw)
-            }
+            if state == .unknown || (state == .decrypted) != alias.decrypted { return violation(page, state, alias, step) }
             page = PageNumber(page.raw + 1)
         }
         return nil
+    }
+
+    /// The CONF-ALIAS violation for an access that met `page` in `state`.
+    @inline(never) static func violation(_ page: PageNumber, _ state: PageState, _ alias: KernelAlias, _ step: Int) -> Violation {
+        let phys = GuestMemory.phys(ofPage: page.raw)
+        return Violation(
+            invariant: .confAlias, site: .cpuAlias, step: step, location: "page \(page.raw) (\(hex(phys)))",
+            detail: "the CPU wrote through a \(alias) to a \(state) page", page: page.raw)
     }
 }
 

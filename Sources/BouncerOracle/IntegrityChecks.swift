@@ -30,7 +30,15 @@ enum IntegrityChecks {
         guard let given = AddressEncoding(s.platform.kind).phys(dma, rangeOffset: config.dmaRangeOffset, busLimit: config.busDmaLimit),
             c.callerPhys != given.raw
         else { return nil }
-        let held = c.callerPhys.map { "the page at \(hex($0))" } ?? "no page of guest memory"
+        return callerPageViolation(device: device, dma: dma, coherent: coherent, given: given, held: c.callerPhys, step)
+    }
+
+    /// The violation `callerPage` found, in words. Out of line: inlined into `Oracle.check`, its
+    /// strings were set up on every call.
+    @inline(never) static func callerPageViolation(
+        device: Int, dma: DmaAddr, coherent: Int, given: PhysAddr, held callerPhys: UInt64?, _ step: Int
+    ) -> Violation {
+        let held = callerPhys.map { "the page at \(hex($0))" } ?? "no page of guest memory"
         return Violation(
             invariant: .dataIntegrity, site: .coherentHandout, step: step,
             location: "device \(device), coherent \(coherent) (dma_alloc_pages), dma \(dma)",

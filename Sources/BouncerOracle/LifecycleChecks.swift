@@ -37,6 +37,11 @@ enum LifecycleChecks {
         return nil
     }
 
+    /// The first of `pages` the model still has held by `owner`.
+    static func firstHeld(_ pages: Range<Int>, by owner: PageOwner, _ s: DmaLayer) -> Int? {
+        pages.first { s.memory.owners[$0] == owner }
+    }
+
     static func lostPage(_ page: Int, _ s: DmaLayer, _ step: Int) -> Violation {
         Violation(
             invariant: .safeLifecycle, site: .release, step: step, location: "page \(pageName(PageNumber(page)))",
@@ -59,30 +64,38 @@ enum LifecycleChecks {
     /// by an object that is gone, or mapping left of a scatterlist that is gone.
     static func accounting(_ s: DmaLayer, _ step: Int) -> Violation? {
         // Pages still held by an object that is gone: look from the dead objects, whose pages
-        // are few, rather than over every page.
-        var held: [(Range<Int>, PageOwner)] = []
+        // are few, rather than over every page; each at once, in the order buffers, coherent
+        // allocations, blocks, with nothing gathered (a list of them was an allocation a run).
         for (b, buffer) in s.buffers.enumerated() where !buffer.live && buffer.slabClass == nil {
             let first = GuestMemory.page(ofPhys: buffer.phys)!
-            held.append((first ..< first + Int((UInt64(buffer.size) + 4095) >> 12), .buffer(b)))
-        }
-        for (c, allocation) in s.coherent.enumerated() where !allocation.live {
-            let first = GuestMemory.page(ofPhys: allocation.phys)!
-            held.append((first ..< first + allocation.pages, .coherent(c)))
-        }
-        for (b, block) in s.blocks.enumerated() where !block.live { held.append((block.pageRange, .block(b))) }
-        for (pages, owner) in held {
-            if let page = pages.first(where: { s.memory.owners[$0] == owner }) {
+            if let page = firstHeld(first ..< first + Int((UInt64(buffer.size) + 4095) >> 12), by: .buffer(b), s) {
                 return lostPage(page, s, step)
             }
         }
+        for (c, allocation) in s.coherent.enumerated() where !allocation.live {
+            let first = GuestMemory.page(ofPhys: allocation.phys)!
+            if let page = firstHeld(first ..< first + allocation.pages, by: .coherent(c), s) { return lostPage(page, s, step) }
+        }
+        for (b, block) in s.blocks.enumerated() where !block.live {
+            if let page = firstHeld(block.pageRange, by: .block(b), s) { return lostPage(page, s, step) }
+        }
         for (p, pool) in s.swiotlbPools.enumerated() where pool.live {
-            for (i, slot) in pool.slots.enumerated() {
-                if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
-                    || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
-                {
-                    return lostSlot(p, i, s, step)
+            // Every slot of the pool, most of them free (no holder: both handles negative).
+            let lost: Int? = pool.slots.withUnsafeBufferPointer { slots in
+                var i = 0
+                while i < slots.count {
+                    let slot = slots[i]
+                    if slot.mapping & slot.coherent < 0 { i += 1; continue }
+                    if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
+                        || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
+                    {
+                        return i
+                    }
+                    i += 1
                 }
+                return nil
             }
+            if let i = lost { return lostSlot(p, i, s, step) }
         }
         for (i, m) in s.mappings.enumerated() where m.live {
             if let sg = m.scatterlist, !s.scatterlists[sg].live {

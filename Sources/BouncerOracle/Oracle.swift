@@ -51,74 +51,87 @@ public struct Oracle: Sendable {
         // violations: those are copied and destroyed through the runtime on every event, and a
         // check is a function of the event and the state after the step, so it is asked again.
         var freedAt: Int?, touchedAt: Int?, releasedAt: Int?
-        var pagesMoved = false, moveJudged = false
+        // The events that moved pages lie in `firstMove...lastMove`; the first wrong move is reported at once.
+        var firstMove = Int.max, lastMove = -1, moveJudged = false
         let confidential = system.platform.confidential
         // Pages the step freed or leaked, gathered at the first hand-out that needs them: most
         // steps hand out nothing, and most that do release nothing.
         var releasedPages: [Range<PageNumber>]?
         let events = system.events
-        for i in events.indices {
-            switch events[i] {
+        // A plain loop: a `for` over the indices went through the range's iterator.
+        var i = -1
+        while i + 1 < events.count {
+            i += 1
+            // Read once: each `events[i]` is a bounds check and a copy of the event.
+            let event = events[i]
+            switch event {
             case .handedOut:
                 if confidential {
                     if releasedPages == nil { releasedPages = Oracle.releasedPages(events) }
-                    if let v = ConfidentialityChecks.check(events[i], system, step, releasedPages!) { found.append(v) }
+                    if let v = ConfidentialityChecks.check(event, system, step, releasedPages!) { found.append(v) }
                 }
-                if let v = IntegrityChecks.check(events[i], shadow, system, step) { found.append(v) }
-                if let v = SlotChecks.check(events[i], system, step) { found.append(v) }
+                if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
+                if let v = SlotChecks.check(event, system, step) { found.append(v) }
             case .poolServed, .conversionExposed:
-                if confidential, let v = ConfidentialityChecks.check(events[i], system, step, []) { found.append(v) }
+                if confidential, let v = ConfidentialityChecks.check(event, system, step, []) { found.append(v) }
             case .bounced:
-                if let v = HostInputChecks.check(events[i], system, step) { found.append(v) }
-                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(events[i], system, step) != nil { touchedAt = i }
+                if let v = HostInputChecks.check(event, system, step) { found.append(v) }
+                if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
             case .driverCopied, .sharedFieldFetched:
-                if let v = HostInputChecks.check(events[i], system, step) { found.append(v) }
+                if let v = HostInputChecks.check(event, system, step) { found.append(v) }
             case .syncedForCpu:
-                if let v = IntegrityChecks.check(events[i], shadow, system, step) { found.append(v) }
+                if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
             case .unmapped:
-                if let v = IntegrityChecks.check(events[i], shadow, system, step) { found.append(v) }
-                shadow.observe(events[i], system)
-                if releasedAt == nil, LifecycleChecks.release(events[i], system, step) != nil { releasedAt = i }
+                if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
+                shadow.observe(event, system)
+                if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             case .cpuAccessed:
-                if let v = AliasChecks.check(events[i], pageStates, system, step) { found.append(v) }
+                if confidential, let v = AliasChecks.check(event, pageStates, system, step) { found.append(v) }
             case .mapped, .hostWrote, .syncedForDevice:
-                shadow.observe(events[i], system)
+                shadow.observe(event, system)
             case .cpuWrote:
-                shadow.observe(events[i], system)
-                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(events[i], system, step) != nil { touchedAt = i }
+                shadow.observe(event, system)
+                if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
             case .converted:
-                if confidential, touchedAt == nil, ConfidentialityChecks.privateBytesTouched(events[i], system, step) != nil { touchedAt = i }
-                pageStates.observe(events[i])
+                if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
+                pageStates.observe(event)
             case .freed:
-                if let v = PoolPageChecks.check(events[i], system, step) { found.append(v) }
-                if confidential, freedAt == nil, ConfidentialityChecks.freedPage(events[i], system, step) != nil { freedAt = i }
-                observeMove(events[i], step, &found, &pagesMoved, &moveJudged)
+                if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
+                if confidential, freedAt == nil, case .some = ConfidentialityChecks.freedPage(event, system, step) { freedAt = i }
+                observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
             case .pagesTaken, .leaked:
-                observeMove(events[i], step, &found, &pagesMoved, &moveJudged)
+                observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
             case .bufferFreed, .coherentFreed, .scatterlistFailed:
-                if releasedAt == nil, LifecycleChecks.release(events[i], system, step) != nil { releasedAt = i }
+                if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             }
         }
         if let i = freedAt, let v = ConfidentialityChecks.freedPage(events[i], system, step) { found.append(v) }
         if let i = touchedAt, let v = ConfidentialityChecks.privateBytesTouched(events[i], system, step) { found.append(v) }
         if let i = releasedAt, let v = LifecycleChecks.release(events[i], system, step) { found.append(v) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
-        if pagesMoved, !moveJudged {
-            for event in events {
-                guard let pages = event.movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) else { continue }
-                found.append(PageConservation.unnamedViolation(page, ledger, system, step))
-                break
+        if !moveJudged, firstMove <= lastMove {
+            var i = firstMove
+            while i <= lastMove {
+                if let pages = events[i].movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) {
+                    found.append(PageConservation.unnamedViolation(page, ledger, system, step))
+                    break
+                }
+                i += 1
             }
         }
         return found
     }
 
-    /// The ledger learns a page move (with a seeded ledger); the first wrong move of the step is
-    /// reported with the event checks: a wrong move is rare, and no optional violation is carried
-    /// through the loop for it.
-    mutating func observeMove(_ event: Event, _ step: Int, _ found: inout [Violation], _ pagesMoved: inout Bool, _ moveJudged: inout Bool) {
+    /// The ledger learns a page move (with a seeded ledger), the `i`th event of the step; the
+    /// first wrong move of the step is reported with the event checks: a wrong move is rare, and
+    /// no optional violation is carried through the loop for it.
+    mutating func observeMove(
+        _ event: Event, _ i: Int, _ step: Int, _ found: inout [Violation], _ firstMove: inout Int, _ lastMove: inout Int,
+        _ moveJudged: inout Bool
+    ) {
         guard ledger.seeded else { return }
-        pagesMoved = true
+        firstMove = min(firstMove, i)
+        lastMove = i
         if let bad = ledger.move(event), !moveJudged {
             found.append(PageConservation.move(event, bad.page, before: bad.before, step))
             moveJudged = true
@@ -141,9 +154,11 @@ public struct Oracle: Sendable {
     /// every live mapping is one the driver holds. The per-step checks look only at what each step touched or
     /// released; this is the full accounting, for the end of a run (after teardown).
     public func checkAccounting(_ system: DmaLayer, step: Int) -> [Violation] {
-        [
-            ConfidentialityChecks.privateBytes(system, step), LifecycleChecks.accounting(system, step),
-            PageConservation.accounting(ledger, system, step),
-        ].compactMap { $0 }
+        // Appended one by one: an array literal of the three optionals was an allocation a run.
+        var found: [Violation] = []
+        if let v = ConfidentialityChecks.privateBytes(system, step) { found.append(v) }
+        if let v = LifecycleChecks.accounting(system, step) { found.append(v) }
+        if let v = PageConservation.accounting(ledger, system, step) { found.append(v) }
+        return found
     }
 }

@@ -47,14 +47,23 @@ struct PageLedger: Sendable {
         }
         let code = Self.code(owner)
         var bad: (page: Int, before: UInt32)?
+        // Plain loops: a `for` over the range went through its iterator.
         holders.withUnsafeMutableBufferPointer { h in
-            for page in pages {
+            var page = pages.lowerBound
+            while page < pages.upperBound {
                 let before = h[page]
                 if bad == nil, PageConservation.isBadMove(before: before, taken: taken, to: code) { bad = (page, before) }
                 h[page] = code
+                page += 1
             }
         }
-        owners.withUnsafeMutableBufferPointer { o in for page in pages { o[page] = owner } }
+        owners.withUnsafeMutableBufferPointer { o in
+            var page = pages.lowerBound
+            while page < pages.upperBound {
+                o[page] = owner
+                page += 1
+            }
+        }
         return bad
     }
 
@@ -110,8 +119,9 @@ enum PageConservation {
     /// A page move, judged against the holder the ledger had before it: a page is taken only from
     /// the page allocator (or lent between an atomic pool and the transient swiotlb pool it backs,
     /// `swiotlb_alloc_tlb()` → `dma_alloc_from_pool()`), and freed or leaked only while held.
-    /// `PageLedger.move` finds the page; this says what is wrong with it.
-    static func move(_ event: Event, _ page: Int, before: UInt32, _ step: Int) -> Violation {
+    /// `PageLedger.move` finds the page; this says what is wrong with it. Out of line: inlined
+    /// into `Oracle.check`, its strings were set up on every call.
+    @inline(never) static func move(_ event: Event, _ page: Int, before: UInt32, _ step: Int) -> Violation {
         if case let .pagesTaken(_, owner) = event {
             return violation(page, step, "taken by \(owner) while \(PageLedger.owner(before)) still holds it: two holders of one page")
         }
@@ -160,15 +170,26 @@ enum PageConservation {
                 let code = holders[start]
                 var end = start + 1
                 while end < pages.upperBound && holders[end] == code { end += 1 }
-                if let page = unnamed(start ..< end, code, s) { return page }
+                if holdsOnlyWhileLive(code), let page = unnamed(start ..< end, code, s) { return page }
                 start = end
             }
             return nil
         }
     }
 
-    /// The first page of a run its holder cannot account for; nil when it can.
-    static func unnamed(_ run: Range<Int>, _ code: UInt32, _ s: DmaLayer) -> Int? {
+    /// Whether a holder accounts for its pages only while it is a live object that holds them:
+    /// not the page allocator, a leak, or the slab (`unnamed` answers nil for those). Inlined,
+    /// the test spares most runs of pages a call.
+    @inline(__always) static func holdsOnlyWhileLive(_ code: UInt32) -> Bool {
+        switch code >> PageLedger.kindShift {
+        case PageLedger.buffer, PageLedger.coherent, PageLedger.atomicPool, PageLedger.swiotlbPool, PageLedger.block: true
+        default: false
+        }
+    }
+
+    /// The first page of a run its holder cannot account for; nil when it can. Inlined: the
+    /// end-of-run accounting asks it of some fifty runs, and the call cost more than the answer.
+    @inline(__always) static func unnamed(_ run: Range<Int>, _ code: UInt32, _ s: DmaLayer) -> Int? {
         let h = Int(code & (1 << PageLedger.kindShift - 1))
         switch code >> PageLedger.kindShift {
         case PageLedger.buffer:

@@ -9,18 +9,26 @@ import BouncerPolicy
 /// a slot someone else holds, or will. The runtime form of SWIOTLB-NO-OVERLAP, so the fuzzers see
 /// what the proof sees.
 enum SlotChecks {
-    static func check(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
+    /// Inlined into `Oracle.check`: most hand-outs are of memory no pool served, and answer here;
+    /// the slots are walked out of line.
+    @inline(__always) static func check(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard case let .handedOut(_, _, _, mapping, coherent) = event else { return nil }
-        let pool: Int, lo: UInt64, hi: UInt64
         if let m = mapping, let p = s.mappings[m].bouncePool, s.mappings[m].live {
-            (pool, lo, hi) = (p, s.mappings[m].tlbAddress, s.mappings[m].tlbAddress + UInt64(s.mappings[m].size))
+            return unheldSlot(p, s.mappings[m].tlbAddress, s.mappings[m].tlbAddress + UInt64(s.mappings[m].size), mapping, coherent, s, step)
         } else if let c = coherent, case .restrictedPool(let p) = s.coherent[c].source, s.coherent[c].live {
-            (pool, lo, hi) = (p, s.coherent[c].phys, s.coherent[c].phys + UInt64(s.coherent[c].pages) << GuestMemory.pageShift)
+            let end = s.coherent[c].phys + UInt64(s.coherent[c].pages) << GuestMemory.pageShift
+            return unheldSlot(p, s.coherent[c].phys, end, mapping, coherent, s, step)
         } else if let c = coherent, case .atomicPool = s.coherent[c].source, s.coherent[c].live {
             return atomicPoolShared(c, s, step)
-        } else {
-            return nil
         }
+        return nil
+    }
+
+    /// The first slot of swiotlb pool `pool` that the bytes `lo..<hi` handed to the mapping or
+    /// coherent allocation reach and that holder does not hold.
+    @inline(never) static func unheldSlot(
+        _ pool: Int, _ lo: UInt64, _ hi: UInt64, _ mapping: Int?, _ coherent: Int?, _ s: DmaLayer, _ step: Int
+    ) -> Violation? {
         let p = s.swiotlbPools[pool]
         guard hi > lo else { return nil }
         let first = lo < p.start ? -1 : Int((lo - p.start) >> IOTLB.shift)

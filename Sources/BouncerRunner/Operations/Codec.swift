@@ -230,9 +230,12 @@ struct Reader {
     mutating func fields(_ codes: UnsafeBufferPointer<FieldCode>) -> Fields {
         var f = Fields()
         var flags: UInt8 = 0
+        // By index rather than `for c in codes`: the buffer's iterator went through an optional
+        // code per field.
         var i = -1
-        for c in codes {
+        while i + 1 < codes.count {
             i += 1
+            let c = codes[i]
             switch c.fast {
             case .u8: f[i] = UInt64(u8())
             case .u16: f[i] = UInt64(u16())
