@@ -11,24 +11,21 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "ModelStep",
-            dependencies: [
-                .product(name: "BouncerRunner", package: "main"),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/ModelStep",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmark("ModelStep"),
         // The same operations in two builds: scripts/before-after builds this file against both.
-        .executableTarget(
-            name: "ModelReplay",
-            dependencies: [
-                .product(name: "BouncerRunner", package: "main"),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/ModelReplay",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmark("ModelReplay"),
     ]
 )
+
+/// An ordo-one benchmark executable over the model, in Benchmarks/<name>.
+func benchmark(_ name: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            .product(name: "BouncerRunner", package: "main"),
+            .product(name: "Benchmark", package: "benchmark"),
+        ],
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
