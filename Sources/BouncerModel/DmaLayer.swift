@@ -48,8 +48,8 @@ public struct DmaLayer: Sendable {
     var nextHostWrite: UInt32 = 1
 
     @usableFromInline let d = ConcreteDomain()
-    /// The behaviours as the policy reads them, made once at boot (they never change): built per
-    /// decision, they cost about a hundred instructions each time.
+    /// The behaviours as the policy reads them, made once at boot (they never change) rather than
+    /// per decision.
     public let behaviourTerms: BehaviourTerms<ConcreteDomain>
 
     /// Boots a guest: `swiotlb_init` places the default pool low in ZONE_DMA32 and
@@ -65,10 +65,10 @@ public struct DmaLayer: Sendable {
         let kind = platform.kind
         self.behaviours = behaviours
         self.boot = boot
-        behaviourTerms = BehaviourTerms(ConcreteDomain(), behaviours)
+        behaviourTerms = BehaviourTerms(d, behaviours)
         self.platform = platform
         self.platform.confidential = d.confidentialAtBoot(
-            PlatformTerms(d, platform), entersSecureModeLate: kind == .pseriesSvm, BehaviourTerms(d, behaviours))
+            PlatformTerms(d, platform), entersSecureModeLate: kind == .pseriesSvm, behaviourTerms)
         // Copies of a booted system keep these capacities, so a fuzz input's first objects do
         // not grow the arrays one reallocation at a time.
         events.reserveCapacity(16)

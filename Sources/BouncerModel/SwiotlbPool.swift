@@ -132,7 +132,7 @@ public struct SwiotlbPool: Sendable {
         let tbl = tblDmaAddress & boundaryMask
         let maxSlots = SegmentBoundary.maxSlots(boundaryMask)
         // nr_slots(tbl_dma_addr): where in its boundary window the pool starts, in slots.
-        let tblSlots = (tbl &+ (IOTLB.slotSize - 1)) >> IOTLB.shift
+        let tblSlots = d.swiotlbSlotCount(tbl)
         let base = area * areaSlots
         // wrap_area_index(): the search wraps to the start of the area, not modulo.
         func wrap(_ i: Int) -> Int { i >= areaSlots ? 0 : i }

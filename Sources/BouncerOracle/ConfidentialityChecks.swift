@@ -57,7 +57,7 @@ enum ConfidentialityChecks {
 
     /// Where the handed-out address leads, by the oracle's own `AddressEncoding`.
     /// `phys` is nil when the address lies outside the device's dma-ranges window.
-    /// Inlined: out of line, a call cost about 57 instructions, more than the translation.
+    /// Inlined: out of line, the call cost more than the translation.
     @inline(__always) static func resolve(_ s: DmaLayer, _ h: Handout) -> (shared: Bool, phys: PhysAddr?) {
         let encoding = AddressEncoding(s.platform.kind)
         let config = s.devices[h.device].config

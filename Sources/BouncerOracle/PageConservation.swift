@@ -188,7 +188,7 @@ enum PageConservation {
     }
 
     /// The first page of a run its holder cannot account for; nil when it can. Inlined: the
-    /// end-of-run accounting asks it of some fifty runs, and the call cost more than the answer.
+    /// end-of-run accounting asks it of every run of holders, and the call cost more than the answer.
     @inline(__always) static func unnamed(_ run: Range<Int>, _ code: UInt32, _ s: DmaLayer) -> Int? {
         let h = Int(code & (1 << PageLedger.kindShift - 1))
         switch code >> PageLedger.kindShift {

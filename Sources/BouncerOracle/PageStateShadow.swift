@@ -17,8 +17,8 @@ struct PageStateShadow: Sendable {
     init() {}
 
     /// Seeded from the booted guest's states a word at a time: every run from a fresh boot
-    /// (`Runner(platform:profile:)`, the model-step benchmark, replays) pays for it, where setting
-    /// page by page cost about 23 instructions a page.
+    /// (`Runner(platform:profile:)`, the model-step benchmark, replays) pays for it, which page by
+    /// page cost more.
     init(_ states: [PageState]) {
         precondition(states.count <= Self.pagesPerWord * words.count, "PageStateShadow holds \(Self.pagesPerWord * words.count) pages")
         states.withUnsafeBufferPointer { s in

@@ -33,7 +33,10 @@ public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
     ]
 
     /// The configuration a header byte names (format version 8): `all[byte % all.count]`.
-    public init(byte: UInt8) { self = Self.all[Int(byte) % Self.all.count] }
+    public init(byte: UInt8) { self = Self.all[Self.index(ofByte: byte)] }
+
+    /// The place in `all` a header byte names.
+    @inlinable public static func index(ofByte byte: UInt8) -> Int { Int(byte) % all.count }
 
     /// Its place in `all`, which is the byte the encoder writes.
     public var index: Int { Self.all.firstIndex(of: self)! }

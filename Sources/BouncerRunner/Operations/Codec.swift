@@ -168,10 +168,10 @@ public struct ScenarioDecoder: IteratorProtocol {
     /// The platform the header names, and its index in `PlatformKind.allCases`.
     public let platform: PlatformKind
     public let platformIndex: Int
-    /// The boot configuration the header names (standard before version 8), and its index in
+    /// The boot configuration the header names (standard before version 8), by its index in
     /// `SwiotlbBoot.all`.
-    public let boot: SwiotlbBoot
     public let bootIndex: Int
+    public var boot: SwiotlbBoot { SwiotlbBoot.all[bootIndex] }
 
     /// Reads the header: the version (an unknown one reads as the target's first), platform and,
     /// from version 8, the boot byte.
@@ -180,8 +180,7 @@ public struct ScenarioDecoder: IteratorProtocol {
         let version = ScenarioCodec.resolvedVersion(r.u8(), target)
         platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
         platform = ScenarioCodec.platforms[platformIndex]
-        bootIndex = version >= ScenarioCodec.bootByteVersion ? Int(r.u8()) % SwiotlbBoot.all.count : 0
-        boot = SwiotlbBoot.all[bootIndex]
+        bootIndex = version >= ScenarioCodec.bootByteVersion ? SwiotlbBoot.index(ofByte: r.u8()) : 0
         table = ScenarioCodec.entries[Int(target.rawValue)][Int(version)]
         self.maxOperations = maxOperations
     }

@@ -13,8 +13,7 @@ public struct NvmeController: Sendable {
     public var submissionQueue: Int
     public var completionQueue: Int
     /// Outstanding commands by command id (`nvme_find_rq()` looks them up by tag). Begun as the
-    /// shared `noCommands`, so a probe allocates no table until its first command: built per
-    /// controller, the array went through the runtime's unspecialised allocation path.
+    /// shared `noCommands`, so a probe allocates no table until its first command.
     public var commands: [Int?] = NvmeController.noCommands
     static let noCommands = [Int?](repeating: nil, count: NvmeController.queueDepth)
     public var completionHead: UInt32 = 0
