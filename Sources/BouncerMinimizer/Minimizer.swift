@@ -11,7 +11,7 @@ public struct Minimizer {
     public let profile: Profile
     public let platform: PlatformKind
     /// The boot configuration every candidate runs with: the scenario's, never changed.
-    public var boot: SwiotlbBoot = .standard
+    public let boot: SwiotlbBoot
     public let invariant: InvariantID
     /// Runs of the model made (the first pass that places anchored writes counts), for the report.
     public internal(set) var runs = 0
@@ -28,8 +28,7 @@ public struct Minimizer {
     /// Minimises `scenario`; nil when it breaks no invariant under `profile`.
     public static func minimize(_ scenario: Scenario, profile: Profile) -> Outcome? {
         guard let v = Runner.run(scenario, profile: profile).firstViolation else { return nil }
-        var m = Minimizer(profile: profile, platform: scenario.platform, invariant: v.invariant)
-        m.boot = scenario.boot
+        var m = Minimizer(profile: profile, platform: scenario.platform, boot: scenario.boot, invariant: v.invariant)
         var ops = Array(scenario.operations.prefix(v.step + 1))
         var program = m.abstract(ops)
         // Every move makes the input shorter or its arguments simpler, but an anchored write

@@ -209,7 +209,3 @@ extension DmaLayer {
         for c in coherent.indices where coherent[c].live && coherent[c].device == device { dmaFreeCoherent(c) }
     }
 }
-
-extension Int {
-    var nextPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
-}

@@ -54,16 +54,13 @@ public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
 /// (v6.3) bounds the search of one area by the slots it checked, wrapping inside the area.
 public enum SwiotlbAreas {
     /// `swiotlb_adjust_nareas()`: zero means one area; otherwise rounded up to a power of two.
-    public static func adjustNareas(_ nareas: Int) -> Int { roundUpPowerOfTwo(max(nareas, 1)) }
-
-    /// `roundup_pow_of_two()`.
-    static func roundUpPowerOfTwo(_ n: Int) -> Int { n <= 1 ? 1 : 1 << (Int.bitWidth - (n - 1).leadingZeroBitCount) }
+    public static func adjustNareas(_ nareas: Int) -> Int { max(nareas, 1).nextPowerOfTwo }
 
     /// `round_up_default_nslabs()`: a pool of `nareas` areas has at least one segment per area,
     /// and its slot count is rounded up to a power of two.
     public static func roundUpDefaultNslabs(_ nslabs: Int, nareas: Int) -> Int {
         if nslabs < IOTLB.segmentSlots * nareas { return IOTLB.segmentSlots * nareas }
-        return roundUpPowerOfTwo(nslabs)
+        return nslabs.nextPowerOfTwo
     }
 
     /// `limit_nareas()` (8ac04063354a): no more areas than whole segments in `nslots`.
@@ -88,4 +85,9 @@ public enum SwiotlbAreas {
     /// The area a search starts in: `raw_smp_processor_id() & (nareas - 1)` (`swiotlb_find_slots()`,
     /// `swiotlb_search_area()`), then the next ones in turn.
     public static func area(cpu: Int, offset: Int, nareas: Int) -> Int { (cpu + offset) & (nareas - 1) }
+}
+
+extension Int {
+    /// `roundup_pow_of_two()` (and `1 << get_order()` in pages): 1 for 0 and 1.
+    public var nextPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
 }

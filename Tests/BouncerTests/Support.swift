@@ -24,10 +24,23 @@ let untrusted = DeviceConfig()
 let trusted = DeviceConfig(trusted: true)
 
 /// A booted system with one device, for tests that call the model's API directly.
-func system(_ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream, device: DeviceConfig = untrusted) -> DmaLayer {
-    var s = DmaLayer(platform: platform, behaviours: profile.behaviours)
+func system(
+    _ platform: PlatformKind = .tdx, _ profile: Profile = .linuxUpstream, device: DeviceConfig = untrusted,
+    boot: SwiotlbBoot = .standard
+) -> DmaLayer {
+    var s = DmaLayer(platform: platform, behaviours: profile.behaviours, boot: boot)
     s.probeDevice(device)
     return s
+}
+
+/// Maps a new buffer of `size` bytes on device 0; the slot its bounce starts at (in the default
+/// pool only, if asked), or nil when it failed or went elsewhere.
+func bounceSlot(_ s: inout DmaLayer, size: UInt32 = 2048, defaultPoolOnly: Bool = false) -> Int? {
+    guard let b = s.kmalloc(size: size),
+        let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: size, direction: .toDevice, attrs: []),
+        let pool = s.mappings[m].bouncePool, !defaultPoolOnly || s.swiotlbPools[pool].kind == .defaultPool
+    else { return nil }
+    return Int((s.mappings[m].tlbAddress - s.swiotlbPools[pool].start) >> IOTLB.shift)
 }
 
 extension Profile: CustomTestStringConvertible {

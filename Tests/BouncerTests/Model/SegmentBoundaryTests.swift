@@ -16,22 +16,13 @@ import Testing
         return s
     }
 
-    /// Maps a new buffer of `size` bytes; the slot its bounce starts at, or nil when it failed.
-    static func slot(_ s: inout DmaLayer, size: UInt32) -> Int? {
-        guard let b = s.kmalloc(size: size),
-            let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: size, direction: .toDevice, attrs: []),
-            let pool = s.mappings[m].bouncePool
-        else { return nil }
-        return Int((s.mappings[m].tlbAddress - s.swiotlbPools[pool].start) >> IOTLB.shift)
-    }
-
     /// A 40 KiB bounce takes slots 0 to 19 and leaves the search index at 20. A 32 KiB bounce (16
     /// slots, page-aligned) from slot 20 would cross the 64 KiB boundary at slot 32: the search
     /// passes slots 20 to 30 over and takes slot 32. Without a boundary it takes slot 20.
     @Test func aBounceThatWouldCrossTheBoundaryMovesToARunThatDoesNot() {
         for (mask, expected) in [(UInt64(0xFFFF), 32), (0, 20)] {
             var s = Self.bounded(mask: mask)
-            let first = Self.slot(&s, size: 40 * 1024), second = Self.slot(&s, size: 32 * 1024)
+            let first = bounceSlot(&s, size: 40 * 1024), second = bounceSlot(&s, size: 32 * 1024)
             #expect(first == 0)
             #expect(second == expected, "mask \(hex(mask))")
         }
@@ -41,10 +32,10 @@ import Testing
     /// (`DMA_MAPPING_ERROR`, no slots taken), while a single slot still maps.
     @Test func aOneSlotBoundaryRefusesEveryLongerBounce() {
         var s = Self.bounded(mask: 0x7FF)
-        let long = Self.slot(&s, size: 4096)
+        let long = bounceSlot(&s, size: 4096)
         #expect(long == nil)
         #expect(s.swiotlbPools[0].used == 0)
-        let short = Self.slot(&s, size: 2048)
+        let short = bounceSlot(&s, size: 2048)
         #expect(short == 0)
     }
 
@@ -54,7 +45,7 @@ import Testing
     @Test func theWindowsAreCountedFromThePoolsDmaAddress() {
         for (offset, expected) in [(UInt64(0x4000), 8), (0, 0)] {
             var s = Self.bounded(mask: 0x7FFF, device: DeviceConfig(dmaRangeOffset: offset))
-            let slot = Self.slot(&s, size: 32 * 1024)
+            let slot = bounceSlot(&s, size: 32 * 1024)
             #expect(slot == expected, "offset \(hex(offset))")
         }
     }

@@ -9,24 +9,8 @@ import Testing
 /// the driver runs on and tries the others in turn, and a release gives slots back to the area
 /// they were taken from. On one area (the old model) every answer below would be slot 0, 1, 2...
 @Suite struct SwiotlbAreaTests {
-    /// A TDX guest (every mapping bounces) with one untrusted device, booted with `boot`.
-    static func system(_ boot: SwiotlbBoot) -> DmaLayer {
-        var s = DmaLayer(platform: .tdx, behaviours: Profile.linuxUpstream.behaviours, boot: boot)
-        s.probeDevice(untrusted)
-        return s
-    }
-
     /// Two possible CPUs and no `swiotlb=` area count: two areas.
     static let twoCpus = SwiotlbBoot.all[1]
-
-    /// Maps a new buffer of `size` bytes; the default pool's slot its bounce starts at, or nil.
-    static func slot(_ s: inout DmaLayer, size: UInt32 = 2048) -> Int? {
-        guard let b = s.kmalloc(size: size),
-            let m = s.dmaMapPhys(device: 0, phys: s.buffers[b].phys, size: size, direction: .toDevice, attrs: []),
-            let pool = s.mappings[m].bouncePool, s.swiotlbPools[pool].kind == .defaultPool
-        else { return nil }
-        return Int((s.mappings[m].tlbAddress - s.swiotlbPools[pool].start) >> IOTLB.shift)
-    }
 
     /// Moves the driver's task to `cpu`, which the boot must have.
     static func move(_ s: inout DmaLayer, _ cpu: Int) {
@@ -35,7 +19,7 @@ import Testing
     }
 
     static func expectSlot(_ s: inout DmaLayer, size: UInt32 = 2048, is expected: Int?, sourceLocation: SourceLocation = #_sourceLocation) {
-        let got = slot(&s, size: size)
+        let got = bounceSlot(&s, size: size, defaultPoolOnly: true)
         #expect(got == expected, sourceLocation: sourceLocation)
     }
 
@@ -43,7 +27,7 @@ import Testing
     /// that size wherever it fits: 128 slots for one area, 256 for two, `default_nslabs` after.
     @Test(arguments: SwiotlbBoot.all)
     func theDefaultPoolHasASegmentPerArea(_ boot: SwiotlbBoot) {
-        let s = Self.system(boot)
+        let s = system(boot: boot)
         let pool = s.swiotlbPools[0]
         let areas = SwiotlbAreas.adjustNareas(boot.areasParameter ?? boot.possibleCpus)
         #expect(pool.kind == .defaultPool)
@@ -56,7 +40,7 @@ import Testing
 
     /// The standard boot is the model before areas: one area of 128 slots, CPU 0.
     @Test func theStandardBootIsOneAreaOnCpuZero() {
-        let s = Self.system(.standard)
+        let s = system(boot: .standard)
         #expect(s.swiotlbPools[0].nareas == 1)
         #expect(s.swiotlbPools[0].slots.count == SwiotlbPool.defaultSlots)
         #expect(s.cpu == 0)
@@ -65,7 +49,7 @@ import Testing
     /// On CPU 1 the search starts in area 1 (`raw_smp_processor_id() & (nareas - 1)`), at its
     /// own index; CPU 0's searches go on in area 0 meanwhile.
     @Test func eachCpuSearchesItsOwnAreaFirst() {
-        var s = Self.system(Self.twoCpus)
+        var s = system(boot: Self.twoCpus)
         Self.expectSlot(&s, is: 0)
         Self.move(&s, 1)
         Self.expectSlot(&s, is: 128)
@@ -79,7 +63,7 @@ import Testing
     /// A CPU past the boot's areas starts in `cpu & (nareas - 1)`: CPU 3 of four, two areas, in
     /// area 1.
     @Test func aCpuPastTheAreasWrapsOntoThem() {
-        var s = Self.system(SwiotlbBoot.all[5])
+        var s = system(boot: SwiotlbBoot.all[5])
         #expect(s.boot.possibleCpus == 4 && s.swiotlbPools[0].nareas == 2)
         Self.move(&s, 3)
         Self.expectSlot(&s, is: 128)
@@ -90,7 +74,7 @@ import Testing
     /// With area 1 full, CPU 1's next search wraps to area 0; a whole-segment bounce (128 slots)
     /// fits no area that holds anything.
     @Test func aFullAreaSendsTheSearchToTheNext() {
-        var s = Self.system(Self.twoCpus)
+        var s = system(boot: Self.twoCpus)
         Self.move(&s, 1)
         Self.expectSlot(&s, size: 128 * 2048, is: 128)
         #expect(s.swiotlbPools[0].areaUsed[1] == 128)
@@ -101,7 +85,7 @@ import Testing
     /// A release gives the slots to the area the allocation starts in (`index / area_nslabs`),
     /// whichever CPU unmaps.
     @Test func anUnmapOnAnotherCpuGivesSlotsBackToTheirArea() throws {
-        var s = Self.system(Self.twoCpus)
+        var s = system(boot: Self.twoCpus)
         Self.move(&s, 1)
         let allocated = s.kmalloc(size: 4096)
         let b = try #require(allocated)
@@ -118,7 +102,7 @@ import Testing
     @Test func aCpuThatIsNotPossibleIsSkipped() {
         let result = run([.migrateToCpu(cpu: 1), .probeDevice(untrusted)])
         #expect(result.trace.first?.contains("skipped") == true, "\(result.trace)")
-        var s = Self.system(.standard)
+        var s = system(boot: .standard)
         let moved = s.migrateToCpu(1)
         #expect(!moved)
         #expect(s.cpu == 0)
@@ -130,7 +114,7 @@ import Testing
     /// `IO_TLB_MIN_SLABS`, so `swiotlb_alloc_pool()` does not retry with fewer).
     @Test(arguments: [(SwiotlbBoot.standard, true), (twoCpus, false)])
     func theDynamicPoolIsTheDefaultPoolsSize(_ boot: SwiotlbBoot, grows: Bool) throws {
-        var s = Self.system(boot)
+        var s = system(boot: boot)
         let slots = s.swiotlbPools[0].slots.count
         // Fill the default pool a segment per area, so the next mapping schedules swiotlb_dyn_alloc.
         let allocated = s.kmalloc(size: 128 * 2048)
@@ -158,7 +142,7 @@ import Testing
     /// pool (`list_add_rcu()`): once `swiotlb_dyn_alloc()` has added a pool, a mapping lands in it
     /// even though the default pool has room again.
     @Test func theNewestPoolIsSearchedFirst() throws {
-        var s = Self.system(.standard)
+        var s = system(boot: .standard)
         let allocated = s.kmalloc(size: 128 * 2048)
         let big = try #require(allocated)
         let mapped = s.dmaMapPhys(device: 0, phys: s.buffers[big].phys, size: 128 * 2048, direction: .toDevice, attrs: [])
@@ -185,7 +169,7 @@ import Testing
     /// (`wrap_area_index()`), not into the next area: with area 0 full from its index on and slot
     /// 0 free, CPU 0's next bounce is slot 0, not slot 128.
     @Test func aSearchWrapsToTheStartOfItsOwnArea() throws {
-        var s = Self.system(Self.twoCpus)
+        var s = system(boot: Self.twoCpus)
         let allocated = s.kmalloc(size: 128 * 2048)
         let buffer = try #require(allocated)
         let phys = s.buffers[buffer].phys
@@ -206,7 +190,7 @@ import Testing
     /// slot 128, and takes both from area 0's count (`index / area_nslabs`). Area 1 still counts
     /// 128 slots, so CPU 1's next bounce passes it over for area 0's slot 127.
     @Test func anAreaWhoseCountIsFullIsPassedOverThoughASlotIsFree() throws {
-        var s = Self.system(Self.twoCpus)
+        var s = system(boot: Self.twoCpus)
         s.probeDevice(DeviceConfig(minAlignMask: 0xfff))
         let allocated = (s.kmalloc(size: 128 * 2048), s.kmalloc(size: 4096))
         let (whole, small) = (try #require(allocated.0), try #require(allocated.1))
