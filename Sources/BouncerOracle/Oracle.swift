@@ -54,9 +54,6 @@ public struct Oracle: Sendable {
         // The events that moved pages lie in `firstMove...lastMove`; the first wrong move is reported at once.
         var firstMove = Int.max, lastMove = -1, moveJudged = false
         let confidential = system.platform.confidential
-        // Pages the step freed or leaked, gathered at the first hand-out that needs them: most
-        // steps hand out nothing, and most that do release nothing.
-        var releasedPages: [Range<PageNumber>]?
         let events = system.events
         // A plain loop: a `for` over the indices went through the range's iterator.
         var i = -1
@@ -66,14 +63,11 @@ public struct Oracle: Sendable {
             let event = events[i]
             switch event {
             case .handedOut:
-                if confidential {
-                    if releasedPages == nil { releasedPages = Oracle.releasedPages(events) }
-                    if let v = ConfidentialityChecks.check(event, system, step, releasedPages!) { found.append(v) }
-                }
+                if confidential, let v = ConfidentialityChecks.check(event, system, step, events) { found.append(v) }
                 if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
                 if let v = SlotChecks.check(event, system, step) { found.append(v) }
             case .poolServed, .conversionExposed:
-                if confidential, let v = ConfidentialityChecks.check(event, system, step, []) { found.append(v) }
+                if confidential, let v = ConfidentialityChecks.check(event, system, step, events) { found.append(v) }
             case .bounced:
                 if let v = HostInputChecks.check(event, system, step) { found.append(v) }
                 if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
@@ -135,16 +129,6 @@ public struct Oracle: Sendable {
         if let bad = ledger.move(event), !moveJudged {
             found.append(PageConservation.move(event, bad.page, before: bad.before, step))
             moveJudged = true
-        }
-    }
-
-    /// The pages a step's events free or leak.
-    static func releasedPages(_ events: [Event]) -> [Range<PageNumber>] {
-        events.compactMap { event in
-            switch event {
-            case .freed(let pages), .leaked(let pages, _): pages
-            default: nil
-            }
         }
     }
 
