@@ -89,12 +89,14 @@ public struct Oracle: Sendable {
             case .converted:
                 if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
                 pageStates.observe(event)
-            case .freed:
+            case let .freed(pages):
                 if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
                 if confidential, freedAt == nil, case .some = ConfidentialityChecks.freedPage(event, system, step) { freedAt = i }
-                observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
-            case .pagesTaken, .leaked:
-                observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
+                observeMove(event, pages.rawRange, .free, taken: false, i, step, &found, &firstMove, &lastMove, &moveJudged)
+            case let .pagesTaken(pages, owner):
+                observeMove(event, pages.rawRange, owner, taken: true, i, step, &found, &firstMove, &lastMove, &moveJudged)
+            case let .leaked(pages, reason):
+                observeMove(event, pages.rawRange, .leaked(reason), taken: false, i, step, &found, &firstMove, &lastMove, &moveJudged)
             case .bufferFreed, .coherentFreed, .scatterlistFailed:
                 if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             }
@@ -116,17 +118,18 @@ public struct Oracle: Sendable {
         return found
     }
 
-    /// The ledger learns a page move (with a seeded ledger), the `i`th event of the step; the
-    /// first wrong move of the step is reported with the event checks: a wrong move is rare, and
-    /// no optional violation is carried through the loop for it.
+    /// The ledger learns a page move (with a seeded ledger), the `i`th event of the step, `pages`
+    /// to `owner` as the router read them from the event; the first wrong move of the step is
+    /// reported with the event checks: a wrong move is rare, and no optional violation is carried
+    /// through the loop for it.
     mutating func observeMove(
-        _ event: Event, _ i: Int, _ step: Int, _ found: inout [Violation], _ firstMove: inout Int, _ lastMove: inout Int,
-        _ moveJudged: inout Bool
+        _ event: Event, _ pages: Range<Int>, _ owner: PageOwner, taken: Bool, _ i: Int, _ step: Int, _ found: inout [Violation],
+        _ firstMove: inout Int, _ lastMove: inout Int, _ moveJudged: inout Bool
     ) {
         guard ledger.seeded else { return }
         firstMove = min(firstMove, i)
         lastMove = i
-        if let bad = ledger.move(event), !moveJudged {
+        if let bad = ledger.move(pages, to: owner, taken: taken), !moveJudged {
             found.append(PageConservation.move(event, bad.page, before: bad.before, step))
             moveJudged = true
         }

@@ -33,18 +33,12 @@ struct PageLedger: Sendable {
         self.owners = owners
     }
 
-    /// Learns one page move and judges it in the same pass over its pages: the first page it
-    /// moves wrongly (`PageConservation.isBadMove`), with the holder the ledger had for it, or nil.
-    /// One pass rather than a judging pass and a learning pass: a step moves pages about once,
-    /// so the dispatch on the event and the calls cost more than the pages.
-    mutating func move(_ event: Event) -> (page: Int, before: UInt32)? {
-        let owner: PageOwner, pages: Range<Int>, taken: Bool
-        switch event {
-        case let .pagesTaken(p, o): (pages, owner, taken) = (p.rawRange, o, true)
-        case let .freed(p): (pages, owner, taken) = (p.rawRange, .free, false)
-        case let .leaked(p, reason): (pages, owner, taken) = (p.rawRange, .leaked(reason), false)
-        default: return nil
-        }
+    /// Learns one page move, `pages` to `owner` (`taken`: a `pagesTaken` event, else a release),
+    /// and judges it in the same pass over its pages: the first page it moves wrongly
+    /// (`PageConservation.isBadMove`), with the holder the ledger had for it, or nil. One pass
+    /// rather than a judging pass and a learning pass: a step moves pages about once, so the
+    /// calls cost more than the pages.
+    mutating func move(_ pages: Range<Int>, to owner: PageOwner, taken: Bool) -> (page: Int, before: UInt32)? {
         let code = Self.code(owner)
         var bad: (page: Int, before: UInt32)?
         // Plain loops: a `for` over the range went through its iterator.
