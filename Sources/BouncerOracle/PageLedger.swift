@@ -22,11 +22,16 @@ struct PageLedger: Sendable {
     init() {}
 
     /// Seeded from the booted guest's holders: once per run from a fresh boot, so in one plain
-    /// loop into a buffer of the right size rather than through `map`'s closure.
+    /// loop into a buffer of the right size rather than through `map`'s closure or a range's
+    /// iterator.
     init(_ owners: [PageOwner]) {
         holders = [UInt32](unsafeUninitializedCapacity: owners.count) { buffer, count in
             owners.withUnsafeBufferPointer { o in
-                for i in o.indices { buffer.initializeElement(at: i, to: Self.code(o[i])) }
+                var page = 0
+                while page < o.count {
+                    buffer.initializeElement(at: page, to: Self.code(o[page]))
+                    page += 1
+                }
             }
             count = owners.count
         }
