@@ -56,8 +56,13 @@ struct PageStateShadow: Sendable {
     }
 
     @inline(__always) func state(_ page: PageNumber) -> PageState {
-        let bits = words[page.raw / Self.pagesPerWord] >> UInt64(page.raw % Self.pagesPerWord * 2) & 3
-        return PageState(rawValue: UInt8(truncatingIfNeeded: bits)) ?? .unknown
+        PageState(rawValue: UInt8(truncatingIfNeeded: bits(page))) ?? .unknown
+    }
+
+    /// A page's two bits, `PageState.rawValue` (3, never stored, reads as unknown): CONF-ALIAS
+    /// compares them as they are, without making a `PageState` of every page it walks.
+    @inline(__always) func bits(_ page: PageNumber) -> UInt64 {
+        words[page.raw / Self.pagesPerWord] >> UInt64(page.raw % Self.pagesPerWord * 2) & 3
     }
 
     @inline(__always) mutating func set(_ page: Int, _ state: PageState) {
