@@ -57,6 +57,9 @@ struct DecodeEntry {
     /// The leading fields whose value is not the bits they read (a modulo, a minimum, a table),
     /// one bit per field.
     let mapped: UInt8
+    /// For each mapped field read from at most eight bits, every value it can take, by the bits
+    /// read (`FieldCode.value` of each, worked out once): a load instead of the map's switch.
+    let lookUps: UnsafePointer<UnsafePointer<UInt64>?>
 
     /// What `Reader.fields` pads the input's last bytes to when it ends inside an operation: a
     /// fixed part leaves one of them spare, for its last 16-bit read.
@@ -72,6 +75,11 @@ struct DecodeEntry {
         fixed = layout.slots.count
         fixedBytes = layout.bytes
         mapped = layout.mapped
+        lookUps = UnsafePointer(Self.permanent((0 ..< Fields.capacity).map { i -> UnsafePointer<UInt64>? in
+            guard i < layout.slots.count, layout.mapped & 1 << UInt8(i) != 0, layout.slots[i].mask <= 0xFF else { return nil }
+            let values = (0 ... UInt64(layout.slots[i].mask)).map(d.codes[i].value)
+            return UnsafePointer(Self.permanent(values).baseAddress!)
+        }).baseAddress!)
     }
 
     /// Each kind's entry, by opcode.
@@ -212,7 +220,7 @@ struct Reader {
         var m = e.pointee.mapped
         while m != 0 {
             let i = m.trailingZeroBitCount
-            f.map(i, e.pointee.codes[i])
+            if let values = e.pointee.lookUps[i] { f.lookUp(i, values) } else { f.map(i, e.pointee.codes[i]) }
             m &= m &- 1
         }
     }
@@ -246,6 +254,13 @@ struct Reader {
 }
 
 extension Fields {
+    /// Value `i` replaced, in place, by the one `values` lists for it.
+    @inline(__always) mutating func lookUp(_ i: Int, _ values: UnsafePointer<UInt64>) {
+        withUnsafeMutableBytes(of: &storage) {
+            $0.storeBytes(of: values[Int($0.load(fromByteOffset: (i & 7) << 3, as: UInt64.self))], toByteOffset: (i & 7) << 3, as: UInt64.self)
+        }
+    }
+
     /// Value `i` replaced, in place, by what `code` maps it to (reading it through the subscript
     /// by a variable index would copy all eight).
     @inline(__always) mutating func map(_ i: Int, _ code: FieldCode) {
