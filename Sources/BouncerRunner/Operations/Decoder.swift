@@ -32,8 +32,9 @@ public struct ScenarioDecoder: IteratorProtocol {
     public mutating func next() -> GuestOperation? { nextOperation()?.operation }
 
     /// The next operation with its kind, which the decoder has at hand (`GuestOperation.kind`
-    /// searches the descriptions for it).
-    public mutating func nextOperation() -> (kind: OperationKind, operation: GuestOperation)? {
+    /// searches the descriptions for it). Inlined, with `Reader.fields`, into the harness's loop:
+    /// out of line, the call and the copy of the fields back out cost more than the reading.
+    @inline(__always) public mutating func nextOperation() -> (kind: OperationKind, operation: GuestOperation)? {
         guard !r.atEnd, decoded < maxOperations else { return nil }
         decoded &+= 1
         let entry = table[Int(r.u8()) % table.count]
@@ -182,7 +183,7 @@ struct Reader {
 
     /// One operation's fields: the leading ones at their fixed offsets, then the rest as the
     /// entry's codes say.
-    mutating func fields(_ e: UnsafePointer<DecodeEntry>) -> Fields {
+    @inline(__always) mutating func fields(_ e: UnsafePointer<DecodeEntry>) -> Fields {
         var f = Fields()
         let fixed = e.pointee.fixed
         if fixed != 0 {
