@@ -52,7 +52,7 @@ struct DecodeEntry {
     let codes: UnsafeBufferPointer<FieldCode>
     /// The first `fixed` fields, those before the first whose width depends on the bytes (a race,
     /// a handle list), each at a fixed offset after the opcode, `fixedBytes` in all. Eight slots,
-    /// the unused ones reading zero, so the decoder reads them all without a branch or a loop.
+    /// the unused ones reading zero, so the decoder reads four or eight with no branch or loop.
     /// The other fields are read one by one as `codes` say.
     let slots: UnsafePointer<WireSlot>
     let fixed: Int
@@ -212,14 +212,16 @@ struct Reader {
         at = bytes.count
     }
 
-    /// The eight slots' values, from the byte after the opcode at `p`, then the mapped ones mapped.
+    /// The slots' values, from the byte after the opcode at `p`, then the mapped ones mapped.
     @inline(__always) static func read(_ e: UnsafePointer<DecodeEntry>, _ p: UnsafeRawPointer, _ f: inout Fields) {
         let s = e.pointee.slots
         @inline(__always) func value(_ k: Int) -> UInt64 {
             let word = UInt16(littleEndian: p.loadUnaligned(fromByteOffset: Int(s[k].at), as: UInt16.self))
             return UInt64(word &>> UInt16(s[k].shift) & s[k].mask)
         }
-        f.storage = (value(0), value(1), value(2), value(3), value(4), value(5), value(6), value(7))
+        (f.storage.0, f.storage.1, f.storage.2, f.storage.3) = (value(0), value(1), value(2), value(3))
+        // Most kinds have four fields or fewer; the others' last four (`Fields()` holds zeros).
+        if e.pointee.fixed > 4 { (f.storage.4, f.storage.5, f.storage.6, f.storage.7) = (value(4), value(5), value(6), value(7)) }
         var m = e.pointee.mapped
         while m != 0 {
             let i = m.trailingZeroBitCount
