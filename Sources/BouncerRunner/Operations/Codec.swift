@@ -132,7 +132,7 @@ public enum ScenarioCodec {
         let version = writtenVersion(scenario, target)
         w.u8(version)
         w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
-        if version >= bootByteVersion { w.u8(UInt8(scenario.boot.index)) }
+        if version >= bootByteVersion { w.u8(bootByte(scenario.boot)) }
         let table = self.table(target, version)
         for op in scenario.operations {
             let d = op.described
@@ -180,7 +180,7 @@ public struct ScenarioDecoder: IteratorProtocol {
         let version = ScenarioCodec.resolvedVersion(r.u8(), target)
         platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
         platform = ScenarioCodec.platforms[platformIndex]
-        bootIndex = version >= ScenarioCodec.bootByteVersion ? SwiotlbBoot.index(ofByte: r.u8()) : 0
+        bootIndex = version >= ScenarioCodec.bootByteVersion ? ScenarioCodec.bootIndex(ofByte: r.u8()) : 0
         table = ScenarioCodec.entries[Int(target.rawValue)][Int(version)]
         self.maxOperations = maxOperations
     }
