@@ -32,9 +32,11 @@ enum AliasChecks {
         else { return nil }
         let last = ByteIndex(hi.raw - 1).page
         var page = lo.page
+        // A page's bits: private 0, shared 1, unknown 2 (or 3), so unknown is 2 and above.
+        let shared = UInt64(PageState.decrypted.rawValue), unknown = UInt64(PageState.unknown.rawValue)
         while page <= last {
-            let state = states.state(page)
-            if state == .unknown || (state == .decrypted) != alias.decrypted { return violation(page, state, alias, step) }
+            let bits = states.bits(page)
+            if bits >= unknown || (bits == shared) != alias.decrypted { return violation(page, states.state(page), alias, step) }
             page = PageNumber(page.raw + 1)
         }
         return nil

@@ -4,14 +4,16 @@ import BouncerPolicy
 /// CONF-BOUNCE, CONF-TRUSTED, CONF-POOL, CONF-PRIVATE and CONF-FREELIST: what a device is handed,
 /// what a pool serves, and where undisclosed guest bytes may sit.
 enum ConfidentialityChecks {
-    /// The event checks of the family; `releasedPages` are the pages the step freed or leaked.
-    static func check(_ event: Event, _ s: DmaLayer, _ step: Int, _ releasedPages: [Range<PageNumber>]) -> Violation? {
+    /// The event checks of the family; `stepEvents` are the step's events, looked through for a
+    /// release of a handed-out page only where that page would otherwise be reported (most steps
+    /// release nothing, and gathering the releases up front cost a pass and an array a hand-out).
+    static func check(_ event: Event, _ s: DmaLayer, _ step: Int, _ stepEvents: [Event]) -> Violation? {
         guard s.platform.confidential else { return nil }
         switch event {
         case let .handedOut(device, dma, size, mapping, coherent):
             let what = Handout(device: device, dma: dma, mapping: mapping, coherent: coherent)
             return s.devices[device].config.trusted
-                ? trustedHandout(s, what, size: size, releasedPages, step) : untrustedHandout(s, what, size: size, releasedPages, step)
+                ? trustedHandout(s, what, size: size, stepEvents, step) : untrustedHandout(s, what, size: size, stepEvents, step)
         case let .poolServed(pool, phys, size, wantShared):
             var violation: Violation?
             forEachPage(phys, size) { page in
@@ -94,7 +96,7 @@ enum ConfidentialityChecks {
     }
 
     /// Inlined into `check`: out of line, each hand-out's answer went through two optional violations.
-    @inline(__always) static func untrustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
+    @inline(__always) static func untrustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ stepEvents: [Event], _ step: Int) -> Violation? {
         let target = resolve(s, h)
         // The private alias: the hardware keeps the host's device out, so nothing is exposed and
         // the I/O fails.
@@ -107,7 +109,6 @@ enum ConfidentialityChecks {
         if let v = outsideMemory(s, h, phys: phys, size: size, .confBounce, step) { return v }
         var violation: Violation?
         forEachPage(phys, UInt64(size)) { page in
-            if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.state(page)
             let owner = s.memory.owner(page)
             let onPurpose: Bool = switch owner {
@@ -116,7 +117,7 @@ enum ConfidentialityChecks {
             case .block(let b): s.blocks[b].shared
             default: false
             }
-            guard state != .decrypted || !onPurpose else { return true }
+            guard state != .decrypted || !onPurpose, !releasedThisStep(page, stepEvents) else { return true }
             // A private page is kept from the host by the hardware (a contract break, the I/O
             // fails); a shared or unknown one the guest does not treat as shared exposes what it
             // writes there.
@@ -130,14 +131,13 @@ enum ConfidentialityChecks {
     }
 
     /// Inlined into `check`: out of line, each hand-out's answer went through two optional violations.
-    @inline(__always) static func trustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ releasedPages: [Range<PageNumber>], _ step: Int) -> Violation? {
+    @inline(__always) static func trustedHandout(_ s: DmaLayer, _ h: Handout, size: UInt32, _ stepEvents: [Event], _ step: Int) -> Violation? {
         guard let phys = resolve(s, h).phys else { return outsideRange(s, h, .confTrusted, step) }
         if let v = outsideMemory(s, h, phys: phys, size: size, .confTrusted, step) { return v }
         var violation: Violation?
         forEachPage(phys, UInt64(size)) { page in
-            if releasedThisStep(page, releasedPages) { return true }
             let state = s.memory.state(page)
-            guard state != .encrypted else { return true }
+            guard state != .encrypted, !releasedThisStep(page, stepEvents) else { return true }
             violation = Violation(
                 invariant: .confTrusted, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
                 detail: "a trusted device's DMA goes through a \(state) page held by \(s.memory.owner(page))")
@@ -148,20 +148,33 @@ enum ConfidentialityChecks {
 
     /// A page a transport handed out and released again within the same step (an open that
     /// failed halfway): the state after the step no longer says what the device was given, and
-    /// the release itself is checked (CONF-FREELIST).
-    static func releasedThisStep(_ page: PageNumber, _ releasedPages: [Range<PageNumber>]) -> Bool {
-        releasedPages.contains { $0.contains(page) }
+    /// the release itself is checked (CONF-FREELIST). Out of line: it is asked only of a page that
+    /// would otherwise be reported.
+    @inline(never) static func releasedThisStep(_ page: PageNumber, _ stepEvents: [Event]) -> Bool {
+        stepEvents.contains { event in
+            switch event {
+            case .freed(let pages), .leaked(let pages, _): pages.contains(page)
+            default: false
+            }
+        }
     }
 
     /// CONF-FREELIST: a page that goes back to the page allocator must be private.
     static func freedPage(_ event: Event, _ s: DmaLayer, _ step: Int) -> Violation? {
         guard case let .freed(pages) = event else { return nil }
-        for page in pages where s.memory.owner(page) == .free && s.memory.state(page) != .encrypted {
-            return Violation(
-                invariant: .confFreelist, site: .freedPage, step: step, location: "page \(pageName(page))",
-                detail: "\(s.memory.state(page) == .unknown ? "an unknown" : "a shared") page was put back on the free list")
+        // A plain loop, the state (a byte) asked before the holder: most freed pages are private.
+        var page = pages.lowerBound.raw
+        while page < pages.upperBound.raw {
+            if s.memory.states[page] != .encrypted, case .free = s.memory.owners[page] { return freedPageViolation(PageNumber(page), s, step) }
+            page += 1
         }
         return nil
+    }
+
+    @inline(never) static func freedPageViolation(_ page: PageNumber, _ s: DmaLayer, _ step: Int) -> Violation {
+        Violation(
+            invariant: .confFreelist, site: .freedPage, step: step, location: "page \(pageName(page))",
+            detail: "\(s.memory.state(page) == .unknown ? "an unknown" : "a shared") page was put back on the free list")
     }
 
     /// CONF-PRIVATE, step by step: an undisclosed guest byte can only reach a host-visible page
@@ -184,6 +197,14 @@ enum ConfidentialityChecks {
     }
 
     static func undisclosedOnVisiblePage(_ s: DmaLayer, _ lo: ByteIndex, _ hi: ByteIndex, _ step: Int) -> Violation? {
+        // Only a page the host can see exposes a byte, and most writes and bounces land on
+        // private pages: their states answer before the contents are walked.
+        let end = min(hi.raw, s.memory.contents.size)
+        guard lo.raw < end else { return nil }
+        var page = lo.page.raw
+        let last = ByteIndex(end - 1).page.raw
+        while page <= last && !s.memory.hostVisible(page: page, confidential: true) { page += 1 }
+        guard page <= last else { return nil }
         var violation: Violation?
         s.memory.contents.forEachRun(lo.raw, hi.raw) { a, b, tag in
             guard tag.isUndisclosedGuest else { return true }
@@ -206,16 +227,3 @@ enum ConfidentialityChecks {
         return undisclosedOnVisiblePage(s, ByteIndex(0), ByteIndex(s.memory.contents.size), step)
     }
 }
-
-/// Calls `body` with each page `[phys, phys + size)` touches that is guest RAM, until it says stop.
-func forEachPage(_ phys: PhysAddr, _ size: UInt64, _ body: (PageNumber) -> Bool) {
-    guard size > 0 else { return }
-    var at = phys.pageAlignedDown
-    let end = phys + size
-    while at < end {
-        if let page = GuestMemory.pfnDown(at), !body(page) { return }
-        at = at + GuestMemory.pageSize
-    }
-}
-
-func pageName(_ page: PageNumber) -> String { "\(page) (\(GuestMemory.pfnPhys(page)))" }

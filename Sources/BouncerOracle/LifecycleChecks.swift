@@ -8,17 +8,13 @@ enum LifecycleChecks {
         switch event {
         case let .unmapped(mapping, _):
             guard let p = s.mappings[mapping].bouncePool, s.swiotlbPools[p].live else { return nil }
-            if let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.mapping == Int32(mapping) }) {
-                return lostSlot(p, slot, s, step)
-            }
+            if let slot = firstSlot(s.swiotlbPools[p].slots, mapping: Int32(mapping), coherent: -1) { return lostSlot(p, slot, s, step) }
         case .coherentFreed(let c):
             let first = GuestMemory.page(ofPhys: s.coherent[c].phys)!
             if let page = (first ..< first + s.coherent[c].pages).first(where: { s.memory.owners[$0] == .coherent(c) }) {
                 return lostPage(page, s, step)
             }
-            if case .restrictedPool(let p) = s.coherent[c].source,
-                let slot = s.swiotlbPools[p].slots.firstIndex(where: { $0.coherent == Int32(c) })
-            {
+            if case .restrictedPool(let p) = s.coherent[c].source, let slot = firstSlot(s.swiotlbPools[p].slots, mapping: -1, coherent: Int32(c)) {
                 return lostSlot(p, slot, s, step)
             }
         case .bufferFreed(let b):
@@ -37,9 +33,52 @@ enum LifecycleChecks {
         return nil
     }
 
+    /// The first of `slots` held by mapping `m` or coherent allocation `c` (-1: neither), in a
+    /// plain loop: after a release the whole pool is read and, most often, nothing found.
+    @inline(__always) static func firstSlot(_ slots: [SwiotlbSlot], mapping m: Int32, coherent c: Int32) -> Int? {
+        slots.withUnsafeBufferPointer { slots in
+            var i = 0
+            while i < slots.count {
+                if m >= 0 && slots[i].mapping == m || c >= 0 && slots[i].coherent == c { return i }
+                i += 1
+            }
+            return nil
+        }
+    }
+
     /// The first of `pages` the model still has held by `owner`.
     static func firstHeld(_ pages: Range<Int>, by owner: PageOwner, _ s: DmaLayer) -> Int? {
         pages.first { s.memory.owners[$0] == owner }
+    }
+
+    /// The first of a live pool's slots held by a mapping or coherent allocation that is gone.
+    /// Every slot is read, most of them free (no holder: both handles negative, so their AND is):
+    /// four at a time, the four ANDs ANDed, so a run of free slots costs a test per four.
+    static func firstLostSlot(_ slots: [SwiotlbSlot], _ s: DmaLayer) -> Int? {
+        slots.withUnsafeBufferPointer { slots in
+            var i = 0
+            while i < slots.count {
+                if slots.count - i >= 4,
+                    slots[i].mapping & slots[i].coherent & slots[i + 1].mapping & slots[i + 1].coherent
+                        & slots[i + 2].mapping & slots[i + 2].coherent & slots[i + 3].mapping & slots[i + 3].coherent < 0
+                {
+                    i += 4
+                    continue
+                }
+                let end = min(i + 4, slots.count)
+                while i < end {
+                    let slot = slots[i]
+                    if slot.mapping & slot.coherent >= 0,
+                        slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
+                            || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
+                    {
+                        return i
+                    }
+                    i += 1
+                }
+            }
+            return nil
+        }
     }
 
     static func lostPage(_ page: Int, _ s: DmaLayer, _ step: Int) -> Violation {
@@ -80,22 +119,7 @@ enum LifecycleChecks {
             if let page = firstHeld(block.pageRange, by: .block(b), s) { return lostPage(page, s, step) }
         }
         for (p, pool) in s.swiotlbPools.enumerated() where pool.live {
-            // Every slot of the pool, most of them free (no holder: both handles negative).
-            let lost: Int? = pool.slots.withUnsafeBufferPointer { slots in
-                var i = 0
-                while i < slots.count {
-                    let slot = slots[i]
-                    if slot.mapping & slot.coherent < 0 { i += 1; continue }
-                    if slot.mapping >= 0 && !s.mappings[Int(slot.mapping)].live
-                        || slot.coherent >= 0 && !s.coherent[Int(slot.coherent)].live
-                    {
-                        return i
-                    }
-                    i += 1
-                }
-                return nil
-            }
-            if let i = lost { return lostSlot(p, i, s, step) }
+            if let i = firstLostSlot(pool.slots, s) { return lostSlot(p, i, s, step) }
         }
         for (i, m) in s.mappings.enumerated() where m.live {
             if let sg = m.scatterlist, !s.scatterlists[sg].live {

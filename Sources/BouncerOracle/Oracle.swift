@@ -51,12 +51,9 @@ public struct Oracle: Sendable {
         // violations: those are copied and destroyed through the runtime on every event, and a
         // check is a function of the event and the state after the step, so it is asked again.
         var freedAt: Int?, touchedAt: Int?, releasedAt: Int?
-        // The events that moved pages lie in `firstMove...lastMove`; the first wrong move is reported at once.
-        var firstMove = Int.max, lastMove = -1, moveJudged = false
+        // The step's page moves; the first wrong one is reported at once.
+        var moves = StepMoves()
         let confidential = system.platform.confidential
-        // Pages the step freed or leaked, gathered at the first hand-out that needs them: most
-        // steps hand out nothing, and most that do release nothing.
-        var releasedPages: [Range<PageNumber>]?
         let events = system.events
         // A plain loop: a `for` over the indices went through the range's iterator.
         var i = -1
@@ -66,14 +63,11 @@ public struct Oracle: Sendable {
             let event = events[i]
             switch event {
             case .handedOut:
-                if confidential {
-                    if releasedPages == nil { releasedPages = Oracle.releasedPages(events) }
-                    if let v = ConfidentialityChecks.check(event, system, step, releasedPages!) { found.append(v) }
-                }
+                if confidential, let v = ConfidentialityChecks.check(event, system, step, events) { found.append(v) }
                 if let v = IntegrityChecks.check(event, shadow, system, step) { found.append(v) }
                 if let v = SlotChecks.check(event, system, step) { found.append(v) }
             case .poolServed, .conversionExposed:
-                if confidential, let v = ConfidentialityChecks.check(event, system, step, []) { found.append(v) }
+                if confidential, let v = ConfidentialityChecks.check(event, system, step, events) { found.append(v) }
             case .bounced:
                 if let v = HostInputChecks.check(event, system, step) { found.append(v) }
                 if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
@@ -95,12 +89,14 @@ public struct Oracle: Sendable {
             case .converted:
                 if confidential, touchedAt == nil, case .some = ConfidentialityChecks.privateBytesTouched(event, system, step) { touchedAt = i }
                 pageStates.observe(event)
-            case .freed:
+            case let .freed(pages):
                 if let v = PoolPageChecks.check(event, system, step) { found.append(v) }
                 if confidential, freedAt == nil, case .some = ConfidentialityChecks.freedPage(event, system, step) { freedAt = i }
-                observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
-            case .pagesTaken, .leaked:
-                observeMove(event, i, step, &found, &firstMove, &lastMove, &moveJudged)
+                observeMove(event, pages.rawRange, .free, taken: false, i, step, &found, &moves)
+            case let .pagesTaken(pages, owner):
+                observeMove(event, pages.rawRange, owner, taken: true, i, step, &found, &moves)
+            case let .leaked(pages, reason):
+                observeMove(event, pages.rawRange, .leaked(reason), taken: false, i, step, &found, &moves)
             case .bufferFreed, .coherentFreed, .scatterlistFailed:
                 if releasedAt == nil, case .some = LifecycleChecks.release(event, system, step) { releasedAt = i }
             }
@@ -109,42 +105,56 @@ public struct Oracle: Sendable {
         if let i = touchedAt, let v = ConfidentialityChecks.privateBytesTouched(events[i], system, step) { found.append(v) }
         if let i = releasedAt, let v = LifecycleChecks.release(events[i], system, step) { found.append(v) }
         // Where pages moved, once the ledger has the whole step: each is where it should be.
-        if !moveJudged, firstMove <= lastMove {
-            var i = firstMove
-            while i <= lastMove {
-                if let pages = events[i].movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) {
-                    found.append(PageConservation.unnamedViolation(page, ledger, system, step))
-                    break
-                }
-                i += 1
-            }
+        if !moves.judged, moves.count > 0, let page = firstUnnamedPage(moves, events, system) {
+            found.append(PageConservation.unnamedViolation(page, ledger, system, step))
         }
         return found
     }
 
-    /// The ledger learns a page move (with a seeded ledger), the `i`th event of the step; the
-    /// first wrong move of the step is reported with the event checks: a wrong move is rare, and
-    /// no optional violation is carried through the loop for it.
-    mutating func observeMove(
-        _ event: Event, _ i: Int, _ step: Int, _ found: inout [Violation], _ firstMove: inout Int, _ lastMove: inout Int,
-        _ moveJudged: inout Bool
-    ) {
-        guard ledger.seeded else { return }
-        firstMove = min(firstMove, i)
-        lastMove = i
-        if let bad = ledger.move(event), !moveJudged {
-            found.append(PageConservation.move(event, bad.page, before: bad.before, step))
-            moveJudged = true
+    /// The page moves of one step, as the router meets them: the events they lie among, and the
+    /// pages of the first two (most steps move pages once or twice), so that the check after the
+    /// step need not read those events again; and whether a wrong move was reported.
+    struct StepMoves {
+        var first = Int.max, last = -1, count = 0
+        var pages = (0 ..< 0, 0 ..< 0)
+        var judged = false
+
+        mutating func record(_ i: Int, _ moved: Range<Int>) {
+            if count == 0 { (first, pages.0) = (i, moved) } else if count == 1 { pages.1 = moved }
+            last = i
+            count += 1
         }
     }
 
-    /// The pages a step's events free or leak.
-    static func releasedPages(_ events: [Event]) -> [Range<PageNumber>] {
-        events.compactMap { event in
-            switch event {
-            case .freed(let pages), .leaked(let pages, _): pages
-            default: nil
-            }
+    /// The first page the step's moves, in order, left with no live holder accounting for it:
+    /// the first two moves' pages as the router kept them, any more read from their events.
+    /// Inlined: out of line, the call and its arguments cost more than the events it spares.
+    @inline(__always) func firstUnnamedPage(_ moves: StepMoves, _ events: [Event], _ system: DmaLayer) -> Int? {
+        if moves.count <= 2 {
+            if let page = PageConservation.firstUnnamed(moves.pages.0, ledger, system) { return page }
+            return moves.count == 2 ? PageConservation.firstUnnamed(moves.pages.1, ledger, system) : nil
+        }
+        var i = moves.first
+        while i <= moves.last {
+            if let pages = events[i].movedPages, let page = PageConservation.firstUnnamed(pages, ledger, system) { return page }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The ledger learns a page move (with a seeded ledger), the `i`th event of the step, `pages`
+    /// to `owner` as the router read them from the event; the first wrong move of the step is
+    /// reported with the event checks: a wrong move is rare, and no optional violation is carried
+    /// through the loop for it.
+    mutating func observeMove(
+        _ event: Event, _ pages: Range<Int>, _ owner: PageOwner, taken: Bool, _ i: Int, _ step: Int, _ found: inout [Violation],
+        _ moves: inout StepMoves
+    ) {
+        guard ledger.seeded else { return }
+        moves.record(i, pages)
+        if let bad = ledger.move(pages, to: owner, taken: taken), !moves.judged {
+            found.append(PageConservation.move(event, bad.page, before: bad.before, step))
+            moves.judged = true
         }
     }
 

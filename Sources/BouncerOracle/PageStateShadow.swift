@@ -16,30 +16,53 @@ struct PageStateShadow: Sendable {
 
     init() {}
 
-    /// Seeded from the booted guest's states a word at a time: every run from a fresh boot
-    /// (`Runner(platform:profile:)`, the model-step benchmark, replays) pays for it, which page by
-    /// page cost more.
+    /// Seeded from the booted guest's states eight pages at a time: every run from a fresh boot
+    /// (`Runner(platform:profile:)`, the model-step benchmark, replays, the minimiser) pays for
+    /// it, which page by page cost more than the rest of the oracle's seeding.
     init(_ states: [PageState]) {
         precondition(states.count <= Self.pagesPerWord * words.count, "PageStateShadow holds \(Self.pagesPerWord * words.count) pages")
-        states.withUnsafeBufferPointer { s in
+        // The array's bytes are the states' case numbers, which are their raw values (declared
+        // in order from 0).
+        assert([PageState.encrypted, .decrypted, .unknown].allSatisfy { unsafeBitCast($0, to: UInt8.self) == $0.rawValue })
+        states.withUnsafeBytes { bytes in
             var page = 0
-            for w in words.indices {
-                var word: UInt64 = 0, shift: UInt64 = 0
-                let end = min(page + Self.pagesPerWord, s.count)
-                while page < end {
-                    word |= UInt64(s[page].rawValue) << shift
-                    shift += 2
-                    page += 1
+            var w = 0
+            while page < bytes.count {
+                var word: UInt64 = 0
+                var shift: UInt64 = 0
+                while shift < 64 && page < bytes.count {
+                    if bytes.count - page >= 8 {
+                        word |= Self.packed(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: page, as: UInt64.self))) << shift
+                        (page, shift) = (page + 8, shift + 16)
+                    } else {
+                        word |= UInt64(bytes[page]) << shift
+                        (page, shift) = (page + 1, shift + 2)
+                    }
                 }
                 words[w] = word
+                w += 1
             }
         }
         seeded = true
     }
 
+    /// Eight pages' states, one a byte (`PageState.rawValue`, below 4), as two bits a page: the
+    /// low two bits of each byte gathered into the low 16 bits, page order kept.
+    @inline(__always) static func packed(_ bytes: UInt64) -> UInt64 {
+        var x = bytes & 0x0303_0303_0303_0303
+        x = (x | x >> 6) & 0x000F_000F_000F_000F
+        x = (x | x >> 12) & 0x0000_00FF_0000_00FF
+        return (x | x >> 24) & 0xFFFF
+    }
+
     @inline(__always) func state(_ page: PageNumber) -> PageState {
-        let bits = words[page.raw / Self.pagesPerWord] >> UInt64(page.raw % Self.pagesPerWord * 2) & 3
-        return PageState(rawValue: UInt8(truncatingIfNeeded: bits)) ?? .unknown
+        PageState(rawValue: UInt8(truncatingIfNeeded: bits(page))) ?? .unknown
+    }
+
+    /// A page's two bits, `PageState.rawValue` (3, never stored, reads as unknown): CONF-ALIAS
+    /// compares them as they are, without making a `PageState` of every page it walks.
+    @inline(__always) func bits(_ page: PageNumber) -> UInt64 {
+        words[page.raw / Self.pagesPerWord] >> UInt64(page.raw % Self.pagesPerWord * 2) & 3
     }
 
     @inline(__always) mutating func set(_ page: Int, _ state: PageState) {
