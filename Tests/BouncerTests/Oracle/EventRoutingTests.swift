@@ -53,7 +53,7 @@ import Testing
 
         func judge(_ e: Event, _ before: Oracle, _ s: DmaLayer, _ step: Int) -> Violation? {
             switch self {
-            case .confidentiality: return ConfidentialityChecks.check(e, s, step, EventRoutingTests.released(s.events))
+            case .confidentiality: return ConfidentialityChecks.check(e, s, step, s.events)
             case .freedPage: return ConfidentialityChecks.freedPage(e, s, step)
             case .privateBytesTouched: return ConfidentialityChecks.privateBytesTouched(e, s, step)
             case .hostInput: return HostInputChecks.check(e, s, step)
@@ -64,9 +64,18 @@ import Testing
             case .poolPages: return PoolPageChecks.check(e, s, step)
             case .pageConservation:
                 // A wrong move first; else the first page the move left with no holder to name it.
+                let pages: Range<PageNumber>, owner: PageOwner, taken: Bool
+                switch e {
+                case let .freed(p): (pages, owner, taken) = (p, .free, false)
+                case let .leaked(p, reason): (pages, owner, taken) = (p, .leaked(reason), false)
+                case let .pagesTaken(p, by): (pages, owner, taken) = (p, by, true)
+                default: return nil
+                }
                 var ledger = before.ledger
-                if let bad = ledger.move(e) { return PageConservation.move(e, bad.page, before: bad.before, step) }
-                guard let pages = e.movedPages, let page = PageConservation.firstUnnamed(pages, ledger, s) else { return nil }
+                if let bad = ledger.move(pages.rawRange, to: owner, taken: taken) {
+                    return PageConservation.move(e, bad.page, before: bad.before, step)
+                }
+                guard let page = PageConservation.firstUnnamed(pages.rawRange, ledger, s) else { return nil }
                 return PageConservation.unnamedViolation(page, ledger, s, step)
             }
         }
@@ -112,15 +121,5 @@ import Testing
     @Test func everyCheckFindsAViolationInSomeScenario() throws {
         let fired = try Kind.allCases.flatMap { try Self.scenarios($0).flatMap(\.fires) }
         #expect(Set(fired) == Set(Check.allCases))
-    }
-
-    /// The pages a step's events free or leak: what a hand-out made in the same step is not judged on.
-    static func released(_ events: [Event]) -> [Range<PageNumber>] {
-        events.compactMap { e -> Range<PageNumber>? in
-            switch e {
-            case let .freed(pages), let .leaked(pages, _): pages
-            default: nil
-            }
-        }
     }
 }
