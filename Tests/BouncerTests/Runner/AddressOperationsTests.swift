@@ -156,7 +156,7 @@ import Testing
             var decoder = ScenarioDecoder(raw, target: .dma)
             var hits = KnownHits()
             let booted = Guest(platform: .tdx, behaviours: Profile.linuxUpstream.behaviours)
-            return Runner.firstNewViolation(&decoder, booted: booted, strict: true, &hits)
+            return Runner.firstNewViolation(&decoder, booted: booted, oracle: Oracle(booted: booted.system), strict: true, &hits)
         }
         #expect(fuzzed == nil)
     }
