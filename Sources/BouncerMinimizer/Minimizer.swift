@@ -15,8 +15,6 @@ public struct Minimizer {
     public let invariant: InvariantID
     /// Runs of the model made (the first pass that places anchored writes counts), for the report.
     public internal(set) var runs = 0
-    /// Whether `abstract` anchors writes by page to the mappings that take them in.
-    var anchoring = false
 
     public struct Outcome: Sendable {
         public var original: Scenario
@@ -30,7 +28,10 @@ public struct Minimizer {
         guard let v = Runner.run(scenario, profile: profile).firstViolation else { return nil }
         var m = Minimizer(profile: profile, platform: scenario.platform, boot: scenario.boot, invariant: v.invariant)
         var ops = Array(scenario.operations.prefix(v.step + 1))
-        var program = m.abstract(ops)
+        // The cheap moves first, with writes by page left where they are; anchoring them to the
+        // mapping that takes them in costs a second run of the model for each candidate.
+        var anchoring = false
+        var program = m.abstract(ops, anchoring: anchoring)
         // Every move makes the input shorter or its arguments simpler, but an anchored write
         // can change anchor as earlier operations go: a program seen before ends the search.
         var seen: Set<[GuestOperation]> = [ops]
@@ -40,27 +41,30 @@ public struct Minimizer {
                 changed = false
                 // Host writes anchored to mappings once they fit in one (simplification shrinks them).
                 let anchored = m.anchorHostWrites(ops)
-                if anchored != ops, m.keeps(m.abstract(anchored)) {
-                    program = m.abstract(anchored)
-                    changed = true
+                if anchored != ops {
+                    let candidate = m.abstract(anchored, anchoring: anchoring)
+                    if m.keeps(candidate) {
+                        program = candidate
+                        changed = true
+                    }
                 }
                 if m.deleteChunks(&program) { changed = true }
                 if m.simplifyArguments(&program) { changed = true }
                 ops = m.materialize(program).0
-                program = m.abstract(ops)
+                program = m.abstract(ops, anchoring: anchoring)
                 if changed, !seen.insert(ops).inserted { break }
             }
             // At a local minimum of the moves above, the dearer ones: writes by page follow the
             // mapping that takes them in (a second run of the model for each candidate), then
             // one object for two.
-            if !m.anchoring {
-                m.anchoring = true
-                program = m.abstract(ops)
+            if !anchoring {
+                anchoring = true
+                program = m.abstract(ops, anchoring: anchoring)
                 if program.contains(where: { $0.anchor != nil }) { continue }
             }
             guard m.mergeObjects(&program) else { break }
             ops = m.materialize(program).0
-            program = m.abstract(ops)
+            program = m.abstract(ops, anchoring: anchoring)
             seen.insert(ops)
         }
         let (minimal, violation) = m.materialize(program)
@@ -69,9 +73,9 @@ public struct Minimizer {
             violation: violation!, runs: m.runs)
     }
 
-    /// Runs the original once, recording who created each handle, and rewrites references; a
-    /// write by page that a later mapping takes in is anchored to that mapping.
-    func abstract(_ ops: [GuestOperation]) -> [AbstractOperation] {
+    /// Runs the original once, recording who created each handle, and rewrites references; with
+    /// `anchoring`, a write by page that a later mapping takes in is anchored to that mapping.
+    func abstract(_ ops: [GuestOperation], anchoring: Bool) -> [AbstractOperation] {
         var runner = Runner(platform: platform, profile: profile, boot: boot)
         var creators: [HandleKind: [Int: Creator]] = [:]
         var out: [AbstractOperation] = []

@@ -1,7 +1,6 @@
 /// The guest's boot configuration as far as swiotlb's areas see it: how many CPUs the kernel may
 /// ever run (`num_possible_cpus()`) and the `<areas>` of the `swiotlb=<slots>,<areas>` command
-/// line. The standard one (one CPU, no area count) is what every scenario before format version 8
-/// boots: one area.
+/// line. The standard one (one CPU, no area count) boots one area.
 public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
     /// `num_possible_cpus()`.
     public let possibleCpus: Int
@@ -18,8 +17,9 @@ public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
     /// The most CPUs a configuration has: the CPUs `migrateToCpu` can name.
     public static let maxPossibleCpus = 4
 
-    /// Every configuration the format names, the standard one first. Only those whose default
-    /// pool the model's memory holds: `swiotlb=128` grows to 128 slots an area, and 4 areas
+    /// Every configuration the model boots, the standard one first; a scenario names one by its
+    /// place here, so the list only grows at the end. Only those whose default pool the model's
+    /// memory holds: `swiotlb=128` grows to 128 slots an area, and 4 areas
     /// (512 slots, 256 pages) fit in no zone of its 320 pages; 512 slots is `IO_TLB_MIN_SLABS`, so
     /// 6.12's `swiotlb_init_remap()` returns at the first failure, without halving, and boots with
     /// no default pool, a state the model does not have. So 3 or 4 CPUs come with `swiotlb=…,1`
@@ -32,13 +32,7 @@ public struct SwiotlbBoot: Hashable, Sendable, CustomStringConvertible {
         SwiotlbBoot(possibleCpus: 1, areasParameter: 1), SwiotlbBoot(possibleCpus: 2, areasParameter: 2),
     ]
 
-    /// The configuration a header byte names (format version 8): `all[byte % all.count]`.
-    public init(byte: UInt8) { self = Self.all[Self.index(ofByte: byte)] }
-
-    /// The place in `all` a header byte names.
-    @inlinable public static func index(ofByte byte: UInt8) -> Int { Int(byte) % all.count }
-
-    /// Its place in `all`, which is the byte the encoder writes.
+    /// Its place in `all`.
     public var index: Int { Self.all.firstIndex(of: self)! }
 
     public var description: String {

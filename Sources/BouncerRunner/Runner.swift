@@ -34,6 +34,8 @@ public struct Runner: Sendable {
     var transportFree: Bool
     /// `OperationKind.transportKinds`, read once per run rather than through its lazy global per step.
     let transportKinds = OperationKind.transportKinds
+    /// `OperationKind.addressKinds`, the same way.
+    let addressKinds = OperationKind.addressKinds
 
     public init(platform: PlatformKind, profile: Profile, boot: SwiotlbBoot = .standard, tracing: Bool = false) {
         self.init(booted: Guest(platform: platform, behaviours: profile.behaviours, boot: boot), tracing: tracing)

@@ -31,7 +31,9 @@ extension Runner {
     /// by hand, as `applyStep` is: left to the optimiser it went out of line once the kind test
     /// came in (the commit that inlined it has the callgrind figure).
     @inline(__always) mutating func runPastKnown(_ op: consuming GuestOperation, kind: OperationKind, strict: Bool, _ hits: inout KnownHits) -> Violation? {
-        if !driverBrokeContract, kind.passesAnAddress, op.breaksDriverContract(system) { driverBrokeContract = true }
+        if !driverBrokeContract, addressKinds & 1 << UInt64(kind.rawValue) != 0, op.breaksDriverContract(system) {
+            driverBrokeContract = true
+        }
         // The step runs before the judging call begins: inside its arguments it would copy the runner.
         guard applyStep(op, kind: kind) else { return nil }
         let violations = checkStep()
@@ -142,27 +144,33 @@ extension RandomExplorer {
 }
 
 extension OperationKind {
-    /// The operations that pass the DMA API an address rather than a mapping's handle, the only
-    /// ones that can break the driver's contract (`GuestOperation.breaksDriverContract`): a test
-    /// of the kind the decoder read spares every other step the switch over the operation.
-    @inline(__always) var passesAnAddress: Bool {
-        self == .unmapByAddress || self == .syncForCpuByAddress || self == .syncForDeviceByAddress
-    }
+    /// The kinds whose operations pass the DMA API an address rather than a mapping's handle, the
+    /// only ones that can break the driver's contract (`GuestOperation.breaksDriverContract`), one
+    /// bit each: a test of the kind the decoder read spares every other step the switch over the
+    /// operation. Found by asking `passedAddress` of an operation of each kind (made from zero
+    /// fields), so the kinds are listed once, there.
+    static let addressKinds = mask { $0.make(Fields()).passedAddress != nil }
 }
 
 extension GuestOperation {
+    /// What a by-address operation passes: the mapping it names, the distance of its address from
+    /// the one the map returned, and for a sync the offset of its range into the mapping
+    /// (`dma_sync_single_range_*()`); nil for every other operation.
+    var passedAddress: (mapping: Int, delta: UInt64, rangeOffset: UInt32?)? {
+        switch self {
+        case let .unmapByAddress(m, delta, _): (m, delta, nil)
+        case let .syncForCpuByAddress(m, delta, offset, _), let .syncForDeviceByAddress(m, delta, offset, _): (m, delta, offset)
+        default: nil
+        }
+    }
+
     /// The driver passes an address outside the mapping it names: `dma_unmap_*()` at anything but
     /// the address the map returned, or a sync at an address past the mapping (a sync inside it,
     /// at an offset, is the API's own `dma_sync_single_range_*()`).
     func breaksDriverContract(_ s: DmaLayer) -> Bool {
-        switch self {
-        case let .unmapByAddress(m, delta, _):
-            return m < s.mappings.count && s.mappings[m].live && delta != 0
-        case let .syncForCpuByAddress(m, delta, offset, _), let .syncForDeviceByAddress(m, delta, offset, _):
-            guard m < s.mappings.count, s.mappings[m].live, s.mappings[m].size > 0 else { return false }
-            return delta &+ UInt64(offset % s.mappings[m].size) >= UInt64(s.mappings[m].size)
-        default:
-            return false
-        }
+        guard let (m, delta, rangeOffset) = passedAddress, m < s.mappings.count, s.mappings[m].live else { return false }
+        guard let offset = rangeOffset else { return delta != 0 }
+        guard s.mappings[m].size > 0 else { return false }
+        return delta &+ UInt64(offset % s.mappings[m].size) >= UInt64(s.mappings[m].size)
     }
 }

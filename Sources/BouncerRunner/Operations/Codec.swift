@@ -124,7 +124,7 @@ public enum ScenarioCodec {
         let version = writtenVersion(scenario, target)
         w.u8(version)
         w.u8(UInt8(PlatformKind.allCases.firstIndex(of: scenario.platform)!))
-        if version >= bootByteVersion { w.u8(UInt8(scenario.boot.index)) }
+        if version >= bootByteVersion { w.u8(bootByte(scenario.boot)) }
         let table = self.table(target, version)
         for op in scenario.operations {
             let d = op.described

@@ -24,7 +24,7 @@ public struct ScenarioDecoder: IteratorProtocol {
         let version = ScenarioCodec.resolvedVersion(r.u8(), target)
         platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
         platform = ScenarioCodec.platforms[platformIndex]
-        bootIndex = version >= ScenarioCodec.bootByteVersion ? SwiotlbBoot.index(ofByte: r.u8()) : 0
+        bootIndex = version >= ScenarioCodec.bootByteVersion ? ScenarioCodec.bootIndex(ofByte: r.u8()) : 0
         table = DecodeEntry.table(target, version)
         self.maxOperations = maxOperations
     }

@@ -32,9 +32,15 @@ public enum OperationKind: UInt8, CaseIterable, Sendable {
 
     /// `described.isTransport`, without copying the description: one bit per kind.
     public var isTransport: Bool { OperationKind.transportKinds & (1 << UInt64(rawValue)) != 0 }
-    static let transportKinds: UInt64 = OperationDescription.all.reduce(0) { bits, d in
-        precondition(d.kind.rawValue < 64, "more kinds than transportKinds has bits")
-        return d.isTransport ? bits | 1 << UInt64(d.kind.rawValue) : bits
+    static let transportKinds = mask(\.isTransport)
+
+    /// One bit (by raw value) per kind whose description has `property`: a set of kinds a hot loop
+    /// tests with a mask.
+    static func mask(_ property: (OperationDescription) -> Bool) -> UInt64 {
+        OperationDescription.all.reduce(0) { bits, d in
+            precondition(d.kind.rawValue < 64, "more kinds than a mask has bits")
+            return property(d) ? bits | 1 << UInt64(d.kind.rawValue) : bits
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 import BouncerModel
 import BouncerOracle
 import BouncerPolicy
-import BouncerRunner
+@testable import BouncerRunner
+import BouncerTransports
 import Testing
 
 /// `unmapByAddress`, `syncForCpuByAddress`, `syncForDeviceByAddress`: the DMA layer driven by the
@@ -149,5 +150,21 @@ import Testing
         var hits = KnownHits()
         for op in inside.operations { _ = runner.runPastKnown(op, strict: true, &hits) }
         #expect(!runner.driverBrokeContract)
+        // The fuzz harness's path, which tests the kind the decoder read before the operation.
+        let bytes = ScenarioCodec.encode(wrong)
+        let fuzzed = bytes.withUnsafeBytes { raw in
+            var decoder = ScenarioDecoder(raw, target: .dma)
+            var hits = KnownHits()
+            let booted = Guest(platform: .tdx, behaviours: Profile.linuxUpstream.behaviours)
+            return Runner.firstNewViolation(&decoder, booted: booted, oracle: Oracle(booted: booted.system), strict: true, &hits)
+        }
+        #expect(fuzzed == nil)
+    }
+
+    /// The kinds the harness tests before asking an operation whether it breaks the contract are
+    /// the by-address operations, found from the one list of them (`passedAddress`).
+    @Test func theAddressKindsAreTheByAddressOperations() {
+        let kinds = OperationKind.allCases.filter { OperationKind.addressKinds & 1 << UInt64($0.rawValue) != 0 }
+        #expect(kinds == [.unmapByAddress, .syncForCpuByAddress, .syncForDeviceByAddress])
     }
 }
