@@ -21,6 +21,9 @@ struct FieldCode: Sendable {
         case .u8: read = .u8
         case .u16: read = .u16
         case let .bits(shift, width):
+            // The decoder's fixed slots read 16 bits from a flags byte: a field past its 8 bits
+            // would take the next byte's, where the field-by-field reader reads zeros.
+            precondition(Int(shift) + Int(width) <= 8, "a bits field lies within its flags byte: shift \(shift) + width \(width) > 8")
             read = .bits
             self.shift = shift
             self.width = width

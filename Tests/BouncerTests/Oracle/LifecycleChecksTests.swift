@@ -30,6 +30,25 @@ import Testing
         }
     }
 
+    /// A pool whose slot count is not a multiple of four ends in one to three slots read one by
+    /// one: a lost slot among them is found. (The booted pools' counts are multiples of four, so
+    /// the last slots are dropped by hand.)
+    @Test(arguments: 1 ... 3)
+    func aLostSlotInAPoolsLastFewerThanFourSlotsIsFound(_ dropped: Int) throws {
+        let (dead, m) = try Self.deadMapping()
+        #expect(dead.swiotlbPools[0].slots.count % 4 == 0)
+        for tail in 1 ... 4 - dropped {
+            var s = dead
+            s.swiotlbPools[0].slots.removeLast(dropped)
+            let count = s.swiotlbPools[0].slots.count
+            #expect(Oracle().checkAccounting(s, step: 0).isEmpty)
+            let slot = count - tail
+            s.swiotlbPools[0].slots[slot].mapping = Int32(m)
+            let v = try #require(Oracle().checkAccounting(s, step: 0).first, "slot \(slot) of \(count)")
+            #expect(v.invariant == .safeLifecycle && v.location.hasSuffix("slot \(slot)"), "\(v)")
+        }
+    }
+
     /// The first lost slot is reported, whichever group of four the others lie in; slots held by
     /// live holders beside it are passed over.
     @Test func theFirstLostSlotIsReportedPastLiveHolders() throws {

@@ -159,6 +159,13 @@ import Testing
             return Runner.firstNewViolation(&decoder, booted: booted, oracle: Oracle(booted: booted.system), strict: true, &hits)
         }
         #expect(fuzzed == nil)
+        // And the harness read the operations written, not others that happen to pass.
+        let decoded = bytes.withUnsafeBytes { raw in
+            let decoder = ScenarioDecoder(raw, target: .dma)
+            return (decoder.platform, Array(IteratorSequence(decoder)))
+        }
+        #expect(decoded.0 == .tdx)
+        #expect(decoded.1 == wrong.operations)
     }
 
     /// The kinds the harness tests before asking an operation whether it breaks the contract are

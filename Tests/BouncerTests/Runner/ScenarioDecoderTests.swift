@@ -34,4 +34,18 @@ import Testing
             #expect(entry.pointee.fixed == variable, "\(entry.pointee.kind)")
         }
     }
+
+    /// A fixed slot reads 16 bits from its flags byte, so a bits field reaching past that byte
+    /// would read the next byte's bits where the field-by-field reader reads zeros: making its
+    /// code stops the program; a field ending at the byte's top bit is made.
+    @Test func aBitsFieldPastItsFlagsByteIsRefused() async {
+        await #expect(processExitsWith: .failure) {
+            _ = FieldCode(Field("wide", .flag(simplest: false), .bits(shift: 7, width: 2)))
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = FieldCode(Field("wide", .optionSet("VirtioFeatures"), .bits(shift: 0, width: 9)))
+        }
+        let top = FieldCode(Field("top", .flag(simplest: false), .bits(shift: 7, width: 1)))
+        #expect(top.read == .bits && top.shift == 7 && top.width == 1)
+    }
 }
