@@ -78,26 +78,29 @@ public struct DeviceConfig: Hashable, Sendable {
     public var dmaMask: UInt64 { dmaMaskBits >= 64 ? ~0 : (1 << UInt64(dmaMaskBits)) - 1 }
 }
 
+// The fields are ordered so a device packs into 72 bytes rather than 88 (a Bool in the config's
+// last byte, the one-byte fields after the optional's tag): every fuzz run's first probe copies
+// the booted guest's devices, and the model's steps read them.
 public struct Device: Sendable {
     /// What the driver core and the driver asked for.
     public var config: DeviceConfig
+    /// `dma_set_mask()` returned -EIO for `config.dmaMask` (`dmaSetMask` in the policy).
+    public var maskRefused = false
     /// `*dev->dma_mask` and `dev->coherent_dma_mask` as the probe left them: `config.dmaMask`, or
     /// the bus's default when `dma_set_mask()` refused it (`maskRefused`).
     public var dmaMask: UInt64
-    /// `dma_set_mask()` returned -EIO for `config.dmaMask` (`dmaSetMask` in the policy).
-    public var maskRefused = false
-    /// The device's restricted swiotlb pool, if it has one.
-    public var restrictedPool: Int?
     /// `dma_map_*` calls that returned `DMA_MAPPING_ERROR`, for the trace.
     public var mapErrors: Int = 0
+    /// `dev->dma_parms->segment_boundary_mask` as `dma_set_seg_boundary()` left it; 0 until a
+    /// driver sets one (`segmentBoundary` reads it).
+    public var segmentBoundaryMask: UInt64 = 0
+    /// The device's restricted swiotlb pool, if it has one.
+    public var restrictedPool: Int?
     /// A transport's driver (VMBus, virtio, NVMe) is bound to it.
     public var transportDriver = false
     /// `dev->dma_uses_io_tlb`: `swiotlb_find_slots()` has given the device slots (set there, never
     /// cleared; v6.12 kernel/dma/swiotlb.c, `CONFIG_SWIOTLB_DYNAMIC`).
     public var usesIoTlb = false
-    /// `dev->dma_parms->segment_boundary_mask` as `dma_set_seg_boundary()` left it; 0 until a
-    /// driver sets one (`segmentBoundary` reads it).
-    public var segmentBoundaryMask: UInt64 = 0
 
     /// `dma_get_seg_boundary()` (v6.12 include/linux/dma-mapping.h): the mask the driver set, or
     /// `ULONG_MAX` while it set none (or set 0).
