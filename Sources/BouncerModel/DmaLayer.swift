@@ -95,7 +95,9 @@ public struct DmaLayer: Sendable {
 
     @inlinable var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, platform) }
 
-    @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
+    /// Always inlined: out of line, a call from a mutating method copied the whole `DmaLayer`
+    /// (322 bytes) to pass it, once per allocation and mapping.
+    @inlinable @inline(__always) func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
         let c = devices[device].config
         return DeviceTerms(
             accepted: c.accepted, dmaMask: devices[device].dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,

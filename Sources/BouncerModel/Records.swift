@@ -124,24 +124,26 @@ public enum CoherentSource: Hashable, Sendable {
     case restrictedPool(Int)
 }
 
+// The one-byte fields share the first word and the optionals come last, so the record packs into
+// 72 bytes rather than 80: every fuzz run's first coherent allocation copies the booted ones.
 /// A `dma_alloc_coherent()` allocation.
 public struct CoherentAllocation: Sendable {
     public var allocation: UInt32
-    public var device: Int
-    public var phys: UInt64
-    public var pages: Int
-    public var source: CoherentSource
     /// The kernel made (or believes it made) this memory shared with the host.
     public var shared: Bool
-    public var dma: UInt64
     public var live: Bool
     /// A transport's ring or queue, which its driver alone writes, maps and frees.
     public var transportOwned = false
-    /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
-    public var alias = KernelAlias(.linearMap, decrypted: false)
     /// Made by `dma_alloc_pages()` (the caller holds the page, not a CPU address), so freed by
     /// `dma_direct_free_pages()`.
     public var pagesApi = false
+    public var device: Int
+    public var phys: UInt64
+    public var pages: Int
+    public var dma: UInt64
+    public var source: CoherentSource
+    /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
+    public var alias = KernelAlias(.linearMap, decrypted: false)
     /// The physical address of what the caller holds: the page `dma_alloc_pages()` returned, or
     /// the memory `dma_alloc_coherent()`'s CPU address names. nil when `dma_alloc_pages()` handed
     /// out the atomic pool's CPU address as its `struct page` (5b138c534fda, fixed by
