@@ -113,7 +113,7 @@ extension DmaLayer {
         let dma = d.physToDmaDirect(p, dev, phys, shared: source == .pages ? decision.decrypt : shared)
         coherent.append(CoherentAllocation(
             allocation: newAllocation(), shared: shared, live: true, pagesApi: pagesApi, device: device, phys: phys,
-            pages: pages, dma: dma, source: source, alias: alias, callerPhys: callerGetsPage ? phys : nil))
+            pages: pages, dma: dma, source: source, alias: alias, callerGetsPage: callerGetsPage))
         events.append(.handedOut(device: device, dma: DmaAddr(dma), size: UInt32(pages) << 12, mapping: nil, coherent: handle))
         return handle
     }

@@ -124,8 +124,9 @@ public enum CoherentSource: Hashable, Sendable {
     case restrictedPool(Int)
 }
 
-// The one-byte fields share the first word and the optionals come last, so the record packs into
-// 72 bytes rather than 80: every fuzz run's first coherent allocation copies the booted ones.
+// The one-byte fields share the first word and what the caller holds is a flag rather than an
+// optional address, so the record packs into 56 bytes rather than 80: every fuzz run's first
+// coherent allocation copies the booted ones, and one that grows the array copies them all.
 /// A `dma_alloc_coherent()` allocation.
 public struct CoherentAllocation: Sendable {
     public var allocation: UInt32
@@ -144,11 +145,15 @@ public struct CoherentAllocation: Sendable {
     public var source: CoherentSource
     /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
     public var alias = KernelAlias(.linearMap, decrypted: false)
+    /// The caller holds the allocation's own memory (`callerPhys` is `phys`); false when
+    /// `dma_alloc_pages()` handed out the atomic pool's CPU address as its `struct page`.
+    public var callerGetsPage = true
+
     /// The physical address of what the caller holds: the page `dma_alloc_pages()` returned, or
     /// the memory `dma_alloc_coherent()`'s CPU address names. nil when `dma_alloc_pages()` handed
     /// out the atomic pool's CPU address as its `struct page` (5b138c534fda, fixed by
     /// 94a04ad732c9), which names no page of guest memory.
-    public var callerPhys: UInt64?
+    public var callerPhys: UInt64? { callerGetsPage ? phys : nil }
 }
 
 /// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.
