@@ -73,34 +73,6 @@ func harnessStrict() -> Bool {
     return strict
 }
 
-/// The booted guests under the harness profile, made on first use.
-nonisolated(unsafe) private var bootedGuests: BootedGuests?
-
-/// The known findings the current input met (reset per input) and, per known finding, the
-/// inputs of this process that met it.
-nonisolated(unsafe) private var inputHits = KnownHits()
-nonisolated(unsafe) private var knownInputs = [Int](repeating: 0, count: KnownFindings.all.count)
-
-/// Runs an input's operations from the booted guest of its platform, past known findings unless
-/// strict; returns the first violation that is not known, and counts the known ones.
-func runBooted(_ decoder: inout ScenarioDecoder, _ profile: Profile) -> Violation? {
-    if bootedGuests == nil { bootedGuests = BootedGuests(profile: profile) }
-    inputHits.reset()
-    let v = bootedGuests!.firstNewViolation(&decoder, strict: harnessStrict(), &inputHits)
-    if inputHits.mask != 0 {
-        for i in knownInputs.indices where inputHits.contains(i) { knownInputs[i] += 1 }
-    }
-    return v
-}
-
-/// A line naming the known findings this process met and how many inputs met each; empty when none.
-func knownSummary() -> String {
-    let met = KnownFindings.all.indices.filter { knownInputs[$0] > 0 }
-    if met.isEmpty { return "" }
-    return "==bouncer== known findings (not fatal; BOUNCER_STRICT=1 stops on them): "
-        + met.map { "\(KnownFindings.all[$0].id) in \(knownInputs[$0]) inputs" }.joined(separator: ", ") + "\n"
-}
-
 /// libFuzzer's `LLVMFuzzerInitialize`: the Swift runtime's backtracer installs handlers for the
 /// crash signals before libFuzzer does, and libFuzzer will not replace them, so it would write
 /// no crash artifact. Hand the signals back first; then read the environment once, so a bad
@@ -114,13 +86,11 @@ public func bouncerFuzzInitialize() -> Int32 {
     ScenarioCodec.prepare()
     startNanoseconds = monotonicNanoseconds()
     // libFuzzer ends a run with exit(), so the known findings met are said last.
-    atexit { report(knownSummary()) }
+    atexit { report(harness.knownSummary()) }
     return 0
 }
 
-/// Inputs run in this process and when it started fuzzing, reported with a violation (time to
-/// detect, in executions and seconds).
-nonisolated(unsafe) private var executions = 0
+/// When this process started fuzzing, reported with a violation (time to detect, in seconds).
 nonisolated(unsafe) private var startNanoseconds: UInt64 = 0
 
 public func monotonicNanoseconds() -> UInt64 {
@@ -140,17 +110,15 @@ public func monotonicNanoseconds() -> UInt64 {
 public func bouncerFuzzOne(_ rawTarget: Int32, _ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
     let target = FuzzTarget(rawValue: rawTarget) ?? .dma
-    let profile = harnessProfile()
     var decoder = ScenarioDecoder(bytes, target: target)
-    guard harnessPlatforms()[decoder.platformIndex] else { return -1 }
-    executions += 1
-    let violation = runBooted(&decoder, profile)
-    if inputHits.mask != 0, !harnessStrict() { keepFirstKnown(target, bytes) }
-    guard let violation else { return 0 }
+    guard harness.platforms[decoder.platformIndex] else { return -1 }
+    guard let violation = harness.fuzz(&decoder, target, bytes) else { return 0 }
+    let profile = harnessProfile()
     let path = writeReproducer(target, violation, bytes)
     let elapsed = Double(monotonicNanoseconds() &- startNanoseconds) / 1e9
-    let known = inputHits.indices.first(where: { inputHits.first[$0] == violation }).map { " (known finding \(KnownFindings.all[$0].id), BOUNCER_STRICT=1)" } ?? ""
-    report("==bouncer== \(violation)\(known)\n==bouncer== after \(executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
+    let hits = harness.inputHits
+    let known = hits.indices.first(where: { hits.first[$0] == violation }).map { " (known finding \(KnownFindings.all[$0].id), BOUNCER_STRICT=1)" } ?? ""
+    report("==bouncer== \(violation)\(known)\n==bouncer== after \(harness.executions) executions, \(elapsed) s; profile \(profile.name); reproducer \(path); replay: bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path)\n")
     abortNaming(violation.invariant)
 }
 
@@ -170,15 +138,6 @@ func abortNaming(_ invariant: InvariantID) -> Never {
     }
 }
 
-/// The first input of this process to meet each known finding, as `known-<target>-<id>-<hash>.bounce`
-/// beside the reproducers: once per finding and process, so off the hot path.
-func keepFirstKnown(_ target: FuzzTarget, _ bytes: UnsafeRawBufferPointer) {
-    for i in KnownFindings.all.indices where inputHits.contains(i) && knownInputs[i] == 1 {
-        let path = writeInput(bytes, name: "known-\(target.name)-\(KnownFindings.all[i].id)")
-        report("==bouncer== known finding \(KnownFindings.all[i].id) (not fatal): \(inputHits.first[i].map { "\($0)" } ?? ""); input \(path)\n")
-    }
-}
-
 /// The entry of a normal (non-fuzzer) build: run every file given, and every file in every
 /// directory given, as libFuzzer would replay a corpus. Exit 0 clean, 1 violation, 2 bad usage.
 @_cdecl("bouncer_fuzz_main")
@@ -191,8 +150,9 @@ public func bouncerFuzzMain(_ rawTarget: Int32, _ argc: Int32, _ argv: UnsafeMut
     let replayed = replayInputs("fuzz-\(name)", argc, argv) { file, bytes in
         let violation = bytes.withUnsafeBytes { raw in
             var decoder = ScenarioDecoder(raw, target: target)
-            return runBooted(&decoder, profile)
+            return harness.run(&decoder)
         }
+        let inputHits = harness.inputHits
         if let v = violation {
             violations += 1
             report("\(file): \(v)\n")

@@ -73,11 +73,12 @@ extension Runner {
         return new
     }
 
-    /// The fuzz harness's path (`firstViolation(_:booted:)`) past known findings.
-    public static func firstNewViolation(
-        _ decoder: inout ScenarioDecoder, booted: Guest, oracle: Oracle? = nil, strict: Bool, _ hits: inout KnownHits
+    /// The fuzz harness's path (`firstViolation(_:booted:)`) past known findings. The guest and
+    /// oracle are handed over, not borrowed: the runner takes them without copying them again.
+    static func firstNewViolation(
+        _ decoder: inout ScenarioDecoder, booted: consuming Guest, oracle: consuming Oracle, strict: Bool, _ hits: inout KnownHits
     ) -> Violation? {
-        var runner = Runner(booted: booted, oracle: oracle ?? Oracle(booted: booted.system))
+        var runner = Runner(booted: booted, oracle: oracle)
         while let (kind, op) = decoder.nextOperation() {
             if let v = runner.runPastKnown(op, kind: kind, strict: strict, &hits) { return v }
         }

@@ -81,18 +81,10 @@ public enum ScenarioCodec {
         (firstVersion(target) ... currentVersion).contains(byte) ? byte : firstVersion(target)
     }
 
-    /// Every target's table at each of its versions, ready for the decoder, built once: decoding
-    /// runs once per fuzz input and operation. Indexed by target, then version.
-    static let entries: [[[DecodeEntry]]] = FuzzTarget.allCases.map { target in
-        (0 ... currentVersion).map { v in
-            v < firstVersion(target) ? [] : table(target, v).map { DecodeEntry.all[Int($0.rawValue)] }
-        }
-    }
-
     /// Builds the decoder's tables now rather than at the first decode. A fuzz harness calls it
     /// from `LLVMFuzzerInitialize`, so no input pays for building them.
     public static func prepare() {
-        _ = entries
+        _ = DecodeEntry.tables
         _ = OperationKind.transportKinds
     }
 
@@ -155,118 +147,6 @@ public enum ScenarioCodec {
         return FuzzTarget.allCases.first { target in
             kinds.isSubset(of: table(target, currentVersion))
         } ?? .system
-    }
-}
-
-/// Decodes a scenario one operation at a time, so a fuzz harness runs each operation as it is
-/// read instead of building the whole sequence first. `ScenarioCodec.decode` is this, collected.
-public struct ScenarioDecoder: IteratorProtocol {
-    var r: Reader
-    let table: [DecodeEntry]
-    let maxOperations: Int
-    var decoded = 0
-    /// The platform the header names, and its index in `PlatformKind.allCases`.
-    public let platform: PlatformKind
-    public let platformIndex: Int
-    /// The boot configuration the header names (standard before version 8), by its index in
-    /// `SwiotlbBoot.all`.
-    public let bootIndex: Int
-    public var boot: SwiotlbBoot { SwiotlbBoot.all[bootIndex] }
-
-    /// Reads the header: the version (an unknown one reads as the target's first), platform and,
-    /// from version 8, the boot byte.
-    public init(_ bytes: UnsafeRawBufferPointer, target: FuzzTarget, maxOperations: Int = 4096) {
-        r = Reader(bytes: bytes)
-        let version = ScenarioCodec.resolvedVersion(r.u8(), target)
-        platformIndex = Int(r.u8()) % ScenarioCodec.platforms.count
-        platform = ScenarioCodec.platforms[platformIndex]
-        bootIndex = version >= ScenarioCodec.bootByteVersion ? SwiotlbBoot.index(ofByte: r.u8()) : 0
-        table = ScenarioCodec.entries[Int(target.rawValue)][Int(version)]
-        self.maxOperations = maxOperations
-    }
-
-    public mutating func next() -> GuestOperation? { nextOperation()?.operation }
-
-    /// The next operation with its kind, which the decoder has at hand (`GuestOperation.kind`
-    /// searches the descriptions for it).
-    public mutating func nextOperation() -> (kind: OperationKind, operation: GuestOperation)? {
-        guard !r.atEnd, decoded < maxOperations else { return nil }
-        decoded += 1
-        let entry = table[Int(r.u8()) % table.count]
-        return (entry.kind, entry.make(r.fields(entry.codes)))
-    }
-}
-
-/// What the decoder needs of a kind, with no reference counting on the way: its compiled fields,
-/// in a buffer made once and never freed, and its constructor.
-struct DecodeEntry: @unchecked Sendable {
-    let kind: OperationKind
-    let codes: UnsafeBufferPointer<FieldCode>
-    let make: @Sendable (Fields) -> GuestOperation
-
-    static let all: [DecodeEntry] = OperationDescription.all.map { d in
-        let codes = UnsafeMutableBufferPointer<FieldCode>.allocate(capacity: d.codes.count)
-        _ = codes.initialize(from: d.codes)
-        return DecodeEntry(kind: d.kind, codes: UnsafeBufferPointer(codes), make: d.make)
-    }
-}
-
-struct Reader {
-    let bytes: UnsafeRawBufferPointer
-    var at = 0
-
-    var atEnd: Bool { at >= bytes.count }
-
-    mutating func u8() -> UInt8 {
-        guard at < bytes.count else { return 0 }
-        defer { at += 1 }
-        return bytes[at]
-    }
-
-    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
-
-    /// One operation's fields, laid out as `codes` say.
-    mutating func fields(_ codes: UnsafeBufferPointer<FieldCode>) -> Fields {
-        var f = Fields()
-        var flags: UInt8 = 0
-        // By index rather than `for c in codes`: the buffer's iterator went through an optional
-        // code per field.
-        var i = -1
-        while i + 1 < codes.count {
-            i += 1
-            let c = codes[i]
-            switch c.fast {
-            case .u8: f[i] = UInt64(u8())
-            case .u16: f[i] = UInt64(u16())
-            case .u8Flag: f[i] = UInt64(u8() & 1)
-            case .u8Modulo: f[i] = UInt64(u8()) % c.param
-            case .u16Modulo: f[i] = UInt64(u16()) % c.param
-            case .u16Minimum: f[i] = max(c.param, UInt64(u16()))
-            case .bits:
-                if c.shift == 0 { flags = u8() }
-                f[i] = UInt64((flags >> c.shift) & ((1 << c.width) &- 1))
-            case .bitsModulo:
-                if c.shift == 0 { flags = u8() }
-                f[i] = UInt64((flags >> c.shift) & ((1 << c.width) &- 1)) % c.param
-            case .other:
-                let raw: UInt64
-                switch c.read {
-                case .u8: raw = UInt64(u8())
-                case .u16: raw = UInt64(u16())
-                case .bits:
-                    if c.shift == 0 { flags = u8() }
-                    raw = UInt64(flags >> c.shift) & ((1 << UInt64(c.width)) - 1)
-                case .race: raw = u8() & 1 == 0 ? f[Int(c.param)] : UInt64(u16())
-                case .handles:
-                    let n = 1 + Int(u8()) % Int(c.param)
-                    f[i] = UInt64(n)
-                    for k in 0 ..< n { f[i + 1 + k] = UInt64(u16()) }
-                    continue
-                }
-                f[i] = c.value(raw)
-            }
-        }
-        return f
     }
 }
 

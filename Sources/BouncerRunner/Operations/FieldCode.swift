@@ -15,9 +15,6 @@ struct FieldCode: Sendable {
     /// the code stays a small plain value for the decoder's loop).
     var param: UInt64 = 0
     var tableCount: UInt8 = 0
-    /// The common (read, map) pairs as one case, so the decoder takes one branch per field.
-    enum Fast: UInt8, Sendable { case u8, u16, u8Flag, u8Modulo, u16Modulo, u16Minimum, bits, bitsModulo, other }
-    var fast: Fast = .other
 
     init(_ field: Field) {
         switch field.wire {
@@ -57,17 +54,6 @@ struct FieldCode: Sendable {
         case .maskBits: map = .maskBits
         }
         if case .rewrite(let of) = field.role { param = UInt64(of) }
-        fast = switch (read, map) {
-        case (.u8, .raw): .u8
-        case (.u16, .raw): .u16
-        case (.u8, .flag): .u8Flag
-        case (.u8, .modulo): .u8Modulo
-        case (.u16, .modulo): .u16Modulo
-        case (.u16, .minimum): .u16Minimum
-        case (.bits, .raw), (.bits, .flag): .bits
-        case (.bits, .modulo): .bitsModulo
-        default: .other
-        }
     }
 
     func tableValue(_ i: Int) -> UInt64 { UnsafePointer<UInt64>(bitPattern: UInt(param))![i] }
