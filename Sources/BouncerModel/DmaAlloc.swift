@@ -112,8 +112,8 @@ extension DmaLayer {
         // by the pool's recorded state.
         let dma = d.physToDmaDirect(p, dev, phys, shared: source == .pages ? decision.decrypt : shared)
         coherent.append(CoherentAllocation(
-            allocation: newAllocation(), device: device, phys: phys, pages: pages, source: source, shared: shared,
-            dma: dma, live: true, alias: alias, pagesApi: pagesApi, callerPhys: callerGetsPage ? phys : nil))
+            allocation: newAllocation(), shared: shared, live: true, pagesApi: pagesApi, device: device, phys: phys,
+            pages: pages, dma: dma, source: source, alias: alias, callerGetsPage: callerGetsPage))
         events.append(.handedOut(device: device, dma: DmaAddr(dma), size: UInt32(pages) << 12, mapping: nil, coherent: handle))
         return handle
     }

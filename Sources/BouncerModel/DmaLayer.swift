@@ -95,7 +95,9 @@ public struct DmaLayer: Sendable {
 
     @inlinable var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, platform) }
 
-    @inlinable func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
+    /// Always inlined: out of line, a call from a mutating method copied the whole `DmaLayer`
+    /// (322 bytes) to pass it, once per allocation and mapping.
+    @inlinable @inline(__always) func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
         let c = devices[device].config
         return DeviceTerms(
             accepted: c.accepted, dmaMask: devices[device].dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
@@ -131,11 +133,18 @@ public struct DmaLayer: Sendable {
     /// way (`device_initialize()` ran), so it takes its handle.
     @discardableResult
     public mutating func probeDevice(_ config: DeviceConfig) -> Int {
-        devices.append(Device(config: config, dmaMask: config.dmaMask))
+        // The device's terms as `deviceTerms` would read them back once appended (the mask it asks
+        // for, no restricted pool yet), made from the config so the device is appended once, whole:
+        // reading them from `devices` called `deviceTerms` out of line, which copied the whole
+        // `DmaLayer` for the call, and then wrote the appended device twice more.
+        let requested = config.dmaMask
+        let dev = DeviceTerms<ConcreteDomain>(
+            accepted: config.accepted, dmaMask: requested, busDmaLimit: config.busDmaLimit,
+            dmaRangeOffset: config.dmaRangeOffset, swiotlbDisabled: config.swiotlbDisabled, restrictedPool: false,
+            forceBounce: config.forceBounce)
+        let mask = d.dmaSetMask(platformTerms, dev, requested: requested, lastPage: GuestMemory.lastPagePhys)
+        devices.append(Device(config: config, maskRefused: mask != requested, dmaMask: mask))
         let index = devices.count - 1
-        let mask = d.dmaSetMask(platformTerms, deviceTerms(index), requested: config.dmaMask, lastPage: GuestMemory.lastPagePhys)
-        devices[index].dmaMask = mask
-        devices[index].maskRefused = mask != config.dmaMask
         guard config.restrictedPool && !config.swiotlbDisabled else { return index }
         let existing = swiotlbPools.firstIndex { $0.kind == .restricted }
         if let existing, swiotlbPools[existing].live {

@@ -78,26 +78,29 @@ public struct DeviceConfig: Hashable, Sendable {
     public var dmaMask: UInt64 { dmaMaskBits >= 64 ? ~0 : (1 << UInt64(dmaMaskBits)) - 1 }
 }
 
+// The fields are ordered so a device packs into 72 bytes rather than 88 (a Bool in the config's
+// last byte, the one-byte fields after the optional's tag): every fuzz run's first probe copies
+// the booted guest's devices, and the model's steps read them.
 public struct Device: Sendable {
     /// What the driver core and the driver asked for.
     public var config: DeviceConfig
+    /// `dma_set_mask()` returned -EIO for `config.dmaMask` (`dmaSetMask` in the policy).
+    public var maskRefused = false
     /// `*dev->dma_mask` and `dev->coherent_dma_mask` as the probe left them: `config.dmaMask`, or
     /// the bus's default when `dma_set_mask()` refused it (`maskRefused`).
     public var dmaMask: UInt64
-    /// `dma_set_mask()` returned -EIO for `config.dmaMask` (`dmaSetMask` in the policy).
-    public var maskRefused = false
-    /// The device's restricted swiotlb pool, if it has one.
-    public var restrictedPool: Int?
     /// `dma_map_*` calls that returned `DMA_MAPPING_ERROR`, for the trace.
     public var mapErrors: Int = 0
+    /// `dev->dma_parms->segment_boundary_mask` as `dma_set_seg_boundary()` left it; 0 until a
+    /// driver sets one (`segmentBoundary` reads it).
+    public var segmentBoundaryMask: UInt64 = 0
+    /// The device's restricted swiotlb pool, if it has one.
+    public var restrictedPool: Int?
     /// A transport's driver (VMBus, virtio, NVMe) is bound to it.
     public var transportDriver = false
     /// `dev->dma_uses_io_tlb`: `swiotlb_find_slots()` has given the device slots (set there, never
     /// cleared; v6.12 kernel/dma/swiotlb.c, `CONFIG_SWIOTLB_DYNAMIC`).
     public var usesIoTlb = false
-    /// `dev->dma_parms->segment_boundary_mask` as `dma_set_seg_boundary()` left it; 0 until a
-    /// driver sets one (`segmentBoundary` reads it).
-    public var segmentBoundaryMask: UInt64 = 0
 
     /// `dma_get_seg_boundary()` (v6.12 include/linux/dma-mapping.h): the mask the driver set, or
     /// `ULONG_MAX` while it set none (or set 0).
@@ -121,29 +124,36 @@ public enum CoherentSource: Hashable, Sendable {
     case restrictedPool(Int)
 }
 
+// The one-byte fields share the first word and what the caller holds is a flag rather than an
+// optional address, so the record packs into 56 bytes rather than 80: every fuzz run's first
+// coherent allocation copies the booted ones, and one that grows the array copies them all.
 /// A `dma_alloc_coherent()` allocation.
 public struct CoherentAllocation: Sendable {
     public var allocation: UInt32
-    public var device: Int
-    public var phys: UInt64
-    public var pages: Int
-    public var source: CoherentSource
     /// The kernel made (or believes it made) this memory shared with the host.
     public var shared: Bool
-    public var dma: UInt64
     public var live: Bool
     /// A transport's ring or queue, which its driver alone writes, maps and frees.
     public var transportOwned = false
-    /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
-    public var alias = KernelAlias(.linearMap, decrypted: false)
     /// Made by `dma_alloc_pages()` (the caller holds the page, not a CPU address), so freed by
     /// `dma_direct_free_pages()`.
     public var pagesApi = false
+    public var device: Int
+    public var phys: UInt64
+    public var pages: Int
+    public var dma: UInt64
+    public var source: CoherentSource
+    /// The kernel virtual mapping `dma_alloc_coherent()` returned as the CPU address.
+    public var alias = KernelAlias(.linearMap, decrypted: false)
+    /// The caller holds the allocation's own memory (`callerPhys` is `phys`); false when
+    /// `dma_alloc_pages()` handed out the atomic pool's CPU address as its `struct page`.
+    public var callerGetsPage = true
+
     /// The physical address of what the caller holds: the page `dma_alloc_pages()` returned, or
     /// the memory `dma_alloc_coherent()`'s CPU address names. nil when `dma_alloc_pages()` handed
     /// out the atomic pool's CPU address as its `struct page` (5b138c534fda, fixed by
     /// 94a04ad732c9), which names no page of guest memory.
-    public var callerPhys: UInt64?
+    public var callerPhys: UInt64? { callerGetsPage ? phys : nil }
 }
 
 /// One live `dma_map_phys()` mapping, as `CONFIG_DMA_API_DEBUG` would record it.

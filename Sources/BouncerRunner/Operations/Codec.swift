@@ -86,6 +86,7 @@ public enum ScenarioCodec {
     public static func prepare() {
         _ = DecodeEntry.tables
         _ = OperationKind.transportKinds
+        _ = OperationKind.addressKinds
     }
 
     /// The first version whose header has the boot byte.

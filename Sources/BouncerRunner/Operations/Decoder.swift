@@ -37,7 +37,7 @@ public struct ScenarioDecoder: IteratorProtocol {
     @inline(__always) public mutating func nextOperation() -> (kind: OperationKind, operation: GuestOperation)? {
         guard !r.atEnd, decoded < maxOperations else { return nil }
         decoded &+= 1
-        // Most opcode bytes are in the table already; a division costs tens of cycles.
+        // Most opcode bytes are in the table already, and a division is dear.
         let byte = Int(r.u8())
         let entry = table[byte < table.count ? byte : byte % table.count]
         return (entry.pointee.kind, entry.pointee.make(r.fields(entry)))
