@@ -83,7 +83,7 @@ extension EventRoutingTests {
     static func handedOutPageTheCallerDoesNotHold() throws -> Scenario {
         var c = 0
         var step = try prepared { s in c = try coherent(&s, pagesApi: true) }
-        step.system.coherent[c].callerPhys = step.system.coherent[c].phys + GuestMemory.pageSize
+        step.system.coherent[c].callerGetsPage = false
         step.system.record(.handedOut(device: 0, dma: DmaAddr(step.system.coherent[c].dma), size: 4096, mapping: nil, coherent: c))
         return step.named("a dma_alloc_pages() page the caller does not hold", fires: [.integrity])
     }
