@@ -3,7 +3,7 @@ import BouncerRunner
 
 /// Everything the harness keeps from one input to the next. One global rather than one per
 /// variable: every use of a global is checked for exclusive access at run time (a call into the
-/// runtime), and an input now takes two such checks rather than about eight.
+/// runtime), and one global takes an input's checks down to a couple.
 struct HarnessState {
     /// The booted guests under the harness profile, made on first use.
     var booted: BootedGuests?

@@ -95,14 +95,18 @@ public struct DmaLayer: Sendable {
 
     @inlinable var platformTerms: PlatformTerms<ConcreteDomain> { PlatformTerms(d, platform) }
 
-    /// Always inlined: out of line, a call from a mutating method copied the whole `DmaLayer`
-    /// (322 bytes) to pass it, once per allocation and mapping.
+    /// Always inlined: out of line, a call from a mutating method copied the whole `DmaLayer` to
+    /// pass it, once per allocation and mapping.
     @inlinable @inline(__always) func deviceTerms(_ device: Int) -> DeviceTerms<ConcreteDomain> {
-        let c = devices[device].config
-        return DeviceTerms(
-            accepted: c.accepted, dmaMask: devices[device].dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
-            swiotlbDisabled: c.swiotlbDisabled, restrictedPool: devices[device].restrictedPool != nil,
-            forceBounce: c.forceBounce)
+        Self.deviceTerms(devices[device].config, dmaMask: devices[device].dmaMask, restrictedPool: devices[device].restrictedPool != nil)
+    }
+
+    /// A device's terms from its config and what the probe decided: the one place they are made.
+    @inlinable @inline(__always)
+    static func deviceTerms(_ c: DeviceConfig, dmaMask: UInt64, restrictedPool: Bool) -> DeviceTerms<ConcreteDomain> {
+        DeviceTerms(
+            accepted: c.accepted, dmaMask: dmaMask, busDmaLimit: c.busDmaLimit, dmaRangeOffset: c.dmaRangeOffset,
+            swiotlbDisabled: c.swiotlbDisabled, restrictedPool: restrictedPool, forceBounce: c.forceBounce)
     }
 
     /// `force_dma_unencrypted(dev)`.
@@ -133,15 +137,10 @@ public struct DmaLayer: Sendable {
     /// way (`device_initialize()` ran), so it takes its handle.
     @discardableResult
     public mutating func probeDevice(_ config: DeviceConfig) -> Int {
-        // The device's terms as `deviceTerms` would read them back once appended (the mask it asks
-        // for, no restricted pool yet), made from the config so the device is appended once, whole:
-        // reading them from `devices` called `deviceTerms` out of line, which copied the whole
-        // `DmaLayer` for the call, and then wrote the appended device twice more.
+        // The terms `deviceTerms` would read back once appended (the mask asked for, no restricted
+        // pool yet), so the device is appended once, whole.
         let requested = config.dmaMask
-        let dev = DeviceTerms<ConcreteDomain>(
-            accepted: config.accepted, dmaMask: requested, busDmaLimit: config.busDmaLimit,
-            dmaRangeOffset: config.dmaRangeOffset, swiotlbDisabled: config.swiotlbDisabled, restrictedPool: false,
-            forceBounce: config.forceBounce)
+        let dev = Self.deviceTerms(config, dmaMask: requested, restrictedPool: false)
         let mask = d.dmaSetMask(platformTerms, dev, requested: requested, lastPage: GuestMemory.lastPagePhys)
         devices.append(Device(config: config, maskRefused: mask != requested, dmaMask: mask))
         let index = devices.count - 1

@@ -78,9 +78,9 @@ public struct DeviceConfig: Hashable, Sendable {
     public var dmaMask: UInt64 { dmaMaskBits >= 64 ? ~0 : (1 << UInt64(dmaMaskBits)) - 1 }
 }
 
-// The fields are ordered so a device packs into 72 bytes rather than 88 (a Bool in the config's
-// last byte, the one-byte fields after the optional's tag): every fuzz run's first probe copies
-// the booted guest's devices, and the model's steps read them.
+// The fields are ordered so a device packs without padding (a Bool in the config's last byte, the
+// one-byte fields after the optional's tag): every fuzz run's first probe copies the booted
+// guest's devices, and the model's steps read them.
 public struct Device: Sendable {
     /// What the driver core and the driver asked for.
     public var config: DeviceConfig
@@ -125,8 +125,8 @@ public enum CoherentSource: Hashable, Sendable {
 }
 
 // The one-byte fields share the first word and what the caller holds is a flag rather than an
-// optional address, so the record packs into 56 bytes rather than 80: every fuzz run's first
-// coherent allocation copies the booted ones, and one that grows the array copies them all.
+// optional address, so the record packs small: every fuzz run's first coherent allocation copies
+// the booted ones, and one that grows the array copies them all.
 /// A `dma_alloc_coherent()` allocation.
 public struct CoherentAllocation: Sendable {
     public var allocation: UInt32
