@@ -1,7 +1,9 @@
 """The table scripts/same-work-ir writes (Benchmarks/SAME-WORK-IR.md), from its two callgrind profiles.
 
-Usage: same-work-ir.py DIR BASE NOW REF INPUTS GEN_RUNS MACHINE SECONDS
-DIR holds cg.base, cg.now (callgrind --dump-instr=yes) and base.dbg, now.dbg (unstripped binaries).
+Usage: same-work-ir.py DIR BASE NOW REF INPUTS GEN_RUNS MACHINE SECONDS DMA_INPUTS
+DIR holds cg.base, cg.now (callgrind --dump-instr=yes) and base.dbg, now.dbg (unstripped binaries); and,
+for the fresh runs, fresh.B.P (callgrind) and fresh.B.P.out (the driver's "runs R steps S") for each build B
+and platform P of BOUNCER_PLATFORMS, run by drv-base and drv-now.
 
 An instruction of the harness is new work when any of its frames, inlined ones included (addr2line -i),
 is a function of a NEW_WORK group whose commit BASE does not contain; its cost is its own Ir plus the
@@ -34,12 +36,40 @@ NEW_WORK = [
     ("swiotlb areas", "1c376f6", "model", r"SwiotlbAreas\b|SwiotlbSizing\b", None),
     ("the device's segment boundary", "24e1ba3", "model", r"SegmentBoundary\b", None),
 ]
+# The phases of a fresh run (scripts/same-work-ir-driver.swift, the work of Benchmarks/ModelReplay), a
+# row each: its name, what it is, a pattern over demangled function names (swift demangle --simplified)
+# whose inclusive Ir is its cost, the phase it is part of, and the NEW_WORK groups whose work it is (the
+# first group's commit added the function: a base without that commit has no such phase). The driver's
+# own functions are never inlined and have the same names at both commits; a model function must be
+# found in every profile that should have it, or the script stops. Where several functions match (a
+# specialised copy and its caller), the largest inclusive count is the phase's, the outermost of them.
+# A phase without a pattern is what its parent (or the whole run, FRESH_TOTAL) has beyond its other parts.
+FRESH_PHASES = [
+    ("start of a run", "`Runner(platform:profile:)`, all of it", r"\bfreshRunStart\(", None, ()),
+    ("boot", "the guest booted: `Guest(platform:behaviours:)`", r"\bGuest\.init\(platform:behaviours:",
+     "start of a run", ()),
+    ("the oracle's seeding", "`Oracle(booted:)`: the page ledger and the page states, from the boot",
+     r"\bOracle\.init\(booted:", "start of a run",
+     ("page conservation: the oracle's ledger of page moves", "CONF-ALIAS and its page-state shadow (96d8526)")),
+    ("rest of the start", "the runner's own fields; with a cache of booted guests, its lookup and the copy",
+     None, "start of a run", ()),
+    ("steps", "`run(_:)` for every operation: the model's step and the oracle's check", r"\bfreshRunSteps\(", None, ()),
+    ("the oracle's checks", "`Oracle.check`, after each step that recorded events", r"\bOracle\.check\(_:step:\)",
+     "steps", ()),
+    ("end-of-run accounting", "`finish()`, which is `Oracle.checkAccounting`", r"\bfreshRunFinish\(", None, ()),
+    ("page conservation's part", "`PageConservation.accounting`: every page free or held by a live holder",
+     r"\bPageConservation\.accounting\(", "end-of-run accounting",
+     ("page conservation: the oracle's ledger of page moves",)),
+    ("the run's state freed", "the run beyond its three phases: the runner destroyed", None, None, ()),
+]
+# One fresh run, all of it.
+FRESH_TOTAL = r"\bfreshRun\("
 # Renames since f9c8db6, so a function present in both is matched by name.
 RENAMES = [(r"\bSystem\.", "DmaLayer.")]
 # libFuzzer and the C runtime: not the harness's own functions.
 NOT_HARNESS = re.compile(r"fuzzer::|std::|^_Z|sha1|LLVMFuzzer|^main$|_start|crtstuff|^0x|^\?")
 
-dirname, base, now, ref, inputs, gen_runs, machine, seconds = sys.argv[1:9]
+dirname, base, now, ref, inputs, gen_runs, machine, seconds, dma_inputs = sys.argv[1:10]
 
 
 def git(*args):
@@ -163,19 +193,23 @@ def attribute(which, groups):
     return harness, cost
 
 
-def functions(which, inclusive):
-    """callgrind_annotate's per-function Ir in the harness binary, by demangled name without arguments."""
-    out = subprocess.run(["callgrind_annotate", f"--inclusive={inclusive}", "--threshold=100", f"{dirname}/cg.{which}"],
+def annotate(cg, binary_suffix, inclusive):
+    """callgrind_annotate's per-function Ir in one binary: (symbol, demangled, Ir) a function."""
+    out = subprocess.run(["callgrind_annotate", f"--inclusive={inclusive}", "--threshold=100", cg],
                          capture_output=True, text=True, check=True).stdout
     rows = []
     for line in out.split("\n"):
         m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*?):(.*) \[(.*)\]\s*$", line)
-        if m and m.group(4).endswith(f"/{which}"):
+        if m and m.group(4).endswith(binary_suffix):
             rows.append((m.group(3).strip(), int(m.group(1).replace(",", ""))))
     dem = demangler(s for s, _ in rows)
+    return [(s, dem.get(s, s), v) for s, v in rows]
+
+
+def functions(which, inclusive):
+    """The harness binary's per-function Ir, by demangled name without arguments."""
     res = collections.Counter()
-    for s, v in rows:
-        d = dem.get(s, s)
+    for s, d, v in annotate(f"{dirname}/cg.{which}", f"/{which}", inclusive):
         for rx, to in RENAMES:
             d = re.sub(rx, to, d)
         d = re.sub(r"\(.*$", "", d).strip()
@@ -201,7 +235,7 @@ def m(v):
     return f"{v / 1e6:.2f}M"
 
 
-print("# Same-work instruction count: the fuzz-system harness before and after")
+print("# Same-work instruction count: the fuzz-system harness and fresh runs, before and after")
 print()
 print(f"Written by `scripts/same-work-ir {ref}` ({seconds} s). Machine: {machine}. Date: "
       f"{subprocess.run(['date', '-u', '+%Y-%m-%d'], capture_output=True, text=True).stdout.strip()}.")
@@ -243,3 +277,108 @@ for inclusive, what in (("yes", "inclusive"), ("no", "self")):
     for d, k in both:
         print(f"| `{k[:100]}` | {m(a[k])} | {m(b[k])} | {d / 1e6:+.2f}M |")
     print()
+
+
+def in_base(groups):
+    """Whether the base has a phase whose work is these NEW_WORK groups (the first one added its function)."""
+    commits = {g: c for g, c, _, _, _ in NEW_WORK}
+    unknown = [g for g in groups if g not in commits]
+    if unknown:
+        sys.exit(f"same-work-ir: FRESH_PHASES names groups NEW_WORK does not have: {unknown}")
+    return not groups or is_ancestor(commits[groups[0]], base)
+
+
+def fresh(which, platform):
+    """One fresh-run profile: the driver's runs and steps, each phase's Ir and the function that gave it."""
+    out = open(f"{dirname}/fresh.{which}.{platform}.out").read()
+    m = re.fullmatch(r"runs (\d+) steps (\d+)\s*", out)
+    if not m:
+        sys.exit(f"same-work-ir: the {which} driver on {platform} printed {out!r}, not its runs and steps")
+    rows = annotate(f"{dirname}/fresh.{which}.{platform}", f"/drv-{which}", "yes")
+    cost, names = {}, {}
+    for phase, rx in [(p, rx) for p, _, rx, _, g in FRESH_PHASES if rx and (which == "now" or in_base(g))] + [("total", FRESH_TOTAL)]:
+        found = [(v, d) for _, d, v in rows if re.search(rx, d)]
+        if not found:
+            sys.exit(f"same-work-ir: no function of the {which} driver's run on {platform} matches {phase}'s /{rx}/ "
+                     "(inlined or renamed? FRESH_PHASES in scripts/same-work-ir.py names it)")
+        cost[phase], names[phase] = max(found)
+    for phase, _, rx, parent, g in FRESH_PHASES:
+        if rx is None:
+            whole = cost[parent or "total"]
+            cost[phase] = whole - sum(cost.get(p, 0) for p, _, r, par, _ in FRESH_PHASES if r and par == parent)
+            if cost[phase] < 0:
+                sys.exit(f"same-work-ir: {which} on {platform}: {phase} comes out below zero; its parts overlap")
+    return (int(m.group(1)), int(m.group(2))), cost, names
+
+
+platforms = os.environ["BOUNCER_PLATFORMS"].split(",")
+runs = {"base": collections.Counter(), "now": collections.Counter()}
+cost = {"base": collections.Counter(), "now": collections.Counter()}
+names = {"base": {}, "now": {}}
+per_platform = {}
+for p in platforms:
+    got = {b: fresh(b, p) for b in ("base", "now")}
+    if got["base"][0] != got["now"][0]:
+        sys.exit(f"same-work-ir: on {p} the base driver made {got['base'][0]} runs and steps and now's {got['now'][0]}: "
+                 "the two builds did not decode the same operations")
+    per_platform[p] = got
+    for b in ("base", "now"):
+        runs[b]["runs"] += got[b][0][0]; runs[b]["steps"] += got[b][0][1]
+        cost[b].update(got[b][1]); names[b].update(got[b][2])
+
+
+def per_run(b, phase):
+    return cost[b][phase] / runs[b]["runs"]
+
+
+def ir(v):
+    return f"{v:,.0f}"
+
+
+print("## Fresh runs: the model replay's work, phase by phase")
+print()
+print("Instructions per run of the work the ordo benchmark `Benchmarks/ModelReplay` times (its binary cannot run under")
+print("valgrind): each fixed dma input run from a fresh `Runner(platform:profile:)`, every operation with the oracle, then")
+print("`finish()`, the end-of-run accounting. scripts/same-work-ir-driver.swift does that work with each phase of a run in a")
+print("function of its own, never inlined; it is built against each commit (`swift build -c release`, `strip -g`) and run")
+print(f"under callgrind once per platform (BOUNCER_PLATFORMS={','.join(platforms)}, every input on each).")
+print(f"Inputs: {dma_inputs}, made by {base}'s fuzz-dma growing {base}'s Corpus/dma for {gen_runs} executions (as above), each")
+print("header rewritten so both builds decode the same operations (version 1, the DMA layer's table; the platform byte modulo")
+print(f"the base's platform count); {runs['now']['runs']} runs of {runs['now']['steps']} operations in all, the same at both commits.")
+print()
+print("A phase's cost is the inclusive Ir (`callgrind_annotate --inclusive=yes`) of the function named, per run; an indented")
+print("row is a part of the row above it, and a row without a function is what is left of its whole beyond the other rows.")
+print(f"The phases are data in scripts/same-work-ir.py (FRESH_PHASES); a phase that is work added since {base} names its")
+print("NEW_WORK groups and their commits.")
+print()
+for phase, what, rx, parent, _ in FRESH_PHASES:
+    print(f"{'  ' if parent else ''}- **{phase}**: {what}.")
+print()
+print("| phase | function (base; now) | base Ir / run | now Ir / run | now / base | work added since the base |")
+print("| --- | --- | ---: | ---: | ---: | --- |")
+commits = {g: c for g, c, _, _, _ in NEW_WORK}
+for phase, _, rx, parent, groups in [*FRESH_PHASES, ("**total per run**", None, FRESH_TOTAL, None, ())]:
+    key = "total" if rx == FRESH_TOTAL else phase
+    had = in_base(groups)
+    fn = [re.sub(r"^specialized ", "", names[b][key]) for b in ("base", "now") if rx and key in names[b]]
+    fn = "(the rest)" if not rx else f"`{fn[0]}`" if len(set(fn)) == 1 else f"`{fn[0]}`; `{fn[1]}`"
+    new = "; ".join(f"{g}, added in {commits[g]}" for g in groups if not is_ancestor(commits[g], base))
+    b, n = (per_run("base", key) if had else None), per_run("now", key)
+    print(f"| {'&emsp;' if parent else ''}{phase} | {fn} | {ir(b) if b is not None else 'not in the base'} | {ir(n)} | "
+          f"{f'{n / b:.3f}' if b else ''} | {new} |")
+# The phases the base does not have, the outermost of them; what is left is the same work at both commits.
+added = [p for p, _, rx, parent, g in FRESH_PHASES if rx and not in_base(g) and (parent is None or in_base(
+    next(pg for pp, _, _, _, pg in FRESH_PHASES if pp == parent)))]
+same = {b: cost[b]["total"] - sum(cost[b][p] for p in added) for b in ("base", "now")}
+print(f"| **total per run less the phases added since the base** | | {ir(same['base'] / runs['base']['runs'])} | "
+      f"{ir(same['now'] / runs['now']['runs'])} | **{same['now'] / same['base']:.3f}** | |")
+print()
+print("**Per platform** (now / base of each top-level phase, and the whole run in Ir per run):")
+print()
+top = [p for p, _, _, parent, _ in FRESH_PHASES if parent is None]
+print(f"| platform | runs | {' | '.join(top)} | base Ir / run | now Ir / run | now / base |")
+print("| --- | ---: |" + " ---: |" * (len(top) + 3))
+for p, got in per_platform.items():
+    (r, _), bc, nc = got["base"][0], got["base"][1], got["now"][1]
+    print(f"| {p} | {r} | {' | '.join(f'{nc[k] / bc[k]:.3f}' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
+          f"{nc['total'] / bc['total']:.3f} |")

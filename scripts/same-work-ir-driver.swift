@@ -1,0 +1,75 @@
+// The fresh-run work of Benchmarks/ModelReplay for scripts/same-work-ir, which builds this file as
+// the one source of a small package depending on a tree by path, BASE's and the working tree's, and
+// runs it under callgrind: the ordo binary's malloc interposer stops valgrind.
+// Each input runs from a fresh `Runner(platform:profile:)`, every operation with the oracle, then
+// `finish()`, as ModelReplay does. Each phase of a run is a function of its own, never inlined, so
+// callgrind_annotate's inclusive count of it is the phase's cost under the same name at both
+// commits. Only calls both commits have: `ScenarioCodec.decode(_:target:)`,
+// `Runner(platform:profile:)`, `run(_:)`, `finish()`, `step`.
+//   INPUTS=DIR PLATFORM=tdx drv   # every regular file in DIR, in name order, run on that platform
+// Prints "runs R steps S": R runs, S operations run, all of them.
+import Glibc
+import BouncerPolicy
+import BouncerRunner
+
+/// The start of a run: the boot and the oracle made for it.
+@inline(never) func freshRunStart(_ platform: PlatformKind) -> Runner {
+    Runner(platform: platform, profile: .linuxUpstream)
+}
+
+/// The steps: every operation, past any violation, so both builds run them all.
+@inline(never) func freshRunSteps(_ runner: inout Runner, _ scenario: Scenario) {
+    for op in scenario.operations { _ = runner.run(op) }
+}
+
+/// The end-of-run accounting.
+@inline(never) func freshRunFinish(_ runner: Runner) -> Int {
+    runner.finish().count
+}
+
+/// One run; what it costs beyond its three phases is the run's state freed.
+@inline(never) func freshRun(_ scenario: Scenario) -> Int {
+    var runner = freshRunStart(scenario.platform)
+    freshRunSteps(&runner, scenario)
+    _ = freshRunFinish(runner)
+    return runner.step
+}
+
+func fail(_ why: String) -> Never {
+    let line = "same-work-ir driver: \(why)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
+
+guard let dir = getenv("INPUTS").map({ String(cString: $0) }) else { fail("INPUTS is not set") }
+guard let name = getenv("PLATFORM").map({ String(cString: $0) }), let platform = PlatformKind(rawValue: name) else {
+    fail("PLATFORM is not set or names no platform")
+}
+guard let d = opendir(dir) else { fail("cannot open \(dir)") }
+var names: [String] = []
+while let entry = readdir(d) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    if !name.hasPrefix(".") { names.append(name) }
+}
+closedir(d)
+var scenarios: [Scenario] = []
+for name in names.sorted() {
+    guard let f = fopen(dir + "/" + name, "rb") else { fail("cannot read \(dir)/\(name)") }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+        bytes.append(contentsOf: chunk[0 ..< n])
+        if n < chunk.count { break }
+    }
+    fclose(f)
+    var scenario = ScenarioCodec.decode(bytes, target: .dma)
+    scenario.platform = platform
+    scenarios.append(scenario)
+}
+if scenarios.isEmpty { fail("no inputs in \(dir)") }
+let operations = scenarios.reduce(0) { $0 + $1.operations.count }
+var steps = 0
+for scenario in scenarios { steps += freshRun(scenario) }
+if steps != operations { fail("ran \(steps) of \(operations) operations") }
+print("runs \(scenarios.count) steps \(steps)")
