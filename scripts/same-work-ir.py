@@ -1,4 +1,4 @@
-"""The table scripts/same-work-ir writes (Benchmarks/SAME-WORK-IR.md), from its two callgrind profiles.
+"""The tables scripts/same-work-ir writes (Benchmarks/SAME-WORK-IR.md), from its callgrind profiles.
 
 Usage: same-work-ir.py DIR BASE NOW REF INPUTS GEN_RUNS MACHINE SECONDS DMA_INPUTS
 DIR holds cg.base, cg.now (callgrind --dump-instr=yes) and base.dbg, now.dbg (unstripped binaries); and,
@@ -8,6 +8,7 @@ and platform P of BOUNCER_PLATFORMS, run by drv-base and drv-now.
 An instruction of the harness is new work when any of its frames, inlined ones included (addr2line -i),
 is a function of a NEW_WORK group whose commit BASE does not contain; its cost is its own Ir plus the
 inclusive Ir of the calls it makes to functions outside every group (libFuzzer's code is left out).
+A fresh run's phases (FRESH_PHASES) are the inclusive Ir of the functions that do them.
 """
 import collections, os, re, subprocess, sys
 
@@ -51,7 +52,8 @@ FRESH_PHASES = [
     ("the oracle's seeding", "`Oracle(booted:)`: the page ledger and the page states, from the boot",
      r"\bOracle\.init\(booted:", "start of a run",
      ("page conservation: the oracle's ledger of page moves", "CONF-ALIAS and its page-state shadow (96d8526)")),
-    ("rest of the start", "the runner's own fields; with a cache of booted guests, its lookup and the copy",
+    ("rest of the start", "the runner's own fields; with a cache of booted guests, its lookup and the copy (an "
+     "array shared with the cache is copied where a step first writes it, in the steps)",
      None, "start of a run", ()),
     ("steps", "`run(_:)` for every operation: the model's step and the oracle's check", r"\bfreshRunSteps\(", None, ()),
     ("the oracle's checks", "`Oracle.check`, after each step that recorded events", r"\bOracle\.check\(_:step:\)",
