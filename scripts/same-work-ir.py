@@ -382,5 +382,5 @@ print(f"| platform | runs | {' | '.join(top)} | base Ir / run | now Ir / run | n
 print("| --- | ---: |" + " ---: |" * (len(top) + 3))
 for p, got in per_platform.items():
     (r, _), bc, nc = got["base"][0], got["base"][1], got["now"][1]
-    print(f"| {p} | {r} | {' | '.join(f'{nc[k] / bc[k]:.3f}' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
+    print(f"| {p} | {r} | {' | '.join(f'{nc[k] / bc[k]:.3f}' if bc.get(k) else 'new' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
           f"{nc['total'] / bc['total']:.3f} |")
