@@ -46,13 +46,19 @@ import Testing
         }
     }
 
-    /// The explored run boots the seed's configuration: on a boot with more than one possible
-    /// CPU the driver's task does move (`migrateToCpu` done, not skipped), and the run that
-    /// `explore` returns replays to the same verdict from its scenario alone.
+    /// The explored run boots the seed's configuration: it draws what a guest of that boot
+    /// offers (the operations a scenario of the same seed drew against such a guest), on a boot
+    /// with more than one possible CPU the driver's task does move (`migrateToCpu` done, not
+    /// skipped), and the run replays to the same verdict from its scenario alone.
     @Test func anExploredRunBootsItsSeedsConfiguration() {
         var moved = 0
         for seed: UInt64 in 1 ... 30 {
             let (result, scenario) = RandomExplorer.explore(seed: seed, platform: .tdx, length: 200, profile: .linuxUpstream)
+            let drawn = RandomExplorer.scenario(seed: seed, platform: .tdx, length: 200, profile: .linuxUpstream)
+            #expect(scenario.operations == Array(drawn.operations.prefix(scenario.operations.count)), "seed \(seed)")
+            // `check`'s path, past known findings, the same way.
+            let (_, past) = RandomExplorer.explorePastKnown(seed: seed, platform: .tdx, length: 200, profile: .linuxUpstream)
+            #expect(past.boot == drawn.boot && past.operations == Array(drawn.operations.prefix(past.operations.count)), "seed \(seed)")
             #expect(Runner.run(scenario, profile: .linuxUpstream).violations == result.violations, "seed \(seed)")
             var runner = Runner(platform: .tdx, profile: .linuxUpstream, boot: scenario.boot)
             for op in scenario.operations {
