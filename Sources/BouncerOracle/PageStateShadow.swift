@@ -16,9 +16,8 @@ struct PageStateShadow: Sendable {
 
     init() {}
 
-    /// Seeded from the booted guest's states eight pages at a time: every run from a fresh boot
-    /// (`Runner(platform:profile:)`, the model-step benchmark, replays, the minimiser) pays for
-    /// it, which page by page cost more than the rest of the oracle's seeding.
+    /// Seeded from the booted guest's states eight pages at a time: once per boot, which page by
+    /// page cost more than the rest of the oracle's seeding.
     init(_ states: [PageState]) {
         precondition(states.count <= Self.pagesPerWord * words.count, "PageStateShadow holds \(Self.pagesPerWord * words.count) pages")
         // The array's bytes are the states' case numbers, which are their raw values (declared

@@ -37,8 +37,11 @@ public struct Runner: Sendable {
     /// `OperationKind.addressKinds`, the same way.
     let addressKinds = OperationKind.addressKinds
 
+    /// From a fresh boot: a copy of the process's boot of this configuration (`BootCache`), with
+    /// an oracle seeded from it, which is what booting here would make.
     public init(platform: PlatformKind, profile: Profile, boot: SwiotlbBoot = .standard, tracing: Bool = false) {
-        self.init(booted: Guest(platform: platform, behaviours: profile.behaviours, boot: boot), tracing: tracing)
+        let (guest, oracle) = BootCache.booted(platform, profile.behaviours, boot)
+        self.init(booted: guest, oracle: oracle, tracing: tracing)
     }
 
     /// Starts from a guest already booted: a copy of one kept by the caller, so a fuzz harness
@@ -102,12 +105,16 @@ public struct Runner: Sendable {
 
     /// Runs a whole scenario, stopping at the first step that breaks an invariant.
     public static func run(_ scenario: Scenario, profile: Profile, tracing: Bool = false) -> RunResult {
-        run(scenario, booted: Guest(platform: scenario.platform, behaviours: profile.behaviours, boot: scenario.boot), tracing: tracing)
+        run(scenario, Runner(platform: scenario.platform, profile: profile, boot: scenario.boot, tracing: tracing))
     }
 
     /// Runs a scenario from a booted guest of its platform and profile.
     public static func run(_ scenario: Scenario, booted: Guest, tracing: Bool = false) -> RunResult {
-        var runner = Runner(booted: booted, tracing: tracing)
+        run(scenario, Runner(booted: booted, tracing: tracing))
+    }
+
+    private static func run(_ scenario: Scenario, _ start: consuming Runner) -> RunResult {
+        var runner = start
         for op in scenario.operations {
             let violations = runner.run(op)
             if !violations.isEmpty {
