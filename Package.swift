@@ -68,7 +68,8 @@ let kernelCSettings: [CSetting] =
 // change reaching the prover through an incremental release build.
 let package = Package(
     name: "Bouncer",
-    platforms: [.macOS(.v13)],
+    // macOS 15 for Synchronization's Mutex (BouncerRunner's BootCache); Linux is what CI builds.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bouncer", targets: ["bouncer"]),
         .executable(name: "fuzz-dma", targets: ["fuzz-dma"]),

@@ -5,7 +5,7 @@ import PackageDescription
 // enter the main build or the fuzzer builds. Run: scripts/benchmark (or `swift package benchmark` here).
 let package = Package(
     name: "BouncerBenchmarks",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
