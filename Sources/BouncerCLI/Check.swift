@@ -9,8 +9,9 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run every check there is for a profile within a time budget and print a verdict table.",
         discussion: """
-            Runs random operation sequences (driver work and hostile-host moves) on every platform \
-            through the oracle for the time budget, then every proof obligation (`bouncer prove`). \
+            Runs random operation sequences (driver work and hostile-host moves) on every platform, \
+            each from a boot configuration (possible CPUs, swiotlb= areas) its seed draws, through \
+            the oracle for the time budget, then every proof obligation (`bouncer prove`). \
             The first sequence that breaks each invariant is written as a reproducer for `bouncer \
             replay`. A violation that matches a known finding (an open finding of linux-upstream, \
             README Findings) is counted in its own column and the sequence runs on; each known \
@@ -64,7 +65,7 @@ struct Check: ParsableCommand {
             // Every other sequence drives the transports too (VMBus, virtio, NVMe).
             let transports = (i / platforms.count) % 2 == 1
             let target: FuzzTarget = transports ? .system : .dma
-            let (result, ops) = RandomExplorer.explorePastKnown(
+            let (result, scenario) = RandomExplorer.explorePastKnown(
                 seed: seed, platform: platforms[p], length: length, profile: profile, transports: transports, strict: strict)
             rows[p].sequences += 1
             rows[p].steps += result.steps
@@ -76,13 +77,13 @@ struct Check: ParsableCommand {
                 rows[p].violations[v.invariant, default: 0] += 1
                 if rows[p].violations[v.invariant] == 1 {
                     let path = "\(out)/\(profile.name)-\(v.invariant.rawValue)-\(platforms[p].rawValue)-\(target.name)-seed\(seed).bounce"
-                    let bytes = ScenarioCodec.encode(Scenario(platform: platforms[p], operations: ops), target: target)
+                    let bytes = ScenarioCodec.encode(scenario, target: target)
                     let replayed = Runner.runPastKnown(ScenarioCodec.decode(bytes, target: target), profile: profile, strict: strict)
                     guard replayed.new?.invariant == v.invariant else {
                         throw CommandFailure(code: 2, message: "internal error: the reproducer for \(v) does not replay (seed \(seed))")
                     }
                     try writeFileAtomically(bytes, to: path)
-                    reproducers.append("\(v)\n    reproducer: \(path) (\(ops.count) operations; bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path))")
+                    reproducers.append("\(v)\n    reproducer: \(path) (\(scenario.operations.count) operations, \(scenario.boot); bouncer replay --trace --target \(target.name) --profile \(profile.name) \(path))")
                 }
             }
             seed += 1

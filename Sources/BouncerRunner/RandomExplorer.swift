@@ -22,14 +22,21 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// fields are filled in from their roles (`draw`), so a new operation is explored as soon as it
 /// is described. As syzkaller does with resources, an operation that needs an object of a kind
 /// the guest has none of yet makes way for the operation that creates one.
+///
+/// Each seed also draws the boot configuration its guest starts from (`boot`), so the areas of
+/// every `swiotlb=` configuration and the CPUs a task moves between are explored too.
 public struct RandomExplorer: Sendable {
     public var rng: SplitMix64
     /// Also drive the transports (VMBus, virtio, NVMe), not only the DMA API directly.
     public var transports: Bool
+    /// The configuration the guest boots with (`SwiotlbBoot.all`), the seed's first draw; the
+    /// scenarios made from this explorer carry it, so a replay boots the same guest.
+    public let boot: SwiotlbBoot
 
     public init(seed: UInt64, transports: Bool = false) {
         rng = SplitMix64(seed: seed)
         self.transports = transports
+        boot = SwiotlbBoot.all[Int(rng.next() % UInt64(SwiotlbBoot.all.count))]
     }
 
     /// The descriptions of each part with their weights, as cumulative sums for drawing.
@@ -64,21 +71,29 @@ public struct RandomExplorer: Sendable {
     }
 
     /// Generates and runs one random sequence against the running system, so that handles stay
-    /// valid; stops at the first violation. Returns the result and the operations that ran.
+    /// valid; stops at the first violation. Returns the result and the scenario that ran (its
+    /// boot and the operations up to the violation).
     public static func explore(
         seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false
-    ) -> (RunResult, [GuestOperation]) {
+    ) -> (RunResult, Scenario) {
         var explorer = RandomExplorer(seed: seed, transports: transports)
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: explorer.boot)
         var ops: [GuestOperation] = []
         ops.reserveCapacity(length)
         for _ in 0 ..< length {
             let op = explorer.next(runner.guest)
             ops.append(op)
             let violations = runner.run(op)
-            if !violations.isEmpty { return (RunResult(trace: [], violations: violations, steps: runner.step), ops) }
+            if !violations.isEmpty {
+                return (RunResult(trace: [], violations: violations, steps: runner.step), explorer.scenario(platform, ops))
+            }
         }
-        return (RunResult(trace: [], violations: runner.finish(), steps: runner.step), ops)
+        return (RunResult(trace: [], violations: runner.finish(), steps: runner.step), explorer.scenario(platform, ops))
+    }
+
+    /// The scenario these operations make on `platform`, with this explorer's boot.
+    public func scenario(_ platform: PlatformKind, _ operations: [GuestOperation]) -> Scenario {
+        Scenario(platform: platform, boot: boot, operations: operations)
     }
 
     /// A long failing input, as a fuzzer or campaign hands one over: random operations, where
@@ -104,7 +119,7 @@ public struct RandomExplorer: Sendable {
         profile: Profile, platform: PlatformKind, minimumSteps: Int, seed: UInt64, maximumSteps: Int, transports: Bool
     ) -> Scenario? {
         var explorer = RandomExplorer(seed: seed, transports: transports)
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: explorer.boot)
         var ops: [GuestOperation] = []
         while ops.count < maximumSteps {
             var accepted = false
@@ -115,7 +130,7 @@ public struct RandomExplorer: Sendable {
                 if !violations.isEmpty && ops.count < minimumSteps { continue }
                 runner = trial
                 ops.append(op)
-                if !violations.isEmpty { return Scenario(platform: platform, operations: ops) }
+                if !violations.isEmpty { return explorer.scenario(platform, ops) }
                 accepted = true
                 break
             }
@@ -125,9 +140,11 @@ public struct RandomExplorer: Sendable {
     }
 
     /// A random scenario of `length` operations on `platform`, generated against a running system.
-    public static func scenario(seed: UInt64, platform: PlatformKind, length: Int, profile: Profile) -> Scenario {
-        var explorer = RandomExplorer(seed: seed)
-        var guest = Guest(platform: platform, behaviours: profile.behaviours)
+    public static func scenario(
+        seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false
+    ) -> Scenario {
+        var explorer = RandomExplorer(seed: seed, transports: transports)
+        var guest = Guest(platform: platform, behaviours: profile.behaviours, boot: explorer.boot)
         var ops: [GuestOperation] = []
         for _ in 0 ..< length {
             let op = explorer.next(guest)
@@ -135,6 +152,6 @@ public struct RandomExplorer: Sendable {
             _ = guest.apply(op)
             ops.append(op)
         }
-        return Scenario(platform: platform, operations: ops)
+        return explorer.scenario(platform, ops)
     }
 }

@@ -123,12 +123,12 @@ extension BootedGuests {
 
 extension RandomExplorer {
     /// `explore` past known findings: random operations until `length` or the first violation
-    /// that is not known; the operations run and what the run met.
+    /// that is not known; what the run met and the scenario that ran (its boot and operations).
     public static func explorePastKnown(
         seed: UInt64, platform: PlatformKind, length: Int, profile: Profile, transports: Bool = false, strict: Bool = false
-    ) -> (KnownRun, [GuestOperation]) {
+    ) -> (KnownRun, Scenario) {
         var explorer = RandomExplorer(seed: seed, transports: transports)
-        var runner = Runner(platform: platform, profile: profile)
+        var runner = Runner(platform: platform, profile: profile, boot: explorer.boot)
         var hits = KnownHits()
         var ops: [GuestOperation] = []
         ops.reserveCapacity(length)
@@ -136,10 +136,11 @@ extension RandomExplorer {
             let op = explorer.next(runner.guest)
             ops.append(op)
             if let v = runner.runPastKnown(op, strict: strict, &hits) {
-                return (KnownRun(new: v, known: hits, steps: runner.step, trace: []), ops)
+                return (KnownRun(new: v, known: hits, steps: runner.step, trace: []), explorer.scenario(platform, ops))
             }
         }
-        return (KnownRun(new: runner.finishPastKnown(strict: strict, &hits), known: hits, steps: runner.step, trace: []), ops)
+        let new = runner.finishPastKnown(strict: strict, &hits)
+        return (KnownRun(new: new, known: hits, steps: runner.step, trace: []), explorer.scenario(platform, ops))
     }
 }
 

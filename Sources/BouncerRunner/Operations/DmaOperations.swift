@@ -220,10 +220,10 @@ extension OperationDescription {
                 read: { guard case let .dmaSetSegBoundary(d, m) = $0 else { return nil }; return Fields(d, m) },
                 render: { "dma_set_seg_boundary(dev \($0[0]), \($0[1] == .max ? "ULONG_MAX" : hex($0[1])))" })
         case .migrateToCpu:
-            // Weight 0: the random explorer boots the standard configuration, one CPU, where a
-            // move can only be skipped; the fuzz targets (dma, system) choose the boot too.
+            // Any CPU a configuration has; on a boot with fewer possible CPUs the move is skipped,
+            // as the scheduler never runs a task on a CPU that cannot come up.
             return .init(
-                k, "migrateToCpu", [Field("cpu", .count(modulo: UInt64(SwiotlbBoot.maxPossibleCpus)), .u8)], weight: 0,
+                k, "migrateToCpu", [Field("cpu", .count(modulo: UInt64(SwiotlbBoot.maxPossibleCpus)), .u8)],
                 make: { .migrateToCpu(cpu: $0.int(0)) },
                 read: { guard case .migrateToCpu(let c) = $0 else { return nil }; return Fields(c) },
                 render: { "the driver's task moves to CPU \($0[0])" })

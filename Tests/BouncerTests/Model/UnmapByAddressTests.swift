@@ -23,7 +23,7 @@ import Testing
         // operations are added), at most 16.
         for seed in 0 ..< 16 as Range<UInt64> where compared <= 40 || (platform != .nonConfidential && bounced <= 10) {
             let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 80, profile: .linuxUpstream)
-            var g = Guest(platform: platform, behaviours: Behaviours())
+            var g = Guest(platform: platform, behaviours: Behaviours(), boot: scenario.boot)
             for op in scenario.operations {
                 g.beginStep()
                 _ = g.apply(op)

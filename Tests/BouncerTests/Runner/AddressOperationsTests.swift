@@ -39,7 +39,7 @@ import Testing
         let profile = platform == .pkvm ? profile("pkvm-cc-platform-series") : .linuxUpstream
         for seed in 0 ..< 10 as Range<UInt64> {
             let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 120, profile: profile)
-            var handle = Runner(platform: platform, profile: profile)
+            var handle = Runner(platform: platform, profile: profile, boot: scenario.boot)
             var address = handle
             for op in scenario.operations {
                 var twin = op

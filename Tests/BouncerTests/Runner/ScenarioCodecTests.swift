@@ -10,6 +10,7 @@ import Testing
                 let scenario = RandomExplorer.scenario(seed: seed, platform: platform, length: 120, profile: .linuxUpstream)
                 let decoded = ScenarioCodec.decode(ScenarioCodec.encode(scenario))
                 #expect(decoded.platform == scenario.platform)
+                #expect(decoded.boot == scenario.boot)
                 for (i, (a, b)) in zip(scenario.operations, decoded.operations).enumerated() where a != b {
                     Issue.record("seed \(seed) \(platform) op \(i): \(a) decoded as \(b)")
                     return

@@ -10,7 +10,8 @@ import Testing
     @Test(arguments: [PlatformKind.nonConfidential, .tdx, .sevSnp, .sevSnpVtom])
     func longRandomRunsAreClean(_ platform: PlatformKind) {
         for seed: UInt64 in 1 ... 40 {
-            let (r, ops) = RandomExplorer.explore(seed: seed, platform: platform, length: 300, profile: .linuxUpstream, transports: true)
+            let (r, scenario) = RandomExplorer.explore(seed: seed, platform: platform, length: 300, profile: .linuxUpstream, transports: true)
+            let ops = scenario.operations
             #expect(r.violations.isEmpty, "seed \(seed): \(r.violations)")
             #expect(ops.count == 300)
             #expect(ops.filter { ScenarioCodec.narrowestTarget(for: Scenario(platform: platform, operations: [$0])) != .dma }.count > 10)
