@@ -47,9 +47,11 @@ NEW_WORK = [
 # A phase without a pattern is what its parent (or the whole run, FRESH_TOTAL) has beyond its other parts.
 FRESH_PHASES = [
     ("start of a run", "`Runner(platform:profile:)`, all of it", r"\bfreshRunStart\(", None, ()),
-    ("boot", "the guest booted: `Guest(platform:behaviours:)`", r"\bGuest\.init\(platform:behaviours:",
+    ("boot", "the guest booted: `Guest(platform:behaviours:)`; since bece315 (`BootCache`) once per process and "
+     "configuration, so its cost per run is one boot spread over that platform's runs", r"\bGuest\.init\(platform:behaviours:",
      "start of a run", ()),
-    ("the oracle's seeding", "`Oracle(booted:)`: the page ledger and the page states, from the boot",
+    ("the oracle's seeding", "`Oracle(booted:)`: the page ledger and the page states, from the boot; once per "
+     "boot, as the boot",
      r"\bOracle\.init\(booted:", "start of a run",
      ("page conservation: the oracle's ledger of page moves", "CONF-ALIAS and its page-state shadow (96d8526)")),
     ("rest of the start", "the runner's own fields; with a cache of booted guests, its lookup and the copy (an "
@@ -382,5 +384,5 @@ print(f"| platform | runs | {' | '.join(top)} | base Ir / run | now Ir / run | n
 print("| --- | ---: |" + " ---: |" * (len(top) + 3))
 for p, got in per_platform.items():
     (r, _), bc, nc = got["base"][0], got["base"][1], got["now"][1]
-    print(f"| {p} | {r} | {' | '.join(f'{nc[k] / bc[k]:.3f}' if bc.get(k) else 'new' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
+    print(f"| {p} | {r} | {' | '.join(f'{nc[k] / bc[k]:.3f}' if bc.get(k) else 'n/a' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
           f"{nc['total'] / bc['total']:.3f} |")

@@ -100,7 +100,7 @@ struct TestCaseMinimize: ParsableCommand {
     func validate() throws { try checkTarget(target) }
 
     func run() throws {
-        var minimize = try Minimize.parse([file, "--target", target, "--profile", profile])
+        let minimize = try Minimize.parse([file, "--target", target, "--profile", profile])
         try minimize.run()
     }
 }

@@ -40,7 +40,7 @@ public struct Runner: Sendable {
     /// From a fresh boot: a copy of the process's boot of this configuration (`BootCache`), with
     /// an oracle seeded from it, which is what booting here would make.
     public init(platform: PlatformKind, profile: Profile, boot: SwiotlbBoot = .standard, tracing: Bool = false) {
-        let (guest, oracle) = BootCache.booted(platform, profile.behaviours, boot)
+        let (guest, oracle) = BootCache.shared.booted(platform, profile.behaviours, boot)
         self.init(booted: guest, oracle: oracle, tracing: tracing)
     }
 

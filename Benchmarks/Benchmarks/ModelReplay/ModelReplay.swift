@@ -9,9 +9,9 @@ import BouncerRunner
 /// built against both commits, and both decode the same bytes (the dma target's version-1 table,
 /// which no later version changed) to the same operations, so the two builds do the same work;
 /// `ModelStep` draws each build's own random sequences, whose operation mix changes as operations
-/// are added. One iteration boots a fresh system for every input and applies every operation with
-/// the oracle after each, past any violation (both builds run every operation), then the
-/// end-of-run accounting. Only these calls are used, so the file builds against old commits too:
+/// are added. One iteration starts every input from a fresh boot (since bece315 a copy of the
+/// process's cached boot, `BootCache`) and applies every operation with the oracle after each,
+/// past any violation (both builds run every operation), then the end-of-run accounting. Only these calls are used, so the file builds against old commits too:
 /// `ScenarioCodec.decode`, `Runner(platform:profile:)`, `run(_:)`, `finish()`.
 ///   BOUNCER_BENCHMARK_INPUTS=DIR  the inputs (every regular file in DIR, in name order)
 ///   BOUNCER_BENCHMARK_PLATFORMS=none,tdx  the platforms to run them on (default: all)

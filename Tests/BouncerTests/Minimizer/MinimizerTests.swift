@@ -30,8 +30,8 @@ import Testing
     ]
     /// A bug whose one operation the explorer rarely draws after 150 steps gets more seeds:
     /// virtio-no-access-platform breaks at the probe, and the explorer stops probing virtio
-    /// devices once four exist, which a run of 150 steps usually reaches (seeds 13, 53, 88, 127, 155,
-    /// 160 and 162 of the first 200 find it since each seed draws its boot).
+    /// devices once four exist, which a run of 150 steps usually reaches: a few of the first 200
+    /// seeds find it.
     static let seeds: [String: Int] = ["virtio-no-access-platform": 200]
     static let transportProfiles: Set = [
         "hv-gpadl-free-2024", "virtio-used-len", "cvmbus-swiotlb", "virtio-no-access-platform", "virtio-ring-unmap-2021",

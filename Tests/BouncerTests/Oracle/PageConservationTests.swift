@@ -149,7 +149,7 @@ import Testing
         for kind in PlatformKind.allCases {
             for seed: UInt64 in 1 ... 3 {
                 var explorer = RandomExplorer(seed: seed, transports: true)
-                var runner = Runner(platform: kind, profile: profile)
+                var runner = Runner(platform: kind, profile: profile, boot: explorer.boot)
                 for _ in 0 ..< 150 {
                     let lost = runner.run(explorer.next(runner.guest)).filter { $0.site == .pageConservation }
                     #expect(lost.isEmpty, "\(profile.name) on \(kind), seed \(seed): \(lost)")

@@ -1,18 +1,22 @@
 import BouncerModel
 import BouncerPolicy
-import BouncerRunner
+@testable import BouncerRunner
 import BouncerTransports
 import Testing
 
 /// `Runner(platform:profile:boot:)` starts from the process's cached boot of its configuration
-/// (`BootCache`): what it starts from must be what a boot makes, whatever runs came before.
+/// (`BootCache`): what it starts from must be what a boot makes, whatever ran before it. The
+/// tests that pin the key use a cache of their own, so no other test's boots are in it.
 @Suite struct BootCacheTests {
-    /// A run from the cache and a run from a guest booted here: the same trace, the same
-    /// violations, the same end-of-run accounting, on every platform and boot configuration.
+    /// A run from the cache, after another run from the same cached boot, and a run from a guest
+    /// booted here: the same trace, the same violations, the same end-of-run accounting, on every
+    /// platform and boot configuration.
     @Test func aCachedBootRunsAsABootMadeHere() {
         for platform in PlatformKind.allCases {
+            let scenario = RandomExplorer.scenario(seed: 7, platform: platform, length: 120, profile: .linuxUpstream)
             for boot in SwiotlbBoot.all {
-                let scenario = RandomExplorer.scenario(seed: 7, platform: platform, length: 120, profile: .linuxUpstream)
+                var earlier = Runner(platform: platform, profile: .linuxUpstream, boot: boot)
+                for op in scenario.operations { _ = earlier.run(op) }
                 let booted = Guest(platform: platform, behaviours: Profile.linuxUpstream.behaviours, boot: boot)
                 var fresh = Runner(booted: booted, tracing: true)
                 var cached = Runner(platform: platform, profile: .linuxUpstream, boot: boot, tracing: true)
@@ -45,23 +49,43 @@ import Testing
         }
     }
 
-    /// Profiles differ in what a boot makes (s390 PV has no atomic pools; pseries boots shared),
-    /// so the cache keys on the behaviours, not only the platform.
-    @Test func eachProfileGetsItsOwnBoot() {
+    /// Profiles can differ in what a boot makes (pool state, which pages are shared), and the
+    /// swiotlb configurations do (`swiotlb=` areas): with the standard linux-upstream boots in it
+    /// first, every other key still gets its own boot.
+    @Test func eachProfileAndSwiotlbConfigurationGetsItsOwnBoot() {
+        let cache = BootCache(capacity: 10_000)
+        for platform in PlatformKind.allCases { _ = cache.booted(platform, Profile.linuxUpstream.behaviours, .standard) }
         var differing = 0
         for platform in PlatformKind.allCases {
-            let upstream = Guest(platform: platform, behaviours: Profile.linuxUpstream.behaviours).system.memory
+            let upstream = Guest(platform: platform, behaviours: Profile.linuxUpstream.behaviours).system
             for profile in Profile.builtIn {
-                let booted = Guest(platform: platform, behaviours: profile.behaviours)
-                if booted.system.memory.states != upstream.states || booted.system.memory.owners != upstream.owners { differing += 1 }
-                let cached = Runner(platform: platform, profile: profile)
-                #expect(cached.system.memory.states == booted.system.memory.states, "\(profile.name) \(platform)")
-                #expect(cached.system.memory.owners == booted.system.memory.owners, "\(profile.name) \(platform)")
-                #expect(cached.system.atomicPools.count == booted.system.atomicPools.count, "\(profile.name) \(platform)")
-                #expect(cached.system.swiotlbPools.count == booted.system.swiotlbPools.count, "\(profile.name) \(platform)")
+                for boot in SwiotlbBoot.all {
+                    let booted = Guest(platform: platform, behaviours: profile.behaviours, boot: boot).system
+                    let (cached, _) = cache.booted(platform, profile.behaviours, boot)
+                    #expect(cached.system.memory.states == booted.memory.states, "\(profile.name) \(platform) \(boot)")
+                    #expect(cached.system.memory.owners == booted.memory.owners, "\(profile.name) \(platform) \(boot)")
+                    #expect(cached.system.swiotlbPools.map(\.nareas) == booted.swiotlbPools.map(\.nareas), "\(profile.name) \(platform) \(boot)")
+                    if booted.memory.states != upstream.memory.states || booted.memory.owners != upstream.memory.owners
+                        || booted.swiotlbPools.map(\.nareas) != upstream.swiotlbPools.map(\.nareas) { differing += 1 }
+                }
             }
         }
         // Otherwise a cache keyed on the platform alone would pass too.
-        #expect(differing > 0, "no profile boots differently from linux-upstream")
+        #expect(differing > 0, "no profile or boot configuration boots differently from linux-upstream's standard boot")
+    }
+
+    /// Full, the cache starts over rather than growing; what it hands out after is still a boot.
+    @Test func aFullCacheStartsOverAndStillHandsOutBoots() {
+        let cache = BootCache(capacity: 3)
+        let boots = Array(SwiotlbBoot.all.prefix(4))
+        for boot in boots { _ = cache.booted(.tdx, Profile.linuxUpstream.behaviours, boot) }
+        #expect(cache.count == 1)
+        for boot in boots {
+            let (cached, _) = cache.booted(.tdx, Profile.linuxUpstream.behaviours, boot)
+            let booted = Guest(platform: .tdx, behaviours: Profile.linuxUpstream.behaviours, boot: boot)
+            #expect(cached.system.memory.owners == booted.system.memory.owners, "\(boot)")
+            #expect(cached.system.swiotlbPools.map(\.nareas) == booted.system.swiotlbPools.map(\.nareas), "\(boot)")
+            #expect(cache.count <= 3)
+        }
     }
 }

@@ -14,18 +14,15 @@ import Testing
     /// A new operation described with weight 0, or none the explorer can fill in, fails here.
     @Test func everyOperationKindIsDrawnButTheByAddressOnes() {
         var drawn = Set<OperationKind>()
-        var draws = 0
         for transports in [false, true] {
             for seed: UInt64 in 1 ... 12 {
                 let platform = PlatformKind.allCases[Int(seed) % PlatformKind.allCases.count]
                 let scenario = RandomExplorer.scenario(
                     seed: seed, platform: platform, length: 200, profile: .linuxUpstream, transports: transports)
                 drawn.formUnion(scenario.operations.map(\.kind))
-                draws += scenario.operations.count
             }
         }
         let byAddress = Set(OperationKind.allCases.filter { OperationKind.addressKinds & 1 << UInt64($0.rawValue) != 0 })
-        #expect(draws == 4800)
         #expect(!byAddress.isEmpty)
         #expect(drawn == Set(OperationKind.allCases).subtracting(byAddress), "never drawn: \(Set(OperationKind.allCases).subtracting(drawn).subtracting(byAddress))")
     }
@@ -47,9 +44,10 @@ import Testing
     }
 
     /// The explored run boots the seed's configuration: it draws what a guest of that boot
-    /// offers (the operations a scenario of the same seed drew against such a guest), on a boot
-    /// with more than one possible CPU the driver's task does move (`migrateToCpu` done, not
-    /// skipped), and the run replays to the same verdict from its scenario alone.
+    /// offers, the operations a scenario of the same seed drew against such a guest (a run on
+    /// another boot draws other operations for some seeds), both in `explore` and in `check`'s
+    /// `explorePastKnown`; its scenario replays to the same verdict; and on a boot with more than
+    /// one possible CPU the driver's task does move (`migrateToCpu` done, not skipped).
     @Test func anExploredRunBootsItsSeedsConfiguration() {
         var moved = 0
         for seed: UInt64 in 1 ... 30 {
@@ -58,7 +56,7 @@ import Testing
             #expect(scenario.operations == Array(drawn.operations.prefix(scenario.operations.count)), "seed \(seed)")
             // `check`'s path, past known findings, the same way.
             let (_, past) = RandomExplorer.explorePastKnown(seed: seed, platform: .tdx, length: 200, profile: .linuxUpstream)
-            #expect(past.boot == drawn.boot && past.operations == Array(drawn.operations.prefix(past.operations.count)), "seed \(seed)")
+            #expect(past.operations == Array(drawn.operations.prefix(past.operations.count)), "seed \(seed)")
             #expect(Runner.run(scenario, profile: .linuxUpstream).violations == result.violations, "seed \(seed)")
             var runner = Runner(platform: .tdx, profile: .linuxUpstream, boot: scenario.boot)
             for op in scenario.operations {
