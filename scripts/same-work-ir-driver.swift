@@ -7,7 +7,9 @@
 // commits. Only calls both commits have: `ScenarioCodec.decode(_:target:)`,
 // `Runner(platform:profile:)`, `run(_:)`, `finish()`, `step`.
 //   INPUTS=DIR PLATFORM=tdx drv   # every regular file in DIR, in name order, run on that platform
-// Prints "runs R steps S": R runs, S operations run, all of them.
+// Prints "runs R steps S violations V": R runs, S operations run (all of them), V violations the
+// steps reported (a run goes on past them; a known finding the base's model did not reach is
+// reported at every step that meets it, and its words are built each time).
 import Glibc
 import BouncerPolicy
 import BouncerRunner
@@ -17,9 +19,12 @@ import BouncerRunner
     Runner(platform: platform, profile: .linuxUpstream)
 }
 
-/// The steps: every operation, past any violation, so both builds run them all.
-@inline(never) func freshRunSteps(_ runner: inout Runner, _ scenario: Scenario) {
-    for op in scenario.operations { _ = runner.run(op) }
+/// The steps: every operation, past any violation, so both builds run them all; how many
+/// violations they reported.
+@inline(never) func freshRunSteps(_ runner: inout Runner, _ scenario: Scenario) -> Int {
+    var violations = 0
+    for op in scenario.operations { violations += runner.run(op).count }
+    return violations
 }
 
 /// The end-of-run accounting.
@@ -27,12 +32,13 @@ import BouncerRunner
     runner.finish().count
 }
 
-/// One run; what it costs beyond its three phases is the run's state freed.
-@inline(never) func freshRun(_ scenario: Scenario) -> Int {
+/// One run; what it costs beyond its three phases is the run's state freed. Its steps and the
+/// violations they reported.
+@inline(never) func freshRun(_ scenario: Scenario) -> (steps: Int, violations: Int) {
     var runner = freshRunStart(scenario.platform)
-    freshRunSteps(&runner, scenario)
+    let violations = freshRunSteps(&runner, scenario)
     _ = freshRunFinish(runner)
-    return runner.step
+    return (runner.step, violations)
 }
 
 func fail(_ why: String) -> Never {
@@ -69,7 +75,11 @@ for name in names.sorted() {
 }
 if scenarios.isEmpty { fail("no inputs in \(dir)") }
 let operations = scenarios.reduce(0) { $0 + $1.operations.count }
-var steps = 0
-for scenario in scenarios { steps += freshRun(scenario) }
+var steps = 0, violations = 0
+for scenario in scenarios {
+    let run = freshRun(scenario)
+    steps += run.steps
+    violations += run.violations
+}
 if steps != operations { fail("ran \(steps) of \(operations) operations") }
-print("runs \(scenarios.count) steps \(steps)")
+print("runs \(scenarios.count) steps \(steps) violations \(violations)")

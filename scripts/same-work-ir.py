@@ -2,7 +2,7 @@
 
 Usage: same-work-ir.py DIR BASE NOW REF INPUTS GEN_RUNS MACHINE SECONDS DMA_INPUTS
 DIR holds cg.base, cg.now (callgrind --dump-instr=yes) and base.dbg, now.dbg (unstripped binaries); and,
-for the fresh runs, fresh.B.P (callgrind) and fresh.B.P.out (the driver's "runs R steps S") for each build B
+for the fresh runs, fresh.B.P (callgrind) and fresh.B.P.out (the driver's "runs R steps S violations V") for each build B
 and platform P of BOUNCER_PLATFORMS, run by drv-base and drv-now.
 
 An instruction of the harness is new work when any of its frames, inlined ones included (addr2line -i),
@@ -295,9 +295,9 @@ def in_base(groups):
 def fresh(which, platform):
     """One fresh-run profile: the driver's runs and steps, each phase's Ir and the function that gave it."""
     out = open(f"{dirname}/fresh.{which}.{platform}.out").read()
-    m = re.fullmatch(r"runs (\d+) steps (\d+)\s*", out)
+    m = re.fullmatch(r"runs (\d+) steps (\d+) violations (\d+)\s*", out)
     if not m:
-        sys.exit(f"same-work-ir: the {which} driver on {platform} printed {out!r}, not its runs and steps")
+        sys.exit(f"same-work-ir: the {which} driver on {platform} printed {out!r}, not its runs, steps and violations")
     rows = annotate(f"{dirname}/fresh.{which}.{platform}", f"/drv-{which}", "yes")
     cost, names = {}, {}
     for phase, rx in [(p, rx) for p, _, rx, _, g in FRESH_PHASES if rx and (which == "now" or in_base(g))] + [("total", FRESH_TOTAL)]:
@@ -312,6 +312,7 @@ def fresh(which, platform):
             cost[phase] = whole - sum(cost.get(p, 0) for p, _, r, par, _ in FRESH_PHASES if r and par == parent)
             if cost[phase] < 0:
                 sys.exit(f"same-work-ir: {which} on {platform}: {phase} comes out below zero; its parts overlap")
+    cost["violations"] = int(m.group(3))
     return (int(m.group(1)), int(m.group(2))), cost, names
 
 
@@ -377,12 +378,16 @@ same = {b: cost[b]["total"] - sum(cost[b][p] for p in added) for b in ("base", "
 print(f"| **total per run less the phases added since the base** | | {ir(same['base'] / runs['base']['runs'])} | "
       f"{ir(same['now'] / runs['now']['runs'])} | **{same['now'] / same['base']:.3f}** | |")
 print()
-print("**Per platform** (now / base of each top-level phase, and the whole run in Ir per run):")
+print("**Per platform** (now / base of each top-level phase, and the whole run in Ir per run), with the violations")
+print("the steps reported at each commit: a run goes on past them, and each is reported with its words built, in the")
+print("steps; a platform whose model now reaches a finding the base's did not (a known finding of the profile) reports it")
+print("at every step that meets it:")
 print()
 top = [p for p, _, _, parent, _ in FRESH_PHASES if parent is None]
-print(f"| platform | runs | {' | '.join(top)} | base Ir / run | now Ir / run | now / base |")
-print("| --- | ---: |" + " ---: |" * (len(top) + 3))
+print(f"| platform | runs | violations, base | violations, now | {' | '.join(top)} | base Ir / run | now Ir / run | now / base |")
+print("| --- | ---: | ---: | ---: |" + " ---: |" * (len(top) + 3))
 for p, got in per_platform.items():
     (r, _), bc, nc = got["base"][0], got["base"][1], got["now"][1]
-    print(f"| {p} | {r} | {' | '.join(f'{nc[k] / bc[k]:.3f}' if bc.get(k) else 'n/a' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
+    print(f"| {p} | {r} | {bc['violations']} | {nc['violations']} | "
+          f"{' | '.join(f'{nc[k] / bc[k]:.3f}' if bc.get(k) else 'n/a' for k in top)} | {ir(bc['total'] / r)} | {ir(nc['total'] / r)} | "
           f"{nc['total'] / bc['total']:.3f} |")
