@@ -101,9 +101,9 @@ enum ConfidentialityChecks {
         // The private alias: the hardware keeps the host's device out, so nothing is exposed and
         // the I/O fails.
         if !target.shared {
-            return Violation(
-                invariant: .confBounce, site: h.site, step: step, location: h.location(s),
-                detail: "an untrusted device was given the encrypted (private) alias of guest memory", findingClass: .contractBreak)
+            return Violation(invariant: .confBounce, site: h.site, step: step, findingClass: .contractBreak) {
+                (h.location(s), "an untrusted device was given the encrypted (private) alias of guest memory")
+            }
         }
         guard let phys = target.phys else { return outsideRange(s, h, .confBounce, step) }
         if let v = outsideMemory(s, h, phys: phys, size: size, .confBounce, step) { return v }
@@ -122,9 +122,10 @@ enum ConfidentialityChecks {
             // fails); a shared or unknown one the guest does not treat as shared exposes what it
             // writes there.
             violation = Violation(
-                invariant: .confBounce, site: h.site, step: step, location: h.location(s) + ", page \(pageName(page))",
-                detail: "resolves to a \(state) page held by \(owner), not memory shared on purpose",
-                findingClass: state == .encrypted ? .contractBreak : .confidentialityBreach)
+                invariant: .confBounce, site: h.site, step: step, findingClass: state == .encrypted ? .contractBreak : .confidentialityBreach
+            ) {
+                (h.location(s) + ", page \(pageName(page))", "resolves to a \(state) page held by \(owner), not memory shared on purpose")
+            }
             return false
         }
         return violation

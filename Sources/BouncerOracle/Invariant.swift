@@ -93,14 +93,30 @@ public struct Violation: Sendable, CustomStringConvertible, Equatable {
     public var site: ViolationSite
     public var step: Int
     /// The page, slot, pool or buffer concerned, in the kernel's words.
-    public var location: String
-    public var detail: String
+    public var location: String { words.made.location }
+    public var detail: String { words.made.detail }
     /// The page whose bytes a CONF-PRIVATE violation found exposed, so a later scan that finds the
     /// same bytes there again is told apart from a new exposure.
     public var page: Int? = nil
     /// What it means: a confidentiality breach, an integrity breach, or a contract break with
     /// nothing exposed (`FindingClass`); the invariant's `defaultClass` unless the check knew more.
     public var findingClass: FindingClass
+    let words: Words
+
+    /// The location and detail, made when asked for: a run past a known finding meets it at every
+    /// step that repeats it, and its words, made at each, were most of such a step's cost; nothing
+    /// reads them unless the violation is reported.
+    enum Words: Sendable {
+        case made(location: String, detail: String)
+        case deferred(@Sendable () -> (location: String, detail: String))
+
+        var made: (location: String, detail: String) {
+            switch self {
+            case let .made(location, detail): (location, detail)
+            case let .deferred(make): make()
+            }
+        }
+    }
 
     public var description: String { "\(invariant.rawValue) (\(findingClass)) at step \(step): \(location): \(detail)" }
 
@@ -109,12 +125,29 @@ public struct Violation: Sendable, CustomStringConvertible, Equatable {
         invariant: InvariantID, site: ViolationSite, step: Int, location: String, detail: String, page: Int? = nil,
         findingClass: FindingClass? = nil
     ) {
+        self.init(invariant: invariant, site: site, step: step, page: page, findingClass: findingClass, words: .made(location: location, detail: detail))
+    }
+
+    /// With its words made only when read (`Words`): for a check that a known finding meets often.
+    init(
+        invariant: InvariantID, site: ViolationSite, step: Int, page: Int? = nil, findingClass: FindingClass? = nil,
+        deferred words: @escaping @Sendable () -> (location: String, detail: String)
+    ) {
+        self.init(invariant: invariant, site: site, step: step, page: page, findingClass: findingClass, words: .deferred(words))
+    }
+
+    private init(invariant: InvariantID, site: ViolationSite, step: Int, page: Int?, findingClass: FindingClass?, words: Words) {
         self.invariant = invariant
         self.site = site
         self.step = step
-        self.location = location
-        self.detail = detail
         self.page = page
         self.findingClass = findingClass ?? invariant.defaultClass
+        self.words = words
+    }
+
+    /// The same violation: the same fields and the same words, however they were made.
+    public static func == (a: Violation, b: Violation) -> Bool {
+        a.invariant == b.invariant && a.site == b.site && a.step == b.step && a.page == b.page
+            && a.findingClass == b.findingClass && a.location == b.location && a.detail == b.detail
     }
 }
