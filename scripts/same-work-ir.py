@@ -3,7 +3,7 @@
 Usage: same-work-ir.py DIR BASE NOW REF INPUTS GEN_RUNS MACHINE SECONDS DMA_INPUTS
 DIR holds cg.base, cg.now (callgrind --dump-instr=yes) and base.dbg, now.dbg (unstripped binaries); and,
 for the fresh runs, fresh.B.P (callgrind) and fresh.B.P.out (the driver's "runs R steps S violations V") for each build B
-and platform P of BOUNCER_PLATFORMS, run by drv-base and drv-now.
+and platform P of FRESH_PLATFORMS, run by drv-base and drv-now.
 
 An instruction of the harness is new work when any of its frames, inlined ones included (addr2line -i),
 is a function of a NEW_WORK group whose commit BASE does not contain; its cost is its own Ir plus the
@@ -316,7 +316,7 @@ def fresh(which, platform):
     return (int(m.group(1)), int(m.group(2))), cost, names
 
 
-platforms = os.environ["BOUNCER_PLATFORMS"].split(",")
+platforms = os.environ["FRESH_PLATFORMS"].split(",")
 runs = {"base": collections.Counter(), "now": collections.Counter()}
 cost = {"base": collections.Counter(), "now": collections.Counter()}
 names = {"base": {}, "now": {}}
@@ -346,7 +346,7 @@ print("Instructions per run of the work the ordo benchmark `Benchmarks/ModelRepl
 print("valgrind): each fixed dma input run from a fresh `Runner(platform:profile:)`, every operation with the oracle, then")
 print("`finish()`, the end-of-run accounting. scripts/same-work-ir-driver.swift does that work with each phase of a run in a")
 print("function of its own, never inlined; it is built against each commit (`swift build -c release`, `strip -g`) and run")
-print(f"under callgrind once per platform (BOUNCER_PLATFORMS={','.join(platforms)}, every input on each).")
+print(f"under callgrind once per platform (FRESH_PLATFORMS={','.join(platforms)}, every input on each).")
 print(f"Inputs: {dma_inputs}, made by {base}'s fuzz-dma growing {base}'s Corpus/dma for {gen_runs} executions (as above), each")
 print("header rewritten so both builds decode the same operations (version 1, the DMA layer's table; the platform byte modulo")
 print(f"the base's platform count); {runs['now']['runs']} runs of {runs['now']['steps']} operations in all, the same at both commits.")

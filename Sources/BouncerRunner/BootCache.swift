@@ -12,10 +12,28 @@ import Synchronization
 /// the guest a boot would make (`BootCacheTests` compares the two).
 final class BootCache: Sendable {
     /// What a boot depends on.
-    struct Key: Hashable {
+    struct Key: Equatable {
         let platform: PlatformKind
         let behaviours: Behaviours
         let boot: SwiotlbBoot
+    }
+
+    /// The boots so far, the keys apart from the values (looking through whole entries copied
+    /// each one, every array of its guest and oracle retained and released), and where the last
+    /// lookup found its key. Looked through in order from there rather than hashed: hashing the
+    /// behaviours cost more than a boot's copy, and comparing a key is a few instructions.
+    struct Boots {
+        var keys: [Key] = []
+        var guests: [Guest] = []
+        var oracles: [Oracle] = []
+        var last = 0
+
+        mutating func find(_ key: Key) -> Int? {
+            if last < keys.count && keys[last] == key { return last }
+            guard let i = keys.firstIndex(of: key) else { return nil }
+            last = i
+            return i
+        }
     }
 
     /// The process's cache: room for every platform and boot configuration under a few profiles
@@ -24,7 +42,7 @@ final class BootCache: Sendable {
 
     /// Past it the cache starts over: a process that sweeps every profile keeps a bounded set.
     let capacity: Int
-    private let boots = Mutex<[Key: (Guest, Oracle)]>([:])
+    private let boots = Mutex(Boots())
 
     init(capacity: Int) {
         precondition(capacity > 0, "BootCache: capacity must be positive")
@@ -32,19 +50,25 @@ final class BootCache: Sendable {
     }
 
     /// How many boots the cache holds.
-    var count: Int { boots.withLock { $0.count } }
+    var count: Int { boots.withLock { $0.keys.count } }
 
     /// A guest of `platform` booted under `behaviours` with `boot`, and an oracle made for it.
     func booted(_ platform: PlatformKind, _ behaviours: Behaviours, _ boot: SwiotlbBoot) -> (Guest, Oracle) {
         let key = Key(platform: platform, behaviours: behaviours, boot: boot)
-        if let hit = boots.withLock({ $0[key] }) { return hit }
+        if let hit = boots.withLock({ b -> (Guest, Oracle)? in b.find(key).map { (b.guests[$0], b.oracles[$0]) } }) {
+            return hit
+        }
         // Booted outside the lock: two threads missing at once both boot, and both boots are the same.
         let guest = Guest(platform: platform, behaviours: behaviours, boot: boot)
-        let made = (guest, Oracle(booted: guest.system))
+        let oracle = Oracle(booted: guest.system)
         boots.withLock { b in
-            if b.count >= capacity { b.removeAll() }
-            b[key] = made
+            guard b.find(key) == nil else { return }
+            if b.keys.count >= capacity { b = Boots() }
+            b.keys.append(key)
+            b.guests.append(guest)
+            b.oracles.append(oracle)
+            b.last = b.keys.count - 1
         }
-        return made
+        return (guest, oracle)
     }
 }
