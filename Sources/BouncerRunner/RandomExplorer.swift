@@ -30,7 +30,8 @@ public struct RandomExplorer: Sendable {
     /// Also drive the transports (VMBus, virtio, NVMe), not only the DMA API directly.
     public var transports: Bool
     /// The configuration the guest boots with (`SwiotlbBoot.all`), the seed's first draw; the
-    /// scenarios made from this explorer carry it, so a replay boots the same guest.
+    /// scenarios made from this explorer carry it, so a replay boots the same guest. A boot added
+    /// to `SwiotlbBoot.all` changes what every seed draws.
     public let boot: SwiotlbBoot
 
     public init(seed: UInt64, transports: Bool = false) {
