@@ -20,8 +20,9 @@ final class BootCache: Sendable {
 
     /// The boots so far, the keys apart from the values (looking through whole entries copied
     /// each one, every array of its guest and oracle retained and released), and where the last
-    /// lookup found its key. Looked through in order from there rather than hashed: hashing the
-    /// behaviours cost more than a boot's copy, and comparing a key is a few instructions.
+    /// lookup found its key. That key is tried first, then each in order, rather than hashed:
+    /// hashing the behaviours cost more than a boot's copy, and comparing a key is a few
+    /// instructions.
     struct Boots {
         var keys: [Key] = []
         var guests: [Guest] = []
