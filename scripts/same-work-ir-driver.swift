@@ -1,12 +1,12 @@
-// The fresh-run work of Benchmarks/ModelReplay for scripts/same-work-ir, which builds this file as
-// the one source of a small package depending on a tree by path, BASE's and the working tree's, and
-// runs it under callgrind: the ordo binary's malloc interposer stops valgrind.
+// The fresh-run work of Benchmarks/ModelReplay for scripts/same-work-ir, which builds this file, with
+// ModelReplay's ReadInputs.swift, as a small package depending on a tree by path, BASE's and the
+// working tree's, and runs it under callgrind: the ordo binary's malloc interposer stops valgrind.
 // Each input runs from a fresh `Runner(platform:profile:)`, every operation with the oracle, then
 // `finish()`, as ModelReplay does. Each phase of a run is a function of its own, never inlined, so
 // callgrind_annotate's inclusive count of it is the phase's cost under the same name at both
 // commits. Only calls both commits have: `ScenarioCodec.decode(_:target:)`,
 // `Runner(platform:profile:)`, `run(_:)`, `finish()`, `step`.
-//   INPUTS=DIR PLATFORM=tdx drv   # every regular file in DIR, in name order, run on that platform
+//   INPUTS=DIR PLATFORM=tdx drv   # every file in DIR, in name order (`readInputs`), run on that platform
 // Prints "runs R steps S violations V": R runs, S operations run (all of them), V violations the
 // steps reported (a run goes on past them; a known finding the base's model did not reach is
 // reported at every step that meets it, and its words are built each time).
@@ -51,29 +51,11 @@ guard let dir = getenv("INPUTS").map({ String(cString: $0) }) else { fail("INPUT
 guard let name = getenv("PLATFORM").map({ String(cString: $0) }), let platform = PlatformKind(rawValue: name) else {
     fail("PLATFORM is not set or names no platform")
 }
-guard let d = opendir(dir) else { fail("cannot open \(dir)") }
-var names: [String] = []
-while let entry = readdir(d) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    if !name.hasPrefix(".") { names.append(name) }
-}
-closedir(d)
-var scenarios: [Scenario] = []
-for name in names.sorted() {
-    guard let f = fopen(dir + "/" + name, "rb") else { fail("cannot read \(dir)/\(name)") }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        bytes.append(contentsOf: chunk[0 ..< n])
-        if n < chunk.count { break }
-    }
-    fclose(f)
+let scenarios = readInputs(dir, failing: fail).map { bytes -> Scenario in
     var scenario = ScenarioCodec.decode(bytes, target: .dma)
     scenario.platform = platform
-    scenarios.append(scenario)
+    return scenario
 }
-if scenarios.isEmpty { fail("no inputs in \(dir)") }
 let operations = scenarios.reduce(0) { $0 + $1.operations.count }
 var steps = 0, violations = 0
 for scenario in scenarios {

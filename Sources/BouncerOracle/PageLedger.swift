@@ -21,8 +21,8 @@ struct PageLedger: Sendable {
 
     init() {}
 
-    /// Seeded from the booted guest's holders: once per run from a fresh boot, so in one plain
-    /// loop into a buffer of the right size rather than through `map`'s closure or a range's
+    /// Seeded from the booted guest's holders (once per boot: `BootCache`, `BootedGuests`) in one
+    /// plain loop into a buffer of the right size rather than through `map`'s closure or a range's
     /// iterator.
     init(_ owners: [PageOwner]) {
         holders = [UInt32](unsafeUninitializedCapacity: owners.count) { buffer, count in

@@ -24,7 +24,7 @@ enum PoolPageChecks {
     @inline(never) static func violation(_ page: Int, _ pool: Int, _ step: Int) -> Violation {
         Violation(
             invariant: .safeLifecycle, site: .freedPage, step: step,
-            location: "page \(page) (\(hex(GuestMemory.phys(ofPage: page))))",
+            location: "page \(pageName(PageNumber(page)))",
             detail: "freed to the page allocator while atomic pool \(pool) still lists it in a chunk", page: page)
     }
 }

@@ -11,7 +11,8 @@ import BouncerRunner
 /// `ModelStep` draws each build's own random sequences, whose operation mix changes as operations
 /// are added. One iteration starts every input from a fresh boot (since bece315 a copy of the
 /// process's cached boot, `BootCache`) and applies every operation with the oracle after each,
-/// past any violation (both builds run every operation), then the end-of-run accounting. Only these calls are used, so the file builds against old commits too:
+/// past any violation (both builds run every operation), then the end-of-run accounting. Only
+/// these calls are used, so the file builds against old commits too:
 /// `ScenarioCodec.decode`, `Runner(platform:profile:)`, `run(_:)`, `finish()`.
 ///   BOUNCER_BENCHMARK_INPUTS=DIR  the inputs (every regular file in DIR, in name order)
 ///   BOUNCER_BENCHMARK_PLATFORMS=none,tdx  the platforms to run them on (default: all)
@@ -26,8 +27,7 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .microseconds,
         maxDuration: .seconds(Int(getenv("BOUNCER_BENCHMARK_SECONDS").flatMap { Int(String(cString: $0)) } ?? 3)),
         maxIterations: 1_000_000)
-    let inputs = readInputs(dir)
-    precondition(!inputs.isEmpty, "ModelReplay: no input files in \(dir)")
+    let inputs = readInputs(dir) { preconditionFailure("ModelReplay: \($0)") }
     let scenarios = inputs.map { ScenarioCodec.decode($0, target: .dma) }
     let operations = scenarios.reduce(0) { $0 + $1.operations.count }
     let names = getenv("BOUNCER_BENCHMARK_PLATFORMS").map { String(cString: $0).split(separator: ",").map(String.init) }
@@ -53,28 +53,5 @@ let benchmarks: @Sendable () -> Void = {
                 precondition(steps == operations, "ModelReplay: ran \(steps) of \(operations) operations")
             }
         }
-    }
-}
-
-/// The bytes of every regular file in `dir`, in name order.
-func readInputs(_ dir: String) -> [[UInt8]] {
-    guard let d = opendir(dir) else { preconditionFailure("ModelReplay: cannot open \(dir)") }
-    defer { closedir(d) }
-    var names: [String] = []
-    while let entry = readdir(d) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if !name.hasPrefix(".") { names.append(name) }
-    }
-    return names.sorted().compactMap { name in
-        guard let f = fopen(dir + "/" + name, "rb") else { return nil }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-            bytes.append(contentsOf: chunk[0 ..< n])
-            if n < chunk.count { break }
-        }
-        return bytes
     }
 }

@@ -8,9 +8,10 @@ import BouncerRunner
 
 /// How fast the model steps: a run from a fresh boot (a copy of the process's cached boot,
 /// `BootCache`), 100 operations applied, the oracle checked after each; `DmaLayer.init` on TDX,
-/// without the oracle's seeding, has its own row. Scenarios are generated beforehand (so generation is not measured) and rotate,
-/// so one lucky sequence does not set the figure. Only sequences that run all 100 steps are kept,
-/// so every iteration is exactly 100 steps and operations per second is 100 × the throughput:
+/// without the oracle's seeding, has its own row. Scenarios are generated beforehand (so
+/// generation is not measured) and rotate, so one lucky sequence does not set the figure. Only
+/// sequences that run all 100 steps are kept, so every iteration is exactly 100 steps and
+/// operations per second is 100 × the throughput:
 /// sequences with no violation where 64 of the first 2000 seeds give one, else (a platform whose
 /// open finding most sequences meet, as pKVM's `pkvm-dma-to-private-memory`) sequences run
 /// past known findings as the fuzz targets run them, named so in the table.
